@@ -1,0 +1,1 @@
+"""The HTTP ingress: validates requests, asks the responder, publishes to Kafka."""

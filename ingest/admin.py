@@ -1,0 +1,164 @@
+"""The admin API under `/admin`: customers and profiles, written through Kafka."""
+
+import hmac
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import orjson
+from pydantic import BaseModel, ValidationError
+from starlette.requests import Request
+from starlette.responses import Response
+
+from ingest.body import read_bounded
+from ingest.errors import BodyTooLarge, BrokerUnavailable, ResponderUnavailable, UnknownClient
+from ingest.services import Services
+from schemas.enums import ProfileType
+from schemas.errors import DecodeError
+from schemas.profiles import CustomerConfig, CustomerView, InboundConfig, OutboundConfig
+from schemas.relay import InboundProfileBase, OutboundProfileBase
+from schemas.topics import (
+    CustomerUpserted,
+    ProfileDeleted,
+    ProfileUpserted,
+    config_key,
+    partition_for,
+)
+
+log = logging.getLogger(__name__)
+Handler = Callable[[Request, Services], Awaitable[Response]]
+TYPES = {"inbound": ProfileType.Inbound, "outbound": ProfileType.Outbound}
+
+
+class AdminProblem(Exception):
+    """A request the admin API refuses, with its HTTP status."""
+
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+
+
+def problem(status: int, message: str) -> Response:
+    """A JSON error answer."""
+    headers = {"Retry-After": "1"} if status == 503 else None
+    return Response(orjson.dumps({"error": message}), status, headers, "application/json")
+
+
+def view_response(applied: bool, view: CustomerView) -> Response:
+    """The customer view; 202 when the write is durable but not yet visible."""
+    return Response(
+        view.model_dump_json().encode(), 200 if applied else 202, None, "application/json"
+    )
+
+
+def authorized(request: Request, services: Services) -> bool:
+    """Whether the bearer token matches, compared in constant time."""
+    if not services.admin_token:
+        return False
+    scheme, _, given = request.headers.get("authorization", "").partition(" ")
+    return scheme.lower() == "bearer" and hmac.compare_digest(given.strip(), services.admin_token)
+
+
+def endpoint(handler: Handler) -> Callable[[Request], Awaitable[Response]]:
+    """Wrap a handler with authentication and the mapping of errors to statuses."""
+
+    async def run(request: Request) -> Response:
+        services: Services = request.app.state.services
+        if not authorized(request, services):
+            return problem(401, "missing or wrong bearer token")
+        try:
+            return await handler(request, services)
+        except AdminProblem as e:
+            return problem(e.status, e.message)
+        except UnknownClient:
+            return problem(404, f"unknown customer '{request.path_params['clientId']}'")
+        except (BrokerUnavailable, ResponderUnavailable) as e:
+            return problem(503, f"not recorded, retry shortly: {e}")
+
+    return run
+
+
+async def parse(request: Request, services: Services, model: type[BaseModel]) -> Any:
+    """The JSON body validated by `model`; AdminProblem 400/413 naming the field at fault."""
+    try:
+        body = await read_bounded(request, services.settings.max_body_bytes)
+        return model.model_validate_json(body)
+    except BodyTooLarge as e:
+        raise AdminProblem(413, str(e)) from e
+    except ValidationError as e:
+        raise AdminProblem(400, f"invalid body: {DecodeError.from_validation_error(e)}") from e
+
+
+async def publish(
+    services: Services, event: CustomerUpserted | ProfileUpserted | ProfileDeleted
+) -> int:
+    """Publish a config event on the client's partition; returns its offset."""
+    ack = await services.publisher.publish(
+        services.topics.config,
+        config_key(event),
+        event.model_dump_json().encode(),
+        partition=partition_for(event.client_id, services.settings.partitions),
+    )
+    return ack.offset
+
+
+async def put_customer(request: Request, services: Services) -> Response:
+    """Create or replace a customer."""
+    client_id = request.path_params["clientId"]
+    customer = await parse(request, services, CustomerConfig)
+    offset = await publish(services, CustomerUpserted(client_id=client_id, customer=customer))
+    return view_response(*await services.responder.customer(client_id, offset))
+
+
+async def get_customer(request: Request, services: Services) -> Response:
+    """The customer, its profiles and their last reported state."""
+    return view_response(*await services.responder.customer(request.path_params["clientId"]))
+
+
+def _profile_address(request: Request) -> tuple[str, ProfileType, int]:
+    ptype = TYPES.get(request.path_params["ptype"])
+    if ptype is None:
+        raise AdminProblem(404, "profile type must be 'inbound' or 'outbound'")
+    pid: int = request.path_params["profileId"]
+    if not 0 < pid < 2**31:
+        raise AdminProblem(400, "profileId must be a positive 32-bit integer")
+    return request.path_params["clientId"], ptype, pid
+
+
+async def put_profile(request: Request, services: Services) -> Response:
+    """Create or replace one profile of an existing customer."""
+    client_id, ptype, pid = _profile_address(request)
+    _, current = await services.responder.customer(client_id)
+    model = InboundProfileBase if ptype is ProfileType.Inbound else OutboundProfileBase
+    wire = await parse(request, services, model)
+    wire = _addressed(wire, pid, current.customer.RelayCustomerID)
+    cfg = InboundConfig(wire=wire) if ptype is ProfileType.Inbound else OutboundConfig(wire=wire)
+    offset = await publish(services, ProfileUpserted(client_id=client_id, profile=cfg))
+    return view_response(*await services.responder.customer(client_id, offset))
+
+
+def _addressed(wire: Any, pid: int, customer_id: int) -> Any:
+    id_field = (
+        "RelayInboundProfileID"
+        if isinstance(wire, InboundProfileBase)
+        else "RelayOutboundProfileID"
+    )
+    if getattr(wire, id_field) not in (0, pid):
+        raise AdminProblem(400, f"invalid body: field '{id_field}': does not match the URL's {pid}")
+    update: dict[str, int] = {id_field: pid}
+    if wire.RelayCustomerID == 0:
+        update["RelayCustomerID"] = customer_id
+    return wire.model_copy(update=update)
+
+
+async def delete_profile(request: Request, services: Services) -> Response:
+    """Delete one profile; clients stop seeing it in their answers."""
+    client_id, ptype, pid = _profile_address(request)
+    _, current = await services.responder.customer(client_id)
+    table = current.profiles.inbound if ptype is ProfileType.Inbound else current.profiles.outbound
+    if pid not in table:
+        raise AdminProblem(404, f"customer '{client_id}' has no {ptype.name.lower()} profile {pid}")
+    event = ProfileDeleted(client_id=client_id, profile_type=ptype, profile_id=pid)
+    offset = await publish(services, event)
+    return view_response(*await services.responder.customer(client_id, offset))

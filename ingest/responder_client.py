@@ -1,0 +1,82 @@
+"""Ask a worker's responder for answers and customer views over HTTP."""
+
+import logging
+from typing import Any
+from urllib.parse import quote
+
+import aiohttp
+import orjson
+
+from ingest.errors import ResponderUnavailable, UnknownClient
+from schemas.profiles import CustomerView
+from schemas.responder import AnswerReply, AnswerRequest
+
+log = logging.getLogger(__name__)
+
+
+class ResponderClient:
+    """A pooled HTTP client; raises UnknownClient on 404, ResponderUnavailable otherwise."""
+
+    def __init__(self, base_url: str, timeout_s: float) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.timeout = aiohttp.ClientTimeout(total=timeout_s)
+        self._session: aiohttp.ClientSession | None = None
+
+    def _client(self) -> aiohttp.ClientSession:
+        if self._session is None:
+            self._session = aiohttp.ClientSession(
+                timeout=self.timeout, connector=aiohttp.TCPConnector(limit=256)
+            )
+        return self._session
+
+    async def answer(self, client_id: str, req: AnswerRequest) -> AnswerReply:
+        """The answer to one heartbeat, built from the owning worker's tables."""
+        body = await self._call(
+            "POST", f"/hub/answer/{_quote(client_id)}", data=req.model_dump_json().encode()
+        )
+        return AnswerReply.model_validate_json(body)
+
+    async def customer(self, client_id: str, config_offset: int = -1) -> tuple[bool, CustomerView]:
+        """The customer view; the flag says whether the write at `config_offset` is applied."""
+        status, body = await self._request(
+            "GET", f"/hub/customers/{_quote(client_id)}", params={"config_offset": config_offset}
+        )
+        self._check(status, body)
+        return status == 200, CustomerView.model_validate_json(body)
+
+    async def _call(self, method: str, path: str, **kw: Any) -> bytes:
+        status, body = await self._request(method, path, **kw)
+        self._check(status, body)
+        return body
+
+    def _check(self, status: int, body: bytes) -> None:
+        if status == 404:
+            raise UnknownClient()
+        if status not in (200, 202):
+            raise ResponderUnavailable(_reason(body, status))
+
+    async def _request(self, method: str, path: str, **kw: Any) -> tuple[int, bytes]:
+        headers = {"Content-Type": "application/json"}
+        try:
+            async with self._client().request(
+                method, self.base_url + path, headers=headers, **kw
+            ) as resp:
+                return resp.status, await resp.read()
+        except (aiohttp.ClientError, TimeoutError) as e:
+            raise ResponderUnavailable(f"responder unreachable: {e!r}") from e
+
+    async def close(self) -> None:
+        """Close the connection pool."""
+        if self._session is not None:
+            await self._session.close()
+
+
+def _quote(client_id: str) -> str:
+    return quote(client_id, safe="")
+
+
+def _reason(body: bytes, status: int) -> str:
+    try:
+        return str(orjson.loads(body).get("error", status))
+    except (orjson.JSONDecodeError, AttributeError):
+        return f"responder answered {status}"

@@ -1,0 +1,19 @@
+"""The long-lived clients the routes share, created in the app's lifespan."""
+
+from dataclasses import dataclass
+
+from ingest.publisher import Publisher
+from ingest.responder_client import ResponderClient
+from ingest.settings import IngestSettings
+from schemas.topics import TopicNames
+
+
+@dataclass
+class Services:
+    """What a request handler needs: settings, Kafka, the responder."""
+
+    settings: IngestSettings
+    topics: TopicNames
+    publisher: Publisher
+    responder: ResponderClient
+    admin_token: str | None

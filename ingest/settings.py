@@ -1,0 +1,36 @@
+"""Settings of the HTTP ingress (`python -m ingest`)."""
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field, SecretStr
+
+from schemas.settings import KafkaSettings
+
+
+class IngestSettings(KafkaSettings):
+    """The ingress: where it listens, where the responder is, how long it waits."""
+
+    host: str = Field(default="127.0.0.1")
+    port: int = Field(default=8080, ge=1, le=65535)
+    responder_url: str = Field(
+        default="http://127.0.0.1:6066", description="any worker; it forwards to the owner"
+    )
+    admin_token: SecretStr | None = Field(default=None, description="bearer token of /admin")
+    admin_token_file: Path | None = Field(default=None, description="file holding the token")
+    max_body_bytes: int = Field(default=1_048_576, ge=1024)
+    publish_timeout_s: float = Field(default=5.0, gt=0, le=60)
+    responder_timeout_s: float = Field(default=5.0, gt=0, le=60)
+    apply_wait_s: float = Field(default=5.0, ge=0, le=60)
+
+    def token(self) -> str | None:
+        """The admin token: the file wins over the variable, as Kubernetes secrets expect."""
+        if self.admin_token_file is not None:
+            return self.admin_token_file.read_text().strip() or None
+        return self.admin_token.get_secret_value() if self.admin_token else None
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> IngestSettings:
+    """The ingress settings, read once from the environment."""
+    return IngestSettings()

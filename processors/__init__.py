@@ -1,0 +1,1 @@
+"""The faust-streaming processors: tables of customers, profiles and state, and the responder."""

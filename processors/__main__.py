@@ -1,0 +1,31 @@
+"""Run one processor worker: `python -m processors`."""
+
+import logging
+
+import faust
+
+from processors.agents import register_agents
+from processors.app import Hub, build_hub
+from processors.responder import register_views
+from processors.settings import WorkerSettings, get_settings
+
+
+def create(settings: WorkerSettings) -> Hub:
+    """The app with its agents and views attached."""
+    hub = build_hub(settings)
+    register_agents(hub)
+    register_views(hub)
+    return hub
+
+
+def main() -> None:
+    """Start the worker until SIGINT/SIGTERM."""
+    settings = get_settings()
+    logging.basicConfig(level=settings.log_level.upper())
+    hub = create(settings)
+    worker = faust.Worker(hub.app, loglevel=settings.log_level)
+    worker.execute_from_commandline()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,80 @@
+"""The faust app: its topics and changelog-backed tables, built from settings."""
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import faust
+
+from processors.codec import table_value_type
+from processors.settings import WorkerSettings
+from schemas.profiles import CustomerConfig, CustomerProfiles, CustomerStates
+from schemas.topics import TopicNames
+
+TP = tuple[str, int]
+
+
+@dataclass
+class Hub:
+    """The app and everything declared on it; agents and views close over this."""
+
+    app: faust.App
+    settings: WorkerSettings
+    names: TopicNames
+    heartbeats: Any
+    config: Any
+    customers: Any
+    profiles: Any
+    states: Any
+    # Offsets applied per source partition, so a writer can wait until its write is
+    # visible. Progress markers only: a restarted worker re-reaches them by itself.
+    applied: dict[TP, int] = field(default_factory=dict)
+
+
+def _faust_app(settings: WorkerSettings) -> faust.App:
+    return faust.App(
+        settings.app_id,
+        broker=[f"kafka://{h}" for h in settings.kafka_bootstrap.split(",")],
+        store=settings.table_store,
+        datadir=str(Path(settings.data_dir).resolve()),
+        autodiscover=False,
+        topic_partitions=settings.partitions,
+        topic_replication_factor=settings.replication_factor,
+        topic_allow_declare=True,
+        table_standby_replicas=settings.standby_replicas,
+        broker_commit_interval=settings.commit_interval_s,
+        consumer_auto_offset_reset="earliest",
+        producer_acks=-1,
+        stream_wait_empty=False,
+        web_bind=settings.web_bind,
+        web_port=settings.web_port,
+        canonical_url=settings.url(),
+        web_enabled=True,
+    )
+
+
+def _raw_topic(app: faust.App, name: str) -> Any:
+    # The bytes are parsed by the pydantic contracts in schemas/, not by faust Records.
+    return app.topic(
+        name, key_type=bytes, value_type=bytes, key_serializer="raw", value_serializer="raw"
+    )
+
+
+def _table(app: faust.App, name: str, model: type[Any]) -> Any:
+    return app.Table(name, key_type=str, value_type=table_value_type(model))
+
+
+def build_hub(settings: WorkerSettings) -> Hub:
+    """Declare the app, its topics and tables; agents and views are attached by the caller."""
+    app = _faust_app(settings)
+    names = TopicNames(settings.topic_prefix)
+    return Hub(
+        app=app,
+        settings=settings,
+        names=names,
+        heartbeats=_raw_topic(app, names.heartbeats),
+        config=_raw_topic(app, names.config),
+        customers=_table(app, "customers", CustomerConfig),
+        profiles=_table(app, "profiles", CustomerProfiles),
+        states=_table(app, "profile-states", CustomerStates),
+    )

@@ -1,0 +1,67 @@
+"""Create the hub's input topics: `python -m processors.create_topics` (idempotent).
+
+Run before the ingress and the workers start (by `make run`, and by the Helm chart's
+hook). Changelog topics are created by the workers themselves, with the same count.
+"""
+
+import logging
+import sys
+
+from kafka.admin import KafkaAdminClient, NewTopic
+from kafka.errors import TopicAlreadyExistsError
+
+from schemas.settings import KafkaSettings
+from schemas.topics import TopicNames
+
+log = logging.getLogger(__name__)
+HEARTBEAT_RETENTION_MS = 7 * 24 * 3600 * 1000
+
+
+def topic_specs(settings: KafkaSettings) -> list[NewTopic]:
+    """The topics to create, with their partitions and cleanup policies."""
+    specs = []
+    for name, compacted in TopicNames(settings.topic_prefix).all().items():
+        cfg = (
+            {"cleanup.policy": "compact"}
+            if compacted
+            else {"retention.ms": str(HEARTBEAT_RETENTION_MS)}
+        )
+        cfg["min.insync.replicas"] = str(min(2, settings.replication_factor))
+        specs.append(
+            NewTopic(name, settings.partitions, settings.replication_factor, topic_configs=cfg)
+        )
+    return specs
+
+
+def ensure_topics(settings: KafkaSettings) -> None:
+    """Create missing topics; raise if an existing one has another partition count."""
+    admin = KafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap.split(","))
+    try:
+        for spec in topic_specs(settings):
+            try:
+                admin.create_topics([spec])
+                log.info("created topic %s (%d partitions)", spec.name, spec.num_partitions)
+            except TopicAlreadyExistsError:
+                _check_partitions(admin, spec)
+    finally:
+        admin.close()
+
+
+def _check_partitions(admin: KafkaAdminClient, spec: NewTopic) -> None:
+    meta = admin.describe_topics([spec.name])[0]
+    found = len(meta["partitions"])
+    if found != spec.num_partitions:
+        raise SystemExit(
+            f"topic {spec.name} has {found} partitions, settings say {spec.num_partitions}: "
+            "every topic of the hub must have the same count"
+        )
+
+
+def main() -> None:
+    """Create the topics named by the environment's settings."""
+    logging.basicConfig(level=logging.INFO, stream=sys.stderr)
+    ensure_topics(KafkaSettings())
+
+
+if __name__ == "__main__":
+    main()

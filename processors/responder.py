@@ -1,0 +1,92 @@
+"""The responder: answers heartbeats and admin reads from the tables."""
+
+import asyncio
+import time
+from datetime import UTC, datetime
+from typing import Any
+
+import orjson
+from faust.web import View
+from pydantic import ValidationError
+
+from processors import answer, reported
+from processors.app import Hub
+from processors.routing import route
+from schemas.profiles import CustomerConfig, CustomerProfiles, CustomerStates, CustomerView
+from schemas.responder import AnswerReply, AnswerRequest
+from schemas.topics import partition_for
+
+JSON = "application/json"
+WAIT_POLL_S = 0.005
+
+
+def _json(view: Any, body: bytes, status: int = 200) -> Any:
+    return view.bytes(body, content_type=JSON, status=status)
+
+
+def answer_for(hub: Hub, client_id: str, req: AnswerRequest) -> AnswerReply | None:
+    """The heartbeat answer as it will be once this heartbeat is applied; None if unknown."""
+    if hub.customers.get(client_id) is None:
+        return None
+    profiles: CustomerProfiles = hub.profiles.get(client_id) or CustomerProfiles()
+    states: CustomerStates = hub.states.get(client_id) or CustomerStates()
+    after = reported.apply_heartbeat(states, profiles, req.profiles, req.received_at)
+    return AnswerReply(answer=answer.build(profiles, after, req.profiles))
+
+
+def customer_view(hub: Hub, client_id: str) -> CustomerView | None:
+    """The customer, its profiles and their last reported state; None if unknown."""
+    customer: CustomerConfig | None = hub.customers.get(client_id)
+    if customer is None:
+        return None
+    return CustomerView(
+        client_id=client_id,
+        customer=customer,
+        profiles=hub.profiles.get(client_id) or CustomerProfiles(),
+        states=hub.states.get(client_id) or CustomerStates(),
+        as_of=datetime.now(UTC),
+    )
+
+
+async def wait_applied(hub: Hub, client_id: str, offset: int, timeout_s: float) -> bool:
+    """Wait until the config record at `offset` of the client's partition is applied."""
+    tp = (hub.names.config, partition_for(client_id, hub.settings.partitions))
+    deadline = time.monotonic() + timeout_s
+    while hub.applied.get(tp, -1) < offset:
+        if time.monotonic() >= deadline:
+            return False
+        await asyncio.sleep(WAIT_POLL_S)
+    return True
+
+
+def register_views(hub: Hub) -> None:
+    """Mount the responder's views on the worker's web server."""
+
+    @hub.app.page("/hub/answer/{client_id}")
+    class AnswerView(View):
+        async def post(self, request: Any, client_id: str) -> Any:
+            async def serve() -> Any:
+                try:
+                    req = AnswerRequest.model_validate_json(await request.read())
+                except ValidationError as e:
+                    return _json(self, orjson.dumps({"error": str(e)}), 400)
+                reply = answer_for(hub, client_id, req)
+                if reply is None:
+                    return _json(self, b'{"error":"unknown client"}', 404)
+                return _json(self, reply.model_dump_json().encode())
+
+            return await route(hub, self, request, client_id, serve)
+
+    @hub.app.page("/hub/customers/{client_id}")
+    class CustomerPage(View):
+        async def get(self, request: Any, client_id: str) -> Any:
+            async def serve() -> Any:
+                offset = int(request.query.get("config_offset", "-1"))
+                applied = await wait_applied(hub, client_id, offset, 5.0)
+                found = customer_view(hub, client_id)
+                if found is None:
+                    return _json(self, b'{"error":"unknown client"}', 404)
+                status = 200 if applied else 202
+                return _json(self, found.model_dump_json().encode(), status)
+
+            return await route(hub, self, request, client_id, serve)

@@ -1,0 +1,71 @@
+"""Serve a request on the worker that actively owns the customer's partition.
+
+faust's own `table_route` forwards neither the body nor a marker against loops, so
+this is the same idea with both: a worker that is not the owner forwards the request,
+body included, to the owner's canonical URL once.
+"""
+
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from yarl import URL
+
+from processors.app import Hub
+from schemas.responder import FORWARDED_HEADER
+
+log = logging.getLogger(__name__)
+
+Serve = Callable[[], Awaitable[Any]]
+OWNER_TABLE = "customers"
+
+
+def _ident(url: URL) -> tuple[str, int]:
+    return (url.host or "", int(url.port or 80))
+
+
+def owner_url(hub: Hub, client_id: str) -> URL | None:
+    """The canonical URL of the worker owning the client's partition, None if unknown."""
+    try:
+        url: URL = hub.app.router.key_store(OWNER_TABLE, client_id)
+    except KeyError:
+        return None
+    return url
+
+
+def is_ready(hub: Hub) -> bool:
+    """Whether the tables are settled: not rebalancing, not recovering."""
+    return not (hub.app.rebalancing or hub.app.in_recovery)
+
+
+async def route(hub: Hub, view: Any, request: Any, client_id: str, serve: Serve) -> Any:
+    """Serve locally when this worker owns the client, else forward once; 503 while unsure."""
+    if not is_ready(hub):
+        return _unavailable(view, "tables are recovering or rebalancing; retry shortly")
+    url = owner_url(hub, client_id)
+    if url is None:
+        return _unavailable(view, "no worker owns this partition yet; retry shortly")
+    if _ident(url) == _ident(URL(hub.app.conf.canonical_url)):
+        return await serve()
+    if request.headers.get(FORWARDED_HEADER):
+        return _unavailable(view, "ownership is moving between workers; retry shortly")
+    return await _forward(hub, view, request, url)
+
+
+async def _forward(hub: Hub, view: Any, request: Any, owner: URL) -> Any:
+    target = owner.with_path(request.path).with_query(request.query)
+    body = await request.read()
+    headers = {FORWARDED_HEADER: "1", "Content-Type": request.content_type}
+    try:
+        async with hub.app.http_client.request(
+            request.method, target, data=body, headers=headers
+        ) as resp:
+            payload = await resp.read()
+            return view.bytes(payload, content_type=resp.content_type, status=resp.status)
+    except OSError as e:
+        log.warning("forward to %s failed: %s", owner, e)
+        return _unavailable(view, "the owning worker is unreachable; retry shortly")
+
+
+def _unavailable(view: Any, reason: str) -> Any:
+    return view.json({"error": reason}, status=503)

@@ -1,0 +1,37 @@
+"""Settings of the processor worker (`python -m processors`)."""
+
+from functools import lru_cache
+
+from pydantic import Field
+
+from schemas.settings import KafkaSettings
+
+
+class WorkerSettings(KafkaSettings):
+    """One worker of the faust app; its web server is the responder."""
+
+    web_bind: str = Field(default="127.0.0.1", description="address the responder listens on")
+    web_port: int = Field(default=6066, ge=1, le=65535)
+    canonical_url: str = Field(
+        default="", description="URL other workers reach this one at; default http://bind:port"
+    )
+    table_store: str = Field(default="memory://", description="memory:// or rocksdb://")
+    data_dir: str = Field(default=".cache/worker", description="faust's data directory")
+    standby_replicas: int = Field(default=1, ge=0, le=8)
+    commit_interval_s: float = Field(default=1.0, gt=0, le=60)
+    log_level: str = Field(default="info")
+
+    @property
+    def app_id(self) -> str:
+        """The consumer group and the prefix of every changelog topic."""
+        return f"{self.topic_prefix}workers"
+
+    def url(self) -> str:
+        """The canonical URL of this worker's responder."""
+        return self.canonical_url or f"http://{self.web_bind}:{self.web_port}"
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> WorkerSettings:
+    """The worker's settings, read once from the environment."""
+    return WorkerSettings()

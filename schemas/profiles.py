@@ -1,0 +1,86 @@
+"""Configuration and state of customers and profiles, as the admin API and tables hold them."""
+
+from datetime import datetime
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from schemas import enums
+from schemas.enums import ProfileType
+from schemas.netdatetime import NetDate
+from schemas.relay import InboundProfileBase, OutboundProfileBase
+
+
+class CustomerConfig(BaseModel):
+    """A customer as the operator configures it (`PUT /admin/customers/{clientId}`)."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    RelayCustomerID: int = Field(ge=0, le=2**31 - 1)
+    Name: str = Field(min_length=1, max_length=200)
+
+
+class InboundConfig(BaseModel):
+    """An inbound profile's configuration, tagged with its type."""
+
+    profile_type: Literal[ProfileType.Inbound] = ProfileType.Inbound
+    wire: InboundProfileBase
+
+    @property
+    def profile_id(self) -> int:
+        """The profile's id within its customer and type."""
+        return self.wire.RelayInboundProfileID
+
+
+class OutboundConfig(BaseModel):
+    """An outbound profile's configuration, tagged with its type."""
+
+    profile_type: Literal[ProfileType.Outbound] = ProfileType.Outbound
+    wire: OutboundProfileBase
+
+    @property
+    def profile_id(self) -> int:
+        """The profile's id within its customer and type."""
+        return self.wire.RelayOutboundProfileID
+
+
+ProfileConfig = Annotated[InboundConfig | OutboundConfig, Field(discriminator="profile_type")]
+
+
+class CustomerProfiles(BaseModel):
+    """Every configured (not deleted) profile of one customer, by id."""
+
+    inbound: dict[int, InboundProfileBase] = Field(default_factory=dict)
+    outbound: dict[int, OutboundProfileBase] = Field(default_factory=dict)
+
+
+class ReportedState(BaseModel):
+    """What a profile last reported through heartbeats."""
+
+    ServerStatus: enums.ServerStatus | None = None
+    LastHeartbeatDateTime: NetDate | None = None
+    LastTransactionId: str | None = None
+    LastTransactionDateTime: NetDate | None = None
+    LastError: str | None = None
+    LastErrorDateTime: NetDate | None = None
+
+
+class CustomerStates(BaseModel):
+    """The reported state of each profile of one customer, by id."""
+
+    inbound: dict[int, ReportedState] = Field(default_factory=dict)
+    outbound: dict[int, ReportedState] = Field(default_factory=dict)
+
+    def of(self, ptype: ProfileType) -> dict[int, ReportedState]:
+        """The states of one profile type."""
+        return self.inbound if ptype is ProfileType.Inbound else self.outbound
+
+
+class CustomerView(BaseModel):
+    """`GET /admin/customers/{clientId}`: the customer, its profiles and their state."""
+
+    client_id: str
+    customer: CustomerConfig
+    profiles: CustomerProfiles
+    states: CustomerStates
+    as_of: datetime

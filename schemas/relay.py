@@ -1,0 +1,153 @@
+"""Relay heartbeat wire contract: `PUT /api/customer/{clientId}/heartbeat`.
+
+Field names are the wire names and are declared in the JSON samples' order, so
+`model_dump()` follows the JSON property order. The XML member order is a separate
+table in `codec_xml`, because DataContract sorts members by name.
+"""
+
+import re
+from enum import IntEnum
+from typing import Annotated
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+
+from schemas.enums import ProfileType, ResponseStatus, ServerStatus
+from schemas.netdatetime import NetDate
+
+Int32 = Annotated[int, Field(ge=-(2**31), le=2**31 - 1)]
+"""A .NET `int`."""
+
+Byte = Annotated[int, Field(ge=0, le=255)]
+"""A .NET `byte`: ClientActionRequest, PendingHeartbeatCommand and profile ServerStatus."""
+
+_INTEGER = re.compile(r"[+-]?[0-9]+")
+
+
+def _by_name(enum_type: type[IntEnum]) -> BeforeValidator:
+    """Accept an enum by member name (as XML writes it) as well as by number."""
+    members = enum_type.__members__
+    expected = ", ".join(f"{m.name} ({m.value})" for m in enum_type)
+
+    def coerce(value: object) -> object:
+        if not isinstance(value, str):
+            return value
+        member = members.get(value.strip())
+        if member is not None:
+            return member
+        if _INTEGER.fullmatch(value.strip()):
+            return int(value)
+        raise ValueError(f"expected one of {expected}")
+
+    return BeforeValidator(coerce)
+
+
+ProfileTypeField = Annotated[ProfileType, _by_name(ProfileType)]
+ServerStatusField = Annotated[ServerStatus, _by_name(ServerStatus)]
+ResponseStatusField = Annotated[ResponseStatus, _by_name(ResponseStatus)]
+
+
+class WireModel(BaseModel):
+    """Base of the relay models: unknown members are ignored, as DataContract does."""
+
+    model_config = ConfigDict(extra="ignore")
+
+
+class ProfileHeartbeatData(WireModel):
+    """One profile's status in a heartbeat request."""
+
+    ProfileId: Int32
+    ProfileType: ProfileTypeField
+    ServerStatus: ServerStatusField
+    LastTransactionId: str | None = None
+    LastTransactionDateTime: NetDate | None = None
+    LastError: str | None = None
+    LastErrorDateTime: NetDate | None = None
+
+
+class InboundProfileBase(WireModel):
+    """Configuration of an inbound relay profile, as the operator sets it."""
+
+    RelayInboundProfileID: Int32 = 0
+    RelayCustomerID: Int32 = 0
+    ProfileName: str | None = None
+    ApplicationName: str | None = None
+    Active: bool = False
+    ClientActionRequest: Byte = 0
+    LogLevel: str | None = None
+    AlertEmailList: str | None = None
+    LogTransactionsToDB: bool = False
+    ReceiveTCP: bool = False
+    ReceivePort: Int32 = 0
+    ReceiveImmediateAck: bool = False
+    ReceiveFile: bool = False
+    ReceiveFileFolderPath: str | None = None
+    ReceiveFileExtension: str | None = None
+    ReceiveFilePollingInterval: Int32 = 0
+    RelayTCP: bool = False
+    RelayIPAddress: str | None = None
+    RelayPortNumber: Int32 = 0
+    RelayAckTimeout: Int32 = 0
+    RelayFile: bool = False
+    RelayFileFolderPath: str | None = None
+    RelayWebService: bool = False
+    RelayWebServiceURI: str | None = None
+    RelayWebServiceTimeout: Int32 = 0
+
+
+class RelayInboundProfile(InboundProfileBase):
+    """An inbound profile as the heartbeat answer carries it: configuration plus state."""
+
+    # A byte on the wire (the sample has 64 in XML too), not the ServerStatus enum.
+    ServerStatus: Byte = 0
+    LastTransactionDateTime: NetDate | None = None
+    PendingHeartbeatCommand: Byte = 0
+    LastHeartbeatDateTime: NetDate | None = None
+
+
+class OutboundProfileBase(WireModel):
+    """Configuration of an outbound relay profile, as the operator sets it."""
+
+    RelayOutboundProfileID: Int32 = 0
+    RelayCustomerID: Int32 = 0
+    ProfileName: str | None = None
+    ApplicationName: str | None = None
+    Active: bool = False
+    ClientActionRequest: Byte = 0
+    LogLevel: str | None = None
+    AlertEmailList: str | None = None
+    WebServicePollingInterval: Int32 = 0
+    TransactionLimitPerRequest: Int32 = 0
+    RelayTCP: bool = False
+    RelayIPAddress: str | None = None
+    RelayPortNumber: Int32 = 0
+    RelayAckTimeout: Int32 = 0
+    RelayFile: bool = False
+    RelayFileFolderPath: str | None = None
+
+
+class RelayOutboundProfile(OutboundProfileBase):
+    """An outbound profile as the heartbeat answer carries it: configuration plus state."""
+
+    # A byte on the wire, not the ServerStatus enum (see RelayInboundProfile).
+    ServerStatus: Byte = 0
+    LastTransactionDateTime: NetDate | None = None
+    PendingHeartbeatCommand: Byte = 0
+    LastHeartbeatDateTime: NetDate | None = None
+
+
+class ResponseDataBase(WireModel):
+    """Members every relay answer carries."""
+
+    LogMessage: str | None = None
+    ResponseStatus: ResponseStatusField
+
+
+class ProfileListResponseData(ResponseDataBase):
+    """The answer to a heartbeat: the customer's profiles with their pending commands.
+
+    Field order here is base first; the JSON codec writes the sample's order
+    (lists first) and the XML codec the DataContract order.
+    """
+
+    InboundProfileList: list[RelayInboundProfile] | None = None
+    OutboundProfileList: list[RelayOutboundProfile] | None = None

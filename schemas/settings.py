@@ -1,0 +1,15 @@
+"""Settings shared by every deployable that talks to Kafka."""
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class KafkaSettings(BaseSettings):
+    """Where the broker is and how the hub's topics are named and sized."""
+
+    model_config = SettingsConfigDict(env_prefix="HUB_", extra="ignore")
+
+    kafka_bootstrap: str = Field(default="127.0.0.1:9092", description="host:port[,host:port]")
+    topic_prefix: str = Field(default="hub.", description="prefix of every topic the hub owns")
+    partitions: int = Field(default=8, ge=1, le=1024, description="partitions of every topic")
+    replication_factor: int = Field(default=1, ge=1, le=16)

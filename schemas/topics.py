@@ -1,0 +1,96 @@
+"""Topic contracts: names, keys, partitioning and the messages they carry."""
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Annotated, Literal
+
+from kafka.partitioner.default import murmur2
+from pydantic import BaseModel, Field, TypeAdapter
+
+from schemas.enums import ProfileType
+from schemas.profiles import CustomerConfig, ProfileConfig
+from schemas.relay import ProfileHeartbeatData
+
+
+@dataclass(frozen=True, slots=True)
+class TopicNames:
+    """The hub's topic names under one prefix, so several hubs can share a cluster."""
+
+    prefix: str
+
+    @property
+    def heartbeats(self) -> str:
+        """Relay heartbeats as received, keyed by clientId."""
+        return f"{self.prefix}relay-heartbeats"
+
+    @property
+    def config(self) -> str:
+        """Customer and profile configuration (compacted), partitioned by clientId."""
+        return f"{self.prefix}config"
+
+    def all(self) -> dict[str, bool]:
+        """Every input topic the hub needs, mapped to whether it is compacted."""
+        return {self.heartbeats: False, self.config: True}
+
+
+def partition_for(client_id: str, partitions: int) -> int:
+    """The partition of a clientId: Kafka's default murmur2 partitioner on its UTF-8 bytes.
+
+    Every topic is partitioned this way so that one worker owns all of a customer's
+    records; it equals what the Java client and faust compute for the same key.
+    """
+    h: int = murmur2(client_id.encode())
+    return (h & 0x7FFFFFFF) % partitions
+
+
+class HeartbeatMessage(BaseModel):
+    """One relay heartbeat as the ingress accepted it."""
+
+    client_id: str
+    received_at: datetime
+    profiles: list[ProfileHeartbeatData]
+    delivered_commands: list[str] = Field(
+        default_factory=list, description="ids of the commands the answer carried"
+    )
+
+
+class CustomerUpserted(BaseModel):
+    """The customer was created or changed."""
+
+    kind: Literal["customer"] = "customer"
+    client_id: str
+    customer: CustomerConfig
+
+
+class ProfileUpserted(BaseModel):
+    """A profile was created or changed; the whole configuration is carried."""
+
+    kind: Literal["profile"] = "profile"
+    client_id: str
+    profile: ProfileConfig
+
+
+class ProfileDeleted(BaseModel):
+    """A profile was deleted; clients no longer see it."""
+
+    kind: Literal["profile-deleted"] = "profile-deleted"
+    client_id: str
+    profile_type: ProfileType
+    profile_id: int
+
+
+ConfigEvent = Annotated[
+    CustomerUpserted | ProfileUpserted | ProfileDeleted, Field(discriminator="kind")
+]
+CONFIG_EVENT = TypeAdapter(ConfigEvent)
+
+
+def config_key(event: CustomerUpserted | ProfileUpserted | ProfileDeleted) -> bytes:
+    """The compaction key: one per customer and one per profile."""
+    if isinstance(event, CustomerUpserted):
+        return f"customer/{event.client_id}".encode()
+    if isinstance(event, ProfileUpserted):
+        ptype, pid = event.profile.profile_type, event.profile.profile_id
+    else:
+        ptype, pid = event.profile_type, event.profile_id
+    return f"profile/{event.client_id}/{ptype.name.lower()}/{pid}".encode()
