@@ -107,8 +107,8 @@ async def put_customer(request: Request, services: Services) -> Response:
     """Create or replace a customer."""
     client_id = request.path_params["clientId"]
     customer = await parse(request, services, CustomerConfig)
-    offset = await publish(services, CustomerUpserted(client_id=client_id, customer=customer))
-    return view_response(*await services.responder.customer(client_id, offset))
+    await publish(services, CustomerUpserted(client_id=client_id, customer=customer))
+    return view_response(*await services.responder.customer(client_id))
 
 
 async def get_customer(request: Request, services: Services) -> Response:
@@ -134,8 +134,8 @@ async def put_profile(request: Request, services: Services) -> Response:
     wire = await parse(request, services, model)
     wire = _addressed(wire, pid, current.customer.RelayCustomerID)
     cfg = InboundConfig(wire=wire) if ptype is ProfileType.Inbound else OutboundConfig(wire=wire)
-    offset = await publish(services, ProfileUpserted(client_id=client_id, profile=cfg))
-    return view_response(*await services.responder.customer(client_id, offset))
+    await publish(services, ProfileUpserted(client_id=client_id, profile=cfg))
+    return view_response(*await services.responder.customer(client_id))
 
 
 def _addressed(wire: Any, pid: int, customer_id: int) -> Any:
@@ -160,5 +160,5 @@ async def delete_profile(request: Request, services: Services) -> Response:
     if pid not in table:
         raise AdminProblem(404, f"customer '{client_id}' has no {ptype.name.lower()} profile {pid}")
     event = ProfileDeleted(client_id=client_id, profile_type=ptype, profile_id=pid)
-    offset = await publish(services, event)
-    return view_response(*await services.responder.customer(client_id, offset))
+    await publish(services, event)
+    return view_response(*await services.responder.customer(client_id))

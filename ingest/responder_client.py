@@ -36,11 +36,9 @@ class ResponderClient:
         )
         return AnswerReply.model_validate_json(body)
 
-    async def customer(self, client_id: str, config_offset: int = -1) -> tuple[bool, CustomerView]:
-        """The customer view; the flag says whether the write at `config_offset` is applied."""
-        status, body = await self._request(
-            "GET", f"/hub/customers/{_quote(client_id)}", params={"config_offset": config_offset}
-        )
+    async def customer(self, client_id: str) -> tuple[bool, CustomerView]:
+        """The customer view; the flag says whether it includes every acknowledged write."""
+        status, body = await self._request("GET", f"/hub/customers/{_quote(client_id)}")
         self._check(status, body)
         return status == 200, CustomerView.model_validate_json(body)
 

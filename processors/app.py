@@ -7,6 +7,7 @@ from typing import Any
 import faust
 
 from processors.codec import table_value_type
+from processors.offsets import EndOffsets
 from processors.settings import WorkerSettings
 from schemas.profiles import CustomerConfig, CustomerProfiles, CustomerStates
 from schemas.topics import TopicNames
@@ -29,6 +30,10 @@ class Hub:
     # Offsets applied per source partition, so a writer can wait until its write is
     # visible. Progress markers only: a restarted worker re-reaches them by itself.
     applied: dict[TP, int] = field(default_factory=dict)
+    end_offsets: EndOffsets = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.end_offsets = EndOffsets(self.settings.kafka_bootstrap, self.settings.app_id)
 
 
 def _faust_app(settings: WorkerSettings) -> faust.App:
@@ -43,6 +48,8 @@ def _faust_app(settings: WorkerSettings) -> faust.App:
         topic_allow_declare=True,
         table_standby_replicas=settings.standby_replicas,
         broker_commit_interval=settings.commit_interval_s,
+        broker_session_timeout=settings.session_timeout_s,
+        broker_heartbeat_interval=settings.session_timeout_s / 5,
         consumer_auto_offset_reset="earliest",
         producer_acks=-1,
         stream_wait_empty=False,

@@ -1,6 +1,7 @@
 """The responder: answers heartbeats and admin reads from the tables."""
 
 import asyncio
+import logging
 import time
 from datetime import UTC, datetime
 from typing import Any
@@ -11,13 +12,15 @@ from pydantic import ValidationError
 
 from processors import answer, reported
 from processors.app import Hub
-from processors.routing import route
+from processors.routing import is_ready, route
 from schemas.profiles import CustomerConfig, CustomerProfiles, CustomerStates, CustomerView
 from schemas.responder import AnswerReply, AnswerRequest
 from schemas.topics import partition_for
 
+log = logging.getLogger(__name__)
 JSON = "application/json"
 WAIT_POLL_S = 0.005
+CATCH_UP_S = 5.0
 
 
 def _json(view: Any, body: bytes, status: int = 200) -> Any:
@@ -48,12 +51,22 @@ def customer_view(hub: Hub, client_id: str) -> CustomerView | None:
     )
 
 
-async def wait_applied(hub: Hub, client_id: str, offset: int, timeout_s: float) -> bool:
-    """Wait until the config record at `offset` of the client's partition is applied."""
-    tp = (hub.names.config, partition_for(client_id, hub.settings.partitions))
+async def caught_up(hub: Hub, client_id: str, timeout_s: float) -> bool:
+    """Wait until every record already in the client's partitions is applied.
+
+    Admin reads thus see every write and heartbeat the hub acknowledged before them.
+    """
+    part = partition_for(client_id, hub.settings.partitions)
+    ends = await hub.end_offsets.get([(hub.names.config, part), (hub.names.heartbeats, part)])
+    for tp in ends:
+        if tp not in hub.applied:
+            # Nothing processed here since this worker took the partition: what the
+            # group committed before was applied by then, and recovered from the changelog.
+            hub.applied.setdefault(tp, await hub.end_offsets.committed(tp) - 1)
     deadline = time.monotonic() + timeout_s
-    while hub.applied.get(tp, -1) < offset:
+    while any(hub.applied.get(tp, -1) < end - 1 for tp, end in ends.items()):
         if time.monotonic() >= deadline:
+            log.warning("%s not caught up after %.1f s: %s", client_id, timeout_s, ends)
             return False
         await asyncio.sleep(WAIT_POLL_S)
     return True
@@ -81,8 +94,7 @@ def register_views(hub: Hub) -> None:
     class CustomerPage(View):
         async def get(self, request: Any, client_id: str) -> Any:
             async def serve() -> Any:
-                offset = int(request.query.get("config_offset", "-1"))
-                applied = await wait_applied(hub, client_id, offset, 5.0)
+                applied = await caught_up(hub, client_id, CATCH_UP_S)
                 found = customer_view(hub, client_id)
                 if found is None:
                     return _json(self, b'{"error":"unknown client"}', 404)
@@ -90,3 +102,10 @@ def register_views(hub: Hub) -> None:
                 return _json(self, found.model_dump_json().encode(), status)
 
             return await route(hub, self, request, client_id, serve)
+
+    @hub.app.page("/hub/ready")
+    class ReadyPage(View):
+        async def get(self, request: Any) -> Any:
+            if is_ready(hub) and hub.app.assignor.assigned_actives():
+                return self.json({"status": "ready"})
+            return self.json({"status": "recovering or unassigned"}, status=503)

@@ -19,6 +19,9 @@ class WorkerSettings(KafkaSettings):
     data_dir: str = Field(default=".cache/worker", description="faust's data directory")
     standby_replicas: int = Field(default=1, ge=0, le=8)
     commit_interval_s: float = Field(default=1.0, gt=0, le=60)
+    session_timeout_s: float = Field(
+        default=10.0, ge=6, le=300, description="how soon a crashed worker's partitions move"
+    )
     log_level: str = Field(default="info")
 
     @property

@@ -1,7 +1,6 @@
-"""Makes the Kafka fixtures available to every integration test."""
+"""Fixtures of the integration tests: the real broker, topics, and whole hubs."""
 
-# Imported by bare name: pytest puts this folder on sys.path (tests/ is not a package),
-# and the fixtures move into tests/conftest.py later.
-from kafka_fixtures import kafka_broker, topic_factory
+from tests.integration.hub_fixtures import hub
+from tests.integration.kafka_fixtures import kafka_broker, topic_factory
 
-__all__ = ["kafka_broker", "topic_factory"]
+__all__ = ["hub", "kafka_broker", "topic_factory"]

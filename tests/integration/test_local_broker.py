@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer, TopicPartition
 from kafka.admin import ConfigResource
-from kafka_fixtures import TopicFactory, create_topic, unique_topic_name
 
 from localkafka.broker import LocalBroker, free_ports
+from tests.integration.kafka_fixtures import TopicFactory, create_topic, unique_topic_name
 
 pytestmark = pytest.mark.integration
 

@@ -1,0 +1,52 @@
+{{/* Per-sink pieces of sinks.yaml; each takes the sink's values block. */}}
+
+{{- define "hub.sinkEnv.sql" -}}
+- name: HUB_DATABASE_URL
+  valueFrom:
+    secretKeyRef:
+      name: {{ .databaseUrl.existingSecret }}
+      key: {{ .databaseUrl.key }}
+{{- end }}
+
+{{- define "hub.sinkMounts.sql" -}}
+{{- end }}
+
+{{- define "hub.sinkVolumes.sql" -}}
+{{- end }}
+
+{{- define "hub.sinkEnv.email" -}}
+- name: HUB_SMTP_HOST
+  value: {{ .smtp.host | quote }}
+- name: HUB_SMTP_PORT
+  value: {{ .smtp.port | int | quote }}
+- name: HUB_SMTP_STARTTLS
+  value: {{ .smtp.starttls | toString | quote }}
+{{- with .smtp.username }}
+- name: HUB_SMTP_USERNAME
+  value: {{ . | quote }}
+{{- end }}
+{{- if .smtp.password.existingSecret }}
+- name: HUB_SMTP_PASSWORD_FILE
+  value: /var/run/secrets/hub/smtp/password
+{{- end }}
+{{- end }}
+
+{{- define "hub.sinkMounts.email" -}}
+{{- if .smtp.password.existingSecret }}
+- name: smtp-password
+  mountPath: /var/run/secrets/hub/smtp
+  readOnly: true
+{{- end }}
+{{- end }}
+
+{{- define "hub.sinkVolumes.email" -}}
+{{- if .smtp.password.existingSecret }}
+- name: smtp-password
+  secret:
+    secretName: {{ .smtp.password.existingSecret }}
+    defaultMode: 0440
+    items:
+      - key: {{ .smtp.password.key }}
+        path: password
+{{- end }}
+{{- end }}

@@ -1,0 +1,1 @@
+"""Sinks: Kafka in, the outside world (SQL, webhooks, e-mail) out."""

@@ -1,0 +1,111 @@
+"""The relay round trip across worker restarts and a broker outage."""
+
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import orjson
+import pytest
+
+from localkafka.broker import LocalBroker, free_ports
+from localkafka.process import wait_http
+from schemas import codec_json
+from tests.integration.hub_fixtures import READY_TIMEOUT, HubCluster, start_hub
+from tests.integration.http import Reply
+
+JSON = "application/json"
+REPORT = orjson.dumps(
+    [
+        {
+            "ProfileId": 7,
+            "ProfileType": 1,
+            "ServerStatus": 1,
+            "LastTransactionId": "tx-42",
+            "LastTransactionDateTime": "2026-01-02T03:04:05.1234567+01:00",
+        }
+    ]
+)
+
+
+def configure(hub: HubCluster) -> str:
+    """A customer with one inbound profile (7); returns its clientId."""
+    client_id = f"cust-{uuid.uuid4().hex[:8]}"
+    assert hub.admin("PUT", f"/customers/{client_id}", {"RelayCustomerID": 9, "Name": "B"}).ok
+    body = {"ProfileName": "lab results", "Active": True, "ReceiveTCP": True, "ReceivePort": 2575}
+    assert hub.admin("PUT", f"/customers/{client_id}/profiles/inbound/7", body).ok
+    return client_id
+
+
+def until_ok(send: Callable[[], Reply], timeout: float) -> Reply:
+    """Repeat `send` until it answers 200 (503s are expected while things settle)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        reply: Reply = send()
+        if reply.status == 200 or time.monotonic() > deadline:
+            return reply
+        assert reply.status == 503, reply.body
+        time.sleep(0.5)
+
+
+@pytest.fixture
+def own_hub(kafka_broker: LocalBroker, tmp_path: Path) -> Iterator[HubCluster]:
+    """A hub of its own on the session broker, for tests that stop its processes."""
+    cluster = start_hub(kafka_broker, tmp_path)
+    try:
+        yield cluster
+    finally:
+        cluster.stop()
+
+
+@pytest.mark.parametrize("how", ["stop", "kill"])
+def test_tables_are_recovered_from_the_changelog_after_a_worker_restart(
+    own_hub: HubCluster, how: str
+) -> None:
+    client_id = configure(own_hub)
+    assert own_hub.heartbeat(client_id, REPORT, JSON).status == 200
+    before = own_hub.admin("GET", f"/customers/{client_id}").json()
+    worker = own_hub.workers[0]
+    worker.stop() if how == "stop" else worker.kill()
+    assert own_hub.heartbeat(client_id, REPORT, JSON).status == 503
+    worker.start()
+    wait_http(f"{own_hub.worker_url(0)}/hub/ready", READY_TIMEOUT)
+    after = own_hub.admin("GET", f"/customers/{client_id}")
+    assert after.status == 200
+    assert after.json()["states"] == before["states"]
+    assert after.json()["profiles"] == before["profiles"]
+    state = after.json()["states"]["inbound"]["7"]
+    assert state["LastTransactionId"] == "tx-42"
+    answer = codec_json.decode_response(own_hub.heartbeat(client_id, b"[]", JSON).body)
+    assert answer.InboundProfileList is not None
+    assert answer.InboundProfileList[0].ReceivePort == 2575
+    assert answer.InboundProfileList[0].ServerStatus == 1
+
+
+@pytest.fixture
+def private_broker(tmp_path: Path) -> Iterator[LocalBroker]:
+    """A broker this test alone may stop."""
+    port, controller = free_ports(2)
+    with LocalBroker(data_dir=tmp_path / "kafka", port=port, controller_port=controller) as b:
+        yield b
+
+
+def test_heartbeat_during_a_broker_outage_is_503_and_succeeds_after(
+    private_broker: LocalBroker, tmp_path: Path
+) -> None:
+    hub = start_hub(private_broker, tmp_path / "hub")
+    try:
+        client_id = configure(hub)
+        private_broker.stop()
+        down = hub.heartbeat(client_id, REPORT, JSON)
+        assert down.status == 503
+        assert down.headers.get("retry-after") == "1"
+        assert "retry" in (codec_json.decode_response(down.body).LogMessage or "")
+        private_broker.start()
+        up = until_ok(lambda: hub.heartbeat(client_id, REPORT, JSON), READY_TIMEOUT)
+        assert up.status == 200, up.body
+        answer = codec_json.decode_response(up.body)
+        assert answer.InboundProfileList is not None
+        assert answer.InboundProfileList[0].ProfileName == "lab results"
+    finally:
+        hub.stop()
