@@ -11,7 +11,9 @@ from ingest.settings import get_settings
 def main() -> None:
     """Serve until SIGINT/SIGTERM."""
     settings = get_settings()
-    logging.basicConfig(level=logging.INFO)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    # kafka-python logs every connection at INFO; its warnings are what an operator needs.
+    logging.getLogger("kafka").setLevel(logging.WARNING)
     uvicorn.run(
         create_app(settings),
         host=settings.host,

@@ -56,6 +56,8 @@ def main(argv: list[str] | None = None) -> int:
     """Run the broker until interrupted; return the process exit code."""
     args = _parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+    # kafka-python narrates every connection of the readiness probe at INFO.
+    logging.getLogger("kafka").setLevel(logging.WARNING)
     # SIGTERM (docker stop, kill, make) takes the same clean path as Ctrl-C.
     signal.signal(signal.SIGTERM, _interrupt)
     if args.fetch_only:

@@ -1,0 +1,108 @@
+"""`make run`: the whole hub on one machine, on its embedded defaults.
+
+Starts a local single-node Kafka broker (KRaft), creates the topics, then runs a
+processor worker and the HTTP ingress as child processes. Ctrl-C (or SIGTERM) stops
+every process it started, the broker last. Set `HUB_KAFKA_BOOTSTRAP` to use a broker
+that already runs instead; set `HUB_ADMIN_TOKEN` to choose the admin token.
+"""
+
+import logging
+import os
+import secrets
+import signal
+import sys
+import time
+from types import FrameType
+
+from localkafka.broker import DEFAULT_CACHE_DIR, LocalBroker, LocalKafkaError
+from localkafka.process import ServiceProcess, wait_http
+from processors.create_topics import ensure_topics
+from schemas.settings import KafkaSettings
+
+log = logging.getLogger("hub")
+RUN_DIR = DEFAULT_CACHE_DIR / "run"
+READY_TIMEOUT = 120.0
+
+
+def _interrupt(signum: int, frame: FrameType | None) -> None:
+    raise KeyboardInterrupt
+
+
+def _services(env: dict[str, str]) -> list[ServiceProcess]:
+    # Output goes to this terminal, so a newcomer sees every process's log in one place.
+    return [
+        ServiceProcess("worker", "processors", {**env, "HUB_DATA_DIR": str(RUN_DIR / "worker")}),
+        ServiceProcess("ingress", "ingest", env),
+    ]
+
+
+def _banner(settings: KafkaSettings, token: str, env: dict[str, str]) -> str:
+    ingress = f"http://{env.get('HUB_HOST', '127.0.0.1')}:{env.get('HUB_PORT', '8080')}"
+    return "\n".join(
+        [
+            "",
+            "Heartbeat hub is running:",
+            f"  relay API    {ingress}/api/customer/{{clientId}}/heartbeat",
+            f"  admin API    {ingress}/admin/customers/{{clientId}}",
+            f"  admin token  {token}",
+            f"  responder    {env['HUB_RESPONDER_URL']} (worker)",
+            f"  Kafka        {settings.kafka_bootstrap} (topics '{settings.topic_prefix}*')",
+            "Ctrl-C stops everything.",
+            "",
+        ]
+    )
+
+
+def _watch(services: list[ServiceProcess]) -> int:
+    while True:
+        for service in services:
+            if not service.running:
+                log.error("%s exited; stopping the hub", service.name)
+                return 1
+        time.sleep(0.5)
+
+
+def _run(broker: LocalBroker | None) -> int:
+    token = os.environ.get("HUB_ADMIN_TOKEN") or secrets.token_urlsafe(24)
+    settings = KafkaSettings()
+    if broker is not None:
+        settings = settings.model_copy(update={"kafka_bootstrap": broker.bootstrap})
+    ensure_topics(settings)
+    env = {"HUB_ADMIN_TOKEN": token, "HUB_KAFKA_BOOTSTRAP": settings.kafka_bootstrap}
+    env.setdefault(
+        "HUB_RESPONDER_URL", os.environ.get("HUB_RESPONDER_URL", "http://127.0.0.1:6066")
+    )
+    services = _services(env)
+    try:
+        for service in services:
+            service.start()
+        wait_http(f"{env['HUB_RESPONDER_URL']}/hub/ready", READY_TIMEOUT)
+        wait_http(f"http://127.0.0.1:{os.environ.get('HUB_PORT', '8080')}/healthz", READY_TIMEOUT)
+        print(_banner(settings, token, env), flush=True)
+        return _watch(services)
+    finally:
+        for service in reversed(services):
+            service.stop()
+
+
+def main() -> int:
+    """Run until interrupted; returns the exit code."""
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    logging.getLogger("kafka").setLevel(logging.WARNING)
+    signal.signal(signal.SIGTERM, _interrupt)
+    RUN_DIR.mkdir(parents=True, exist_ok=True)
+    try:
+        if os.environ.get("HUB_KAFKA_BOOTSTRAP"):
+            return _run(None)
+        with LocalBroker(data_dir=RUN_DIR / "kafka") as broker:
+            return _run(broker)
+    except KeyboardInterrupt:
+        log.info("stopped")
+        return 0
+    except (LocalKafkaError, TimeoutError) as e:
+        log.error("%s", e)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
