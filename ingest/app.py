@@ -26,7 +26,9 @@ def build_services(settings: IngestSettings) -> Services:
         settings=settings,
         topics=TopicNames(settings.topic_prefix),
         publisher=Publisher(settings.kafka_bootstrap, settings.publish_timeout_s),
-        responder=ResponderClient(settings.responder_url, settings.responder_timeout_s),
+        responder=ResponderClient(
+            settings.responder_url, settings.responder_timeout_s, settings.apply_wait_s
+        ),
         admin_token=settings.token(),
     )
 

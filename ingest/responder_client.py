@@ -17,8 +17,9 @@ log = logging.getLogger(__name__)
 class ResponderClient:
     """A pooled HTTP client; raises UnknownClient on 404, ResponderUnavailable otherwise."""
 
-    def __init__(self, base_url: str, timeout_s: float) -> None:
+    def __init__(self, base_url: str, timeout_s: float, apply_wait_s: float) -> None:
         self.base_url = base_url.rstrip("/")
+        self.apply_wait_s = apply_wait_s
         self.timeout = aiohttp.ClientTimeout(total=timeout_s)
         self._session: aiohttp.ClientSession | None = None
 
@@ -38,7 +39,9 @@ class ResponderClient:
 
     async def customer(self, client_id: str) -> tuple[bool, CustomerView]:
         """The customer view; the flag says whether it includes every acknowledged write."""
-        status, body = await self._request("GET", f"/hub/customers/{_quote(client_id)}")
+        status, body = await self._request(
+            "GET", f"/hub/customers/{_quote(client_id)}", params={"wait": self.apply_wait_s}
+        )
         self._check(status, body)
         return status == 200, CustomerView.model_validate_json(body)
 

@@ -264,6 +264,7 @@ class LocalBroker:
         """Start the broker, formatting storage on first use, and wait until it serves metadata."""
         if self.running:
             raise BrokerStartError(f"the broker on {self.bootstrap} is already running")
+        self._check_ports_free()
         libs = self._libs_dir or ensure_jars()
         self.data_dir.mkdir(parents=True, exist_ok=True)
         config = self._write_config()
@@ -337,6 +338,13 @@ class LocalBroker:
         traceback: TracebackType | None,
     ) -> None:
         self.stop()
+
+    def _check_ports_free(self) -> None:
+        # Otherwise the readiness probe could talk to whatever holds the port, and the
+        # real cause would only show in the broker's log.
+        for port in (self.port, self.controller_port):
+            if _port_open(port):
+                raise BrokerStartError(f"port {port} on 127.0.0.1 is already in use")
 
     def _settings(self) -> dict[str, str]:
         controller = f"127.0.0.1:{self.controller_port}"

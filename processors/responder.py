@@ -21,6 +21,7 @@ log = logging.getLogger(__name__)
 JSON = "application/json"
 WAIT_POLL_S = 0.005
 CATCH_UP_S = 5.0
+MAX_WAIT_S = 30.0
 
 
 def _json(view: Any, body: bytes, status: int = 200) -> Any:
@@ -72,6 +73,13 @@ async def caught_up(hub: Hub, client_id: str, timeout_s: float) -> bool:
     return True
 
 
+def _wait_s(request: Any) -> float:
+    try:
+        return min(max(float(request.query.get("wait", CATCH_UP_S)), 0.0), MAX_WAIT_S)
+    except ValueError:
+        return CATCH_UP_S
+
+
 def register_views(hub: Hub) -> None:
     """Mount the responder's views on the worker's web server."""
 
@@ -94,7 +102,7 @@ def register_views(hub: Hub) -> None:
     class CustomerPage(View):
         async def get(self, request: Any, client_id: str) -> Any:
             async def serve() -> Any:
-                applied = await caught_up(hub, client_id, CATCH_UP_S)
+                applied = await caught_up(hub, client_id, _wait_s(request))
                 found = customer_view(hub, client_id)
                 if found is None:
                     return _json(self, b'{"error":"unknown client"}', 404)

@@ -9,10 +9,10 @@ import orjson
 import pytest
 
 from localkafka.broker import LocalBroker, free_ports
+from localkafka.http import Reply
+from localkafka.hub import READY_TIMEOUT, HubCluster, start_hub
 from localkafka.process import wait_http
 from schemas import codec_json
-from tests.integration.http import Reply
-from tests.integration.hub_fixtures import READY_TIMEOUT, HubCluster, start_hub
 
 JSON = "application/json"
 REPORT = orjson.dumps(

@@ -6,10 +6,10 @@ from pathlib import Path
 import orjson
 import pytest
 
+from localkafka.hub import HubCluster
 from schemas import codec_json, codec_xml
 from schemas.enums import ResponseStatus
 from schemas.relay import ProfileListResponseData, RelayInboundProfile, RelayOutboundProfile
-from tests.integration.hub_fixtures import HubCluster
 
 FIXTURES = Path(__file__).parent.parent / "fixtures"
 JSON = "application/json"
@@ -223,7 +223,7 @@ def test_other_content_types_are_415(hub: HubCluster, content_type: str) -> None
 
 
 def test_admin_api_refuses_a_wrong_token(hub: HubCluster) -> None:
-    from tests.integration.http import call
+    from localkafka.http import call
 
     reply = call("GET", f"{hub.url}/admin/customers/x", None, {"Authorization": "Bearer nope"})
     assert reply.status == 401

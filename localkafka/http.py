@@ -1,4 +1,4 @@
-"""A tiny blocking HTTP client for the tests (standard library only)."""
+"""A tiny blocking HTTP client for tests, benchmarks and scripts (standard library only)."""
 
 import urllib.error
 import urllib.request

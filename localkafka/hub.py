@@ -1,0 +1,117 @@
+"""A whole hub (topics, workers, ingress) run as real processes, for tests and benchmarks."""
+
+import secrets
+import uuid
+from pathlib import Path
+
+import orjson
+
+from localkafka.broker import LocalBroker, free_port
+from localkafka.http import Reply, call
+from localkafka.process import ServiceProcess, wait_http
+from processors.create_topics import ensure_topics
+from schemas.settings import KafkaSettings
+
+READY_TIMEOUT = 90.0
+
+
+class HubCluster:
+    """Fresh topic prefix, token and ports; workers and an ingress as child processes."""
+
+    def __init__(self, bootstrap: str, workdir: Path, partitions: int = 4) -> None:
+        self.bootstrap = bootstrap
+        self.workdir = workdir
+        workdir.mkdir(parents=True, exist_ok=True)
+        self.partitions = partitions
+        self.prefix = f"t{uuid.uuid4().hex[:10]}."
+        self.token = secrets.token_hex(16)
+        self.workers: list[ServiceProcess] = []
+        self.worker_ports: list[int] = []
+        self.ingress: ServiceProcess | None = None
+        self.ingress_port = free_port()
+
+    def env(self, **extra: str) -> dict[str, str]:
+        """The settings every service of this hub shares."""
+        return {
+            "HUB_KAFKA_BOOTSTRAP": self.bootstrap,
+            "HUB_TOPIC_PREFIX": self.prefix,
+            "HUB_PARTITIONS": str(self.partitions),
+            "HUB_ADMIN_TOKEN": self.token,
+            "HUB_LOG_LEVEL": "warning",
+            **extra,
+        }
+
+    def create_topics(self) -> None:
+        """The input topics, as `make run` and the Helm hook create them."""
+        settings = KafkaSettings(
+            kafka_bootstrap=self.bootstrap, topic_prefix=self.prefix, partitions=self.partitions
+        )
+        ensure_topics(settings)
+
+    def add_worker(self) -> ServiceProcess:
+        """Start one more processor worker with its own web port and data folder."""
+        index = len(self.workers)
+        port = free_port()
+        env = self.env(HUB_WEB_PORT=str(port), HUB_DATA_DIR=str(self.workdir / f"worker{index}"))
+        worker = ServiceProcess(
+            f"worker{index}", "processors", env, self.workdir / f"worker{index}.log"
+        )
+        worker.start()
+        self.workers.append(worker)
+        self.worker_ports.append(port)
+        return worker
+
+    def worker_url(self, index: int = 0) -> str:
+        """The responder URL of one worker."""
+        return f"http://127.0.0.1:{self.worker_ports[index]}"
+
+    def start_ingress(self) -> None:
+        """Start the ingress; it asks the first worker, which forwards when not the owner."""
+        env = self.env(HUB_PORT=str(self.ingress_port), HUB_RESPONDER_URL=self.worker_url(0))
+        self.ingress = ServiceProcess("ingress", "ingest", env, self.workdir / "ingress.log")
+        self.ingress.start()
+
+    def wait_ready(self) -> None:
+        """Until the ingress serves and every worker owns partitions with tables recovered."""
+        wait_http(f"{self.url}/healthz", READY_TIMEOUT)
+        for i, worker in enumerate(self.workers):
+            if worker.running:
+                wait_http(f"{self.worker_url(i)}/hub/ready", READY_TIMEOUT)
+
+    @property
+    def url(self) -> str:
+        """The ingress base URL."""
+        return f"http://127.0.0.1:{self.ingress_port}"
+
+    def admin(self, method: str, path: str, body: object | None = None) -> Reply:
+        """An admin API call with the bearer token."""
+        data = None if body is None else orjson.dumps(body)
+        headers = {"Authorization": f"Bearer {self.token}", "Content-Type": "application/json"}
+        return call(method, f"{self.url}/admin{path}", data, headers)
+
+    def heartbeat(
+        self, client_id: str, body: bytes, content_type: str, accept: str | None = None
+    ) -> Reply:
+        """A relay heartbeat as a client sends it."""
+        headers = {"Content-Type": content_type}
+        if accept:
+            headers["Accept"] = accept
+        return call("PUT", f"{self.url}/api/customer/{client_id}/heartbeat", body, headers)
+
+    def stop(self) -> None:
+        """Stop every process this hub started."""
+        if self.ingress:
+            self.ingress.stop()
+        for worker in self.workers:
+            worker.stop()
+
+
+def start_hub(broker: LocalBroker, workdir: Path, workers: int = 1) -> HubCluster:
+    """Topics, `workers` workers and an ingress, ready to serve."""
+    hub = HubCluster(broker.bootstrap, workdir)
+    hub.create_topics()
+    for _ in range(workers):
+        hub.add_worker()
+    hub.start_ingress()
+    hub.wait_ready()
+    return hub
