@@ -28,9 +28,36 @@ class TopicNames:
         """Customer and profile configuration (compacted), partitioned by clientId."""
         return f"{self.prefix}config"
 
+    @property
+    def commands(self) -> str:
+        """Operator orders (desired states, commands, cancellations), keyed by clientId."""
+        return f"{self.prefix}commands"
+
+    @property
+    def ticks(self) -> str:
+        """Sweep ticks each worker sends to the partitions it owns (expiry, deadlines)."""
+        return f"{self.prefix}ticks"
+
+    @property
+    def command_events(self) -> str:
+        """Output: every change of a command's state (`schemas.events.CommandEvent`)."""
+        return f"{self.prefix}command-events"
+
+    @property
+    def health_events(self) -> str:
+        """Output: every change of a profile's health (`schemas.events.HealthEvent`)."""
+        return f"{self.prefix}health-events"
+
     def all(self) -> dict[str, bool]:
-        """Every input topic the hub needs, mapped to whether it is compacted."""
-        return {self.heartbeats: False, self.config: True}
+        """Every topic the hub creates up front, mapped to whether it is compacted."""
+        return {
+            self.heartbeats: False,
+            self.config: True,
+            self.commands: False,
+            self.ticks: False,
+            self.command_events: False,
+            self.health_events: False,
+        }
 
 
 def partition_for(client_id: str, partitions: int) -> int:

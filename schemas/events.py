@@ -1,0 +1,94 @@
+"""Output topics: every change of a command's life and of a profile's health.
+
+The processors publish these; the sinks (SQL, e-mail) consume them. Each event has a
+stable `id`, so a sink that sees an event twice (a replay, an at-least-once retry)
+can recognize it.
+"""
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+from schemas.enums import ProfileType
+
+CommandName = Literal["start", "stop", "restart", "reload-configuration", "upload-logs"]
+
+
+class CommandState(StrEnum):
+    """Where a one-shot command is in its life."""
+
+    queued = "queued"
+    delivered = "delivered"
+    acknowledged = "acknowledged"
+    expired = "expired"
+    failed = "failed"
+    cancelled = "cancelled"
+
+
+FINAL_COMMAND_STATES = frozenset(
+    {CommandState.acknowledged, CommandState.expired, CommandState.failed, CommandState.cancelled}
+)
+
+
+class Health(StrEnum):
+    """The health of a profile, computed by the processors."""
+
+    new = "new"
+    up = "up"
+    late = "late"
+    down = "down"
+    stopped = "stopped"
+    error = "error"
+    paused = "paused"
+
+
+class ProfileRef(BaseModel):
+    """Which profile an event is about."""
+
+    client_id: str
+    profile_type: ProfileType
+    profile_id: int
+
+
+class CommandEvent(ProfileRef):
+    """A command changed state (`seq` counts the changes of one command from 0)."""
+
+    kind: Literal["command"] = "command"
+    command_id: str
+    seq: int = Field(ge=0)
+    command: CommandName
+    state: CommandState
+    deliveries: int = Field(ge=0)
+    ttl_s: int
+    max_deliveries: int
+    created_at: datetime
+    at: datetime
+
+    @property
+    def id(self) -> str:
+        """Stable identity of this change."""
+        return f"{self.command_id}/{self.seq}"
+
+
+class HealthEvent(ProfileRef):
+    """A profile's health changed."""
+
+    kind: Literal["health"] = "health"
+    from_health: Health | None = Field(description="None for the first computation")
+    to_health: Health
+    reason: str
+    at: datetime
+    profile_name: str | None = None
+    alert_email_list: str | None = Field(
+        default=None, description="the profile's AlertEmailList when the change happened"
+    )
+
+    @property
+    def id(self) -> str:
+        """Stable identity of this change."""
+        return (
+            f"{self.client_id}/{self.profile_type.name.lower()}/{self.profile_id}/"
+            f"{self.at.isoformat()}/{self.to_health}"
+        )
