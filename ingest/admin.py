@@ -116,7 +116,7 @@ async def get_customer(request: Request, services: Services) -> Response:
     return view_response(*await services.responder.customer(request.path_params["clientId"]))
 
 
-def _profile_address(request: Request) -> tuple[str, ProfileType, int]:
+def profile_address(request: Request) -> tuple[str, ProfileType, int]:
     ptype = TYPES.get(request.path_params["ptype"])
     if ptype is None:
         raise AdminProblem(404, "profile type must be 'inbound' or 'outbound'")
@@ -128,7 +128,7 @@ def _profile_address(request: Request) -> tuple[str, ProfileType, int]:
 
 async def put_profile(request: Request, services: Services) -> Response:
     """Create or replace one profile of an existing customer."""
-    client_id, ptype, pid = _profile_address(request)
+    client_id, ptype, pid = profile_address(request)
     _, current = await services.responder.customer(client_id)
     model = InboundProfileBase if ptype is ProfileType.Inbound else OutboundProfileBase
     wire = await parse(request, services, model)
@@ -146,7 +146,8 @@ def _addressed(wire: Any, pid: int, customer_id: int) -> Any:
     )
     if getattr(wire, id_field) not in (0, pid):
         raise AdminProblem(400, f"invalid body: field '{id_field}': does not match the URL's {pid}")
-    update: dict[str, int] = {id_field: pid}
+    # The desired state has its own endpoint and lifecycle; the profile body cannot set it.
+    update: dict[str, int] = {id_field: pid, "ClientActionRequest": 0}
     if wire.RelayCustomerID == 0:
         update["RelayCustomerID"] = customer_id
     return wire.model_copy(update=update)
@@ -154,7 +155,7 @@ def _addressed(wire: Any, pid: int, customer_id: int) -> Any:
 
 async def delete_profile(request: Request, services: Services) -> Response:
     """Delete one profile; clients stop seeing it in their answers."""
-    client_id, ptype, pid = _profile_address(request)
+    client_id, ptype, pid = profile_address(request)
     _, current = await services.responder.customer(client_id)
     table = current.profiles.inbound if ptype is ProfileType.Inbound else current.profiles.outbound
     if pid not in table:

@@ -10,11 +10,13 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from ingest import admin, relay
+from ingest import orders_admin as orders
 from ingest.errors import BrokerUnavailable
 from ingest.publisher import Publisher
 from ingest.responder_client import ResponderClient
 from ingest.services import Services
 from ingest.settings import IngestSettings
+from schemas.clock import Clock
 from schemas.topics import TopicNames
 
 log = logging.getLogger(__name__)
@@ -30,6 +32,7 @@ def build_services(settings: IngestSettings) -> Services:
             settings.responder_url, settings.responder_timeout_s, settings.apply_wait_s
         ),
         admin_token=settings.token(),
+        clock=Clock(settings.clock_offset_file),
     )
 
 
@@ -37,6 +40,19 @@ async def healthz(request: Request) -> Response:
     """Liveness: the process serves HTTP."""
     return JSONResponse({"status": "ok"})
 
+
+PROFILE = "/admin/customers/{clientId}/profiles/{ptype}/{profileId:int}"
+ORDER_ROUTES = [
+    Route(f"{PROFILE}/desired-state", admin.endpoint(orders.put_desired_state), methods=["PUT"]),
+    Route(f"{PROFILE}/commands", admin.endpoint(orders.post_command), methods=["POST"]),
+    Route(f"{PROFILE}/commands", admin.endpoint(orders.list_commands), methods=["GET"]),
+    Route(f"{PROFILE}/commands/{{commandId}}", admin.endpoint(orders.get_command), methods=["GET"]),
+    Route(
+        f"{PROFILE}/commands/{{commandId}}",
+        admin.endpoint(orders.delete_command),
+        methods=["DELETE"],
+    ),
+]
 
 ROUTES = [
     Route("/api/customer/{clientId}/heartbeat", relay.heartbeat, methods=["PUT"]),
@@ -52,6 +68,7 @@ ROUTES = [
         admin.endpoint(admin.delete_profile),
         methods=["DELETE"],
     ),
+    *ORDER_ROUTES,
     Route("/healthz", healthz, methods=["GET"]),
 ]
 

@@ -1,7 +1,6 @@
 """`PUT /api/customer/{clientId}/heartbeat`: the relay heartbeat API."""
 
 import logging
-from datetime import UTC, datetime
 
 from starlette.requests import Request
 from starlette.responses import Response
@@ -57,14 +56,14 @@ def failure(neg: Negotiated, status: int, message: str) -> Response:
 
 async def heartbeat(request: Request) -> Response:
     """Accept a heartbeat, answer from the tables once Kafka has acknowledged it."""
-    received_at = datetime.now(UTC)
+    services: Services = request.app.state.services
+    received_at = services.clock.now()
     client_id: str = request.path_params["clientId"]
     try:
         neg = negotiate(request.headers.get("content-type"), request.headers.get("accept"))
     except UnsupportedMediaType as e:
         fmt = error_format(request.headers.get("accept"), None)
         return failure(fmt, 415, str(e))
-    services: Services = request.app.state.services
     try:
         body = await read_bounded(request, services.settings.max_body_bytes)
         items = decode(neg.request, body, services.settings.max_body_bytes)

@@ -8,6 +8,7 @@ import aiohttp
 import orjson
 
 from ingest.errors import ResponderUnavailable, UnknownClient
+from schemas.commands import CustomerCommands
 from schemas.profiles import CustomerView
 from schemas.responder import AnswerReply, AnswerRequest
 
@@ -44,6 +45,14 @@ class ResponderClient:
         )
         self._check(status, body)
         return status == 200, CustomerView.model_validate_json(body)
+
+    async def commands(self, client_id: str) -> tuple[bool, CustomerCommands]:
+        """The customer's orders; the flag says whether they include every acknowledged write."""
+        status, body = await self._request(
+            "GET", f"/hub/commands/{_quote(client_id)}", params={"wait": self.apply_wait_s}
+        )
+        self._check(status, body)
+        return status == 200, CustomerCommands.model_validate_json(body)
 
     async def _call(self, method: str, path: str, **kw: Any) -> bytes:
         status, body = await self._request(method, path, **kw)

@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from ingest.publisher import Publisher
 from ingest.responder_client import ResponderClient
 from ingest.settings import IngestSettings
+from schemas.clock import Clock
 from schemas.topics import TopicNames
 
 
@@ -17,3 +18,4 @@ class Services:
     publisher: Publisher
     responder: ResponderClient
     admin_token: str | None
+    clock: Clock

@@ -21,6 +21,9 @@ class IngestSettings(KafkaSettings):
     max_body_bytes: int = Field(default=1_048_576, ge=1024)
     publish_timeout_s: float = Field(default=5.0, gt=0, le=60)
     responder_timeout_s: float = Field(default=5.0, gt=0, le=60)
+    clock_offset_file: str | None = Field(
+        default=None, description="tests and demos only: seconds to shift the clock by"
+    )
     apply_wait_s: float = Field(default=5.0, ge=0, le=60)
 
     def token(self) -> str | None:

@@ -29,6 +29,8 @@ class HubCluster:
         self.worker_ports: list[int] = []
         self.ingress: ServiceProcess | None = None
         self.ingress_port = free_port()
+        self.clock_file = workdir / "clock-offset"
+        self.clock_file.write_text("0")
 
     def env(self, **extra: str) -> dict[str, str]:
         """The settings every service of this hub shares."""
@@ -38,8 +40,14 @@ class HubCluster:
             "HUB_PARTITIONS": str(self.partitions),
             "HUB_ADMIN_TOKEN": self.token,
             "HUB_LOG_LEVEL": "warning",
+            "HUB_CLOCK_OFFSET_FILE": str(self.clock_file),
             **extra,
         }
+
+    def advance_clock(self, seconds: float) -> None:
+        """Move every process's clock `seconds` further ahead."""
+        offset = float(self.clock_file.read_text() or 0) + seconds
+        self.clock_file.write_text(repr(offset))
 
     def create_topics(self) -> None:
         """The input topics, as `make run` and the Helm hook create them."""

@@ -5,7 +5,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from processors import config, reported
+from processors import config, orders, reported
 from processors.app import Hub
 from schemas.profiles import CustomerProfiles, CustomerStates
 from schemas.topics import (
@@ -69,7 +69,9 @@ def register_agents(hub: Hub) -> None:
     async def heartbeat_agent(stream: Any) -> None:
         async for event in stream.events():
             try:
-                apply_heartbeat(hub, HeartbeatMessage.model_validate_json(event.value))
+                msg = HeartbeatMessage.model_validate_json(event.value)
+                apply_heartbeat(hub, msg)
+                await orders.on_heartbeat(hub, msg, event.message.offset)
             except ValidationError:
                 log.exception("skipping unreadable heartbeat record at %s", event.message.tp)
             _mark(hub, event)

@@ -1,5 +1,7 @@
 """Build the heartbeat answer (`ProfileListResponseData`) from a customer's tables."""
 
+from dataclasses import dataclass, field
+
 from schemas.enums import ResponseStatus
 from schemas.profiles import CustomerProfiles, CustomerStates, ReportedState
 from schemas.relay import (
@@ -14,24 +16,42 @@ from schemas.relay import (
 _NONE = ReportedState()
 
 
-def _state_fields(state: ReportedState | None) -> dict[str, object]:
+@dataclass(frozen=True, slots=True)
+class Orders:
+    """What the operator wants of each profile, by profile key (`inbound/7`)."""
+
+    pending: dict[str, int] = field(default_factory=dict)
+    desired: dict[str, int] = field(default_factory=dict)
+
+
+NO_ORDERS = Orders()
+
+
+def _state_fields(state: ReportedState | None, key: str, orders: Orders) -> dict[str, object]:
     s = state or _NONE
     return {
+        "ClientActionRequest": orders.desired.get(key, 0),
         "ServerStatus": int(s.ServerStatus or 0),
         "LastTransactionDateTime": s.LastTransactionDateTime,
-        "PendingHeartbeatCommand": 0,
+        "PendingHeartbeatCommand": orders.pending.get(key, 0),
         "LastHeartbeatDateTime": s.LastHeartbeatDateTime,
     }
 
 
-def inbound(cfg: InboundProfileBase, state: ReportedState | None) -> RelayInboundProfile:
+def inbound(
+    cfg: InboundProfileBase, state: ReportedState | None, orders: Orders = NO_ORDERS
+) -> RelayInboundProfile:
     """One inbound profile as the client receives it."""
-    return RelayInboundProfile.model_validate({**dict(cfg), **_state_fields(state)})
+    fields = _state_fields(state, f"inbound/{cfg.RelayInboundProfileID}", orders)
+    return RelayInboundProfile.model_validate({**dict(cfg), **fields})
 
 
-def outbound(cfg: OutboundProfileBase, state: ReportedState | None) -> RelayOutboundProfile:
+def outbound(
+    cfg: OutboundProfileBase, state: ReportedState | None, orders: Orders = NO_ORDERS
+) -> RelayOutboundProfile:
     """One outbound profile as the client receives it."""
-    return RelayOutboundProfile.model_validate({**dict(cfg), **_state_fields(state)})
+    fields = _state_fields(state, f"outbound/{cfg.RelayOutboundProfileID}", orders)
+    return RelayOutboundProfile.model_validate({**dict(cfg), **fields})
 
 
 def unknown_entries(profiles: CustomerProfiles, items: list[ProfileHeartbeatData]) -> list[str]:
@@ -45,7 +65,10 @@ def unknown_entries(profiles: CustomerProfiles, items: list[ProfileHeartbeatData
 
 
 def build(
-    profiles: CustomerProfiles, states: CustomerStates, items: list[ProfileHeartbeatData]
+    profiles: CustomerProfiles,
+    states: CustomerStates,
+    items: list[ProfileHeartbeatData],
+    orders: Orders = NO_ORDERS,
 ) -> ProfileListResponseData:
     """The answer: every configured profile, inactive ones included, ordered by id."""
     unknown = unknown_entries(profiles, items)
@@ -54,10 +77,11 @@ def build(
         message += " Not configured, ignored: " + ", ".join(unknown) + "."
     return ProfileListResponseData(
         InboundProfileList=[
-            inbound(cfg, states.inbound.get(pid)) for pid, cfg in sorted(profiles.inbound.items())
+            inbound(cfg, states.inbound.get(pid), orders)
+            for pid, cfg in sorted(profiles.inbound.items())
         ],
         OutboundProfileList=[
-            outbound(cfg, states.outbound.get(pid))
+            outbound(cfg, states.outbound.get(pid), orders)
             for pid, cfg in sorted(profiles.outbound.items())
         ],
         ResponseStatus=ResponseStatus.Success,

@@ -9,6 +9,8 @@ import faust
 from processors.codec import table_value_type
 from processors.offsets import EndOffsets
 from processors.settings import WorkerSettings
+from schemas.clock import Clock
+from schemas.commands import CustomerCommands
 from schemas.profiles import CustomerConfig, CustomerProfiles, CustomerStates
 from schemas.topics import TopicNames
 
@@ -24,9 +26,14 @@ class Hub:
     names: TopicNames
     heartbeats: Any
     config: Any
+    orders: Any
+    ticks: Any
+    command_events: Any
     customers: Any
     profiles: Any
     states: Any
+    commands: Any
+    clock: Clock
     # Offsets applied per source partition, so a writer can wait until its write is
     # visible. Progress markers only: a restarted worker re-reaches them by itself.
     applied: dict[TP, int] = field(default_factory=dict)
@@ -81,7 +88,12 @@ def build_hub(settings: WorkerSettings) -> Hub:
         names=names,
         heartbeats=_raw_topic(app, names.heartbeats),
         config=_raw_topic(app, names.config),
+        orders=_raw_topic(app, names.commands),
+        ticks=_raw_topic(app, names.ticks),
+        command_events=_raw_topic(app, names.command_events),
         customers=_table(app, "customers", CustomerConfig),
         profiles=_table(app, "profiles", CustomerProfiles),
         states=_table(app, "profile-states", CustomerStates),
+        commands=_table(app, "commands", CustomerCommands),
+        clock=Clock(settings.clock_offset_file),
     )

@@ -14,18 +14,17 @@ from schemas.settings import KafkaSettings
 from schemas.topics import TopicNames
 
 log = logging.getLogger(__name__)
-HEARTBEAT_RETENTION_MS = 7 * 24 * 3600 * 1000
+RETENTION_MS = 7 * 24 * 3600 * 1000
+TICK_RETENTION_MS = 3600 * 1000  # ticks matter for a second; keep an hour for debugging
 
 
 def topic_specs(settings: KafkaSettings) -> list[NewTopic]:
     """The topics to create, with their partitions and cleanup policies."""
     specs = []
-    for name, compacted in TopicNames(settings.topic_prefix).all().items():
-        cfg = (
-            {"cleanup.policy": "compact"}
-            if compacted
-            else {"retention.ms": str(HEARTBEAT_RETENTION_MS)}
-        )
+    names = TopicNames(settings.topic_prefix)
+    for name, compacted in names.all().items():
+        retention = TICK_RETENTION_MS if name == names.ticks else RETENTION_MS
+        cfg = {"cleanup.policy": "compact"} if compacted else {"retention.ms": str(retention)}
         cfg["min.insync.replicas"] = str(min(2, settings.replication_factor))
         specs.append(
             NewTopic(name, settings.partitions, settings.replication_factor, topic_configs=cfg)

@@ -10,15 +10,17 @@ import orjson
 from faust.web import View
 from pydantic import ValidationError
 
-from processors import answer, reported
+from processors import answer, commands, reported
 from processors.app import Hub
 from processors.routing import is_ready, route
+from schemas.commands import COMMAND_BYTES, CustomerCommands
 from schemas.profiles import CustomerConfig, CustomerProfiles, CustomerStates, CustomerView
 from schemas.responder import AnswerReply, AnswerRequest
 from schemas.topics import partition_for
 
 log = logging.getLogger(__name__)
 JSON = "application/json"
+EMPTY_COMMANDS = CustomerCommands()
 WAIT_POLL_S = 0.005
 CATCH_UP_S = 5.0
 MAX_WAIT_S = 30.0
@@ -35,7 +37,22 @@ def answer_for(hub: Hub, client_id: str, req: AnswerRequest) -> AnswerReply | No
     profiles: CustomerProfiles = hub.profiles.get(client_id) or CustomerProfiles()
     states: CustomerStates = hub.states.get(client_id) or CustomerStates()
     after = reported.apply_heartbeat(states, profiles, req.profiles, req.received_at)
-    return AnswerReply(answer=answer.build(profiles, after, req.profiles))
+    cc: CustomerCommands = hub.commands.get(client_id) or EMPTY_COMMANDS
+    cc = commands.on_heartbeat(cc, client_id, req.profiles, req.received_at)
+    orders, carried = _orders(cc, profiles)
+    return AnswerReply(
+        answer=answer.build(profiles, after, req.profiles, orders), delivered_commands=carried
+    )
+
+
+def _orders(cc: CustomerCommands, profiles: CustomerProfiles) -> tuple[answer.Orders, list[str]]:
+    """What each configured profile's answer carries, and the ids of the commands in it."""
+    configured = {f"inbound/{p}" for p in profiles.inbound}
+    configured |= {f"outbound/{p}" for p in profiles.outbound}
+    heads = {k: r for k, r in commands.heads(cc).items() if k in configured}
+    pending = {k: int(COMMAND_BYTES[r.command]) for k, r in heads.items()}
+    desired = {k: int(d.pending) for k, d in cc.desired.items() if d.pending and k in configured}
+    return answer.Orders(pending=pending, desired=desired), [r.id for r in heads.values()]
 
 
 def customer_view(hub: Hub, client_id: str) -> CustomerView | None:
@@ -58,7 +75,8 @@ async def caught_up(hub: Hub, client_id: str, timeout_s: float) -> bool:
     Admin reads thus see every write and heartbeat the hub acknowledged before them.
     """
     part = partition_for(client_id, hub.settings.partitions)
-    ends = await hub.end_offsets.get([(hub.names.config, part), (hub.names.heartbeats, part)])
+    topics = (hub.names.config, hub.names.heartbeats, hub.names.commands)
+    ends = await hub.end_offsets.get([(t, part) for t in topics])
     for tp in ends:
         if tp not in hub.applied:
             # Nothing processed here since this worker took the partition: what the
@@ -108,6 +126,17 @@ def register_views(hub: Hub) -> None:
                     return _json(self, b'{"error":"unknown client"}', 404)
                 status = 200 if applied else 202
                 return _json(self, found.model_dump_json().encode(), status)
+
+            return await route(hub, self, request, client_id, serve)
+
+    @hub.app.page("/hub/commands/{client_id}")
+    class CommandsPage(View):
+        async def get(self, request: Any, client_id: str) -> Any:
+            async def serve() -> Any:
+                applied = await caught_up(hub, client_id, _wait_s(request))
+                cc: CustomerCommands = hub.commands.get(client_id) or EMPTY_COMMANDS
+                body = cc.model_dump_json(exclude={"outbox"}).encode()
+                return _json(self, body, 200 if applied else 202)
 
             return await route(hub, self, request, client_id, serve)
 

@@ -22,6 +22,15 @@ class WorkerSettings(KafkaSettings):
     session_timeout_s: float = Field(
         default=10.0, ge=6, le=300, description="how soon a crashed worker's partitions move"
     )
+    sweep_interval_s: float = Field(
+        default=1.0, gt=0, le=60, description="how often each owned partition is swept"
+    )
+    command_retention_s: int = Field(
+        default=7 * 24 * 3600, ge=60, description="how long finished commands stay queryable"
+    )
+    clock_offset_file: str | None = Field(
+        default=None, description="tests and demos only: seconds to shift the clock by"
+    )
     log_level: str = Field(default="info")
 
     @property

@@ -1,0 +1,74 @@
+"""Settings of the e-mail sink (`python -m sinks.email`)."""
+
+from datetime import timedelta
+from functools import lru_cache
+from pathlib import Path
+from typing import Annotated
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import NoDecode
+
+from schemas.events import Health
+from schemas.settings import KafkaSettings
+from sinks.email.policy import AlertRules
+
+DEFAULT_ALERT_HEALTHS = frozenset({Health.down, Health.error, Health.late})
+
+
+class EmailSinkSettings(KafkaSettings):
+    """What alerts, how flapping is recognized, and the SMTP server that takes the mail."""
+
+    alert_healths: Annotated[frozenset[Health], NoDecode] = Field(
+        default=DEFAULT_ALERT_HEALTHS,
+        description="comma-separated healths: a change into or out of one of them is mailed",
+    )
+    flap_max_transitions: int = Field(default=5, ge=1, le=1000)
+    flap_window_s: float = Field(default=600.0, gt=0, le=7 * 24 * 3600)
+
+    smtp_host: str = Field(default="localhost")
+    smtp_port: int = Field(default=25, ge=1, le=65535)
+    smtp_starttls: bool = Field(default=False)
+    smtp_username: str | None = Field(default=None, description="log in when set")
+    smtp_password: SecretStr | None = Field(default=None)
+    smtp_password_file: Path | None = Field(default=None, description="wins over the variable")
+    smtp_from: str = Field(default="heartbeat-hub@localhost")
+    smtp_timeout_s: float = Field(default=30.0, gt=0, le=600)
+    smtp_retry_initial_s: float = Field(default=1.0, gt=0, le=600)
+    smtp_retry_max_s: float = Field(default=60.0, gt=0, le=3600)
+
+    email_web_bind: str = Field(default="127.0.0.1")
+    email_web_port: int = Field(default=6067, ge=0, le=65535, description="0 disables it")
+    email_data_dir: str = Field(default=".cache/email-sink", description="faust's data folder")
+    log_level: str = Field(default="info")
+
+    @field_validator("alert_healths", mode="before")
+    @classmethod
+    def _split_healths(cls, value: object) -> object:
+        if isinstance(value, str):
+            return frozenset(part.strip() for part in value.split(",") if part.strip())
+        return value
+
+    @property
+    def app_id(self) -> str:
+        """The consumer group and the prefix of the sink's changelog topic."""
+        return f"{self.topic_prefix}email-sink"
+
+    def rules(self) -> AlertRules:
+        """The alerting rules these settings describe."""
+        return AlertRules(
+            alert_healths=self.alert_healths,
+            flap_max_transitions=self.flap_max_transitions,
+            flap_window=timedelta(seconds=self.flap_window_s),
+        )
+
+    def password(self) -> str | None:
+        """The SMTP password: the file wins over the variable, as Kubernetes secrets expect."""
+        if self.smtp_password_file is not None:
+            return self.smtp_password_file.read_text().strip() or None
+        return self.smtp_password.get_secret_value() if self.smtp_password else None
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> EmailSinkSettings:
+    """The sink's settings, read once from the environment."""
+    return EmailSinkSettings()
