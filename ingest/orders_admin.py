@@ -85,8 +85,11 @@ async def post_command(request: Request, services: Services) -> Response:
         max_deliveries=body.max_deliveries,
     )
     await publish(services, order)
+    # Read-your-writes: once answered, the client's next heartbeat carries the command.
+    applied, _ = await services.responder.commands(client_id)
     location = f"{request.url.path}/{order.command_id}"
-    return Response(orjson.dumps({"id": order.command_id}), 201, {"Location": location}, JSON)
+    body = orjson.dumps({"id": order.command_id, "visible": applied})
+    return Response(body, 201, {"Location": location}, JSON)
 
 
 def _of_profile(cc: CustomerCommands, ptype: ProfileType, pid: int) -> list[CommandRecord]:

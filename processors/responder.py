@@ -24,6 +24,7 @@ EMPTY_COMMANDS = CustomerCommands()
 WAIT_POLL_S = 0.005
 CATCH_UP_S = 5.0
 MAX_WAIT_S = 30.0
+ANSWER_CATCH_UP_S = 2.0
 
 
 def _json(view: Any, body: bytes, status: int = 200) -> Any:
@@ -91,6 +92,16 @@ async def caught_up(hub: Hub, client_id: str, timeout_s: float) -> bool:
     return True
 
 
+def has_orders(hub: Hub, client_id: str) -> bool:
+    """Whether the client has commands or desired states in flight.
+
+    Only then must the answer wait until the client's earlier heartbeats are applied,
+    so that what it delivers and counts is exact; other answers are served at once.
+    """
+    cc: CustomerCommands | None = hub.commands.get(client_id)
+    return cc is not None and not commands.is_idle(cc)
+
+
 def _wait_s(request: Any) -> float:
     try:
         return min(max(float(request.query.get("wait", CATCH_UP_S)), 0.0), MAX_WAIT_S)
@@ -109,6 +120,8 @@ def register_views(hub: Hub) -> None:
                     req = AnswerRequest.model_validate_json(await request.read())
                 except ValidationError as e:
                     return _json(self, orjson.dumps({"error": str(e)}), 400)
+                if has_orders(hub, client_id):
+                    await caught_up(hub, client_id, ANSWER_CATCH_UP_S)
                 reply = answer_for(hub, client_id, req)
                 if reply is None:
                     return _json(self, b'{"error":"unknown client"}', 404)

@@ -5,6 +5,7 @@ from functools import lru_cache
 from pydantic import Field
 
 from schemas.settings import KafkaSettings
+from schemas.topics import TopicNames
 
 
 class WorkerSettings(KafkaSettings):
@@ -36,7 +37,7 @@ class WorkerSettings(KafkaSettings):
     @property
     def app_id(self) -> str:
         """The consumer group and the prefix of every changelog topic."""
-        return f"{self.topic_prefix}workers"
+        return TopicNames(self.topic_prefix).workers_group
 
     def url(self) -> str:
         """The canonical URL of this worker's responder."""

@@ -12,6 +12,10 @@ from schemas.profiles import CustomerConfig, ProfileConfig
 from schemas.relay import ProfileHeartbeatData
 
 
+WORKER_TABLES = ("customers", "profiles", "profile-states", "commands")
+"""The processors' tables, each with a compacted changelog topic."""
+
+
 @dataclass(frozen=True, slots=True)
 class TopicNames:
     """The hub's topic names under one prefix, so several hubs can share a cluster."""
@@ -48,6 +52,19 @@ class TopicNames:
         """Output: every change of a profile's health (`schemas.events.HealthEvent`)."""
         return f"{self.prefix}health-events"
 
+    @property
+    def workers_group(self) -> str:
+        """The processors' consumer group and faust app id."""
+        return f"{self.prefix}workers"
+
+    def changelog(self, table: str) -> str:
+        """The changelog topic of one of the workers' tables (faust's naming)."""
+        return f"{self.workers_group}-{table}-changelog"
+
+    def changelogs(self) -> list[str]:
+        """Every table's changelog; created up front so no worker races to create them."""
+        return [self.changelog(t) for t in WORKER_TABLES]
+
     def all(self) -> dict[str, bool]:
         """Every topic the hub creates up front, mapped to whether it is compacted."""
         return {
@@ -57,6 +74,7 @@ class TopicNames:
             self.ticks: False,
             self.command_events: False,
             self.health_events: False,
+            **dict.fromkeys(self.changelogs(), True),
         }
 
 

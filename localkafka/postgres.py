@@ -1,0 +1,252 @@
+"""A real PostgreSQL server for tests and benchmarks, from Debian's packages.
+
+`ensure_postgres()` uses the server that answers on the default port, or installs
+Debian's `postgresql` package, starts its cluster and creates the test role and
+database (all idempotent). `stop_postgres()` and `start_postgres()` take the server
+down and back up, for outage tests. Provisioning needs root (as on CI), or a server
+where the test role already exists.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import logging
+import os
+import shutil
+import socket
+import subprocess
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import psycopg
+from psycopg import sql
+
+from localkafka.broker import DEFAULT_CACHE_DIR, LocalKafkaError
+
+log = logging.getLogger(__name__)
+
+HOST = "127.0.0.1"
+PORT = 5432
+ROLE = "hub"
+PASSWORD = "hub"  # a throwaway role of the test server, reachable on loopback only
+DATABASE = "hub_test"
+READY_TIMEOUT_S = 60.0
+INSTALL_TIMEOUT_S = 900.0
+_LOCK = DEFAULT_CACHE_DIR / "postgres.lock"
+
+
+class PostgresError(LocalKafkaError):
+    """PostgreSQL could not be installed, started, stopped or provisioned."""
+
+
+@dataclass(frozen=True, slots=True)
+class Cluster:
+    """One Debian cluster, as `pg_lsclusters` lists it."""
+
+    version: str
+    name: str
+    port: int
+    online: bool
+
+
+def url(database: str = DATABASE) -> str:
+    """The SQLAlchemy URL of a database on the test server, as the test role."""
+    return f"postgresql+psycopg://{ROLE}:{PASSWORD}@{HOST}:{PORT}/{database}"
+
+
+def ensure_postgres() -> str:
+    """Return the URL of a ready server with the test role and database; start one if needed."""
+    _LOCK.parent.mkdir(parents=True, exist_ok=True)
+    with _file_lock(_LOCK):
+        if not _answers():
+            _start_cluster(_cluster_or_install())
+        if not _can_log_in():
+            _provision()
+    return url()
+
+
+def stop_postgres() -> None:
+    """Stop the server on the default port (fast shutdown: clients are disconnected)."""
+    cluster = _find_cluster()
+    if cluster is None:
+        raise PostgresError(f"no Debian cluster on port {PORT}; cannot stop the server")
+    _run(["pg_ctlcluster", cluster.version, cluster.name, "stop", "-m", "fast"])
+    _wait(lambda: not _answers(), "stop")
+
+
+def start_postgres() -> None:
+    """Start the server on the default port again and wait until it answers."""
+    cluster = _find_cluster()
+    if cluster is None:
+        raise PostgresError(f"no Debian cluster on port {PORT}; cannot start the server")
+    _start_cluster(cluster)
+
+
+def create_database(prefix: str = "hub_t") -> str:
+    """Create an empty database owned by the test role; return its URL."""
+    name = f"{prefix}_{uuid.uuid4().hex[:12]}"
+    with _admin_connection() as conn:
+        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    return url(name)
+
+
+def drop_database(database_url: str) -> None:
+    """Drop a database made by `create_database`, closing its connections first."""
+    name = database_url.rsplit("/", 1)[1]
+    with _admin_connection() as conn:
+        conn.execute(
+            sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
+        )
+
+
+@contextlib.contextmanager
+def _admin_connection() -> Iterator[psycopg.Connection[tuple[object, ...]]]:
+    conninfo = f"host={HOST} port={PORT} user={ROLE} password={PASSWORD} dbname={DATABASE}"
+    with psycopg.connect(conninfo, autocommit=True, connect_timeout=10) as conn:
+        yield conn
+
+
+def _answers() -> bool:
+    with socket.socket() as sock:
+        sock.settimeout(1.0)
+        return sock.connect_ex((HOST, PORT)) == 0
+
+
+def _can_log_in() -> bool:
+    try:
+        with _admin_connection():
+            return True
+    except psycopg.Error:
+        return False
+
+
+def _cluster_or_install() -> Cluster:
+    if shutil.which("pg_lsclusters") is None:
+        _install()
+    cluster = _find_cluster()
+    if cluster is None:
+        cluster = _create_cluster()
+    return cluster
+
+
+def _install() -> None:
+    started = time.monotonic()
+    log.info("installing Debian's postgresql package")
+    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+    _run(["apt-get", "update"], env=env, timeout=INSTALL_TIMEOUT_S)
+    _run(["apt-get", "install", "-y", "-q", "postgresql"], env=env, timeout=INSTALL_TIMEOUT_S)
+    log.info("postgresql installed after %.1f s", time.monotonic() - started)
+
+
+def _find_cluster() -> Cluster | None:
+    if shutil.which("pg_lsclusters") is None:
+        return None
+    out = _run(["pg_lsclusters", "--no-header"])
+    for line in out.splitlines():
+        fields = line.split()
+        if len(fields) >= 4 and fields[2] == str(PORT):
+            return Cluster(fields[0], fields[1], PORT, fields[3].startswith("online"))
+    return None
+
+
+def _create_cluster() -> Cluster:
+    versions = sorted(Path("/usr/lib/postgresql").iterdir(), key=lambda p: int(p.name))
+    if not versions:
+        raise PostgresError("postgresql is installed but no server version was found")
+    version = versions[-1].name
+    _run(["pg_createcluster", version, "main", "--port", str(PORT)])
+    return Cluster(version, "main", PORT, online=False)
+
+
+def _start_cluster(cluster: Cluster) -> None:
+    started = time.monotonic()
+    if not _answers():
+        _run(["pg_ctlcluster", cluster.version, cluster.name, "start"], timeout=READY_TIMEOUT_S)
+    _wait(_can_connect, "start")
+    log.info("PostgreSQL %s ready after %.1f s", cluster.version, time.monotonic() - started)
+
+
+def _can_connect() -> bool:
+    # Any answer from the server counts, a refused login included: it is accepting.
+    try:
+        with psycopg.connect(f"host={HOST} port={PORT} dbname=postgres", connect_timeout=2):
+            return True
+    except psycopg.OperationalError as e:
+        return _answers() and "starting up" not in str(e) and "shutting down" not in str(e)
+
+
+def _provision() -> None:
+    """Create the test role and database as the postgres superuser (needs root)."""
+    create_role = f"""DO $$ BEGIN
+        IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '{ROLE}') THEN
+            CREATE ROLE {ROLE} LOGIN CREATEDB PASSWORD '{PASSWORD}';
+        ELSE
+            ALTER ROLE {ROLE} LOGIN CREATEDB PASSWORD '{PASSWORD}';
+        END IF;
+    END $$;"""
+    _superuser_sql(create_role)
+    exists = _superuser_sql(f"SELECT 1 FROM pg_database WHERE datname = '{DATABASE}'")
+    if exists.strip() != "1":
+        _superuser_sql(f"CREATE DATABASE {DATABASE} OWNER {ROLE}")
+    if not _can_log_in():
+        raise PostgresError(
+            f"role {ROLE!r} cannot log in to {HOST}:{PORT}; check pg_hba.conf allows password "
+            "logins on loopback"
+        )
+
+
+def _superuser_sql(statement: str) -> str:
+    psql = ["psql", "-X", "-q", "-tA", "-v", "ON_ERROR_STOP=1", "-p", str(PORT), "-c", statement]
+    if os.geteuid() == 0:
+        return _run(["runuser", "-u", "postgres", "--", *psql])
+    raise PostgresError(
+        f"the test role {ROLE!r} does not exist and creating it needs root (run as root, or "
+        f"create role {ROLE} with password {PASSWORD!r} and CREATEDB, and database {DATABASE})"
+    )
+
+
+def _run(command: list[str], *, env: dict[str, str] | None = None, timeout: float = 120) -> str:
+    try:
+        result = subprocess.run(
+            command, capture_output=True, text=True, env=env, timeout=timeout, check=False
+        )
+    except (OSError, subprocess.TimeoutExpired) as e:
+        raise PostgresError(f"{command[0]} failed: {e}") from e
+    if result.returncode != 0:
+        tail = "\n".join((result.stdout + result.stderr).splitlines()[-20:])
+        raise PostgresError(f"{' '.join(command[:3])} exited with {result.returncode}:\n{tail}")
+    return result.stdout
+
+
+def _wait(condition: Callable[[], bool], what: str) -> None:
+    deadline = time.monotonic() + READY_TIMEOUT_S
+    while time.monotonic() < deadline:
+        if condition():
+            return
+        time.sleep(0.1)
+    raise PostgresError(f"PostgreSQL did not {what} within {READY_TIMEOUT_S:.0f} s")
+
+
+@contextlib.contextmanager
+def _file_lock(path: Path) -> Iterator[None]:
+    # Two test processes on one fresh machine must not run apt-get at the same time.
+    with path.open("a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        yield
+
+
+def main() -> None:
+    """`python -m localkafka.postgres`: make sure the test server runs; print its URL."""
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    started = time.monotonic()
+    database_url = ensure_postgres()
+    log.info("PostgreSQL test server ready in %.1f s", time.monotonic() - started)
+    print(database_url)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""The e-mail sink: health events in, alert mail to each profile's AlertEmailList out."""

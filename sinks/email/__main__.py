@@ -1,0 +1,28 @@
+"""Run the e-mail sink: `python -m sinks.email`."""
+
+import logging
+
+import faust
+
+from sinks.email.app import EmailSink, build_sink, register_agent
+from sinks.email.settings import EmailSinkSettings, get_settings
+
+
+def create(settings: EmailSinkSettings) -> EmailSink:
+    """The sink's app with its agent attached."""
+    sink = build_sink(settings)
+    register_agent(sink)
+    return sink
+
+
+def main() -> None:
+    """Run the sink until SIGINT/SIGTERM."""
+    settings = get_settings()
+    logging.basicConfig(level=settings.log_level.upper())
+    sink = create(settings)
+    worker = faust.Worker(sink.app, loglevel=settings.log_level)
+    worker.execute_from_commandline()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,130 @@
+"""A batch of events folded into rows, at most one per key and table.
+
+Folding follows the rules of the database's upserts (newest by offset, heartbeat
+time, health time or command seq; first insert wins for history rows), so a batch
+written at once gives the rows its events give written one by one in log order.
+It also keeps one statement from touching a row twice, which PostgreSQL refuses.
+"""
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from schemas.events import CommandEvent, HealthEvent
+from schemas.topics import CustomerUpserted, HeartbeatMessage, ProfileUpserted
+from sinks.sql.events import Event
+from sinks.sql.models import (
+    CommandHistoryRow,
+    CommandRow,
+    CustomerRow,
+    HealthStateRow,
+    HealthTransitionRow,
+    HeartbeatRow,
+    ProfileRow,
+    ReportedStateRow,
+)
+from sinks.sql.rows import (
+    ProfileKey,
+    command_rows,
+    customer_row,
+    health_rows,
+    heartbeat_rows,
+    merge_reported,
+    profile_key,
+    profile_row,
+    reported_state,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class ProfileGone:
+    """A deleted profile: its row goes, unless a newer config event set it."""
+
+    key: ProfileKey
+    src_offset: int
+
+
+class Batch:
+    """Rows of the events added since the batch was made, folded per key."""
+
+    def __init__(self, *, heartbeats_since: datetime | None = None) -> None:
+        self.heartbeats_since = heartbeats_since
+        self.events = 0
+        self.customers: dict[str, CustomerRow] = {}
+        self.profiles: dict[ProfileKey, ProfileRow | ProfileGone] = {}
+        self.reported: dict[ProfileKey, ReportedStateRow] = {}
+        self.health: dict[ProfileKey, HealthStateRow] = {}
+        self.heartbeats: dict[tuple[ProfileKey, datetime], HeartbeatRow] = {}
+        self.transitions: dict[str, HealthTransitionRow] = {}
+        self.commands: dict[str, CommandRow] = {}
+        self.history: dict[tuple[str, int], CommandHistoryRow] = {}
+
+    def __len__(self) -> int:
+        return self.events
+
+    def rows(self) -> int:
+        """How many rows the batch writes (inserted, updated or deleted at most)."""
+        tables = (
+            self.customers, self.profiles, self.reported, self.health,
+            self.heartbeats, self.transitions, self.commands, self.history,
+        )  # fmt: skip
+        return sum(len(t) for t in tables)
+
+    def add(self, event: Event, offset: int) -> None:
+        """Fold one event, read at `offset` of its partition, into the batch."""
+        self.events += 1
+        if isinstance(event, HeartbeatMessage):
+            self._add_heartbeat(event)
+        elif isinstance(event, HealthEvent):
+            self._add_health(event)
+        elif isinstance(event, CommandEvent):
+            self._add_command(event)
+        elif isinstance(event, CustomerUpserted):
+            self._add_customer(customer_row(event, offset))
+        elif isinstance(event, ProfileUpserted):
+            self._add_profile(profile_key(event), profile_row(event, offset))
+        else:
+            self._add_profile(profile_key(event), ProfileGone(profile_key(event), offset))
+
+    def _add_customer(self, row: CustomerRow) -> None:
+        old = self.customers.get(row.client_id)
+        if old is None or row.src_offset >= old.src_offset:
+            self.customers[row.client_id] = row
+
+    def _add_profile(self, key: ProfileKey, row: ProfileRow | ProfileGone) -> None:
+        old = self.profiles.get(key)
+        if old is None or row.src_offset >= old.src_offset:
+            self.profiles[key] = row
+
+    def _add_heartbeat(self, message: HeartbeatMessage) -> None:
+        for row in heartbeat_rows(message):
+            if self.heartbeats_since is not None and row.received_at < self.heartbeats_since:
+                continue  # past retention: pruning would delete it again
+            key = (row.client_id, row.profile_type, row.profile_id)
+            self.heartbeats.setdefault((key, row.received_at), row)
+            self._add_reported(key, reported_state(row))
+
+    def _add_reported(self, key: ProfileKey, new: ReportedStateRow) -> None:
+        old = self.reported.get(key)
+        if old is None:
+            self.reported[key] = new
+        elif _not_older(new.last_heartbeat_at, old.last_heartbeat_at):
+            self.reported[key] = merge_reported(old, new)
+
+    def _add_health(self, event: HealthEvent) -> None:
+        transition, state = health_rows(event)
+        self.transitions.setdefault(transition.id, transition)
+        key = (state.client_id, state.profile_type, state.profile_id)
+        old = self.health.get(key)
+        if old is None or _not_older(state.health_since, old.health_since):
+            self.health[key] = state
+
+    def _add_command(self, event: CommandEvent) -> None:
+        current, change = command_rows(event)
+        self.history.setdefault((change.command_id, change.seq), change)
+        old = self.commands.get(current.command_id)
+        if old is None or current.seq >= old.seq:
+            self.commands[current.command_id] = current
+
+
+def _not_older(new: datetime | None, old: datetime | None) -> bool:
+    return old is None or (new is not None and new >= old)

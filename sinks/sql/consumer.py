@@ -1,0 +1,220 @@
+"""The Kafka side of the sink: poll, batch, write, then commit the batch's offsets.
+
+Offsets are committed only after the batch's transaction committed, so a crash at
+any point means the batch is read again (and, rows being idempotent, written again
+to the same effect). When the database fails, the consumer seeks back to the first
+record of the failed batch, waits (exponential backoff up to `retry_backoff_max_s`)
+and tries again: it never commits past a row it did not write, and never exits.
+"""
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from kafka import KafkaConsumer, TopicPartition
+from kafka.consumer.subscription_state import ConsumerRebalanceListener
+from kafka.errors import KafkaError
+from kafka.structs import OffsetAndMetadata
+from sqlalchemy import Engine
+from sqlalchemy.exc import SQLAlchemyError
+
+from schemas.topics import TopicNames
+from sinks.sql.errors import DatabaseUnavailable
+from sinks.sql.events import EventDecoder, UndecodableRecord
+from sinks.sql.retention import prune_heartbeats
+from sinks.sql.settings import SqlSinkSettings
+from sinks.sql.writer import SqlWriter, utc_now
+
+log = logging.getLogger(__name__)
+FIRST_BACKOFF_S = 0.5
+
+
+@dataclass
+class SinkStats:
+    """What the sink has done since it started."""
+
+    rows: int = 0
+    batches: int = 0
+    failed_batches: int = 0
+    skipped_records: int = 0
+
+
+class Backoff:
+    """Exponential waits between retries: FIRST_BACKOFF_S, doubling, up to `max_s`."""
+
+    def __init__(self, max_s: float) -> None:
+        self.max_s = max_s
+        self.failures = 0
+
+    def next_delay(self) -> float:
+        """Count a failure; return how long to wait before the next try."""
+        self.failures += 1
+        return float(min(self.max_s, FIRST_BACKOFF_S * 2 ** min(self.failures - 1, 16)))
+
+    def reset(self) -> None:
+        """A try succeeded."""
+        self.failures = 0
+
+
+class SqlSink:
+    """Consumes the hub's output topics into the database until `stop` is set."""
+
+    def __init__(
+        self,
+        settings: SqlSinkSettings,
+        engine: Engine,
+        *,
+        clock: Callable[[], datetime] = utc_now,
+    ) -> None:
+        self.settings = settings
+        self.stats = SinkStats()
+        self._engine = engine
+        self._clock = clock
+        self._decoder = EventDecoder(TopicNames(settings.topic_prefix))
+        self._writer = SqlWriter(
+            engine, retention_days=settings.heartbeat_retention_days, clock=clock
+        )
+        self._backoff = Backoff(settings.retry_backoff_max_s)
+        self._first: dict[TopicPartition, int] = {}
+        self._next: dict[TopicPartition, int] = {}
+        self._pruned_at = float("-inf")
+
+    def run(self, stop: threading.Event) -> None:
+        """Consume until `stop` is set; then write and commit what was read, and close."""
+        consumer = self._connect(stop)
+        if consumer is None:
+            return
+        try:
+            while not stop.is_set():
+                self._prune_if_due()
+                self._fill(consumer, stop)
+                if not self._flush(consumer):
+                    stop.wait(self._backoff.next_delay())
+            self._flush(consumer)
+        finally:
+            consumer.close(autocommit=False)
+
+    def _connect(self, stop: threading.Event) -> Any:
+        # A broker that is not up yet is waited for, like a database that is down.
+        while not stop.is_set():
+            try:
+                consumer = KafkaConsumer(**self._consumer_config())
+            except KafkaError as e:
+                log.warning("cannot reach Kafka (%s); retrying", e)
+                stop.wait(self._backoff.next_delay())
+                continue
+            consumer.subscribe(self._decoder.topics, listener=_Revoked(self, consumer))
+            self._backoff.reset()
+            return consumer
+        return None
+
+    def _consumer_config(self) -> dict[str, Any]:
+        return {
+            "bootstrap_servers": self.settings.kafka_bootstrap.split(","),
+            "group_id": self.settings.group_id,
+            "client_id": "hub-sql-sink",
+            "enable_auto_commit": False,
+            "auto_offset_reset": "earliest",
+            "max_poll_records": self.settings.batch_size,
+        }
+
+    def _fill(self, consumer: Any, stop: threading.Event) -> None:
+        """Read until the batch is full or has waited `batch_linger_s`."""
+        deadline = time.monotonic() + self.settings.batch_linger_s
+        while len(self._writer) < self.settings.batch_size and not stop.is_set():
+            remaining_ms = int((deadline - time.monotonic()) * 1000)
+            if remaining_ms <= 0:
+                return
+            polled = consumer.poll(
+                timeout_ms=remaining_ms, max_records=self.settings.batch_size - len(self._writer)
+            )
+            for tp, records in polled.items():
+                for record in records:
+                    self._take(tp, record.offset, record.value)
+
+    def _take(self, tp: TopicPartition, offset: int, value: bytes | None) -> None:
+        self._first.setdefault(tp, offset)
+        self._next[tp] = offset + 1
+        try:
+            event = self._decoder.decode(tp.topic, value)
+            if event is not None:
+                self._writer.add(event, offset)
+        except UndecodableRecord as e:
+            # Retrying cannot fix a bad record; it is logged and its offset committed.
+            self.stats.skipped_records += 1
+            log.error("skipping %s[%d]@%d: %s", tp.topic, tp.partition, offset, e)
+
+    def _flush(self, consumer: Any) -> bool:
+        """Write the batch, then commit its offsets; on a database error, rewind. True if done."""
+        if not self._next:
+            return True
+        try:
+            rows = self._writer.flush()
+        except DatabaseUnavailable as e:
+            self.stats.failed_batches += 1
+            log.warning("database unavailable, batch will be read again: %s", e)
+            self._rewind(consumer)
+            return False
+        if self._backoff.failures:
+            log.info("database back after %d failed tries", self._backoff.failures)
+        self._backoff.reset()
+        self.stats.rows += rows
+        self.stats.batches += 1
+        self._commit(consumer)
+        return True
+
+    def _rewind(self, consumer: Any) -> None:
+        assigned = consumer.assignment()
+        for tp, offset in self._first.items():
+            if tp in assigned:
+                consumer.seek(tp, offset)
+        self._forget()
+
+    def _commit(self, consumer: Any) -> None:
+        offsets = {tp: OffsetAndMetadata(n, "", -1) for tp, n in self._next.items()}
+        self._forget()
+        try:
+            consumer.commit(offsets)
+        except KafkaError as e:
+            # Rows are written and idempotent: reading them again after a rebalance is harmless.
+            log.warning("offset commit failed (%s); the batch may be read again", e)
+
+    def _forget(self) -> None:
+        self._first.clear()
+        self._next.clear()
+
+    def on_revoked(self, consumer: Any) -> None:
+        """Before partitions move away: write and commit what was read from them, or drop it."""
+        if self._next and not self._flush(consumer):
+            self._forget()
+
+    def _prune_if_due(self) -> None:
+        if time.monotonic() - self._pruned_at < self.settings.prune_interval_s:
+            return
+        self._pruned_at = time.monotonic()
+        try:
+            prune_heartbeats(
+                self._engine,
+                now=self._clock(),
+                retention_days=self.settings.heartbeat_retention_days,
+            )
+        except SQLAlchemyError as e:
+            log.warning("pruning old heartbeats failed (%s); will try again later", e)
+
+
+class _Revoked(ConsumerRebalanceListener):  # type: ignore[misc]
+    """Flushes the sink's batch before a rebalance takes its partitions."""
+
+    def __init__(self, sink: SqlSink, consumer: Any) -> None:
+        self._sink = sink
+        self._consumer = consumer
+
+    def on_partitions_revoked(self, revoked: Any) -> None:
+        self._sink.on_revoked(self._consumer)
+
+    def on_partitions_assigned(self, assigned: Any) -> None:
+        pass

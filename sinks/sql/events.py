@@ -1,0 +1,64 @@
+"""Decoding the values of the topics the sink reads into the `schemas` messages."""
+
+from collections.abc import Callable
+from typing import TypeAlias
+
+from pydantic import ValidationError
+
+from schemas.events import CommandEvent, HealthEvent
+from schemas.topics import (
+    CONFIG_EVENT,
+    CustomerUpserted,
+    HeartbeatMessage,
+    ProfileDeleted,
+    ProfileUpserted,
+    TopicNames,
+)
+from sinks.sql.errors import SqlSinkError
+
+Event: TypeAlias = (
+    CustomerUpserted
+    | ProfileUpserted
+    | ProfileDeleted
+    | HeartbeatMessage
+    | CommandEvent
+    | HealthEvent
+)
+
+
+class UndecodableRecord(SqlSinkError):
+    """A record whose value is not the message its topic carries; it is skipped."""
+
+
+def _config(value: bytes) -> Event:
+    return CONFIG_EVENT.validate_json(value)
+
+
+class EventDecoder:
+    """Knows which message each of the sink's topics carries."""
+
+    def __init__(self, topics: TopicNames) -> None:
+        self._by_topic: dict[str, Callable[[bytes], Event]] = {
+            topics.config: _config,
+            topics.heartbeats: HeartbeatMessage.model_validate_json,
+            topics.command_events: CommandEvent.model_validate_json,
+            topics.health_events: HealthEvent.model_validate_json,
+        }
+
+    @property
+    def topics(self) -> list[str]:
+        """The topics the sink subscribes to."""
+        return list(self._by_topic)
+
+    def decode(self, topic: str, value: bytes | None) -> Event | None:
+        """The message in a record, None for a tombstone; raises UndecodableRecord."""
+        if value is None:
+            return None
+        try:
+            parse = self._by_topic[topic]
+        except KeyError as e:
+            raise UndecodableRecord(f"the sink does not read topic {topic!r}") from e
+        try:
+            return parse(value)
+        except ValidationError as e:
+            raise UndecodableRecord(f"invalid {topic} record: {e.errors()[0]['msg']}") from e

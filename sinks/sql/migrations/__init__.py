@@ -1,0 +1,1 @@
+"""Alembic environment of the SQL sink (`python -m sinks.sql migrate`)."""

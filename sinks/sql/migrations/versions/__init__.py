@@ -1,0 +1,1 @@
+"""Alembic revisions of the SQL sink, oldest first."""

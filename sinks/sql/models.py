@@ -1,0 +1,190 @@
+"""The SQL tables, as sqlmodel classes.
+
+A family per entity: `...Columns` classes hold columns several tables share (and
+mirror the Kafka messages in `schemas/`), `...Row` classes are what the sink writes
+(validated, not mapped), and the `table=True` classes add the table's name and
+indexes. Every timestamp is stored in UTC. `day` and `minute` columns hold the UTC
+date and the minute of a timestamp, and `*_ms` columns milliseconds since the Unix
+epoch, so that dashboards group and subtract with the same SQL on SQLite and
+PostgreSQL, which share no date-truncation or interval function.
+"""
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import JSON, BigInteger, DateTime, Index, SmallInteger
+from sqlmodel import Field, SQLModel
+
+UTC_DATETIME = DateTime(timezone=True)
+INT32_MAX = 2**31 - 1
+"""Largest value of an INTEGER column on PostgreSQL; rows refuse larger ones before SQL does."""
+
+
+class ProfileKeyColumns(SQLModel):
+    """The key of a profile: its customer, type (1 inbound, 2 outbound) and id."""
+
+    client_id: str = Field(primary_key=True)
+    profile_type: int = Field(primary_key=True, sa_type=SmallInteger)
+    profile_id: int = Field(primary_key=True)
+
+
+class ProfileRefColumns(SQLModel):
+    """Which profile a row is about, when the profile is not the row's key."""
+
+    client_id: str
+    profile_type: int = Field(sa_type=SmallInteger)
+    profile_id: int
+
+
+class ReportedColumns(SQLModel):
+    """A profile's status as a heartbeat reports it (`ProfileHeartbeatData`)."""
+
+    server_status: int | None = Field(default=None, sa_type=SmallInteger)
+    last_transaction_id: str | None = None
+    last_transaction_at: datetime | None = Field(default=None, sa_type=UTC_DATETIME)
+    last_error: str | None = None
+    last_error_at: datetime | None = Field(default=None, sa_type=UTC_DATETIME)
+
+
+class CustomerRow(SQLModel):
+    """A customer's configuration (`CustomerUpserted`)."""
+
+    client_id: str = Field(primary_key=True)
+    relay_customer_id: int
+    name: str
+    src_offset: int = Field(sa_type=BigInteger, description="offset of the config event")
+
+
+class Customer(CustomerRow, table=True):
+    """customers: one row per configured customer."""
+
+    __tablename__ = "customers"
+
+
+class ProfileRow(ProfileKeyColumns):
+    """A profile's current configuration (`ProfileUpserted`); `config` is the whole wire form."""
+
+    relay_customer_id: int
+    profile_name: str | None = None
+    application_name: str | None = None
+    active: bool
+    client_action_request: int = Field(sa_type=SmallInteger)
+    log_level: str | None = None
+    alert_email_list: str | None = None
+    config: dict[str, Any] = Field(sa_type=JSON)
+    src_offset: int = Field(sa_type=BigInteger, description="offset of the config event")
+
+
+class Profile(ProfileRow, table=True):
+    """profiles: every configured profile; a deleted one loses its row."""
+
+    __tablename__ = "profiles"
+
+
+class ReportedStateRow(ReportedColumns, ProfileKeyColumns):
+    """The part of profile_state that heartbeats set."""
+
+    last_heartbeat_at: datetime | None = Field(default=None, sa_type=UTC_DATETIME)
+
+
+class HealthStateRow(ProfileKeyColumns):
+    """The part of profile_state that health events set."""
+
+    health: str | None = None
+    health_since: datetime | None = Field(default=None, sa_type=UTC_DATETIME)
+    health_reason: str | None = None
+
+
+class ProfileState(ReportedStateRow, HealthStateRow, table=True):
+    """profile_state: last reported status and current health of each profile."""
+
+    __tablename__ = "profile_state"
+    __table_args__ = (Index("ix_profile_state_health", "health"),)
+
+
+class HeartbeatRow(ReportedColumns, ProfileKeyColumns):
+    """One profile's entry of one heartbeat (`HeartbeatMessage.profiles[i]`)."""
+
+    received_at: datetime = Field(primary_key=True, sa_type=UTC_DATETIME)
+    day: date
+    minute: datetime = Field(sa_type=UTC_DATETIME, description="received_at to the minute")
+
+
+class Heartbeat(HeartbeatRow, table=True):
+    """heartbeats: one row per heartbeat per profile, kept heartbeat_retention_days."""
+
+    __tablename__ = "heartbeats"
+    __table_args__ = (
+        Index("ix_heartbeats_client_minute", "client_id", "minute"),
+        Index("ix_heartbeats_day", "day"),
+        Index("ix_heartbeats_received_at", "received_at"),
+    )
+
+
+class HealthTransitionRow(ProfileRefColumns):
+    """A change of a profile's health (`HealthEvent`), keyed by the event's id."""
+
+    id: str = Field(primary_key=True)
+    from_health: str | None = None
+    to_health: str
+    reason: str
+    at: datetime = Field(sa_type=UTC_DATETIME)
+    at_ms: int = Field(sa_type=BigInteger)
+    day: date
+    profile_name: str | None = None
+
+
+class HealthTransition(HealthTransitionRow, table=True):
+    """health_transitions: every health change of every profile."""
+
+    __tablename__ = "health_transitions"
+    __table_args__ = (
+        Index(
+            "ix_health_transitions_profile_at", "client_id", "profile_type", "profile_id", "at_ms"
+        ),
+        Index("ix_health_transitions_day", "day"),
+    )
+
+
+class CommandChangeColumns(SQLModel):
+    """Where a command is after one change (`CommandEvent`)."""
+
+    state: str
+    deliveries: int = Field(ge=0, le=INT32_MAX)
+    at: datetime = Field(sa_type=UTC_DATETIME)
+
+
+class CommandRow(CommandChangeColumns, ProfileRefColumns):
+    """A command's current state: its latest change (highest seq)."""
+
+    command_id: str = Field(primary_key=True)
+    seq: int = Field(ge=0, le=INT32_MAX)
+    command: str
+    final: bool = Field(description="acknowledged, expired, failed or cancelled")
+    ttl_s: int = Field(ge=-INT32_MAX, le=INT32_MAX)
+    max_deliveries: int = Field(ge=-INT32_MAX, le=INT32_MAX)
+    created_at: datetime = Field(sa_type=UTC_DATETIME)
+    created_day: date
+
+
+class Command(CommandRow, table=True):
+    """commands: one row per command, in its latest state."""
+
+    __tablename__ = "commands"
+    __table_args__ = (
+        Index("ix_commands_profile", "client_id", "profile_type", "profile_id"),
+        Index("ix_commands_day_state", "created_day", "state"),
+    )
+
+
+class CommandHistoryRow(CommandChangeColumns):
+    """One change of a command's state."""
+
+    command_id: str = Field(primary_key=True)
+    seq: int = Field(primary_key=True, ge=0, le=INT32_MAX)
+
+
+class CommandHistory(CommandHistoryRow, table=True):
+    """command_history: every (command_id, seq) change."""
+
+    __tablename__ = "command_history"

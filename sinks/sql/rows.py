@@ -1,0 +1,182 @@
+"""Mapping the hub's messages to SQL rows (pure functions, no database)."""
+
+from datetime import UTC, datetime
+from typing import TypeVar
+
+from schemas.events import FINAL_COMMAND_STATES, CommandEvent, HealthEvent
+from schemas.relay import ProfileHeartbeatData
+from schemas.topics import CustomerUpserted, HeartbeatMessage, ProfileDeleted, ProfileUpserted
+from sinks.sql.models import (
+    CommandHistoryRow,
+    CommandRow,
+    CustomerRow,
+    HealthStateRow,
+    HealthTransitionRow,
+    HeartbeatRow,
+    ProfileRow,
+    ReportedStateRow,
+)
+
+T = TypeVar("T")
+
+ProfileKey = tuple[str, int, int]
+"""(client_id, profile_type, profile_id)."""
+
+
+def utc(d: datetime) -> datetime:
+    """The same instant as a plain `datetime` in UTC (SQLite stores the wall time as given)."""
+    u = d.astimezone(UTC) if d.tzinfo is not None else d.replace(tzinfo=UTC)
+    return datetime(u.year, u.month, u.day, u.hour, u.minute, u.second, u.microsecond, UTC)
+
+
+def utc_or_none(d: datetime | None) -> datetime | None:
+    """`utc(d)`, passing None through."""
+    return None if d is None else utc(d)
+
+
+def epoch_ms(d: datetime) -> int:
+    """Milliseconds since the Unix epoch."""
+    return int(utc(d).timestamp() * 1000)
+
+
+def customer_row(event: CustomerUpserted, offset: int) -> CustomerRow:
+    """The customers row a customer upsert sets."""
+    return CustomerRow(
+        client_id=event.client_id,
+        relay_customer_id=event.customer.RelayCustomerID,
+        name=event.customer.Name,
+        src_offset=offset,
+    )
+
+
+def profile_key(event: ProfileUpserted | ProfileDeleted) -> ProfileKey:
+    """The key of the profile a config event is about."""
+    if isinstance(event, ProfileDeleted):
+        return event.client_id, int(event.profile_type), event.profile_id
+    return event.client_id, int(event.profile.profile_type), event.profile.profile_id
+
+
+def profile_row(event: ProfileUpserted, offset: int) -> ProfileRow:
+    """The profiles row a profile upsert sets; `config` keeps every wire field."""
+    wire = event.profile.wire
+    client_id, ptype, pid = profile_key(event)
+    return ProfileRow(
+        client_id=client_id,
+        profile_type=ptype,
+        profile_id=pid,
+        relay_customer_id=wire.RelayCustomerID,
+        profile_name=wire.ProfileName,
+        application_name=wire.ApplicationName,
+        active=wire.Active,
+        client_action_request=wire.ClientActionRequest,
+        log_level=wire.LogLevel,
+        alert_email_list=wire.AlertEmailList,
+        config=wire.model_dump(mode="json"),
+        src_offset=offset,
+    )
+
+
+def heartbeat_rows(message: HeartbeatMessage) -> list[HeartbeatRow]:
+    """One heartbeats row per entry, configured profile or not."""
+    received = utc(message.received_at)
+    return [_heartbeat_row(message.client_id, received, entry) for entry in message.profiles]
+
+
+def _heartbeat_row(client_id: str, received: datetime, entry: ProfileHeartbeatData) -> HeartbeatRow:
+    return HeartbeatRow(
+        client_id=client_id,
+        profile_type=int(entry.ProfileType),
+        profile_id=entry.ProfileId,
+        received_at=received,
+        day=received.date(),
+        minute=received.replace(second=0, microsecond=0),
+        server_status=int(entry.ServerStatus),
+        last_transaction_id=entry.LastTransactionId,
+        last_transaction_at=utc_or_none(entry.LastTransactionDateTime),
+        last_error=entry.LastError,
+        last_error_at=utc_or_none(entry.LastErrorDateTime),
+    )
+
+
+def reported_state(row: HeartbeatRow) -> ReportedStateRow:
+    """The profile_state columns a heartbeat entry sets."""
+    return ReportedStateRow(
+        client_id=row.client_id,
+        profile_type=row.profile_type,
+        profile_id=row.profile_id,
+        server_status=row.server_status,
+        last_transaction_id=row.last_transaction_id,
+        last_transaction_at=row.last_transaction_at,
+        last_error=row.last_error,
+        last_error_at=row.last_error_at,
+        last_heartbeat_at=row.received_at,
+    )
+
+
+def merge_reported(old: ReportedStateRow, new: ReportedStateRow) -> ReportedStateRow:
+    """`new` over `old`, where a field `new` reports as null keeps its last known value."""
+    return new.model_copy(
+        update={
+            "last_transaction_id": _first(new.last_transaction_id, old.last_transaction_id),
+            "last_transaction_at": _first(new.last_transaction_at, old.last_transaction_at),
+            "last_error": _first(new.last_error, old.last_error),
+            "last_error_at": _first(new.last_error_at, old.last_error_at),
+        }
+    )
+
+
+def _first(value: T | None, fallback: T | None) -> T | None:
+    return fallback if value is None else value
+
+
+def health_rows(event: HealthEvent) -> tuple[HealthTransitionRow, HealthStateRow]:
+    """The health_transitions row of a health event, and the profile_state columns it sets."""
+    at = utc(event.at)
+    transition = HealthTransitionRow(
+        id=event.id,
+        client_id=event.client_id,
+        profile_type=int(event.profile_type),
+        profile_id=event.profile_id,
+        from_health=None if event.from_health is None else str(event.from_health),
+        to_health=str(event.to_health),
+        reason=event.reason,
+        at=at,
+        at_ms=epoch_ms(at),
+        day=at.date(),
+        profile_name=event.profile_name,
+    )
+    state = HealthStateRow(
+        client_id=event.client_id,
+        profile_type=int(event.profile_type),
+        profile_id=event.profile_id,
+        health=str(event.to_health),
+        health_since=at,
+        health_reason=event.reason,
+    )
+    return transition, state
+
+
+def command_rows(event: CommandEvent) -> tuple[CommandRow, CommandHistoryRow]:
+    """The commands row (state after this change) and the command_history row of the change."""
+    at, created = utc(event.at), utc(event.created_at)
+    current = CommandRow(
+        command_id=event.command_id,
+        seq=event.seq,
+        client_id=event.client_id,
+        profile_type=int(event.profile_type),
+        profile_id=event.profile_id,
+        command=event.command,
+        state=str(event.state),
+        final=event.state in FINAL_COMMAND_STATES,
+        deliveries=event.deliveries,
+        ttl_s=event.ttl_s,
+        max_deliveries=event.max_deliveries,
+        at=at,
+        created_at=created,
+        created_day=created.date(),
+    )
+    change = CommandHistoryRow(
+        command_id=event.command_id, seq=event.seq, state=str(event.state),
+        deliveries=event.deliveries, at=at,
+    )  # fmt: skip
+    return current, change

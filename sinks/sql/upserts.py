@@ -1,0 +1,145 @@
+"""The SQL that writes a batch: idempotent, order-safe upserts on SQLite and PostgreSQL.
+
+Every statement is keyed: history rows are inserted once (`ON CONFLICT DO NOTHING`),
+current-state rows are replaced only by newer data (`ON CONFLICT DO UPDATE ... WHERE`
+newer), so replaying a topic leaves the same rows.
+"""
+
+from collections.abc import Mapping
+from typing import Any, TypeVar
+
+from sqlalchemy import ColumnElement, Connection, Table, and_, bindparam, delete, func, or_
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlmodel import SQLModel
+
+from sinks.sql.batch import Batch, ProfileGone
+from sinks.sql.errors import SqlSinkError
+from sinks.sql.models import (
+    Command,
+    CommandHistory,
+    Customer,
+    HealthTransition,
+    Heartbeat,
+    Profile,
+    ProfileRow,
+    ProfileState,
+)
+
+K = TypeVar("K")
+PROFILE_KEY = ("client_id", "profile_type", "profile_id")
+_REPORTED_KEPT = ("last_transaction_id", "last_transaction_at", "last_error", "last_error_at")
+Insert = postgresql.Insert | sqlite.Insert
+
+
+class UnsupportedDatabase(SqlSinkError):
+    """The sink writes SQLite and PostgreSQL only."""
+
+
+def write_batch(conn: Connection, batch: Batch) -> None:
+    """Write every row of the batch on `conn` (the caller owns the transaction)."""
+    _upsert_newest(conn, _table(Customer), _ordered(batch.customers), ("client_id",), "src_offset")
+    _write_profiles(conn, batch.profiles)
+    _insert_new(conn, _table(Heartbeat), _ordered(batch.heartbeats))
+    _upsert_reported(conn, _ordered(batch.reported))
+    _insert_new(conn, _table(HealthTransition), _ordered(batch.transitions))
+    _upsert_health(conn, _ordered(batch.health))
+    _insert_new(conn, _table(CommandHistory), _ordered(batch.history))
+    _upsert_newest(conn, _table(Command), _ordered(batch.commands), ("command_id",), "seq")
+
+
+def _table(model: type[SQLModel]) -> Table:
+    table = model.__table__  # type: ignore[attr-defined]
+    assert isinstance(table, Table)
+    return table
+
+
+def _ordered(rows: Mapping[K, SQLModel]) -> list[dict[str, Any]]:
+    # A fixed order of keys: concurrent writers then lock rows in the same order.
+    return [rows[k].model_dump() for k in sorted(rows)]  # type: ignore[type-var]
+
+
+def _insert(conn: Connection, table: Table) -> Insert:
+    if conn.dialect.name == "postgresql":
+        return postgresql.insert(table)
+    if conn.dialect.name == "sqlite":
+        return sqlite.insert(table)
+    raise UnsupportedDatabase(f"the SQL sink does not support {conn.dialect.name}")
+
+
+def _insert_new(conn: Connection, table: Table, rows: list[dict[str, Any]]) -> None:
+    """Insert rows whose key is not there yet; a row already written stays as it is."""
+    if rows:
+        conn.execute(_insert(conn, table).on_conflict_do_nothing(), rows)
+
+
+def _upsert_newest(
+    conn: Connection, table: Table, rows: list[dict[str, Any]], key: tuple[str, ...], newer: str
+) -> None:
+    """Insert, or replace the row when the new one's `newer` column is at least the stored one's."""
+    if not rows:
+        return
+    stmt = _insert(conn, table)
+    columns = [c for c in rows[0] if c not in key]
+    upsert = stmt.on_conflict_do_update(
+        index_elements=list(key),
+        set_={c: stmt.excluded[c] for c in columns},
+        where=stmt.excluded[newer] >= table.c[newer],
+    )
+    conn.execute(upsert, rows)
+
+
+def _write_profiles(conn: Connection, profiles: Mapping[Any, ProfileRow | ProfileGone]) -> None:
+    table = _table(Profile)
+    upserts = {k: v for k, v in profiles.items() if isinstance(v, ProfileRow)}
+    _upsert_newest(conn, table, _ordered(upserts), PROFILE_KEY, "src_offset")
+    gone = [_gone_params(v) for k, v in sorted(profiles.items()) if isinstance(v, ProfileGone)]
+    if gone:
+        match = [table.c[c] == bindparam(f"b_{c}") for c in PROFILE_KEY]
+        stmt = delete(table).where(and_(*match, table.c.src_offset <= bindparam("b_offset")))
+        conn.execute(stmt, gone)
+
+
+def _gone_params(gone: ProfileGone) -> dict[str, Any]:
+    client_id, ptype, pid = gone.key
+    return {
+        "b_client_id": client_id,
+        "b_profile_type": ptype,
+        "b_profile_id": pid,
+        "b_offset": gone.src_offset,
+    }
+
+
+def _upsert_reported(conn: Connection, rows: list[dict[str, Any]]) -> None:
+    """Heartbeat columns of profile_state: newest heartbeat wins, nulls keep the last value."""
+    if not rows:
+        return
+    table = _table(ProfileState)
+    stmt = _insert(conn, table)
+    ex = stmt.excluded
+    set_: dict[str, Any] = {
+        "server_status": ex.server_status,
+        "last_heartbeat_at": ex.last_heartbeat_at,
+    }
+    set_.update({c: func.coalesce(ex[c], table.c[c]) for c in _REPORTED_KEPT})
+    where = _newer_or_unset(ex.last_heartbeat_at, table.c.last_heartbeat_at)
+    conn.execute(
+        stmt.on_conflict_do_update(index_elements=PROFILE_KEY, set_=set_, where=where), rows
+    )
+
+
+def _upsert_health(conn: Connection, rows: list[dict[str, Any]]) -> None:
+    """Health columns of profile_state: changed only by an event at least as new."""
+    if not rows:
+        return
+    table = _table(ProfileState)
+    stmt = _insert(conn, table)
+    ex = stmt.excluded
+    set_ = {c: ex[c] for c in ("health", "health_since", "health_reason")}
+    where = _newer_or_unset(ex.health_since, table.c.health_since)
+    conn.execute(
+        stmt.on_conflict_do_update(index_elements=PROFILE_KEY, set_=set_, where=where), rows
+    )
+
+
+def _newer_or_unset(new: ColumnElement[Any], stored: ColumnElement[Any]) -> ColumnElement[bool]:
+    return or_(stored.is_(None), new >= stored)

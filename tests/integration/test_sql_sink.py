@@ -1,0 +1,260 @@
+"""The SQL sink against the real broker and real databases: rows, replay, outage, service."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+
+import pytest
+from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer, TopicPartition
+from kafka.errors import KafkaError
+from pydantic import SecretStr
+from sqlalchemy import text
+
+from localkafka.broker import LocalBroker
+from processors.create_topics import ensure_topics
+from schemas.enums import ProfileType, ServerStatus
+from schemas.events import CommandEvent, CommandState, Health, HealthEvent
+from schemas.settings import KafkaSettings
+from schemas.topics import HeartbeatMessage, TopicNames, config_key, partition_for
+from sinks.sql.consumer import SqlSink
+from sinks.sql.events import Event
+from sinks.sql.migrate import upgrade
+from sinks.sql.settings import SqlSinkSettings
+from tests.integration.sql_fixtures import SqlDatabase, snapshot
+from tests.sinks.sql import samples as s
+
+pytestmark = pytest.mark.integration
+
+PARTITIONS = 2
+WAIT_S = 60.0
+SEND_TIMEOUT_S = 20.0
+
+
+def wait_until(condition: Callable[[], bool], what: str, timeout: float = WAIT_S) -> None:
+    """Poll `condition` until it holds; fail the test after `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return
+        time.sleep(0.1)
+    pytest.fail(f"timed out after {timeout:.0f} s waiting for {what}")
+
+
+def workload(clients: int, beats: int, *, start: float = 0) -> list[Event]:
+    """Config, then `beats` heartbeats of two profiles, a health change and a command each."""
+    ids = [f"c{c}" for c in range(clients)]
+    events: list[Event] = []
+    for n, cid in enumerate(ids):
+        events += [s.customer(cid, f"Customer {n}", n + 1), s.inbound(cid), s.outbound(cid)]
+    for b in range(beats):
+        for cid in ids:
+            inbound = s.entry(1, tx=f"t{b}", tx_at=s.at(start + b * 10 - 1))
+            outbound = s.entry(1, ServerStatus.Stopped, ptype=ProfileType.Outbound)
+            events.append(s.heartbeat(start + b * 10, inbound, outbound, client_id=cid))
+    for cid in ids:
+        events.append(s.health(start + 1, Health.up, Health.new, client_id=cid))
+        cmd = f"{cid}-{start}"
+        events += [
+            s.command(0, CommandState.queued, command_id=cmd, client_id=cid, seconds=start),
+            s.command(1, CommandState.delivered, command_id=cmd, client_id=cid, deliveries=1),
+            s.command(2, CommandState.acknowledged, command_id=cmd, client_id=cid, deliveries=1),
+        ]
+    return events
+
+
+@dataclass
+class Stream:
+    """Fresh topics of one hub (a fresh prefix) on the test broker, and a producer to them."""
+
+    bootstrap: str
+    names: TopicNames
+    producer: KafkaProducer
+
+    def send(self, events: list[Event]) -> int:
+        """Publish events as the hub does (partition by clientId, acks=all); returns the count."""
+        futures = []
+        for event in events:
+            topic, key, value, partition = self._route(event)
+            futures.append(self.producer.send(topic, value=value, key=key, partition=partition))
+        for future in futures:
+            future.get(timeout=SEND_TIMEOUT_S)
+        return len(futures)
+
+    def _route(self, event: Event) -> tuple[str, bytes, bytes, int]:
+        partition = partition_for(event.client_id, PARTITIONS)
+        value = event.model_dump_json().encode()
+        if isinstance(event, HeartbeatMessage):
+            return self.names.heartbeats, event.client_id.encode(), value, partition
+        if isinstance(event, CommandEvent):
+            return self.names.command_events, event.client_id.encode(), value, partition
+        if isinstance(event, HealthEvent):
+            return self.names.health_events, event.client_id.encode(), value, partition
+        return self.names.config, config_key(event), value, partition
+
+    def lag(self, group: str) -> int:
+        """Records of the sink's topics that `group` has not committed yet."""
+        deadline = time.monotonic() + WAIT_S
+        while True:
+            try:
+                return self._lag(group)
+            except KafkaError:
+                # The group's coordinator moves or loads at first; ask again.
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.2)
+
+    def _lag(self, group: str) -> int:
+        consumer = KafkaConsumer(bootstrap_servers=self.bootstrap, enable_auto_commit=False)
+        admin = KafkaAdminClient(bootstrap_servers=self.bootstrap)
+        try:
+            tps = [TopicPartition(t, p) for t in self._sunk() for p in range(PARTITIONS)]
+            ends = consumer.end_offsets(tps)
+            committed = admin.list_group_offsets(group).get(group, {})
+            return sum(ends[tp] - (committed[tp].offset if tp in committed else 0) for tp in tps)
+        finally:
+            consumer.close()
+            admin.close()
+
+    def _sunk(self) -> list[str]:
+        n = self.names
+        return [n.config, n.heartbeats, n.command_events, n.health_events]
+
+
+@pytest.fixture
+def stream(kafka_broker: LocalBroker) -> Iterator[Stream]:
+    prefix = f"sql-{uuid.uuid4().hex[:10]}."
+    settings = KafkaSettings(
+        kafka_bootstrap=kafka_broker.bootstrap, topic_prefix=prefix, partitions=PARTITIONS
+    )
+    ensure_topics(settings)
+    producer = KafkaProducer(bootstrap_servers=kafka_broker.bootstrap, acks="all", linger_ms=5)
+    try:
+        yield Stream(kafka_broker.bootstrap, TopicNames(prefix), producer)
+    finally:
+        producer.close()
+
+
+def sink_settings(stream: Stream, db: SqlDatabase, group: str | None = None) -> SqlSinkSettings:
+    return SqlSinkSettings(
+        kafka_bootstrap=stream.bootstrap,
+        topic_prefix=stream.names.prefix,
+        partitions=PARTITIONS,
+        database_url=SecretStr(db.url),
+        consumer_group=group,
+        heartbeat_retention_days=3650,  # the samples are from a fixed day
+        batch_size=50,
+        batch_linger_s=0.1,
+        retry_backoff_max_s=1.0,
+        sqlite_busy_timeout_s=0.2,
+    )
+
+
+@contextlib.contextmanager
+def running_sink(settings: SqlSinkSettings, db: SqlDatabase) -> Iterator[SqlSink]:
+    """The sink consuming in a thread; stopped (and joined) on leaving."""
+    upgrade(db.engine)
+    sink = SqlSink(settings, db.engine)
+    stop = threading.Event()
+    thread = threading.Thread(target=sink.run, args=(stop,), name="sql-sink", daemon=True)
+    thread.start()
+    try:
+        yield sink
+    finally:
+        stop.set()
+        thread.join(WAIT_S)
+        assert not thread.is_alive(), "the sink did not stop"
+
+
+def count(db: SqlDatabase, table: str) -> int:
+    with db.engine.connect() as conn:
+        return int(conn.execute(text(f"SELECT COUNT(*) FROM {table}")).scalar_one())  # noqa: S608
+
+
+def test_sink_writes_every_topic_into_its_tables(stream: Stream, sql_database: SqlDatabase) -> None:
+    sent = stream.send(workload(clients=5, beats=20))
+    settings = sink_settings(stream, sql_database)
+    with running_sink(settings, sql_database) as sink:
+        wait_until(lambda: stream.lag(settings.group_id) == 0, "the sink to commit everything")
+    assert sink.stats.skipped_records == 0
+    rows = snapshot(sql_database.engine)
+    assert {t: len(r) for t, r in rows.items()} == {
+        "customers": 5, "profiles": 10, "profile_state": 10, "heartbeats": 5 * 20 * 2,
+        "health_transitions": 5, "commands": 5, "command_history": 15,
+    }  # fmt: skip
+    assert sent == 5 * 3 + 5 * 20 + 5 * 4
+    inbound = [r for r in rows["profile_state"] if r["profile_type"] == 1]
+    assert {(r["last_transaction_id"], r["health"]) for r in inbound} == {("t19", "up")}
+    assert {r["state"] for r in rows["commands"]} == {"acknowledged"}
+
+
+def test_consuming_everything_twice_gives_the_same_rows(
+    stream: Stream, sql_database: SqlDatabase
+) -> None:
+    stream.send(workload(clients=4, beats=15))
+    first = sink_settings(stream, sql_database)
+    with running_sink(first, sql_database):
+        wait_until(lambda: stream.lag(first.group_id) == 0, "the first pass to finish")
+    once = snapshot(sql_database.engine)
+    # A fresh consumer group reads every topic from the start again, into the same tables.
+    again = sink_settings(stream, sql_database, group=f"replay-{uuid.uuid4().hex[:8]}")
+    with running_sink(again, sql_database) as replay:
+        wait_until(lambda: stream.lag(again.group_id) == 0, "the replay to finish")
+    assert replay.stats.rows >= sum(len(rows) for rows in once.values())
+    assert snapshot(sql_database.engine) == once
+
+
+def test_database_outage_loses_no_row_and_commits_nothing_unwritten(
+    stream: Stream, sql_database: SqlDatabase
+) -> None:
+    before, during = workload(clients=3, beats=10), workload(clients=3, beats=10, start=1000)
+    settings = sink_settings(stream, sql_database)
+    with running_sink(settings, sql_database) as sink:
+        stream.send(before)
+        wait_until(lambda: stream.lag(settings.group_id) == 0, "the first part to be written")
+        with sql_database.outage():
+            pending = stream.send(during)
+            wait_until(lambda: sink.stats.failed_batches >= 2, "writes to fail during the outage")
+            assert stream.lag(settings.group_id) == pending  # no offset committed past the outage
+        wait_until(lambda: stream.lag(settings.group_id) == 0, "the sink to catch up")
+    assert count(sql_database, "heartbeats") == 2 * 3 * 10 * 2
+    assert count(sql_database, "command_history") == 2 * 3 * 3
+    assert count(sql_database, "health_transitions") == 2 * 3
+
+
+def test_service_writes_rows_and_stops_cleanly_on_sigterm(
+    stream: Stream, sql_database: SqlDatabase
+) -> None:
+    stream.send(workload(clients=2, beats=5))
+    settings = sink_settings(stream, sql_database)
+    env = {
+        **os.environ,
+        "HUB_KAFKA_BOOTSTRAP": stream.bootstrap,
+        "HUB_TOPIC_PREFIX": stream.names.prefix,
+        "HUB_DATABASE_URL": sql_database.url,
+        "HUB_HEARTBEAT_RETENTION_DAYS": "3650",
+        "HUB_BATCH_LINGER_S": "0.1",
+    }
+    service = subprocess.Popen(
+        [sys.executable, "-m", "sinks.sql"], env=env, stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True,
+    )  # fmt: skip
+    try:
+        wait_until(lambda: stream.lag(settings.group_id) == 0, "the service to commit everything")
+        assert count(sql_database, "heartbeats") == 2 * 5 * 2
+        service.send_signal(signal.SIGTERM)
+        assert service.wait(timeout=WAIT_S) == 0
+    finally:
+        if service.poll() is None:
+            os.killpg(service.pid, signal.SIGKILL)
+            service.wait()
+        assert service.stderr is not None
+        service.stderr.close()
