@@ -88,8 +88,8 @@ async def post_command(request: Request, services: Services) -> Response:
     # Read-your-writes: once answered, the client's next heartbeat carries the command.
     applied, _ = await services.responder.commands(client_id)
     location = f"{request.url.path}/{order.command_id}"
-    body = orjson.dumps({"id": order.command_id, "visible": applied})
-    return Response(body, 201, {"Location": location}, JSON)
+    created = orjson.dumps({"id": order.command_id, "visible": applied})
+    return Response(created, 201, {"Location": location}, JSON)
 
 
 def _of_profile(cc: CustomerCommands, ptype: ProfileType, pid: int) -> list[CommandRecord]:

@@ -11,7 +11,6 @@ from schemas.enums import ProfileType
 from schemas.profiles import CustomerConfig, ProfileConfig
 from schemas.relay import ProfileHeartbeatData
 
-
 WORKER_TABLES = ("customers", "profiles", "profile-states", "commands")
 """The processors' tables, each with a compacted changelog topic."""
 

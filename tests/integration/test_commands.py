@@ -117,7 +117,8 @@ def test_a_cancelled_command_is_not_delivered(hub: HubCluster) -> None:
     cid = configure(hub)
     cmd = queue(hub, cid, "restart")
     reply = hub.admin("DELETE", f"/customers/{cid}{PROFILE}/commands/{cmd}")
-    assert reply.status == 200 and reply.json()["state"] == "cancelled"
+    assert reply.status == 200
+    assert reply.json()["state"] == "cancelled"
     assert beat(hub, cid)["PendingHeartbeatCommand"] == 0
     assert hub.admin("DELETE", f"/customers/{cid}{PROFILE}/commands/{cmd}").status == 409
 
