@@ -12,6 +12,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from ingest.admin import AdminProblem, parse, profile_address
+from ingest.errors import ResponderUnavailable
 from ingest.services import Services
 from schemas.commands import (
     CommandCancelled,
@@ -86,7 +87,12 @@ async def post_command(request: Request, services: Services) -> Response:
     )
     await publish(services, order)
     # Read-your-writes: once answered, the client's next heartbeat carries the command.
-    applied, _ = await services.responder.commands(client_id)
+    # The order is durable already, so a responder that cannot say so yet must not turn
+    # this into a 503 that a client would retry into a second command.
+    try:
+        applied, _ = await services.responder.commands(client_id)
+    except ResponderUnavailable:
+        applied = False
     location = f"{request.url.path}/{order.command_id}"
     created = orjson.dumps({"id": order.command_id, "visible": applied})
     return Response(created, 201, {"Location": location}, JSON)

@@ -1,5 +1,6 @@
 """A whole hub (topics, workers, ingress) run as real processes, for tests and benchmarks."""
 
+import os
 import secrets
 import uuid
 from pathlib import Path
@@ -39,7 +40,7 @@ class HubCluster:
             "HUB_TOPIC_PREFIX": self.prefix,
             "HUB_PARTITIONS": str(self.partitions),
             "HUB_ADMIN_TOKEN": self.token,
-            "HUB_LOG_LEVEL": "warning",
+            "HUB_LOG_LEVEL": os.environ.get("HUB_TEST_LOG_LEVEL", "warning"),
             "HUB_CLOCK_OFFSET_FILE": str(self.clock_file),
             **extra,
         }

@@ -13,6 +13,7 @@ from yarl import URL
 
 from processors.app import Hub
 from schemas.responder import FORWARDED_HEADER
+from schemas.topics import partition_for
 
 log = logging.getLogger(__name__)
 
@@ -25,12 +26,18 @@ def _ident(url: URL) -> tuple[str, int]:
 
 
 def owner_url(hub: Hub, client_id: str) -> URL | None:
-    """The canonical URL of the worker owning the client's partition, None if unknown."""
-    try:
-        url: URL = hub.app.router.key_store(OWNER_TABLE, client_id)
-    except KeyError:
-        return None
-    return url
+    """The canonical URL of the worker owning the client's partition, None if unknown.
+
+    Not faust's `router.key_store`: it hashes the table's JSON-serialized key, while every
+    record is placed by the clientId's own bytes (`partition_for`), so it would name the
+    wrong worker whenever there are several.
+    """
+    part = partition_for(client_id, hub.settings.partitions)
+    changelog = hub.names.changelog(OWNER_TABLE)
+    for url, topics in hub.app.assignor.tables_metadata().items():
+        if part in topics.get(changelog, ()):
+            return URL(url)
+    return None
 
 
 def is_ready(hub: Hub) -> bool:

@@ -28,7 +28,6 @@ from sinks.sql.rows import (
     customer_row,
     health_rows,
     heartbeat_rows,
-    merge_reported,
     profile_key,
     profile_row,
     reported_state,
@@ -101,14 +100,9 @@ class Batch:
                 continue  # past retention: pruning would delete it again
             key = (row.client_id, row.profile_type, row.profile_id)
             self.heartbeats.setdefault((key, row.received_at), row)
-            self._add_reported(key, reported_state(row))
-
-    def _add_reported(self, key: ProfileKey, new: ReportedStateRow) -> None:
-        old = self.reported.get(key)
-        if old is None:
-            self.reported[key] = new
-        elif _not_older(new.last_heartbeat_at, old.last_heartbeat_at):
-            self.reported[key] = merge_reported(old, new)
+            old = self.reported.get(key)
+            if old is None or _not_older(row.received_at, old.last_heartbeat_at):
+                self.reported[key] = reported_state(row, old)
 
     def _add_health(self, event: HealthEvent) -> None:
         transition, state = health_rows(event)

@@ -37,6 +37,7 @@ FIRST_BACKOFF_S = 0.5
 class SinkStats:
     """What the sink has done since it started."""
 
+    partitions: int = 0
     rows: int = 0
     batches: int = 0
     failed_batches: int = 0
@@ -91,8 +92,7 @@ class SqlSink:
         try:
             while not stop.is_set():
                 self._prune_if_due()
-                self._fill(consumer, stop)
-                if not self._flush(consumer):
+                if not (self._poll(consumer, stop) and self._flush(consumer)):
                     stop.wait(self._backoff.next_delay())
             self._flush(consumer)
         finally:
@@ -120,7 +120,18 @@ class SqlSink:
             "enable_auto_commit": False,
             "auto_offset_reset": "earliest",
             "max_poll_records": self.settings.batch_size,
+            # Short, so that a stop request is seen soon while the broker is unreachable.
+            "bootstrap_timeout_ms": 5000,
         }
+
+    def _poll(self, consumer: Any, stop: threading.Event) -> bool:
+        """Fill the batch; False after a Kafka error (what was read stays in the batch)."""
+        try:
+            self._fill(consumer, stop)
+        except KafkaError as e:
+            log.warning("reading from Kafka failed (%s); retrying", e)
+            return False
+        return True
 
     def _fill(self, consumer: Any, stop: threading.Event) -> None:
         """Read until the batch is full or has waited `batch_linger_s`."""
@@ -189,8 +200,14 @@ class SqlSink:
 
     def on_revoked(self, consumer: Any) -> None:
         """Before partitions move away: write and commit what was read from them, or drop it."""
+        self.stats.partitions = 0
         if self._next and not self._flush(consumer):
             self._forget()
+
+    def on_assigned(self, partitions: int) -> None:
+        """After a rebalance gave this replica its partitions."""
+        self.stats.partitions = partitions
+        log.info("consuming %d partitions", partitions)
 
     def _prune_if_due(self) -> None:
         if time.monotonic() - self._pruned_at < self.settings.prune_interval_s:
@@ -217,4 +234,4 @@ class _Revoked(ConsumerRebalanceListener):  # type: ignore[misc]
         self._sink.on_revoked(self._consumer)
 
     def on_partitions_assigned(self, assigned: Any) -> None:
-        pass
+        self._sink.on_assigned(len(assigned))

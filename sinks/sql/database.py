@@ -25,8 +25,9 @@ def create_sink_engine(url: str, *, sqlite_busy_timeout_s: float = 5.0) -> Engin
             f"HUB_DATABASE_URL must be SQLite or PostgreSQL, not {backend}"
         )
     if backend == "postgresql":
-        # pre_ping: connections from before a server restart are replaced, not used once and lost.
-        return create_engine(parsed, pool_pre_ping=True)
+        # pre_ping: connections from before a server restart are replaced, not used once and
+        # lost; connect_timeout: an unreachable server fails the batch instead of hanging it.
+        return create_engine(parsed, pool_pre_ping=True, connect_args={"connect_timeout": 10})
     if parsed.database and parsed.database != ":memory:":
         Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
     engine = create_engine(parsed, connect_args={"timeout": sqlite_busy_timeout_s})

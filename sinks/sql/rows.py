@@ -98,31 +98,24 @@ def _heartbeat_row(client_id: str, received: datetime, entry: ProfileHeartbeatDa
     )
 
 
-def reported_state(row: HeartbeatRow) -> ReportedStateRow:
-    """The profile_state columns a heartbeat entry sets."""
+def reported_state(row: HeartbeatRow, previous: ReportedStateRow | None = None) -> ReportedStateRow:
+    """The profile_state columns a heartbeat entry sets, over the `previous` ones if any:
+    a field the entry reports as null keeps its last known value."""
+    p = previous or _NO_STATE
     return ReportedStateRow(
         client_id=row.client_id,
         profile_type=row.profile_type,
         profile_id=row.profile_id,
         server_status=row.server_status,
-        last_transaction_id=row.last_transaction_id,
-        last_transaction_at=row.last_transaction_at,
-        last_error=row.last_error,
-        last_error_at=row.last_error_at,
+        last_transaction_id=_first(row.last_transaction_id, p.last_transaction_id),
+        last_transaction_at=_first(row.last_transaction_at, p.last_transaction_at),
+        last_error=_first(row.last_error, p.last_error),
+        last_error_at=_first(row.last_error_at, p.last_error_at),
         last_heartbeat_at=row.received_at,
     )
 
 
-def merge_reported(old: ReportedStateRow, new: ReportedStateRow) -> ReportedStateRow:
-    """`new` over `old`, where a field `new` reports as null keeps its last known value."""
-    return new.model_copy(
-        update={
-            "last_transaction_id": _first(new.last_transaction_id, old.last_transaction_id),
-            "last_transaction_at": _first(new.last_transaction_at, old.last_transaction_at),
-            "last_error": _first(new.last_error, old.last_error),
-            "last_error_at": _first(new.last_error_at, old.last_error_at),
-        }
-    )
+_NO_STATE = ReportedStateRow(client_id="", profile_type=0, profile_id=0)
 
 
 def _first(value: T | None, fallback: T | None) -> T | None:

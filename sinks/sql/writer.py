@@ -12,7 +12,6 @@ import logging
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
-from pydantic import ValidationError
 from sqlalchemy import Engine
 from sqlalchemy.exc import DataError, IntegrityError, SQLAlchemyError
 
@@ -47,7 +46,7 @@ class SqlWriter:
         """Buffer one event read at `offset` of its partition; raises UndecodableRecord."""
         try:
             self._batch.add(event, offset)
-        except ValidationError as e:
+        except (ValueError, OverflowError) as e:  # ValidationError is a ValueError
             # A value no column can hold (an id past 2**31, say): refused before SQL sees it.
             raise UndecodableRecord(f"{type(event).__name__} does not fit the tables: {e}") from e
         self._events.append((event, offset))

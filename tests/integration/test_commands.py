@@ -38,7 +38,12 @@ def beat(hub: HubCluster, cid: str, status: int = 1) -> dict[str, Any]:
 
 def queue(hub: HubCluster, cid: str, command: str, **kw: int) -> str:
     """Queue a command on profile 7; returns its id."""
-    reply = hub.admin("POST", f"/customers/{cid}{PROFILE}/commands", {"command": command, **kw})
+    deadline = time.monotonic() + WAIT_S
+    body = {"command": command, **kw}
+    # 503 means nothing was queued (e.g. during a rebalance): retrying is safe.
+    while (reply := hub.admin("POST", f"/customers/{cid}{PROFILE}/commands", body)).status == 503:
+        assert time.monotonic() < deadline, reply.body
+        time.sleep(0.2)
     assert reply.status == 201, reply.body
     assert reply.headers["location"].endswith(reply.json()["id"])
     command_id: str = reply.json()["id"]
@@ -46,8 +51,15 @@ def queue(hub: HubCluster, cid: str, command: str, **kw: int) -> str:
 
 
 def command(hub: HubCluster, cid: str, command_id: str) -> dict[str, Any]:
-    """`GET .../commands/{id}`."""
-    reply = hub.admin("GET", f"/customers/{cid}{PROFILE}/commands/{command_id}")
+    """`GET .../commands/{id}`, repeated while the hub says 202 (not caught up yet)."""
+    deadline = time.monotonic() + WAIT_S
+    while (
+        reply := hub.admin("GET", f"/customers/{cid}{PROFILE}/commands/{command_id}")
+    ).status in (
+        202,
+        503,
+    ) and time.monotonic() < deadline:
+        time.sleep(0.2)
     assert reply.status == 200, reply.body
     found: dict[str, Any] = reply.json()
     return found
@@ -173,10 +185,12 @@ def command_events(hub: HubCluster, cid: str, expected: int) -> list[CommandEven
     found: list[CommandEvent] = []
     deadline = time.monotonic() + WAIT_S
     try:
-        while len(found) < expected and time.monotonic() < deadline:
+        while True:  # each pass drains the topic until it is idle for 2 s
             for record in consumer:
                 if record.key == cid.encode():
                     found.append(CommandEvent.model_validate_json(record.value))
+            if len(found) >= expected or time.monotonic() > deadline:
+                break
     finally:
         consumer.close()
     return found

@@ -12,6 +12,7 @@ import time
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer, TopicPartition
@@ -230,31 +231,80 @@ def test_database_outage_loses_no_row_and_commits_nothing_unwritten(
     assert count(sql_database, "health_transitions") == 2 * 3
 
 
-def test_service_writes_rows_and_stops_cleanly_on_sigterm(
+def test_two_replicas_share_the_partitions_and_write_every_row_once(
     stream: Stream, sql_database: SqlDatabase
 ) -> None:
-    stream.send(workload(clients=2, beats=5))
     settings = sink_settings(stream, sql_database)
+    first_part, second_part = (
+        workload(clients=6, beats=10),
+        workload(clients=6, beats=10, start=500),
+    )
+    with running_sink(settings, sql_database) as one:
+        stream.send(first_part)
+        wait_until(lambda: one.stats.batches > 0, "the first replica to write")
+        # The second replica joins mid-stream: the first flushes and commits on revocation.
+        with running_sink(settings, sql_database) as two:
+            wait_until(lambda: two.stats.partitions > 0, "the second replica to get partitions")
+            stream.send(second_part)
+            wait_until(lambda: stream.lag(settings.group_id) == 0, "both replicas to finish")
+    assert one.stats.batches > 0
+    assert two.stats.batches > 0
+    assert count(sql_database, "heartbeats") == 2 * 6 * 10 * 2
+    assert count(sql_database, "command_history") == 2 * 6 * 3
+
+
+@contextlib.contextmanager
+def service(stream: Stream, db: SqlDatabase, log_path: Path) -> Iterator[subprocess.Popen[bytes]]:
+    """`python -m sinks.sql` as a child process; killed on leaving if it still runs."""
     env = {
         **os.environ,
         "HUB_KAFKA_BOOTSTRAP": stream.bootstrap,
         "HUB_TOPIC_PREFIX": stream.names.prefix,
-        "HUB_DATABASE_URL": sql_database.url,
+        "HUB_DATABASE_URL": db.url,
         "HUB_HEARTBEAT_RETENTION_DAYS": "3650",
         "HUB_BATCH_LINGER_S": "0.1",
+        "HUB_RETRY_BACKOFF_MAX_S": "1",
+        "HUB_SQLITE_BUSY_TIMEOUT_S": "0.2",
     }
-    service = subprocess.Popen(
-        [sys.executable, "-m", "sinks.sql"], env=env, stdin=subprocess.DEVNULL,
-        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True,
-    )  # fmt: skip
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "sinks.sql"], env=env, stdin=subprocess.DEVNULL,
+            stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+        )  # fmt: skip
     try:
-        wait_until(lambda: stream.lag(settings.group_id) == 0, "the service to commit everything")
-        assert count(sql_database, "heartbeats") == 2 * 5 * 2
-        service.send_signal(signal.SIGTERM)
-        assert service.wait(timeout=WAIT_S) == 0
+        yield process
     finally:
-        if service.poll() is None:
-            os.killpg(service.pid, signal.SIGKILL)
-            service.wait()
-        assert service.stderr is not None
-        service.stderr.close()
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+            print(log_path.read_text()[-3000:])
+
+
+def test_service_writes_rows_and_stops_cleanly_on_sigterm(
+    stream: Stream, sql_database: SqlDatabase, tmp_path: Path
+) -> None:
+    stream.send(workload(clients=2, beats=5))
+    group = sink_settings(stream, sql_database).group_id
+    log_path = tmp_path / "sink.log"
+    with service(stream, sql_database, log_path) as process:
+        wait_until(lambda: stream.lag(group) == 0, "the service to commit everything")
+        assert count(sql_database, "heartbeats") == 2 * 5 * 2
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(timeout=WAIT_S) == 0, log_path.read_text()[-3000:]
+
+
+def test_service_started_while_the_database_is_down_waits_for_it(
+    stream: Stream, sql_database: SqlDatabase, tmp_path: Path
+) -> None:
+    stream.send(workload(clients=2, beats=5))
+    group = sink_settings(stream, sql_database).group_id
+    log_path = tmp_path / "sink.log"
+    with contextlib.ExitStack() as running:
+        with sql_database.outage():
+            process = running.enter_context(service(stream, sql_database, log_path))
+            wait_until(lambda: b"cannot migrate" in log_path.read_bytes(), "a failed migration")
+            assert process.poll() is None, log_path.read_text()[-3000:]  # waiting, not exited
+        wait_until(lambda: stream.lag(group) == 0, "the service to catch up")
+        assert count(sql_database, "heartbeats") == 2 * 5 * 2
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(timeout=WAIT_S) == 0, log_path.read_text()[-3000:]

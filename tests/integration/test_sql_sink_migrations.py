@@ -11,6 +11,7 @@ from sqlalchemy import inspect
 from sqlmodel import SQLModel
 
 import sinks.sql.models  # noqa: F401  (registers the tables)
+from localkafka import postgres
 from sinks.sql.migrate import current_revision, head_revision, upgrade
 from tests.integration.sql_fixtures import SqlDatabase
 
@@ -33,7 +34,7 @@ def test_migrating_again_changes_nothing(sql_database: SqlDatabase) -> None:
     upgrade(sql_database.engine)
     upgrade(sql_database.engine)
     assert current_revision(sql_database.engine) == head_revision() is not None
-    assert TABLES <= set(inspect(sql_database.engine).get_table_names())
+    assert set(inspect(sql_database.engine).get_table_names()) >= TABLES
 
 
 def test_migrate_command_creates_the_tables(sql_database: SqlDatabase) -> None:
@@ -43,5 +44,25 @@ def test_migrate_command_creates_the_tables(sql_database: SqlDatabase) -> None:
         env=env, capture_output=True, text=True, timeout=60, check=False,
     )  # fmt: skip
     assert done.returncode == 0, done.stderr
-    assert TABLES <= set(inspect(sql_database.engine).get_table_names())
+    assert set(inspect(sql_database.engine).get_table_names()) >= TABLES
     assert current_revision(sql_database.engine) == head_revision()
+
+
+def test_replicas_migrating_at_once_all_succeed_on_postgresql(postgres_server: str) -> None:
+    url = postgres.create_database()
+    try:
+        env = {**os.environ, "HUB_DATABASE_URL": url}
+        runs = [
+            subprocess.Popen(
+                [sys.executable, "-m", "sinks.sql", "migrate"],
+                env=env,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.PIPE,
+                text=True,
+            )
+            for _ in range(4)
+        ]
+        errors = [run.communicate(timeout=60)[1] for run in runs]
+        assert [run.returncode for run in runs] == [0, 0, 0, 0], errors
+    finally:
+        postgres.drop_database(url)

@@ -10,6 +10,7 @@ from schemas.events import CommandState, Health
 from sinks.sql.errors import DatabaseUnavailable
 from sinks.sql.events import Event
 from sinks.sql.migrate import upgrade
+from sinks.sql.retention import prune_heartbeats
 from sinks.sql.writer import SqlWriter
 from tests.integration.sql_fixtures import SqlDatabase, snapshot
 from tests.sinks.sql import samples as s
@@ -152,8 +153,6 @@ def test_outage_raises_unavailable_and_leaves_nothing_half_written(db: SqlDataba
 
 
 def test_heartbeats_past_retention_are_not_written_and_are_pruned(db: SqlDatabase) -> None:
-    from sinks.sql.retention import prune_heartbeats
-
     now = s.at(0) + timedelta(days=2)
     writer = SqlWriter(db.engine, retention_days=1, clock=lambda: now)
     writer.add(s.heartbeat(0), offset=0)  # two days old: past retention

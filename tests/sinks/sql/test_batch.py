@@ -1,0 +1,85 @@
+"""Folding a batch of events: each key once per table, by the upserts' own rules."""
+
+import pytest
+
+from schemas.enums import ServerStatus
+from schemas.events import CommandState, Health
+from sinks.sql.batch import Batch, ProfileGone
+from sinks.sql.events import Event
+from sinks.sql.models import ProfileRow
+from tests.sinks.sql import samples as s
+
+
+def folded(*events: Event) -> Batch:
+    batch = Batch()
+    for offset, event in enumerate(events):
+        batch.add(event, offset)
+    return batch
+
+
+def test_later_config_event_wins_and_older_offset_does_not() -> None:
+    batch = Batch()
+    batch.add(s.customer(name="new"), offset=5)
+    batch.add(s.customer(name="old"), offset=3)
+    assert batch.customers["acme"].name == "new"
+
+
+def test_deleting_a_profile_in_the_batch_leaves_a_delete() -> None:
+    batch = folded(s.inbound(pid=1), s.deleted(pid=1))
+    assert batch.profiles[("acme", 1, 1)] == ProfileGone(("acme", 1, 1), 1)
+
+
+def test_profile_configured_again_after_deletion_is_kept() -> None:
+    batch = folded(s.deleted(pid=1), s.inbound(pid=1, name="again"))
+    row = batch.profiles[("acme", 1, 1)]
+    assert isinstance(row, ProfileRow)
+    assert row.profile_name == "again"
+
+
+def test_newest_heartbeat_sets_state_and_older_one_is_ignored() -> None:
+    batch = folded(
+        s.heartbeat(10, s.entry(1, ServerStatus.Stopped)),
+        s.heartbeat(0, s.entry(1, ServerStatus.Started, tx="t0")),
+    )
+    state = batch.reported[("acme", 1, 1)]
+    assert (state.server_status, state.last_transaction_id) == (2, None)
+    assert len(batch.heartbeats) == 2  # both are history
+
+
+def test_null_reported_fields_keep_the_batch_s_last_known_value() -> None:
+    batch = folded(s.heartbeat(0, s.entry(1, tx="t0")), s.heartbeat(10, s.entry(1)))
+    assert batch.reported[("acme", 1, 1)].last_transaction_id == "t0"
+
+
+def test_duplicate_heartbeat_gives_one_row() -> None:
+    batch = folded(s.heartbeat(0), s.heartbeat(0))
+    assert len(batch.heartbeats) == 1
+    assert batch.rows() == 2  # one heartbeat row and one profile_state row
+    assert len(batch) == 2
+
+
+def test_heartbeats_past_retention_are_left_out_but_not_their_state() -> None:
+    batch = Batch(heartbeats_since=s.at(5))
+    batch.add(s.heartbeat(0), offset=0)
+    batch.add(s.heartbeat(10), offset=1)
+    assert [k[1] for k in batch.heartbeats] == [s.at(10)]
+
+
+def test_highest_command_seq_wins_and_every_change_is_history() -> None:
+    batch = folded(
+        s.command(0, CommandState.queued),
+        s.command(2, CommandState.acknowledged),
+        s.command(1, CommandState.delivered),
+    )
+    assert batch.commands["cmd-1"].state == "acknowledged"
+    assert sorted(batch.history) == [("cmd-1", 0), ("cmd-1", 1), ("cmd-1", 2)]
+
+
+@pytest.mark.parametrize(
+    ("first", "second", "expected"),
+    [(0, 10, "down"), (10, 0, "late"), (5, 5, "down")],  # equal times: the later record wins
+)
+def test_newest_health_event_sets_profile_health(first: int, second: int, expected: str) -> None:
+    batch = folded(s.health(first, Health.late), s.health(second, Health.down))
+    assert batch.health[("acme", 1, 1)].health == expected
+    assert len(batch.transitions) == 2

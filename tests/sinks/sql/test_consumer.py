@@ -1,0 +1,53 @@
+"""Pure parts of the sink's consumer loop and decoding."""
+
+import pytest
+
+from schemas.events import CommandState
+from schemas.topics import TopicNames
+from sinks.sql.consumer import FIRST_BACKOFF_S, Backoff
+from sinks.sql.database import UnsupportedDatabaseUrl, create_sink_engine
+from sinks.sql.events import EventDecoder, UndecodableRecord
+from sinks.sql.writer import SqlWriter
+from tests.sinks.sql import samples as s
+
+NAMES = TopicNames("hub.")
+
+
+def test_backoff_doubles_up_to_its_limit_and_resets() -> None:
+    backoff = Backoff(max_s=3.0)
+    assert [backoff.next_delay() for _ in range(5)] == [FIRST_BACKOFF_S, 1.0, 2.0, 3.0, 3.0]
+    backoff.reset()
+    assert backoff.next_delay() == FIRST_BACKOFF_S
+
+
+def test_decoder_reads_each_topic_s_message() -> None:
+    decoder = EventDecoder(NAMES)
+    assert set(decoder.topics) == {
+        NAMES.config, NAMES.heartbeats, NAMES.command_events, NAMES.health_events,
+    }  # fmt: skip
+    event = s.heartbeat(0)
+    assert decoder.decode(NAMES.heartbeats, event.model_dump_json().encode()) == event
+    config = s.deleted()
+    assert decoder.decode(NAMES.config, config.model_dump_json().encode()) == config
+
+
+def test_tombstone_decodes_to_nothing() -> None:
+    assert EventDecoder(NAMES).decode(NAMES.config, None) is None
+
+
+@pytest.mark.parametrize("value", [b"not json", b"{}", s.customer().model_dump_json().encode()])
+def test_record_that_is_not_its_topic_s_message_is_undecodable(value: bytes) -> None:
+    with pytest.raises(UndecodableRecord):
+        EventDecoder(NAMES).decode(NAMES.heartbeats, value)
+
+
+def test_only_sqlite_and_postgresql_urls_are_accepted() -> None:
+    with pytest.raises(UnsupportedDatabaseUrl):
+        create_sink_engine("mysql://u:p@localhost/hub")
+
+
+def test_value_no_column_can_hold_is_refused_before_sql() -> None:
+    writer = SqlWriter(create_sink_engine("sqlite://"), retention_days=30)
+    with pytest.raises(UndecodableRecord):
+        writer.add(s.command(2**31, CommandState.delivered), offset=0)
+    assert len(writer) == 0
