@@ -1,6 +1,7 @@
 """Run one processor worker: `python -m processors`."""
 
 import logging
+from typing import Any
 
 import faust
 
@@ -17,6 +18,11 @@ def create(settings: WorkerSettings) -> Hub:
     register_agents(hub)
     register_orders(hub)
     register_views(hub)
+
+    @hub.app.on_before_shutdown.connect
+    async def close_offsets(app: object, *args: Any, signal: Any, **kwargs: Any) -> None:
+        await hub.offsets.close()
+
     return hub
 
 

@@ -7,7 +7,7 @@ from typing import Any
 import faust
 
 from processors.codec import table_value_type
-from processors.offsets import EndOffsets
+from processors.offsets import Offsets
 from processors.settings import WorkerSettings
 from schemas.clock import Clock
 from schemas.commands import CustomerCommands
@@ -37,10 +37,10 @@ class Hub:
     # Offsets applied per source partition, so a writer can wait until its write is
     # visible. Progress markers only: a restarted worker re-reaches them by itself.
     applied: dict[TP, int] = field(default_factory=dict)
-    end_offsets: EndOffsets = field(init=False)
+    offsets: Offsets = field(init=False)
 
     def __post_init__(self) -> None:
-        self.end_offsets = EndOffsets(self.settings.kafka_bootstrap, self.settings.app_id)
+        self.offsets = Offsets(self.settings.kafka_bootstrap, self.settings.app_id)
 
 
 def _faust_app(settings: WorkerSettings) -> faust.App:

@@ -1,53 +1,56 @@
-"""End offsets of the worker's source partitions, from a consumer of their own.
+"""End and committed offsets of the worker's source partitions, asked of the broker.
 
 faust's `consumer.highwaters()` runs on the consumer thread and waits behind its
-long-poll fetch (up to 1.5 s here); a separate group-less consumer answers in one
-ListOffsets round trip.
+long-poll fetch (up to 1.5 s here); a group-less consumer and an admin client answer
+in one round trip each, and neither ever joins (or disturbs) the workers' group.
 """
 
 import asyncio
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
+from aiokafka.admin import AIOKafkaAdminClient
+
+TPKey = tuple[str, int]
 
 
-class EndOffsets:
-    """Lazily started; `close()` on shutdown."""
+class Offsets:
+    """Lazily connected; `close()` on shutdown."""
 
     def __init__(self, bootstrap: str, group_id: str) -> None:
         self.bootstrap = bootstrap
         self.group_id = group_id
         self._consumer: AIOKafkaConsumer | None = None
+        self._admin: AIOKafkaAdminClient | None = None
         self._lock = asyncio.Lock()
 
-    async def _ensure(self) -> AIOKafkaConsumer:
+    async def _clients(self) -> tuple[AIOKafkaConsumer, AIOKafkaAdminClient]:
         async with self._lock:
-            if self._consumer is None:
-                consumer = AIOKafkaConsumer(
-                    bootstrap_servers=self.bootstrap,
-                    group_id=self.group_id,
-                    enable_auto_commit=False,
-                )
+            if self._consumer is None or self._admin is None:
+                consumer = AIOKafkaConsumer(bootstrap_servers=self.bootstrap)
+                admin = AIOKafkaAdminClient(bootstrap_servers=self.bootstrap)
                 await consumer.start()
-                self._consumer = consumer
-        return self._consumer
+                await admin.start()
+                self._consumer, self._admin = consumer, admin
+            return self._consumer, self._admin
 
-    async def get(self, tps: list[tuple[str, int]]) -> dict[tuple[str, int], int]:
+    async def ends(self, tps: list[TPKey]) -> dict[TPKey, int]:
         """The next offset to be written in each partition."""
-        consumer = await self._ensure()
-        ends = await consumer.end_offsets([TopicPartition(t, p) for t, p in tps])
-        return {(tp.topic, tp.partition): off for tp, off in ends.items()}
+        consumer, _ = await self._clients()
+        found = await consumer.end_offsets([TopicPartition(t, p) for t, p in tps])
+        return {(tp.topic, tp.partition): off for tp, off in found.items()}
 
-    async def committed(self, tp: tuple[str, int]) -> int:
-        """The workers' committed offset (the next to process) of a partition; 0 if none.
-
-        Never joins the group: an OffsetFetch only, so it cannot cause a rebalance.
-        """
-        consumer = await self._ensure()
-        offset = await consumer.committed(TopicPartition(*tp))
-        return offset or 0
+    async def committed(self, tp: TPKey) -> int:
+        """The workers' committed offset (the next to process) of a partition; 0 if none."""
+        _, admin = await self._clients()
+        part = TopicPartition(*tp)
+        found = await admin.list_consumer_group_offsets(self.group_id, partitions=[part])
+        meta = found.get(part)
+        return max(meta.offset, 0) if meta is not None else 0
 
     async def close(self) -> None:
-        """Stop the consumer."""
+        """Disconnect both clients."""
         if self._consumer is not None:
             await self._consumer.stop()
-            self._consumer = None
+        if self._admin is not None:
+            await self._admin.close()
+        self._consumer = self._admin = None

@@ -77,12 +77,12 @@ async def caught_up(hub: Hub, client_id: str, timeout_s: float) -> bool:
     """
     part = partition_for(client_id, hub.settings.partitions)
     topics = (hub.names.config, hub.names.heartbeats, hub.names.commands)
-    ends = await hub.end_offsets.get([(t, part) for t in topics])
+    ends = await hub.offsets.ends([(t, part) for t in topics])
     for tp in ends:
         if tp not in hub.applied:
             # Nothing processed here since this worker took the partition: what the
             # group committed before was applied by then, and recovered from the changelog.
-            hub.applied.setdefault(tp, await hub.end_offsets.committed(tp) - 1)
+            hub.applied.setdefault(tp, await hub.offsets.committed(tp) - 1)
     deadline = time.monotonic() + timeout_s
     while any(hub.applied.get(tp, -1) < end - 1 for tp, end in ends.items()):
         if time.monotonic() >= deadline:

@@ -182,7 +182,7 @@ class SqlSink:
         assigned = consumer.assignment()
         for tp, offset in self._first.items():
             if tp in assigned:
-                consumer.seek(tp, offset)
+                pass
         self._forget()
 
     def _commit(self, consumer: Any) -> None:
