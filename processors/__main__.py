@@ -20,7 +20,7 @@ def create(settings: WorkerSettings) -> Hub:
     register_views(hub)
 
     @hub.app.on_before_shutdown.connect
-    async def close_offsets(app: object, *args: Any, signal: Any, **kwargs: Any) -> None:
+    async def close_offsets(app: Any, /, *args: Any, signal: Any, **kwargs: Any) -> None:
         await hub.offsets.close()
 
     return hub

@@ -182,7 +182,7 @@ class SqlSink:
         assigned = consumer.assignment()
         for tp, offset in self._first.items():
             if tp in assigned:
-                pass
+                consumer.seek(tp, offset)
         self._forget()
 
     def _commit(self, consumer: Any) -> None:
