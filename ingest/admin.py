@@ -15,10 +15,12 @@ from ingest.errors import BodyTooLarge, BrokerUnavailable, ResponderUnavailable,
 from ingest.services import Services
 from schemas.enums import ProfileType
 from schemas.errors import DecodeError
+from schemas.health import Timing
 from schemas.profiles import CustomerConfig, CustomerView, InboundConfig, OutboundConfig
 from schemas.relay import InboundProfileBase, OutboundProfileBase
 from schemas.topics import (
     CustomerUpserted,
+    MaintenanceSet,
     ProfileDeleted,
     ProfileUpserted,
     config_key,
@@ -79,19 +81,30 @@ def endpoint(handler: Handler) -> Callable[[Request], Awaitable[Response]]:
     return run
 
 
-async def parse(request: Request, services: Services, model: type[BaseModel]) -> Any:
-    """The JSON body validated by `model`; AdminProblem 400/413 naming the field at fault."""
+async def body_of(request: Request, services: Services) -> bytes:
+    """The request body; AdminProblem 413 past the size bound."""
     try:
-        body = await read_bounded(request, services.settings.max_body_bytes)
-        return model.model_validate_json(body)
+        return await read_bounded(request, services.settings.max_body_bytes)
     except BodyTooLarge as e:
         raise AdminProblem(413, str(e)) from e
+
+
+def validate(model: type[BaseModel], body: bytes) -> Any:
+    """The JSON body validated by `model`; AdminProblem 400 naming the field at fault."""
+    try:
+        return model.model_validate_json(body)
     except ValidationError as e:
         raise AdminProblem(400, f"invalid body: {DecodeError.from_validation_error(e)}") from e
 
 
+async def parse(request: Request, services: Services, model: type[BaseModel]) -> Any:
+    """The JSON body validated by `model`; AdminProblem 400/413 naming the field at fault."""
+    return validate(model, await body_of(request, services))
+
+
 async def publish(
-    services: Services, event: CustomerUpserted | ProfileUpserted | ProfileDeleted
+    services: Services,
+    event: CustomerUpserted | ProfileUpserted | ProfileDeleted | MaintenanceSet,
 ) -> int:
     """Publish a config event on the client's partition; returns its offset."""
     ack = await services.publisher.publish(
@@ -107,7 +120,9 @@ async def put_customer(request: Request, services: Services) -> Response:
     """Create or replace a customer."""
     client_id = request.path_params["clientId"]
     customer = await parse(request, services, CustomerConfig)
-    await publish(services, CustomerUpserted(client_id=client_id, customer=customer))
+    await publish(
+        services, CustomerUpserted(client_id=client_id, customer=customer, at=services.clock.now())
+    )
     return view_response(*await services.responder.customer(client_id))
 
 
@@ -131,10 +146,16 @@ async def put_profile(request: Request, services: Services) -> Response:
     client_id, ptype, pid = profile_address(request)
     _, current = await services.responder.customer(client_id)
     model = InboundProfileBase if ptype is ProfileType.Inbound else OutboundProfileBase
-    wire = await parse(request, services, model)
-    wire = _addressed(wire, pid, current.customer.RelayCustomerID)
-    cfg = InboundConfig(wire=wire) if ptype is ProfileType.Inbound else OutboundConfig(wire=wire)
-    await publish(services, ProfileUpserted(client_id=client_id, profile=cfg))
+    body = await body_of(request, services)
+    wire = _addressed(validate(model, body), pid, current.customer.RelayCustomerID)
+    timing = validate(Timing, body)  # HeartbeatIntervalSeconds, GracePeriodSeconds overrides
+    cfg: InboundConfig | OutboundConfig = (
+        InboundConfig(wire=wire, timing=timing)
+        if ptype is ProfileType.Inbound
+        else OutboundConfig(wire=wire, timing=timing)
+    )
+    event = ProfileUpserted(client_id=client_id, profile=cfg, at=services.clock.now())
+    await publish(services, event)
     return view_response(*await services.responder.customer(client_id))
 
 
@@ -160,6 +181,8 @@ async def delete_profile(request: Request, services: Services) -> Response:
     table = current.profiles.inbound if ptype is ProfileType.Inbound else current.profiles.outbound
     if pid not in table:
         raise AdminProblem(404, f"customer '{client_id}' has no {ptype.name.lower()} profile {pid}")
-    event = ProfileDeleted(client_id=client_id, profile_type=ptype, profile_id=pid)
+    event = ProfileDeleted(
+        client_id=client_id, profile_type=ptype, profile_id=pid, at=services.clock.now()
+    )
     await publish(services, event)
     return view_response(*await services.responder.customer(client_id))

@@ -10,6 +10,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from ingest import admin, relay
+from ingest import health_admin as health
 from ingest import orders_admin as orders
 from ingest.errors import BrokerUnavailable
 from ingest.publisher import Publisher
@@ -54,6 +55,12 @@ ORDER_ROUTES = [
     ),
 ]
 
+HEALTH_ROUTES = [
+    Route("/admin/customers/{clientId}/health", admin.endpoint(health.get_health), methods=["GET"]),
+    Route(f"{PROFILE}/maintenance", admin.endpoint(health.put_maintenance), methods=["PUT"]),
+    Route(f"{PROFILE}/maintenance", admin.endpoint(health.delete_maintenance), methods=["DELETE"]),
+]
+
 ROUTES = [
     Route("/api/customer/{clientId}/heartbeat", relay.heartbeat, methods=["PUT"]),
     Route("/admin/customers/{clientId}", admin.endpoint(admin.put_customer), methods=["PUT"]),
@@ -69,6 +76,7 @@ ROUTES = [
         methods=["DELETE"],
     ),
     *ORDER_ROUTES,
+    *HEALTH_ROUTES,
     Route("/healthz", healthz, methods=["GET"]),
 ]
 

@@ -54,6 +54,14 @@ class ResponderClient:
         self._check(status, body)
         return status == 200, CustomerCommands.model_validate_json(body)
 
+    async def health(self, client_id: str) -> tuple[bool, bytes]:
+        """The customer's health view as JSON; the flag says whether it is caught up."""
+        status, body = await self._request(
+            "GET", f"/hub/health/{_quote(client_id)}", params={"wait": self.apply_wait_s}
+        )
+        self._check(status, body)
+        return status == 200, body
+
     async def _call(self, method: str, path: str, **kw: Any) -> bytes:
         status, body = await self._request(method, path, **kw)
         self._check(status, body)

@@ -7,7 +7,6 @@ import faust
 
 from processors.agents import register_agents
 from processors.app import Hub, build_hub
-from processors.orders import register_orders
 from processors.responder import register_views
 from processors.settings import WorkerSettings, get_settings
 
@@ -16,7 +15,6 @@ def create(settings: WorkerSettings) -> Hub:
     """The app with its agents and views attached."""
     hub = build_hub(settings)
     register_agents(hub)
-    register_orders(hub)
     register_views(hub)
 
     @hub.app.on_before_shutdown.connect

@@ -1,25 +1,31 @@
-"""Agents that materialize the input topics into the tables."""
+"""Agents that fold the input topics into the tables, and the sweep that follows time."""
 
 import logging
+from datetime import datetime
 from typing import Any
 
 from pydantic import ValidationError
 
-from processors import config, orders, reported
+from processors import config, monitor, orders, reported
 from processors.app import Hub
+from schemas.commands import Tick
 from schemas.profiles import CustomerProfiles, CustomerStates
 from schemas.topics import (
     CONFIG_EVENT,
     CustomerUpserted,
     HeartbeatMessage,
+    MaintenanceSet,
     ProfileDeleted,
     ProfileUpserted,
+    partition_for,
 )
 
 log = logging.getLogger(__name__)
+ConfigEvent = CustomerUpserted | ProfileUpserted | ProfileDeleted | MaintenanceSet
+TICK_KEY = b"tick"
 
 
-def apply_config(hub: Hub, event: CustomerUpserted | ProfileUpserted | ProfileDeleted) -> None:
+def apply_config(hub: Hub, event: ConfigEvent) -> None:
     """Write one configuration event into the tables."""
     cid = event.client_id
     if isinstance(event, CustomerUpserted):
@@ -28,12 +34,14 @@ def apply_config(hub: Hub, event: CustomerUpserted | ProfileUpserted | ProfileDe
     profiles: CustomerProfiles = hub.profiles.get(cid) or CustomerProfiles()
     if isinstance(event, ProfileUpserted):
         hub.profiles[cid] = config.upsert_profile(profiles, event)
-        return
-    updated = config.delete_profile(profiles, event)
-    hub.profiles[cid] = updated
-    states: CustomerStates | None = hub.states.get(cid)
-    if states is not None:
-        hub.states[cid] = reported.prune(states, updated)
+    elif isinstance(event, MaintenanceSet):
+        hub.profiles[cid] = config.set_maintenance(profiles, event)
+    else:
+        updated = config.delete_profile(profiles, event)
+        hub.profiles[cid] = updated
+        states: CustomerStates | None = hub.states.get(cid)
+        if states is not None:
+            hub.states[cid] = reported.prune(states, updated)
 
 
 def apply_heartbeat(hub: Hub, msg: HeartbeatMessage) -> None:
@@ -47,19 +55,60 @@ def apply_heartbeat(hub: Hub, msg: HeartbeatMessage) -> None:
     )
 
 
+async def on_config(hub: Hub, raw: bytes) -> None:
+    """A configuration record: tables, then health."""
+    event: ConfigEvent = CONFIG_EVENT.validate_json(raw)
+    apply_config(hub, event)
+    await monitor.refresh(hub, event.client_id, event.at or hub.clock.now())
+
+
+async def on_heartbeat(hub: Hub, raw: bytes, offset: int) -> None:
+    """A heartbeat record: reported states, orders, then health."""
+    msg = HeartbeatMessage.model_validate_json(raw)
+    apply_heartbeat(hub, msg)
+    await orders.on_heartbeat(hub, msg, offset)
+    await monitor.refresh(hub, msg.client_id, msg.received_at)
+
+
+async def on_order(hub: Hub, raw: bytes, offset: int) -> None:
+    """An operator order: orders, then health (a desired state changes `stopped`'s reason)."""
+    cid, at = await orders.apply_order(hub, raw, offset)
+    await monitor.refresh(hub, cid, at)
+
+
+async def on_tick(hub: Hub, tick: Tick) -> None:
+    """Sweep one partition: expire commands, find passed deadlines, flush outboxes."""
+    parts = hub.settings.partitions
+    for cid in [k for k in hub.commands if partition_for(k, parts) == tick.partition]:
+        await orders.sweep(hub, cid, tick.now)
+    for cid in [k for k in hub.health if partition_for(k, parts) == tick.partition]:
+        if monitor.due(hub, cid, tick.now):
+            await monitor.refresh(hub, cid, tick.now)
+
+
+async def send_ticks(hub: Hub, now: datetime) -> None:
+    """Ask each partition this worker actively owns to be swept at `now`."""
+    for tp in hub.app.assignor.assigned_actives():
+        if tp.topic == hub.names.ticks:
+            tick = Tick(partition=tp.partition, now=now)
+            await hub.ticks.send(
+                key=TICK_KEY, value=tick.model_dump_json().encode(), partition=tp.partition
+            )
+
+
 def _mark(hub: Hub, event: Any) -> None:
     tp = event.message.tp
     hub.applied[(tp.topic, tp.partition)] = event.message.offset
 
 
 def register_agents(hub: Hub) -> None:
-    """Attach the config and heartbeat agents to the app."""
+    """Attach the agents and the sweep timer to the app."""
 
     @hub.app.agent(hub.config, name="apply-config")
     async def config_agent(stream: Any) -> None:
         async for event in stream.events():
             try:
-                apply_config(hub, CONFIG_EVENT.validate_json(event.value))
+                await on_config(hub, event.value)
             except ValidationError:
                 # A record no writer of this version produces: skip it, never block the partition.
                 log.exception("skipping unreadable config record at %s", event.message.tp)
@@ -69,9 +118,29 @@ def register_agents(hub: Hub) -> None:
     async def heartbeat_agent(stream: Any) -> None:
         async for event in stream.events():
             try:
-                msg = HeartbeatMessage.model_validate_json(event.value)
-                apply_heartbeat(hub, msg)
-                await orders.on_heartbeat(hub, msg, event.message.offset)
+                await on_heartbeat(hub, event.value, event.message.offset)
             except ValidationError:
                 log.exception("skipping unreadable heartbeat record at %s", event.message.tp)
             _mark(hub, event)
+
+    @hub.app.agent(hub.orders, name="apply-orders")
+    async def orders_agent(stream: Any) -> None:
+        async for event in stream.events():
+            try:
+                await on_order(hub, event.value, event.message.offset)
+            except ValidationError:
+                log.exception("skipping unreadable order at %s", event.message.tp)
+            _mark(hub, event)
+
+    @hub.app.agent(hub.ticks, name="sweep")
+    async def tick_agent(stream: Any) -> None:
+        async for event in stream.events():
+            try:
+                await on_tick(hub, Tick.model_validate_json(event.value))
+            except ValidationError:
+                log.exception("skipping unreadable tick at %s", event.message.tp)
+
+    @hub.app.timer(interval=hub.settings.sweep_interval_s)  # type: ignore[untyped-decorator]
+    async def tick_timer() -> None:
+        if not (hub.app.rebalancing or hub.app.in_recovery):
+            await send_ticks(hub, hub.clock.now())

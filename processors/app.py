@@ -11,6 +11,7 @@ from processors.offsets import Offsets
 from processors.settings import WorkerSettings
 from schemas.clock import Clock
 from schemas.commands import CustomerCommands
+from schemas.health import CustomerHealth
 from schemas.profiles import CustomerConfig, CustomerProfiles, CustomerStates
 from schemas.topics import TopicNames
 
@@ -29,10 +30,12 @@ class Hub:
     orders: Any
     ticks: Any
     command_events: Any
+    health_events: Any
     customers: Any
     profiles: Any
     states: Any
     commands: Any
+    health: Any
     clock: Clock
     # Offsets applied per source partition, so a writer can wait until its write is
     # visible. Progress markers only: a restarted worker re-reaches them by itself.
@@ -91,9 +94,11 @@ def build_hub(settings: WorkerSettings) -> Hub:
         orders=_raw_topic(app, names.commands),
         ticks=_raw_topic(app, names.ticks),
         command_events=_raw_topic(app, names.command_events),
+        health_events=_raw_topic(app, names.health_events),
         customers=_table(app, "customers", CustomerConfig),
         profiles=_table(app, "profiles", CustomerProfiles),
         states=_table(app, "profile-states", CustomerStates),
         commands=_table(app, "commands", CustomerCommands),
+        health=_table(app, "health", CustomerHealth),
         clock=Clock(settings.clock_offset_file),
     )

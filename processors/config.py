@@ -1,8 +1,9 @@
 """Fold configuration events into the customer and profile tables' values."""
 
+from schemas.commands import profile_key
 from schemas.enums import ProfileType
 from schemas.profiles import CustomerProfiles, InboundConfig
-from schemas.topics import ProfileDeleted, ProfileUpserted
+from schemas.topics import MaintenanceSet, ProfileDeleted, ProfileUpserted
 
 
 def upsert_profile(profiles: CustomerProfiles, event: ProfileUpserted) -> CustomerProfiles:
@@ -13,6 +14,11 @@ def upsert_profile(profiles: CustomerProfiles, event: ProfileUpserted) -> Custom
         result.inbound[cfg.profile_id] = cfg.wire
     else:
         result.outbound[cfg.profile_id] = cfg.wire
+    key = profile_key(cfg.profile_type, cfg.profile_id)
+    if cfg.timing.model_fields_set:
+        result.timing[key] = cfg.timing
+    else:
+        result.timing.pop(key, None)
     return result
 
 
@@ -21,4 +27,18 @@ def delete_profile(profiles: CustomerProfiles, event: ProfileDeleted) -> Custome
     result = profiles.model_copy(deep=True)
     table = result.inbound if event.profile_type is ProfileType.Inbound else result.outbound
     table.pop(event.profile_id, None)
+    key = profile_key(event.profile_type, event.profile_id)
+    result.timing.pop(key, None)
+    result.maintenance.pop(key, None)
+    return result
+
+
+def set_maintenance(profiles: CustomerProfiles, event: MaintenanceSet) -> CustomerProfiles:
+    """The customer's profiles with one profile's maintenance windows replaced."""
+    result = profiles.model_copy(deep=True)
+    key = profile_key(event.profile_type, event.profile_id)
+    if event.windows:
+        result.maintenance[key] = sorted(event.windows, key=lambda w: w.start)
+    else:
+        result.maintenance.pop(key, None)
     return result

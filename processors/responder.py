@@ -10,10 +10,11 @@ import orjson
 from faust.web import View
 from pydantic import ValidationError
 
-from processors import answer, commands, reported
+from processors import answer, commands, customer_health, reported
 from processors.app import Hub
 from processors.routing import is_ready, route
 from schemas.commands import COMMAND_BYTES, CustomerCommands
+from schemas.health import CustomerHealth, HealthView, view_of
 from schemas.profiles import CustomerConfig, CustomerProfiles, CustomerStates, CustomerView
 from schemas.responder import AnswerReply, AnswerRequest
 from schemas.topics import partition_for
@@ -92,6 +93,18 @@ async def caught_up(hub: Hub, client_id: str, timeout_s: float) -> bool:
     return True
 
 
+def health_now(hub: Hub, client_id: str) -> HealthView | None:
+    """The customer's health evaluated now (the sweep records it within a second)."""
+    customer = hub.customers.get(client_id)
+    if customer is None:
+        return None
+    profiles = hub.profiles.get(client_id) or CustomerProfiles()
+    states = hub.states.get(client_id) or CustomerStates()
+    current: CustomerHealth = hub.health.get(client_id) or CustomerHealth()
+    ctx = (customer, profiles, states, hub.commands.get(client_id))
+    return view_of(customer_health.refresh(current, client_id, ctx, hub.clock.now()))
+
+
 def has_orders(hub: Hub, client_id: str) -> bool:
     """Whether the client has commands or desired states in flight.
 
@@ -150,6 +163,18 @@ def register_views(hub: Hub) -> None:
                 cc: CustomerCommands = hub.commands.get(client_id) or EMPTY_COMMANDS
                 body = cc.model_dump_json(exclude={"outbox"}).encode()
                 return _json(self, body, 200 if applied else 202)
+
+            return await route(hub, self, request, client_id, serve)
+
+    @hub.app.page("/hub/health/{client_id}")
+    class HealthPage(View):
+        async def get(self, request: Any, client_id: str) -> Any:
+            async def serve() -> Any:
+                applied = await caught_up(hub, client_id, _wait_s(request))
+                found = health_now(hub, client_id)
+                if found is None:
+                    return _json(self, b'{"error":"unknown client"}', 404)
+                return _json(self, found.model_dump_json().encode(), 200 if applied else 202)
 
             return await route(hub, self, request, client_id, serve)
 

@@ -7,6 +7,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from schemas import enums
 from schemas.enums import ProfileType
+from schemas.health import DEFAULT_GRACE_S, DEFAULT_INTERVAL_S, Timing, Window
 from schemas.netdatetime import NetDate
 from schemas.relay import InboundProfileBase, OutboundProfileBase
 
@@ -18,6 +19,8 @@ class CustomerConfig(BaseModel):
 
     RelayCustomerID: int = Field(ge=0, le=2**31 - 1)
     Name: str = Field(min_length=1, max_length=200)
+    HeartbeatIntervalSeconds: int = Field(default=DEFAULT_INTERVAL_S, ge=1, le=7 * 24 * 3600)
+    GracePeriodSeconds: int = Field(default=DEFAULT_GRACE_S, ge=0, le=7 * 24 * 3600)
 
 
 class InboundConfig(BaseModel):
@@ -25,6 +28,7 @@ class InboundConfig(BaseModel):
 
     profile_type: Literal[ProfileType.Inbound] = ProfileType.Inbound
     wire: InboundProfileBase
+    timing: Timing = Field(default_factory=Timing)
 
     @property
     def profile_id(self) -> int:
@@ -37,6 +41,7 @@ class OutboundConfig(BaseModel):
 
     profile_type: Literal[ProfileType.Outbound] = ProfileType.Outbound
     wire: OutboundProfileBase
+    timing: Timing = Field(default_factory=Timing)
 
     @property
     def profile_id(self) -> int:
@@ -52,6 +57,8 @@ class CustomerProfiles(BaseModel):
 
     inbound: dict[int, InboundProfileBase] = Field(default_factory=dict)
     outbound: dict[int, OutboundProfileBase] = Field(default_factory=dict)
+    timing: dict[str, Timing] = Field(default_factory=dict, description="overrides, by key")
+    maintenance: dict[str, list[Window]] = Field(default_factory=dict, description="by key")
 
 
 class ReportedState(BaseModel):

@@ -8,10 +8,11 @@ from kafka.partitioner.default import murmur2
 from pydantic import BaseModel, Field, TypeAdapter
 
 from schemas.enums import ProfileType
+from schemas.health import Window
 from schemas.profiles import CustomerConfig, ProfileConfig
 from schemas.relay import ProfileHeartbeatData
 
-WORKER_TABLES = ("customers", "profiles", "profile-states", "commands")
+WORKER_TABLES = ("customers", "profiles", "profile-states", "commands", "health")
 """The processors' tables, each with a compacted changelog topic."""
 
 
@@ -104,6 +105,7 @@ class CustomerUpserted(BaseModel):
     kind: Literal["customer"] = "customer"
     client_id: str
     customer: CustomerConfig
+    at: datetime | None = Field(default=None, description="when the hub received it")
 
 
 class ProfileUpserted(BaseModel):
@@ -111,6 +113,7 @@ class ProfileUpserted(BaseModel):
 
     kind: Literal["profile"] = "profile"
     client_id: str
+    at: datetime | None = None
     profile: ProfileConfig
 
 
@@ -119,20 +122,38 @@ class ProfileDeleted(BaseModel):
 
     kind: Literal["profile-deleted"] = "profile-deleted"
     client_id: str
+    at: datetime | None = None
     profile_type: ProfileType
     profile_id: int
 
 
+class MaintenanceSet(BaseModel):
+    """A profile's maintenance windows were replaced (an empty list clears them)."""
+
+    kind: Literal["maintenance"] = "maintenance"
+    client_id: str
+    at: datetime | None = None
+    profile_type: ProfileType
+    profile_id: int
+    windows: list[Window]
+
+
 ConfigEvent = Annotated[
-    CustomerUpserted | ProfileUpserted | ProfileDeleted, Field(discriminator="kind")
+    CustomerUpserted | ProfileUpserted | ProfileDeleted | MaintenanceSet,
+    Field(discriminator="kind"),
 ]
 CONFIG_EVENT = TypeAdapter(ConfigEvent)
 
 
-def config_key(event: CustomerUpserted | ProfileUpserted | ProfileDeleted) -> bytes:
-    """The compaction key: one per customer and one per profile."""
+def config_key(
+    event: CustomerUpserted | ProfileUpserted | ProfileDeleted | MaintenanceSet,
+) -> bytes:
+    """The compaction key: one per customer, one per profile, one per profile's windows."""
     if isinstance(event, CustomerUpserted):
         return f"customer/{event.client_id}".encode()
+    if isinstance(event, MaintenanceSet):
+        name = event.profile_type.name.lower()
+        return f"maintenance/{event.client_id}/{name}/{event.profile_id}".encode()
     if isinstance(event, ProfileUpserted):
         ptype, pid = event.profile.profile_type, event.profile.profile_id
     else:

@@ -108,6 +108,27 @@ def test_older_events_do_not_overwrite_newer_state(db: SqlDatabase) -> None:
     assert transitions == 2  # both changes are history, whatever order they came in
 
 
+def test_stale_config_and_command_changes_do_not_overwrite_newer_rows(db: SqlDatabase) -> None:
+    newer: list[Event] = [
+        s.customer(name="new"), s.inbound(name="new"), s.command(2, CommandState.expired),
+    ]  # fmt: skip
+    writer = SqlWriter(db.engine, retention_days=3650, clock=lambda: s.at(0))
+    for event in newer:
+        writer.add(event, offset=10)
+    writer.flush()
+    stale: list[Event] = [
+        s.customer(name="old"), s.inbound(name="old"), s.command(1, CommandState.delivered),
+        s.deleted(),
+    ]  # fmt: skip
+    for event in stale:
+        writer.add(event, offset=5)  # read before the newer ones, say by a lagging replica
+    writer.flush()
+    rows = snapshot(db.engine)
+    assert [r["name"] for r in rows["customers"]] == ["new"]
+    assert [r["profile_name"] for r in rows["profiles"]] == ["new"]  # not deleted either
+    assert [(r["seq"], r["state"]) for r in rows["commands"]] == [(2, "expired")]
+
+
 def test_a_row_the_database_refuses_is_skipped_and_the_rest_written(db: SqlDatabase) -> None:
     poison = "RAISE(ABORT, 'poison')" if db.kind == "sqlite" else None
     with db.engine.begin() as conn:

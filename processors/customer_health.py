@@ -1,0 +1,92 @@
+"""Fold health verdicts into a customer's health table value, recording transitions."""
+
+from datetime import datetime
+
+from processors.health import Inputs, Verdict, evaluate, timing
+from schemas.commands import CustomerCommands, profile_key
+from schemas.enums import ClientAction, ProfileType
+from schemas.events import HealthEvent
+from schemas.health import CustomerHealth, ProfileHealth
+from schemas.profiles import CustomerConfig, CustomerProfiles, CustomerStates
+from schemas.relay import InboundProfileBase, OutboundProfileBase
+
+Profile = InboundProfileBase | OutboundProfileBase
+
+
+def _profiles(profiles: CustomerProfiles) -> dict[str, tuple[ProfileType, int, Profile]]:
+    found: dict[str, tuple[ProfileType, int, Profile]] = {}
+    for pid, p in profiles.inbound.items():
+        found[profile_key(ProfileType.Inbound, pid)] = (ProfileType.Inbound, pid, p)
+    for pid, q in profiles.outbound.items():
+        found[profile_key(ProfileType.Outbound, pid)] = (ProfileType.Outbound, pid, q)
+    return found
+
+
+def _inputs(
+    key: str,
+    ptype: ProfileType,
+    pid: int,
+    wire: Profile,
+    ctx: tuple[CustomerConfig, CustomerProfiles, CustomerStates, CustomerCommands | None],
+) -> Inputs:
+    customer, profiles, states, cc = ctx
+    interval, grace = timing(
+        customer.HeartbeatIntervalSeconds, customer.GracePeriodSeconds, profiles.timing.get(key)
+    )
+    desired = cc.desired.get(key) if cc else None
+    return Inputs(
+        active=wire.Active,
+        interval=interval,
+        grace=grace,
+        windows=profiles.maintenance.get(key, []),
+        state=states.of(ptype).get(pid),
+        desired=desired.action if desired else ClientAction.NONE,
+    )
+
+
+def refresh(
+    current: CustomerHealth,
+    client_id: str,
+    ctx: tuple[CustomerConfig, CustomerProfiles, CustomerStates, CustomerCommands | None],
+    now: datetime,
+) -> CustomerHealth:
+    """The customer's health at `now`; the same object when nothing changed."""
+    result = CustomerHealth(outbox=list(current.outbox))
+    checks: list[datetime] = []
+    for key, (ptype, pid, wire) in _profiles(ctx[1]).items():
+        verdict = evaluate(_inputs(key, ptype, pid, wire, ctx), now)
+        prev = current.profiles.get(key)
+        result.profiles[key] = _fold(result, client_id, (ptype, pid, wire), prev, verdict)
+        if verdict.next_check:
+            checks.append(verdict.next_check)
+    result.next_check = min(checks, default=None)
+    if result.profiles == current.profiles and result.next_check == current.next_check:
+        return current
+    return result
+
+
+def _fold(
+    result: CustomerHealth,
+    client_id: str,
+    profile: tuple[ProfileType, int, Profile],
+    prev: ProfileHealth | None,
+    verdict: Verdict,
+) -> ProfileHealth:
+    if prev is not None and prev.health == verdict.health:
+        return prev.model_copy(update={"reason": verdict.reason})
+    at = max(verdict.at, prev.since) if prev else verdict.at
+    ptype, pid, wire = profile
+    result.outbox.append(
+        HealthEvent(
+            client_id=client_id,
+            profile_type=ptype,
+            profile_id=pid,
+            from_health=prev.health if prev else None,
+            to_health=verdict.health,
+            reason=verdict.reason,
+            at=at,
+            profile_name=wire.ProfileName,
+            alert_email_list=wire.AlertEmailList,
+        )
+    )
+    return ProfileHealth(health=verdict.health, since=at, reason=verdict.reason)

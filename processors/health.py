@@ -1,0 +1,112 @@
+"""Profile health, computed from configuration, reported state, orders and time.
+
+The proven heartbeat-monitor model: each heartbeat sets a deadline (interval, then
+grace); a sweep over deadlines finds the passed ones. Evaluation is pure; the time a
+deadline passed is the time of the transition, whenever the sweep notices it.
+"""
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from schemas.enums import ClientAction, ServerStatus
+from schemas.events import Health
+from schemas.health import Timing, Window
+from schemas.profiles import ReportedState
+
+
+@dataclass(frozen=True, slots=True)
+class Inputs:
+    """Everything one profile's health depends on, besides the time."""
+
+    active: bool
+    interval: timedelta
+    grace: timedelta
+    windows: list[Window]
+    state: ReportedState | None
+    desired: ClientAction
+
+
+@dataclass(frozen=True, slots=True)
+class Verdict:
+    """A profile's health at a time, why, since when (if known), and when to look again."""
+
+    health: Health
+    reason: str
+    at: datetime
+    next_check: datetime | None
+
+
+def timing(interval_s: int, grace_s: int, override: Timing | None) -> tuple[timedelta, timedelta]:
+    """The interval and grace in force: the profile's override, else the customer's."""
+    o = override or Timing()
+    interval = o.HeartbeatIntervalSeconds or interval_s
+    grace = o.GracePeriodSeconds if o.GracePeriodSeconds is not None else grace_s
+    return timedelta(seconds=interval), timedelta(seconds=grace)
+
+
+def _window(windows: list[Window], now: datetime) -> tuple[Window | None, datetime | None]:
+    """The window `now` is in, and the next time a window starts or ends."""
+    for w in windows:
+        if w.start <= now < w.end:
+            return w, w.end
+        if now < w.start:
+            return None, w.start
+    return None, None
+
+
+def evaluate(inp: Inputs, now: datetime) -> Verdict:
+    """The profile's health at `now`."""
+    window, window_change = _window(inp.windows, now)
+    if not inp.active:
+        return Verdict(Health.paused, "profile is inactive", now, None)
+    if window is not None:
+        why = f"maintenance window until {window.end.isoformat()}"
+        return Verdict(
+            Health.paused, why + (f": {window.reason}" if window.reason else ""), now, window_change
+        )
+    verdict = _by_deadline(inp, now) or _by_report(inp, now, _late_at(inp))
+    next_check = min((t for t in (verdict.next_check, window_change) if t), default=None)
+    return Verdict(verdict.health, verdict.reason, verdict.at, next_check)
+
+
+def _by_deadline(inp: Inputs, now: datetime) -> Verdict | None:
+    last = inp.state.LastHeartbeatDateTime if inp.state else None
+    if last is None:
+        return Verdict(Health.new, "configured, never heard from", now, None)
+    late_at, down_at = last + inp.interval, last + inp.interval + inp.grace
+    if now >= down_at:
+        return Verdict(Health.down, f"no heartbeat since {last.isoformat()}", down_at, None)
+    if now >= late_at:
+        return Verdict(
+            Health.late, f"heartbeat overdue since {late_at.isoformat()}", late_at, down_at
+        )
+    return None
+
+
+def _late_at(inp: Inputs) -> datetime:
+    last = inp.state.LastHeartbeatDateTime if inp.state else None
+    if last is None:  # _by_deadline has answered `new` already
+        raise ValueError("never heard from")
+    return last + inp.interval
+
+
+def _by_report(inp: Inputs, now: datetime, late_at: datetime) -> Verdict:
+    s = inp.state or ReportedState()
+    if s.ServerStatus is ServerStatus.Error:
+        return Verdict(Health.error, f"reported Error: {s.LastError or 'no message'}", now, late_at)
+    if s.LastErrorDateTime and (
+        not s.LastTransactionDateTime or s.LastErrorDateTime > s.LastTransactionDateTime
+    ):
+        return Verdict(
+            Health.error,
+            f"error since the last transaction: {s.LastError or 'no message'}",
+            now,
+            late_at,
+        )
+    if s.ServerStatus is ServerStatus.Stopped:
+        if inp.desired is ClientAction.STOP:
+            return Verdict(Health.stopped, "stopped, as desired", now, late_at)
+        return Verdict(Health.stopped, "reported Stopped while desired running", now, late_at)
+    return Verdict(
+        Health.up, f"reported {s.ServerStatus.name if s.ServerStatus else 'nothing'}", now, late_at
+    )

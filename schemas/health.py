@@ -1,0 +1,97 @@
+"""Profile health: timing settings, maintenance windows, and the health table's values."""
+
+from datetime import datetime
+from typing import Self
+
+from pydantic import BaseModel, Field, model_validator
+
+from schemas.enums import ProfileType
+from schemas.events import Health, HealthEvent
+
+DEFAULT_INTERVAL_S = 60
+DEFAULT_GRACE_S = 30
+SEVERITY = {
+    Health.up: 0,
+    Health.paused: 1,
+    Health.new: 2,
+    Health.stopped: 3,
+    Health.late: 4,
+    Health.error: 5,
+    Health.down: 6,
+}
+"""How bad each health is; a customer's health is its worst profile's."""
+
+
+class Timing(BaseModel):
+    """Expected heartbeat interval and grace period; None inherits the customer's."""
+
+    HeartbeatIntervalSeconds: int | None = Field(default=None, ge=1, le=7 * 24 * 3600)
+    GracePeriodSeconds: int | None = Field(default=None, ge=0, le=7 * 24 * 3600)
+
+
+class Window(BaseModel):
+    """A maintenance window: the profile is `paused` from `start` until `end`."""
+
+    start: datetime
+    end: datetime
+    reason: str | None = Field(default=None, max_length=500)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Self:
+        if self.end <= self.start:
+            raise ValueError("end must be after start")
+        return self
+
+
+class MaintenanceRequest(BaseModel):
+    """Body of `PUT .../maintenance`: the profile's windows (an empty list clears them)."""
+
+    windows: list[Window] = Field(max_length=100)
+
+
+class ProfileHealth(BaseModel):
+    """A profile's current health, since when and why."""
+
+    health: Health
+    since: datetime
+    reason: str
+
+
+class CustomerHealth(BaseModel):
+    """Every profile's health, when the sweep must look again, and unsent events."""
+
+    profiles: dict[str, ProfileHealth] = Field(default_factory=dict)
+    next_check: datetime | None = None
+    outbox: list[HealthEvent] = Field(default_factory=list)
+
+
+class ProfileHealthView(BaseModel):
+    """One profile in `GET /admin/customers/{clientId}/health`."""
+
+    type: str
+    id: int
+    health: Health
+    since: datetime
+    reason: str
+
+
+class HealthView(BaseModel):
+    """`GET /admin/customers/{clientId}/health`."""
+
+    customer: Health
+    profiles: list[ProfileHealthView]
+
+
+def view_of(current: CustomerHealth) -> HealthView:
+    """The admin view: the worst health first named, then every profile by type and id."""
+    items = []
+    for key, ph in current.profiles.items():
+        ptype, pid = key.split("/")
+        items.append(
+            ProfileHealthView(
+                type=ptype, id=int(pid), health=ph.health, since=ph.since, reason=ph.reason
+            )
+        )
+    items.sort(key=lambda v: (ProfileType[v.type.capitalize()], v.id))
+    worst = max((v.health for v in items), key=SEVERITY.__getitem__, default=Health.new)
+    return HealthView(customer=worst, profiles=items)
