@@ -161,7 +161,12 @@ def test_admin_view_shows_the_last_reported_state(hub: HubCluster) -> None:
     state = view["states"]["outbound"]["1"]
     assert state["ServerStatus"] == 6
     assert state["LastError"] == "disk full"
-    assert view["customer"] == {"RelayCustomerID": 2, "Name": "Acme"}
+    assert view["customer"] == {
+        "RelayCustomerID": 2,
+        "Name": "Acme",
+        "HeartbeatIntervalSeconds": 60,
+        "GracePeriodSeconds": 30,
+    }
 
 
 @pytest.mark.parametrize(

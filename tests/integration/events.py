@@ -1,0 +1,34 @@
+"""Read a customer's events from an output topic, bounded in time."""
+
+import time
+from collections.abc import Callable
+from typing import TypeVar
+
+from kafka import KafkaConsumer
+
+T = TypeVar("T")
+
+
+def read_events(
+    bootstrap: str,
+    topic: str,
+    client_id: str,
+    parse: Callable[[bytes], T],
+    expected: int,
+    wait_s: float = 30.0,
+) -> list[T]:
+    """Every event keyed by `client_id`, once at least `expected` arrived (or time ran out)."""
+    consumer = KafkaConsumer(
+        topic, bootstrap_servers=bootstrap, auto_offset_reset="earliest", consumer_timeout_ms=1000
+    )
+    found: list[T] = []
+    deadline = time.monotonic() + wait_s
+    try:
+        while True:
+            for record in consumer:
+                if record.key == client_id.encode():
+                    found.append(parse(record.value))
+            if len(found) >= expected or time.monotonic() > deadline:
+                return found
+    finally:
+        consumer.close()
