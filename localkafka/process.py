@@ -22,10 +22,16 @@ class ServiceProcess:
     """One `python -m <module>` child in its own process group; stop() leaves nothing behind."""
 
     def __init__(
-        self, name: str, module: str, env: dict[str, str], log_path: Path | None = None
+        self,
+        name: str,
+        module: str,
+        env: dict[str, str],
+        log_path: Path | None = None,
+        args: tuple[str, ...] = (),
     ) -> None:
         self.name = name
         self.module = module
+        self.args = args
         self.env = env
         self.log_path = log_path
         self._process: subprocess.Popen[bytes] | None = None
@@ -47,7 +53,7 @@ class ServiceProcess:
         output: IO[bytes] | None = self.log_path.open("ab") if self.log_path else None
         try:
             self._process = subprocess.Popen(
-                _parent_death([sys.executable, "-m", self.module]),
+                _parent_death([sys.executable, "-m", self.module, *self.args]),
                 env={**os.environ, **self.env},
                 stdin=subprocess.DEVNULL,
                 stdout=output,

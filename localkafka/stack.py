@@ -22,22 +22,39 @@ from schemas.settings import KafkaSettings
 log = logging.getLogger("hub")
 RUN_DIR = DEFAULT_CACHE_DIR / "run"
 READY_TIMEOUT = 120.0
+LOCAL_SMTP_PORT = 8025
 
 
 def _interrupt(signum: int, frame: FrameType | None) -> None:
     raise KeyboardInterrupt
 
 
+def _smtp(env: dict[str, str]) -> list[ServiceProcess]:
+    """Without a configured SMTP server, a local one that prints every alert it receives."""
+    if os.environ.get("HUB_SMTP_HOST"):
+        return []
+    env.update(HUB_SMTP_HOST="127.0.0.1", HUB_SMTP_PORT=str(LOCAL_SMTP_PORT))
+    args = ("-n", "-c", "aiosmtpd.handlers.Debugging", "-l", f"127.0.0.1:{LOCAL_SMTP_PORT}")
+    return [ServiceProcess("smtp", "aiosmtpd", {}, args=args)]
+
+
 def _services(env: dict[str, str]) -> list[ServiceProcess]:
     # Output goes to this terminal, so a newcomer sees every process's log in one place.
+    smtp = _smtp(env)
     return [
+        *smtp,
         ServiceProcess("worker", "processors", {**env, "HUB_DATA_DIR": str(RUN_DIR / "worker")}),
         ServiceProcess("ingress", "ingest", env),
+        ServiceProcess(
+            "email-sink", "sinks.email", {**env, "HUB_EMAIL_DATA_DIR": str(RUN_DIR / "email")}
+        ),
+        ServiceProcess("sql-sink", "sinks.sql", env),
     ]
 
 
 def _banner(settings: KafkaSettings, token: str, env: dict[str, str]) -> str:
     ingress = f"http://{env.get('HUB_HOST', '127.0.0.1')}:{env.get('HUB_PORT', '8080')}"
+    smtp = f"{_env('HUB_SMTP_HOST', env, 'localhost')}:{_env('HUB_SMTP_PORT', env, '25')}"
     return "\n".join(
         [
             "",
@@ -46,11 +63,17 @@ def _banner(settings: KafkaSettings, token: str, env: dict[str, str]) -> str:
             f"  admin API    {ingress}/admin/customers/{{clientId}}",
             f"  admin token  {token}",
             f"  responder    {env['HUB_RESPONDER_URL']} (worker)",
+            f"  alerts       SMTP {smtp}",
+            f"  SQL          {os.environ.get('HUB_DATABASE_URL', 'sqlite:///.cache/hub.db')}",
             f"  Kafka        {settings.kafka_bootstrap} (topics '{settings.topic_prefix}*')",
             "Ctrl-C stops everything.",
             "",
         ]
     )
+
+
+def _env(name: str, env: dict[str, str], default: str) -> str:
+    return env.get(name) or os.environ.get(name) or default
 
 
 def _watch(services: list[ServiceProcess]) -> int:
