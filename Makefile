@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint typecheck unit integration bench jars clean
+.PHONY: run test lint typecheck unit integration bench jars postgres clean
 
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -25,7 +25,12 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
-test: $(STAMP) jars lint typecheck
+# PostgreSQL for the SQL sink's tests: Debian's package, installed and started when no
+# server runs (the test fixtures would do it too; here it fails early and visibly).
+postgres: $(STAMP)
+	$(BIN)/python -m localkafka.postgres
+
+test: $(STAMP) jars postgres lint typecheck
 	$(BIN)/pytest
 
 unit: $(STAMP)
@@ -33,6 +38,7 @@ unit: $(STAMP)
 
 bench: $(STAMP) jars
 	$(BIN)/python -m bench.heartbeat
+	$(BIN)/python -m bench.sql_sink
 
 clean:
 	rm -rf $(VENV) .cache .mypy_cache .ruff_cache .pytest_cache

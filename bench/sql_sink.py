@@ -243,9 +243,12 @@ def main() -> None:
     ap.add_argument("--engines", default="sqlite,postgresql")
     args = ap.parse_args()
     items = events(args.customers, args.heartbeats)
-    work = Path(tempfile.mkdtemp(prefix="hub-bench-sql-"))
     port, controller = free_ports(2)
-    with LocalBroker(data_dir=work / "kafka", port=port, controller_port=controller) as broker:
+    with (
+        tempfile.TemporaryDirectory(prefix="hub-bench-sql-") as tmp,
+        LocalBroker(data_dir=Path(tmp) / "kafka", port=port, controller_port=controller) as broker,
+    ):
+        work = Path(tmp)
         names = TopicNames(f"bench-{uuid.uuid4().hex[:6]}.")
         ensure_topics(
             KafkaSettings(kafka_bootstrap=broker.bootstrap, topic_prefix=names.prefix,

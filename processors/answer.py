@@ -43,7 +43,8 @@ def inbound(
 ) -> RelayInboundProfile:
     """One inbound profile as the client receives it."""
     fields = _state_fields(state, f"inbound/{cfg.RelayInboundProfileID}", orders)
-    return RelayInboundProfile.model_validate({**dict(cfg), **fields})
+    # Both parts are validated models already; construct skips validating them again.
+    return RelayInboundProfile.model_construct(**{**dict(cfg), **fields})
 
 
 def outbound(
@@ -51,7 +52,7 @@ def outbound(
 ) -> RelayOutboundProfile:
     """One outbound profile as the client receives it."""
     fields = _state_fields(state, f"outbound/{cfg.RelayOutboundProfileID}", orders)
-    return RelayOutboundProfile.model_validate({**dict(cfg), **fields})
+    return RelayOutboundProfile.model_construct(**{**dict(cfg), **fields})
 
 
 def unknown_entries(profiles: CustomerProfiles, items: list[ProfileHeartbeatData]) -> list[str]:

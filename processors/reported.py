@@ -48,7 +48,10 @@ def apply_heartbeat(
     Entries for unknown profiles are ignored, and so is a heartbeat older than the one
     already applied, which makes a replay after a crash change nothing.
     """
-    result = states.model_copy(deep=True)
+    # Shallow copies: ReportedState values are never mutated, only replaced.
+    result = CustomerStates.model_construct(
+        inbound=dict(states.inbound), outbound=dict(states.outbound)
+    )
     for item in items:
         if not is_configured(profiles, item):
             continue

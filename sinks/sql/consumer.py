@@ -31,6 +31,10 @@ from sinks.sql.writer import SqlWriter, utc_now
 
 log = logging.getLogger(__name__)
 FIRST_BACKOFF_S = 0.5
+# kafka-python waits up to request_timeout_ms (5 min) by default: a stuck coordinator
+# would hold the loop, or the shutdown past Kubernetes' grace period.
+COMMIT_TIMEOUT_MS = 10_000
+CLOSE_TIMEOUT_MS = 5_000
 
 
 @dataclass
@@ -96,7 +100,7 @@ class SqlSink:
                     stop.wait(self._backoff.next_delay())
             self._flush(consumer)
         finally:
-            consumer.close(autocommit=False)
+            consumer.close(autocommit=False, timeout_ms=CLOSE_TIMEOUT_MS)
 
     def _connect(self, stop: threading.Event) -> Any:
         # A broker that is not up yet is waited for, like a database that is down.
@@ -189,7 +193,7 @@ class SqlSink:
         offsets = {tp: OffsetAndMetadata(n, "", -1) for tp, n in self._next.items()}
         self._forget()
         try:
-            consumer.commit(offsets)
+            consumer.commit(offsets, timeout_ms=COMMIT_TIMEOUT_MS)
         except KafkaError as e:
             # Rows are written and idempotent: reading them again after a rebalance is harmless.
             log.warning("offset commit failed (%s); the batch may be read again", e)

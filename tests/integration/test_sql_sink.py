@@ -277,7 +277,7 @@ def service(stream: Stream, db: SqlDatabase, log_path: Path) -> Iterator[subproc
         if process.poll() is None:
             os.killpg(process.pid, signal.SIGKILL)
             process.wait()
-            print(log_path.read_text()[-3000:])
+        print(log_path.read_text()[-3000:])  # pytest shows it when the test failed
 
 
 def test_service_writes_rows_and_stops_cleanly_on_sigterm(
