@@ -422,3 +422,11 @@ def test_install_notes_tell_where_the_admin_token_is(helm: Helm) -> None:
     notes = result.stdout.split("NOTES:", 1)[1]
     assert f"get secret {RELEASE}-heartbeat-hub-admin" in notes
     assert f"port-forward svc/{RELEASE}-heartbeat-hub-ingest" in notes
+
+
+def test_email_sink_keeps_its_faust_data_on_a_writable_volume(sinks_render: list[Manifest]) -> None:
+    sink = find(sinks_render, "Deployment", "sink-email")
+    data_dir = env_value(sink, "HUB_EMAIL_DATA_DIR")
+    assert mount_for(sink, data_dir)["name"] == "tmp"
+    assert env_value(sink, "HUB_EMAIL_WEB_BIND") == "0.0.0.0"
+    assert env_value(sink, "HUB_SMTP_FROM") == "heartbeat-hub@localhost"

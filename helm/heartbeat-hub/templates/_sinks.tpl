@@ -15,12 +15,20 @@
 {{- end }}
 
 {{- define "hub.sinkEnv.email" -}}
+# The sink is a faust app: its data folder must be writable (the root filesystem is not),
+# and its status page must be reachable by probes.
+- name: HUB_EMAIL_DATA_DIR
+  value: /tmp/email-sink
+- name: HUB_EMAIL_WEB_BIND
+  value: "0.0.0.0"
 - name: HUB_SMTP_HOST
   value: {{ .smtp.host | quote }}
 - name: HUB_SMTP_PORT
   value: {{ .smtp.port | int | quote }}
 - name: HUB_SMTP_STARTTLS
   value: {{ .smtp.starttls | toString | quote }}
+- name: HUB_SMTP_FROM
+  value: {{ .smtp.from | quote }}
 {{- with .smtp.username }}
 - name: HUB_SMTP_USERNAME
   value: {{ . | quote }}
