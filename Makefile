@@ -39,6 +39,7 @@ unit: $(STAMP)
 bench: $(STAMP) jars
 	$(BIN)/python -m bench.heartbeat
 	$(BIN)/python -m bench.sql_sink
+	$(BIN)/python -m bench.sweep
 
 clean:
 	rm -rf $(VENV) .cache .mypy_cache .ruff_cache .pytest_cache
