@@ -1,6 +1,7 @@
 """Agents that fold the input topics into the tables, and the sweep that follows time."""
 
 import logging
+from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Any
 
@@ -101,44 +102,40 @@ def _mark(hub: Hub, event: Any) -> None:
     hub.applied[(tp.topic, tp.partition)] = event.message.offset
 
 
+Handler = Callable[[Hub, Any], Awaitable[None]]
+
+
+async def consume(hub: Hub, stream: Any, handle: Handler, *, mark: bool = True) -> None:
+    """Feed each record to `handle`; skip unreadable ones; record progress for read-your-writes."""
+    async for event in stream.events():
+        try:
+            await handle(hub, event)
+        except ValidationError:
+            # A record no writer of this version produces: skip it, never block the partition.
+            log.exception("skipping unreadable record at %s", event.message.tp)
+        if mark:
+            _mark(hub, event)
+
+
 def register_agents(hub: Hub) -> None:
     """Attach the agents and the sweep timer to the app."""
 
     @hub.app.agent(hub.config, name="apply-config")
     async def config_agent(stream: Any) -> None:
-        async for event in stream.events():
-            try:
-                await on_config(hub, event.value)
-            except ValidationError:
-                # A record no writer of this version produces: skip it, never block the partition.
-                log.exception("skipping unreadable config record at %s", event.message.tp)
-            _mark(hub, event)
+        await consume(hub, stream, lambda h, e: on_config(h, e.value))
 
     @hub.app.agent(hub.heartbeats, name="apply-heartbeats")
     async def heartbeat_agent(stream: Any) -> None:
-        async for event in stream.events():
-            try:
-                await on_heartbeat(hub, event.value, event.message.offset)
-            except ValidationError:
-                log.exception("skipping unreadable heartbeat record at %s", event.message.tp)
-            _mark(hub, event)
+        await consume(hub, stream, lambda h, e: on_heartbeat(h, e.value, e.message.offset))
 
     @hub.app.agent(hub.orders, name="apply-orders")
     async def orders_agent(stream: Any) -> None:
-        async for event in stream.events():
-            try:
-                await on_order(hub, event.value, event.message.offset)
-            except ValidationError:
-                log.exception("skipping unreadable order at %s", event.message.tp)
-            _mark(hub, event)
+        await consume(hub, stream, lambda h, e: on_order(h, e.value, e.message.offset))
 
     @hub.app.agent(hub.ticks, name="sweep")
     async def tick_agent(stream: Any) -> None:
-        async for event in stream.events():
-            try:
-                await on_tick(hub, Tick.model_validate_json(event.value))
-            except ValidationError:
-                log.exception("skipping unreadable tick at %s", event.message.tp)
+        tick = Tick.model_validate_json
+        await consume(hub, stream, lambda h, e: on_tick(h, tick(e.value)), mark=False)
 
     @hub.app.timer(interval=hub.settings.sweep_interval_s)  # type: ignore[untyped-decorator]
     async def tick_timer() -> None:

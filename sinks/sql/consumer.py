@@ -35,6 +35,7 @@ FIRST_BACKOFF_S = 0.5
 # would hold the loop, or the shutdown past Kubernetes' grace period.
 COMMIT_TIMEOUT_MS = 10_000
 CLOSE_TIMEOUT_MS = 5_000
+TOPIC_WAIT_S = 0.5
 
 
 @dataclass
@@ -87,6 +88,7 @@ class SqlSink:
         self._first: dict[TopicPartition, int] = {}
         self._next: dict[TopicPartition, int] = {}
         self._pruned_at = float("-inf")
+        self._rebalanced = False
 
     def run(self, stop: threading.Event) -> None:
         """Consume until `stop` is set; then write and commit what was read, and close."""
@@ -111,10 +113,21 @@ class SqlSink:
                 log.warning("cannot reach Kafka (%s); retrying", e)
                 stop.wait(self._backoff.next_delay())
                 continue
+            self._await_topics(consumer, stop)
             consumer.subscribe(self._decoder.topics, listener=_Revoked(self, consumer))
             self._backoff.reset()
             return consumer
         return None
+
+    def _await_topics(self, consumer: Any, stop: threading.Event) -> None:
+        # Joining the group before the metadata lists every topic gets this member an
+        # assignment without them, and kafka-python may not rejoin when they appear.
+        while not stop.is_set():
+            missing = [t for t in self._decoder.topics if not consumer.partitions_for_topic(t)]
+            if not missing:
+                return
+            log.info("waiting for topics %s to exist", ", ".join(missing))
+            stop.wait(TOPIC_WAIT_S)
 
     def _consumer_config(self) -> dict[str, Any]:
         return {
@@ -126,6 +139,9 @@ class SqlSink:
             "max_poll_records": self.settings.batch_size,
             # Short, so that a stop request is seen soon while the broker is unreachable.
             "bootstrap_timeout_ms": 5000,
+            # A group joined on stale metadata rejoins once fresh metadata shows the
+            # topics' partitions; the default (5 min) would leave it idle that long.
+            "metadata_max_age_ms": 5000,
         }
 
     def _poll(self, consumer: Any, stop: threading.Event) -> bool:
@@ -147,6 +163,8 @@ class SqlSink:
             polled = consumer.poll(
                 timeout_ms=remaining_ms, max_records=self.settings.batch_size - len(self._writer)
             )
+            if self._rebalanced:
+                self._settle_rebalance(consumer)
             for tp, records in polled.items():
                 for record in records:
                     self._take(tp, record.offset, record.value)
@@ -165,6 +183,8 @@ class SqlSink:
 
     def _flush(self, consumer: Any) -> bool:
         """Write the batch, then commit its offsets; on a database error, rewind. True if done."""
+        if self._rebalanced:
+            self._settle_rebalance(consumer)
         if not self._next:
             return True
         try:
@@ -203,10 +223,23 @@ class SqlSink:
         self._next.clear()
 
     def on_revoked(self, consumer: Any) -> None:
-        """Before partitions move away: write and commit what was read from them, or drop it."""
+        """Partitions are moving: note it; the consuming thread settles it after the poll.
+
+        kafka-python 3 runs this on its I/O thread, where a blocking commit is refused.
+        """
         self.stats.partitions = 0
-        if self._next and not self._flush(consumer):
-            self._forget()
+        self._rebalanced = True
+
+    def _settle_rebalance(self, consumer: Any) -> None:
+        """Keep the offsets of partitions still owned; the new owner re-reads the others.
+
+        Their rows stay in the batch and are written once more by that owner, with the
+        same values (rows are idempotent).
+        """
+        self._rebalanced = False
+        owned = consumer.assignment()
+        self._first = {tp: o for tp, o in self._first.items() if tp in owned}
+        self._next = {tp: o for tp, o in self._next.items() if tp in owned}
 
     def on_assigned(self, partitions: int) -> None:
         """After a rebalance gave this replica its partitions."""

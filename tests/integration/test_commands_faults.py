@@ -2,14 +2,10 @@
 
 import time
 from collections import Counter
-from collections.abc import Iterator
-from pathlib import Path
 
 import orjson
-import pytest
 
-from localkafka.broker import LocalBroker
-from localkafka.hub import READY_TIMEOUT, HubCluster, start_hub
+from localkafka.hub import READY_TIMEOUT, HubCluster
 from localkafka.process import wait_http
 from schemas.events import CommandEvent
 from tests.integration.test_commands import (
@@ -23,16 +19,6 @@ from tests.integration.test_commands import (
 
 CUSTOMERS = 6
 ROUNDS_BEFORE, ROUNDS_AFTER = 8, 30
-
-
-@pytest.fixture
-def own_hub(kafka_broker: LocalBroker, tmp_path: Path) -> Iterator[HubCluster]:
-    """A hub this test may crash and grow."""
-    cluster = start_hub(kafka_broker, tmp_path)
-    try:
-        yield cluster
-    finally:
-        cluster.stop()
 
 
 def test_a_killed_worker_neither_loses_nor_acknowledges_a_delivered_command(

@@ -48,16 +48,6 @@ def until_ok(send: Callable[[], Reply], timeout: float) -> Reply:
         time.sleep(0.5)
 
 
-@pytest.fixture
-def own_hub(kafka_broker: LocalBroker, tmp_path: Path) -> Iterator[HubCluster]:
-    """A hub of its own on the session broker, for tests that stop its processes."""
-    cluster = start_hub(kafka_broker, tmp_path)
-    try:
-        yield cluster
-    finally:
-        cluster.stop()
-
-
 @pytest.mark.parametrize("how", ["stop", "kill"])
 def test_tables_are_recovered_from_the_changelog_after_a_worker_restart(
     own_hub: HubCluster, how: str
