@@ -40,6 +40,8 @@ class Hub:
     # Offsets applied per source partition, so a writer can wait until its write is
     # visible. Progress markers only: a restarted worker re-reaches them by itself.
     applied: dict[TP, int] = field(default_factory=dict)
+    # Ids of output events this worker is publishing now (see processors.outbox).
+    in_flight: set[str] = field(default_factory=set)
     offsets: Offsets = field(init=False)
 
     def __post_init__(self) -> None:

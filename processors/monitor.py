@@ -20,7 +20,7 @@ async def refresh(hub: Hub, cid: str, now: datetime) -> None:
     ctx = (customer, profiles, hub.states.get(cid) or _NO_STATES, hub.commands.get(cid))
     updated = customer_health.refresh(current, cid, ctx, now)
     if updated is not current or current.outbox:
-        await outbox.save(hub.health, hub.health_events, cid, updated)
+        await outbox.save(hub.health, hub.health_events, cid, updated, hub.in_flight)
 
 
 def due(hub: Hub, cid: str, now: datetime) -> bool:

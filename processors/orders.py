@@ -12,7 +12,7 @@ Order = Any
 
 async def save(hub: Hub, client_id: str, cc: CustomerCommands) -> None:
     """Write the customer's orders and publish their command events."""
-    await outbox.save(hub.commands, hub.command_events, client_id, cc)
+    await outbox.save(hub.commands, hub.command_events, client_id, cc, hub.in_flight)
 
 
 async def apply_order(hub: Hub, raw: bytes, offset: int) -> tuple[str, datetime]:
