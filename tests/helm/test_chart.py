@@ -430,3 +430,9 @@ def test_email_sink_keeps_its_faust_data_on_a_writable_volume(sinks_render: list
     assert mount_for(sink, data_dir)["name"] == "tmp"
     assert env_value(sink, "HUB_EMAIL_WEB_BIND") == "0.0.0.0"
     assert env_value(sink, "HUB_SMTP_FROM") == "heartbeat-hub@localhost"
+
+
+def test_workers_are_ready_only_when_they_can_answer(default_render: list[Manifest]) -> None:
+    worker = container(find(default_render, "StatefulSet", "workers"))
+    assert worker["readinessProbe"]["httpGet"]["path"] == "/hub/ready"
+    assert worker["livenessProbe"]["httpGet"]["path"] == "/"
