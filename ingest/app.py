@@ -30,7 +30,10 @@ def build_services(settings: IngestSettings) -> Services:
         topics=TopicNames(settings.topic_prefix),
         publisher=Publisher(settings.kafka_bootstrap, settings.publish_timeout_s),
         responder=ResponderClient(
-            settings.responder_url, settings.responder_timeout_s, settings.apply_wait_s
+            settings.responder_url,
+            settings.responder_timeout_s,
+            settings.apply_wait_s,
+            settings.partitions,
         ),
         admin_token=settings.token(),
         clock=Clock(settings.clock_offset_file),

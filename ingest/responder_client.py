@@ -8,6 +8,7 @@ import aiohttp
 import orjson
 
 from ingest.errors import ResponderUnavailable, UnknownClient
+from ingest.owners import OwnerMap
 from schemas.commands import CustomerCommands
 from schemas.profiles import CustomerView
 from schemas.responder import AnswerReply, AnswerRequest
@@ -18,11 +19,14 @@ log = logging.getLogger(__name__)
 class ResponderClient:
     """A pooled HTTP client; raises UnknownClient on 404, ResponderUnavailable otherwise."""
 
-    def __init__(self, base_url: str, timeout_s: float, apply_wait_s: float) -> None:
+    def __init__(
+        self, base_url: str, timeout_s: float, apply_wait_s: float, partitions: int
+    ) -> None:
         self.base_url = base_url.rstrip("/")
         self.apply_wait_s = apply_wait_s
         self.timeout = aiohttp.ClientTimeout(total=timeout_s)
         self._session: aiohttp.ClientSession | None = None
+        self.owners = OwnerMap(partitions)
 
     def _client(self) -> aiohttp.ClientSession:
         if self._session is None:
@@ -33,15 +37,22 @@ class ResponderClient:
 
     async def answer(self, client_id: str, req: AnswerRequest) -> AnswerReply:
         """The answer to one heartbeat, built from the owning worker's tables."""
-        body = await self._call(
-            "POST", f"/hub/answer/{_quote(client_id)}", data=req.model_dump_json().encode()
+        status, body = await self._request(
+            "POST",
+            client_id,
+            f"/hub/answer/{_quote(client_id)}",
+            data=req.model_dump_json().encode(),
         )
+        self._check(status, body)
         return AnswerReply.model_validate_json(body)
 
     async def customer(self, client_id: str) -> tuple[bool, CustomerView]:
         """The customer view; the flag says whether it includes every acknowledged write."""
         status, body = await self._request(
-            "GET", f"/hub/customers/{_quote(client_id)}", params={"wait": self.apply_wait_s}
+            "GET",
+            client_id,
+            f"/hub/customers/{_quote(client_id)}",
+            params={"wait": self.apply_wait_s},
         )
         self._check(status, body)
         return status == 200, CustomerView.model_validate_json(body)
@@ -49,7 +60,10 @@ class ResponderClient:
     async def commands(self, client_id: str) -> tuple[bool, CustomerCommands]:
         """The customer's orders; the flag says whether they include every acknowledged write."""
         status, body = await self._request(
-            "GET", f"/hub/commands/{_quote(client_id)}", params={"wait": self.apply_wait_s}
+            "GET",
+            client_id,
+            f"/hub/commands/{_quote(client_id)}",
+            params={"wait": self.apply_wait_s},
         )
         self._check(status, body)
         return status == 200, CustomerCommands.model_validate_json(body)
@@ -57,15 +71,10 @@ class ResponderClient:
     async def health(self, client_id: str) -> tuple[bool, bytes]:
         """The customer's health view as JSON; the flag says whether it is caught up."""
         status, body = await self._request(
-            "GET", f"/hub/health/{_quote(client_id)}", params={"wait": self.apply_wait_s}
+            "GET", client_id, f"/hub/health/{_quote(client_id)}", params={"wait": self.apply_wait_s}
         )
         self._check(status, body)
         return status == 200, body
-
-    async def _call(self, method: str, path: str, **kw: Any) -> bytes:
-        status, body = await self._request(method, path, **kw)
-        self._check(status, body)
-        return body
 
     def _check(self, status: int, body: bytes) -> None:
         if status == 404:
@@ -73,12 +82,38 @@ class ResponderClient:
         if status not in (200, 202):
             raise ResponderUnavailable(_reason(body, status))
 
-    async def _request(self, method: str, path: str, **kw: Any) -> tuple[int, bytes]:
+    async def _request(
+        self, method: str, client_id: str, path: str, **kw: Any
+    ) -> tuple[int, bytes]:
+        """Ask the owner of the client's partition, else any worker (which forwards)."""
+        await self._refresh_owners()
+        owner = self.owners.url_for(client_id)
+        if owner and owner != self.base_url:
+            try:
+                status, body = await self._send(owner, method, path, **kw)
+                if status != 503:
+                    return status, body
+            except ResponderUnavailable:
+                pass
+            self.owners.forget()
+        return await self._send(self.base_url, method, path, **kw)
+
+    async def _refresh_owners(self) -> None:
+        if not self.owners.stale():
+            return
+        try:
+            status, body = await self._send(self.base_url, "GET", "/hub/owners")
+            if status == 200:
+                self.owners.update(orjson.loads(body)["owners"])
+                return
+        except (ResponderUnavailable, orjson.JSONDecodeError, KeyError) as e:
+            log.debug("no owner map yet: %s", e)
+        self.owners.attempted()
+
+    async def _send(self, base: str, method: str, path: str, **kw: Any) -> tuple[int, bytes]:
         headers = {"Content-Type": "application/json"}
         try:
-            async with self._client().request(
-                method, self.base_url + path, headers=headers, **kw
-            ) as resp:
+            async with self._client().request(method, base + path, headers=headers, **kw) as resp:
                 return resp.status, await resp.read()
         except (aiohttp.ClientError, TimeoutError) as e:
             raise ResponderUnavailable(f"responder unreachable: {e!r}") from e

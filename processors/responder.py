@@ -12,7 +12,7 @@ from pydantic import ValidationError
 
 from processors import answer, commands, customer_health, reported
 from processors.app import Hub
-from processors.routing import is_ready, route
+from processors.routing import OWNER_TABLE, is_ready, route
 from schemas.commands import COMMAND_BYTES, CustomerCommands
 from schemas.health import CustomerHealth, HealthView, view_of
 from schemas.profiles import CustomerConfig, CustomerProfiles, CustomerStates, CustomerView
@@ -105,6 +105,16 @@ def health_now(hub: Hub, client_id: str) -> HealthView | None:
     return view_of(customer_health.refresh(current, client_id, ctx, hub.clock.now()))
 
 
+def owners(hub: Hub) -> dict[str, str]:
+    """Each partition's owning worker, as faust's assignor knows it (for the ingress)."""
+    changelog = hub.names.changelog(OWNER_TABLE)
+    return {
+        str(p): url
+        for url, topics in hub.app.assignor.tables_metadata().items()
+        for p in topics.get(changelog, ())
+    }
+
+
 def has_orders(hub: Hub, client_id: str) -> bool:
     """Whether the client has commands or desired states in flight.
 
@@ -177,6 +187,11 @@ def register_views(hub: Hub) -> None:
                 return _json(self, found.model_dump_json().encode(), 200 if applied else 202)
 
             return await route(hub, self, request, client_id, serve)
+
+    @hub.app.page("/hub/owners")
+    class OwnersPage(View):
+        async def get(self, request: Any) -> Any:
+            return self.json({"owners": owners(hub)})
 
     @hub.app.page("/hub/ready")
     class ReadyPage(View):

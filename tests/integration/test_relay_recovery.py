@@ -9,7 +9,7 @@ import orjson
 import pytest
 
 from localkafka.broker import LocalBroker, free_ports
-from localkafka.http import Reply
+from localkafka.http import Reply, call
 from localkafka.hub import READY_TIMEOUT, HubCluster, start_hub
 from localkafka.process import wait_http
 from schemas import codec_json
@@ -31,9 +31,12 @@ REPORT = orjson.dumps(
 def configure(hub: HubCluster) -> str:
     """A customer with one inbound profile (7); returns its clientId."""
     client_id = f"cust-{uuid.uuid4().hex[:8]}"
-    assert hub.admin("PUT", f"/customers/{client_id}", {"RelayCustomerID": 9, "Name": "B"}).ok
+    customer = {"RelayCustomerID": 9, "Name": "B"}
     body = {"ProfileName": "lab results", "Active": True, "ReceiveTCP": True, "ReceivePort": 2575}
-    assert hub.admin("PUT", f"/customers/{client_id}/profiles/inbound/7", body).ok
+    # PUTs are idempotent: a 503 while partitions move is retried, as a client would.
+    assert until_ok(lambda: hub.admin("PUT", f"/customers/{client_id}", customer), 60).ok
+    path = f"/customers/{client_id}/profiles/inbound/7"
+    assert until_ok(lambda: hub.admin("PUT", path, body), 60).ok
     return client_id
 
 
@@ -99,3 +102,27 @@ def test_heartbeat_during_a_broker_outage_is_503_and_succeeds_after(
         assert answer.InboundProfileList[0].ProfileName == "lab results"
     finally:
         hub.stop()
+
+
+def test_two_workers_answer_every_client_and_publish_their_partition_owners(
+    own_hub: HubCluster,
+) -> None:
+    own_hub.add_worker()
+    own_hub.wait_ready()
+    deadline = time.monotonic() + READY_TIMEOUT
+    while True:  # until the rebalance has settled on both workers
+        owners = [
+            call("GET", f"{own_hub.worker_url(i)}/hub/owners").json()["owners"] for i in (0, 1)
+        ]
+        urls = set(owners[0].values())
+        if owners[0] == owners[1] and len(urls) == 2 and len(owners[0]) == own_hub.partitions:
+            break
+        assert time.monotonic() < deadline, owners
+        time.sleep(0.5)
+    assert urls == {own_hub.worker_url(0), own_hub.worker_url(1)}
+    clients = [configure(own_hub) for _ in range(8)]
+    for cid in clients:
+        reply = until_ok(lambda c=cid: own_hub.heartbeat(c, REPORT, JSON), READY_TIMEOUT)  # type: ignore[misc]
+        answer = codec_json.decode_response(reply.body)
+        assert answer.InboundProfileList is not None
+        assert answer.InboundProfileList[0].ServerStatus == 1
