@@ -3,6 +3,7 @@
 import asyncio
 import logging
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -152,41 +153,37 @@ def register_views(hub: Hub) -> None:
 
             return await route(hub, self, request, client_id, serve)
 
-    @hub.app.page("/hub/customers/{client_id}")
-    class CustomerPage(View):
-        async def get(self, request: Any, client_id: str) -> Any:
-            async def serve() -> Any:
-                applied = await caught_up(hub, client_id, _wait_s(request))
-                found = customer_view(hub, client_id)
-                if found is None:
-                    return _json(self, b'{"error":"unknown client"}', 404)
-                status = 200 if applied else 202
-                return _json(self, found.model_dump_json().encode(), status)
+    def read_view(produce: Callable[[str], bytes | None]) -> type[View]:
+        """A GET view of one customer, answered after catching up; 404 when unknown."""
 
-            return await route(hub, self, request, client_id, serve)
+        class ReadView(View):
+            async def get(self, request: Any, client_id: str) -> Any:
+                async def serve() -> Any:
+                    applied = await caught_up(hub, client_id, _wait_s(request))
+                    body = produce(client_id)
+                    if body is None:
+                        return _json(self, b'{"error":"unknown client"}', 404)
+                    return _json(self, body, 200 if applied else 202)
 
-    @hub.app.page("/hub/commands/{client_id}")
-    class CommandsPage(View):
-        async def get(self, request: Any, client_id: str) -> Any:
-            async def serve() -> Any:
-                applied = await caught_up(hub, client_id, _wait_s(request))
-                cc: CustomerCommands = hub.commands.get(client_id) or EMPTY_COMMANDS
-                body = cc.model_dump_json(exclude={"outbox"}).encode()
-                return _json(self, body, 200 if applied else 202)
+                return await route(hub, self, request, client_id, serve)
 
-            return await route(hub, self, request, client_id, serve)
+        return ReadView
 
-    @hub.app.page("/hub/health/{client_id}")
-    class HealthPage(View):
-        async def get(self, request: Any, client_id: str) -> Any:
-            async def serve() -> Any:
-                applied = await caught_up(hub, client_id, _wait_s(request))
-                found = health_now(hub, client_id)
-                if found is None:
-                    return _json(self, b'{"error":"unknown client"}', 404)
-                return _json(self, found.model_dump_json().encode(), 200 if applied else 202)
+    def _customer(cid: str) -> bytes | None:
+        found = customer_view(hub, cid)
+        return found.model_dump_json().encode() if found else None
 
-            return await route(hub, self, request, client_id, serve)
+    def _commands(cid: str) -> bytes:
+        cc: CustomerCommands = hub.commands.get(cid) or EMPTY_COMMANDS
+        return cc.model_dump_json(exclude={"outbox"}).encode()
+
+    def _health(cid: str) -> bytes | None:
+        found = health_now(hub, cid)
+        return found.model_dump_json().encode() if found else None
+
+    hub.app.page("/hub/customers/{client_id}", name="hub-customers")(read_view(_customer))
+    hub.app.page("/hub/commands/{client_id}", name="hub-commands")(read_view(_commands))
+    hub.app.page("/hub/health/{client_id}", name="hub-health")(read_view(_health))
 
     @hub.app.page("/hub/owners")
     class OwnersPage(View):
