@@ -211,12 +211,14 @@ class SqlSink:
 
     def _commit(self, consumer: Any) -> None:
         offsets = {tp: OffsetAndMetadata(n, "", -1) for tp, n in self._next.items()}
-        self._forget()
         try:
             consumer.commit(offsets, timeout_ms=COMMIT_TIMEOUT_MS)
         except KafkaError as e:
-            # Rows are written and idempotent: reading them again after a rebalance is harmless.
-            log.warning("offset commit failed (%s); the batch may be read again", e)
+            # The rows are written; the offsets stay and the next flush commits them again
+            # (after a rebalance, only those of partitions still owned).
+            log.warning("offset commit failed (%s); will commit again", e)
+            return
+        self._forget()
 
     def _forget(self) -> None:
         self._first.clear()
