@@ -1,5 +1,6 @@
 """The ASGI application: routes and the lifespan of the shared clients."""
 
+import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator
@@ -13,10 +14,12 @@ from ingest import admin, relay
 from ingest import health_admin as health
 from ingest import orders_admin as orders
 from ingest.errors import BrokerUnavailable
+from ingest.probe import run_probes
 from ingest.publisher import Publisher
 from ingest.responder_client import ResponderClient
 from ingest.services import Services
 from ingest.settings import IngestSettings
+from ingest.write_health import WriteStatus
 from schemas.clock import Clock
 from schemas.topics import TopicNames
 
@@ -28,7 +31,9 @@ def build_services(settings: IngestSettings) -> Services:
     return Services(
         settings=settings,
         topics=TopicNames(settings.topic_prefix),
-        publisher=Publisher(settings.kafka_bootstrap, settings.publish_timeout_s),
+        publisher=Publisher(
+            settings.kafka_bootstrap, settings.publish_timeout_s, stale_s=settings.ready_stale_s
+        ),
         responder=ResponderClient(
             settings.responder_url,
             settings.responder_timeout_s,
@@ -40,9 +45,34 @@ def build_services(settings: IngestSettings) -> Services:
     )
 
 
+def _write_status(request: Request) -> WriteStatus:
+    services: Services = request.app.state.services
+    return services.publisher.health.status(services.publisher.now())
+
+
+def _status_body(status: WriteStatus) -> dict[str, object]:
+    return {
+        "kafkaWrites": "acknowledged" if status.ready else "failing",
+        "reason": status.reason,
+        "lastAckAgeSeconds": status.last_ack_age_s,
+        "unreadySeconds": round(status.unready_for_s, 3),
+    }
+
+
 async def healthz(request: Request) -> Response:
-    """Liveness: the process serves HTTP."""
-    return JSONResponse({"status": "ok"})
+    """Liveness: fails once Kafka writes have failed for longer than the limit."""
+    status = _write_status(request)
+    limit = request.app.state.services.settings.liveness_limit_s
+    stuck = not status.ready and status.unready_for_s > limit
+    body = {"status": "stuck" if stuck else "ok", **_status_body(status)}
+    return JSONResponse(body, status_code=503 if stuck else 200)
+
+
+async def readyz(request: Request) -> Response:
+    """Readiness: Kafka writes are being acknowledged right now."""
+    status = _write_status(request)
+    body = {"status": "ready" if status.ready else "unready", **_status_body(status)}
+    return JSONResponse(body, status_code=200 if status.ready else 503)
 
 
 PROFILE = "/admin/customers/{clientId}/profiles/{ptype}/{profileId:int}"
@@ -81,6 +111,7 @@ ROUTES = [
     *ORDER_ROUTES,
     *HEALTH_ROUTES,
     Route("/healthz", healthz, methods=["GET"]),
+    Route("/readyz", readyz, methods=["GET"]),
 ]
 
 
@@ -95,7 +126,18 @@ def create_app(settings: IngestSettings) -> Starlette:
             await services.publisher.warm(list(services.topics.all()))
         except BrokerUnavailable as e:
             log.warning("Kafka not reachable at start, answering 503 until it is: %s", e)
+        probes = asyncio.get_running_loop().create_task(
+            run_probes(
+                services.publisher,
+                topic=services.topics.probes,
+                partitions=settings.partitions,
+                interval_s=settings.probe_interval_s,
+            )
+        )
         yield
+        probes.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await probes
         await services.responder.close()
         services.publisher.close()
 

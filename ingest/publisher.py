@@ -2,15 +2,20 @@
 
 import asyncio
 import logging
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from kafka import KafkaProducer
 from kafka.errors import KafkaError
 
+from ingest import producer_fix
 from ingest.errors import BrokerUnavailable
+from ingest.write_health import WriteHealth
 
 log = logging.getLogger(__name__)
+producer_fix.apply()
 
 
 @dataclass(frozen=True, slots=True)
@@ -23,14 +28,38 @@ class Ack:
 
 
 class Publisher:
-    """acks=all, idempotent producer; raises BrokerUnavailable on error, returns the Ack."""
+    """acks=all, idempotent producer; raises BrokerUnavailable on error, returns the Ack.
 
-    def __init__(self, bootstrap: str, timeout_s: float) -> None:
+    A producer that stops completing sends (no acknowledgement at all since a send
+    that timed out) is replaced by a fresh one, and the old one is force-closed so
+    that its pending records fail instead of leaving anyone waiting. Idempotence holds
+    within each producer; a record of a replaced producer was never acknowledged to
+    its caller (it was answered 503), so a retry of it is the caller's own.
+    """
+
+    def __init__(
+        self,
+        bootstrap: str,
+        timeout_s: float,
+        *,
+        stale_s: float = 10.0,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self.timeout_s = timeout_s
         self._bootstrap = bootstrap.split(",")
+        self._clock = clock
+        self.health = WriteHealth(stale_s=stale_s, started=clock())
         self._producer: Any = None
+        self._created_at = 0.0
+        self._last_replaced = float("-inf")
+        self.replacements = 0
         self._lock = asyncio.Lock()
         self._known: set[str] = set()
+        self._closing: set[asyncio.Task[None]] = set()
+
+    def now(self) -> float:
+        """The publisher's clock (monotonic seconds), as its health uses it."""
+        return self._clock()
 
     def _create(self) -> Any:
         ms = int(self.timeout_s * 1000)
@@ -56,6 +85,7 @@ class Publisher:
                     self._producer = await asyncio.to_thread(self._create)
                 except KafkaError as e:
                     raise BrokerUnavailable(f"cannot reach Kafka: {e!r}") from e
+                self._created_at = self._clock()
         return self._producer
 
     async def warm(self, topics: list[str]) -> dict[str, int]:
@@ -75,19 +105,24 @@ class Publisher:
         self, topic: str, key: bytes, value: bytes, partition: int | None = None
     ) -> Ack:
         """Send one record and wait until every in-sync replica has it."""
+        started = self._clock()
         loop = asyncio.get_running_loop()
         fut: asyncio.Future[Any] = loop.create_future()
         try:
             producer = await self._ensure()
             kf = await self._send(producer, topic, key, value, partition)
-        except KafkaError as e:
+        except (KafkaError, BrokerUnavailable) as e:
+            self.health.failed(self._clock(), f"cannot send to Kafka: {e!r}")
             raise BrokerUnavailable(str(e)) from e
         kf.add_callback(lambda md: loop.call_soon_threadsafe(_settle, fut, md, None))
         kf.add_errback(lambda exc: loop.call_soon_threadsafe(_settle, fut, None, exc))
         try:
             md = await asyncio.wait_for(fut, self.timeout_s)
         except (TimeoutError, KafkaError) as e:
+            self.health.failed(self._clock(), f"no acknowledgement from Kafka: {e!r}")
+            self._replace_if_stalled(producer, started)
             raise BrokerUnavailable(f"no acknowledgement from Kafka: {e!r}") from e
+        self.health.acked(self._clock())
         return Ack(md.topic, md.partition, md.offset)
 
     async def _send(
@@ -102,10 +137,36 @@ class Publisher:
         self._known.add(topic)
         return kf
 
+    def _replace_if_stalled(self, producer: Any, started: float) -> None:
+        now = self._clock()
+        if producer is not self._producer:
+            return  # already replaced by a concurrent failure
+        if self.health.last_ack is not None and self.health.last_ack >= started:
+            return  # it acknowledged other records meanwhile: not stalled
+        young = started - self._created_at < self.timeout_s
+        if young or now - self._last_replaced < self.timeout_s:
+            return  # too young to judge, or replaced a moment ago
+        log.warning("Kafka producer acknowledged nothing for %.1f s; replacing it", now - started)
+        self._producer = None
+        self._known.clear()
+        self._last_replaced = now
+        self.replacements += 1
+        task = asyncio.get_running_loop().create_task(_force_close(producer))
+        self._closing.add(task)
+        task.add_done_callback(self._closing.discard)
+
     def close(self) -> None:
         """Flush what is pending and stop the I/O thread."""
         if self._producer is not None:
-            self._producer.close(timeout=self.timeout_s)
+            producer_fix.close_producer(self._producer, self.timeout_s)
+
+
+async def _force_close(producer: Any) -> None:
+    # No grace: its incomplete batches are aborted, failing their futures at once.
+    try:
+        await asyncio.to_thread(producer_fix.close_producer, producer, 0.0)
+    except Exception:
+        log.exception("closing a replaced Kafka producer failed")
 
 
 def _settle(fut: "asyncio.Future[Any]", md: Any, exc: BaseException | None) -> None:

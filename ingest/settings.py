@@ -25,6 +25,15 @@ class IngestSettings(KafkaSettings):
         default=None, description="tests and demos only: seconds to shift the clock by"
     )
     apply_wait_s: float = Field(default=5.0, ge=0, le=60)
+    probe_interval_s: float = Field(
+        default=2.0, gt=0, le=60, description="probe record after this long without a write"
+    )
+    ready_stale_s: float = Field(
+        default=10.0, gt=0, le=600, description="unready when no write was acked for this long"
+    )
+    liveness_limit_s: float = Field(
+        default=120.0, gt=0, le=3600, description="/healthz fails once unready this long"
+    )
 
     def token(self) -> str | None:
         """The admin token: the file wins over the variable, as Kubernetes secrets expect."""

@@ -288,6 +288,7 @@ class LocalBroker:
         if process is None:
             return
         if process.poll() is None:
+            _signal_group(process, signal.SIGCONT)  # a paused JVM would not see SIGTERM
             _signal_group(process, signal.SIGTERM)
             try:
                 process.wait(timeout)
@@ -305,6 +306,16 @@ class LocalBroker:
         _signal_group(process, signal.SIGKILL)
         process.wait()
         self._forget(process)
+
+    def pause(self) -> None:
+        """SIGSTOP the broker, as a long GC pause, a disk stall or a partition would."""
+        if self._process is not None:
+            _signal_group(self._process, signal.SIGSTOP)
+
+    def resume(self) -> None:
+        """SIGCONT a paused broker."""
+        if self._process is not None:
+            _signal_group(self._process, signal.SIGCONT)
 
     def restart(self) -> None:
         """Stop the broker cleanly and start it again on the same data folder."""

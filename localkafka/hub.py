@@ -82,7 +82,7 @@ class HubCluster:
 
     def wait_ready(self) -> None:
         """Until the ingress serves and every worker owns partitions with tables recovered."""
-        wait_http(f"{self.url}/healthz", READY_TIMEOUT)
+        wait_http(f"{self.url}/readyz", READY_TIMEOUT)
         for i, worker in enumerate(self.workers):
             if worker.running:
                 wait_http(f"{self.worker_url(i)}/hub/ready", READY_TIMEOUT)

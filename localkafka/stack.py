@@ -100,7 +100,7 @@ def _run(broker: LocalBroker | None) -> int:
         for service in services:
             service.start()
         wait_http(f"{env['HUB_RESPONDER_URL']}/hub/ready", READY_TIMEOUT)
-        wait_http(f"http://127.0.0.1:{os.environ.get('HUB_PORT', '8080')}/healthz", READY_TIMEOUT)
+        wait_http(f"http://127.0.0.1:{os.environ.get('HUB_PORT', '8080')}/readyz", READY_TIMEOUT)
         print(_banner(settings, token, env), flush=True)
         return _watch(services)
     finally:

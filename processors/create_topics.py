@@ -15,7 +15,8 @@ from schemas.topics import TopicNames
 
 log = logging.getLogger(__name__)
 RETENTION_MS = 7 * 24 * 3600 * 1000
-TICK_RETENTION_MS = 3600 * 1000  # ticks matter for a second; keep an hour for debugging
+# Ticks and ingress probes matter for a second; keep an hour for debugging.
+SHORT_RETENTION_MS = 3600 * 1000
 
 
 def topic_specs(settings: KafkaSettings) -> list[NewTopic]:
@@ -23,7 +24,8 @@ def topic_specs(settings: KafkaSettings) -> list[NewTopic]:
     specs = []
     names = TopicNames(settings.topic_prefix)
     for name, compacted in names.all().items():
-        retention = TICK_RETENTION_MS if name == names.ticks else RETENTION_MS
+        short = name in (names.ticks, names.probes)
+        retention = SHORT_RETENTION_MS if short else RETENTION_MS
         cfg = {"cleanup.policy": "compact"} if compacted else {"retention.ms": str(retention)}
         cfg["min.insync.replicas"] = str(min(2, settings.replication_factor))
         specs.append(

@@ -53,6 +53,11 @@ class TopicNames:
         return f"{self.prefix}health-events"
 
     @property
+    def probes(self) -> str:
+        """Probe records the ingress writes while idle, to know its writes are acknowledged."""
+        return f"{self.prefix}ingress-probes"
+
+    @property
     def workers_group(self) -> str:
         """The processors' consumer group and faust app id."""
         return f"{self.prefix}workers"
@@ -74,6 +79,7 @@ class TopicNames:
             self.ticks: False,
             self.command_events: False,
             self.health_events: False,
+            self.probes: False,
             **dict.fromkeys(self.changelogs(), True),
         }
 

@@ -241,7 +241,7 @@ def test_ingress_calls_the_workers_cluster_ip_service(default_render: list[Manif
     assert env_value(ingest, "HUB_RESPONDER_URL") == expected
     assert env_value(ingest, "HUB_HOST") == "0.0.0.0"
     assert container(ingest)["livenessProbe"]["httpGet"]["path"] == "/healthz"
-    assert container(ingest)["readinessProbe"]["httpGet"]["path"] == "/healthz"
+    assert container(ingest)["readinessProbe"]["httpGet"]["path"] == "/readyz"
 
 
 def test_admin_token_comes_from_a_secret_file(default_render: list[Manifest]) -> None:

@@ -1,54 +1,17 @@
 """The relay round trip across worker restarts and a broker outage."""
 
 import time
-import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
-import orjson
 import pytest
 
 from localkafka.broker import LocalBroker, free_ports
-from localkafka.http import Reply, call
+from localkafka.http import call
 from localkafka.hub import READY_TIMEOUT, HubCluster, start_hub
 from localkafka.process import wait_http
 from schemas import codec_json
-
-JSON = "application/json"
-REPORT = orjson.dumps(
-    [
-        {
-            "ProfileId": 7,
-            "ProfileType": 1,
-            "ServerStatus": 1,
-            "LastTransactionId": "tx-42",
-            "LastTransactionDateTime": "2026-01-02T03:04:05.1234567+01:00",
-        }
-    ]
-)
-
-
-def configure(hub: HubCluster) -> str:
-    """A customer with one inbound profile (7); returns its clientId."""
-    client_id = f"cust-{uuid.uuid4().hex[:8]}"
-    customer = {"RelayCustomerID": 9, "Name": "B"}
-    body = {"ProfileName": "lab results", "Active": True, "ReceiveTCP": True, "ReceivePort": 2575}
-    # PUTs are idempotent: a 503 while partitions move is retried, as a client would.
-    assert until_ok(lambda: hub.admin("PUT", f"/customers/{client_id}", customer), 60).ok
-    path = f"/customers/{client_id}/profiles/inbound/7"
-    assert until_ok(lambda: hub.admin("PUT", path, body), 60).ok
-    return client_id
-
-
-def until_ok(send: Callable[[], Reply], timeout: float) -> Reply:
-    """Repeat `send` until it answers 200 (503s are expected while things settle)."""
-    deadline = time.monotonic() + timeout
-    while True:
-        reply: Reply = send()
-        if reply.status == 200 or time.monotonic() > deadline:
-            return reply
-        assert reply.status == 503, reply.body
-        time.sleep(0.5)
+from tests.integration.relay_helpers import JSON, REPORT, configure, until_ok
 
 
 @pytest.mark.parametrize("how", ["stop", "kill"])
