@@ -1,17 +1,11 @@
 """Content negotiation for the relay API: JSON or DataContract XML, in and out."""
 
 from dataclasses import dataclass
-from enum import Enum
 
 from ingest.errors import UnsupportedMediaType
+from schemas.wire import Format
 
-
-class Format(Enum):
-    """The two wire formats of the relay API."""
-
-    JSON = "json"
-    XML = "xml"
-
+__all__ = ["Format", "Negotiated", "negotiate"]
 
 MEDIA_TYPES: dict[str, Format] = {
     "application/json": Format.JSON,

@@ -8,19 +8,16 @@ from starlette.responses import Response
 from ingest.body import read_bounded
 from ingest.errors import (
     BodyTooLarge,
-    BrokerUnavailable,
     ResponderUnavailable,
     UnknownClient,
     UnsupportedMediaType,
 )
 from ingest.negotiation import Format, Negotiated, error_format, negotiate
 from ingest.services import Services
-from schemas import codec_json, codec_xml
+from schemas import wire
 from schemas.enums import ResponseStatus
-from schemas.errors import DecodeError
-from schemas.relay import ProfileHeartbeatData, ProfileListResponseData
-from schemas.responder import AnswerRequest
-from schemas.topics import HeartbeatMessage
+from schemas.relay import ProfileListResponseData
+from schemas.responder import formats_header
 
 log = logging.getLogger(__name__)
 MAX_CLIENT_ID = 128
@@ -28,18 +25,7 @@ MAX_CLIENT_ID = 128
 
 def encode(fmt: Format, answer: ProfileListResponseData) -> bytes:
     """The answer in the negotiated wire format."""
-    return (
-        codec_json.encode_response(answer)
-        if fmt is Format.JSON
-        else codec_xml.encode_response(answer)
-    )
-
-
-def decode(fmt: Format, body: bytes, max_bytes: int) -> list[ProfileHeartbeatData]:
-    """The heartbeat entries of a request body; raises DecodeError."""
-    if fmt is Format.JSON:
-        return codec_json.decode_heartbeats(body, max_bytes)
-    return codec_xml.decode_heartbeats(body, max_bytes)
+    return wire.encode_response(fmt, answer)
 
 
 def failure(neg: Negotiated, status: int, message: str) -> Response:
@@ -57,7 +43,6 @@ def failure(neg: Negotiated, status: int, message: str) -> Response:
 async def heartbeat(request: Request) -> Response:
     """Accept a heartbeat, answer from the tables once Kafka has acknowledged it."""
     services: Services = request.app.state.services
-    received_at = services.clock.now()
     client_id: str = request.path_params["clientId"]
     try:
         neg = negotiate(request.headers.get("content-type"), request.headers.get("accept"))
@@ -66,38 +51,21 @@ async def heartbeat(request: Request) -> Response:
         return failure(fmt, 415, str(e))
     try:
         body = await read_bounded(request, services.settings.max_body_bytes)
-        items = decode(neg.request, body, services.settings.max_body_bytes)
     except BodyTooLarge as e:
         return failure(neg, 413, f"Request body too large: {e}.")
-    except DecodeError as e:
-        return failure(neg, 400, f"Invalid heartbeat body: {e}.")
-    return await _answer(
-        services, neg, client_id, AnswerRequest(received_at=received_at, profiles=items)
-    )
-
-
-async def _answer(
-    services: Services, neg: Negotiated, client_id: str, req: AnswerRequest
-) -> Response:
     if len(client_id) > MAX_CLIENT_ID:
         return failure(neg, 404, _unknown(client_id[:MAX_CLIENT_ID] + "..."))
+    formats = formats_header(neg.request, neg.response)
     try:
-        reply = await services.responder.answer(client_id, req)
-        msg = HeartbeatMessage(
-            client_id=client_id,
-            received_at=req.received_at,
-            profiles=req.profiles,
-            delivered_commands=reply.delivered_commands,
-        )
-        await services.publisher.publish(
-            services.topics.heartbeats, client_id.encode(), msg.model_dump_json().encode()
-        )
+        status, answer = await services.responder.heartbeat(client_id, body, formats)
     except UnknownClient:
         return failure(neg, 404, _unknown(client_id))
-    except (ResponderUnavailable, BrokerUnavailable) as e:
+    except ResponderUnavailable as e:
         log.warning("heartbeat of %s not accepted: %s", client_id, e)
         return failure(neg, 503, f"Heartbeat not recorded, retry shortly: {e}")
-    return Response(encode(neg.response, reply.answer), 200, None, neg.content_type)
+    if status == 400:
+        return failure(neg, 400, answer.decode())
+    return Response(answer, 200, None, neg.content_type)
 
 
 def _unknown(client_id: str) -> str:

@@ -11,7 +11,7 @@ from ingest.errors import ResponderUnavailable, UnknownClient
 from ingest.owners import OwnerMap
 from schemas.commands import CustomerCommands
 from schemas.profiles import CustomerView
-from schemas.responder import AnswerReply, AnswerRequest
+from schemas.responder import FORMATS_HEADER
 
 log = logging.getLogger(__name__)
 
@@ -35,16 +35,23 @@ class ResponderClient:
             )
         return self._session
 
-    async def answer(self, client_id: str, req: AnswerRequest) -> AnswerReply:
-        """The answer to one heartbeat, built from the owning worker's tables."""
-        status, body = await self._request(
+    async def heartbeat(self, client_id: str, body: bytes, formats: str) -> tuple[int, bytes]:
+        """Hand the heartbeat to its owner, which answers once Kafka has it (see schemas.responder).
+
+        Returns (200, the answer's wire bytes) or (400, the reason); raises UnknownClient
+        and ResponderUnavailable (which covers Kafka not acknowledging).
+        """
+        status, answer = await self._request(
             "POST",
             client_id,
-            f"/hub/answer/{_quote(client_id)}",
-            data=req.model_dump_json().encode(),
+            f"/hub/heartbeat/{_quote(client_id)}",
+            data=body,
+            headers={FORMATS_HEADER: formats},
         )
-        self._check(status, body)
-        return AnswerReply.model_validate_json(body)
+        if status == 400:
+            return status, _reason(answer, status).encode()
+        self._check(status, answer)
+        return status, answer
 
     async def customer(self, client_id: str) -> tuple[bool, CustomerView]:
         """The customer view; the flag says whether it includes every acknowledged write."""
@@ -110,8 +117,10 @@ class ResponderClient:
             log.debug("no owner map yet: %s", e)
         self.owners.attempted()
 
-    async def _send(self, base: str, method: str, path: str, **kw: Any) -> tuple[int, bytes]:
-        headers = {"Content-Type": "application/json"}
+    async def _send(
+        self, base: str, method: str, path: str, headers: dict[str, str] | None = None, **kw: Any
+    ) -> tuple[int, bytes]:
+        headers = {"Content-Type": "application/json", **(headers or {})}
         try:
             async with self._client().request(method, base + path, headers=headers, **kw) as resp:
                 return resp.status, await resp.read()

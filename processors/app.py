@@ -5,6 +5,7 @@ from pathlib import Path
 from typing import Any
 
 import faust
+from faust.transport.drivers import aiokafka as aiokafka_driver
 
 from processors.codec import table_value_type
 from processors.offsets import Offsets
@@ -48,7 +49,27 @@ class Hub:
         self.offsets = Offsets(self.settings.kafka_bootstrap, self.settings.app_id)
 
 
+def _idempotent_producers() -> None:
+    """Make faust's aiokafka producers idempotent, as the ingress's is.
+
+    faust asks for idempotence only inside transactions; the workers publish heartbeats
+    they answer 200 for, changelogs and output events, where a retry after a lost
+    acknowledgement must not write a record twice.
+    """
+    producer: Any = aiokafka_driver.Producer
+    if getattr(producer, "_hub_idempotent", False):
+        return
+    original = producer._settings_extra
+
+    def settings_extra(self: Any) -> dict[str, Any]:
+        return {**original(self), "acks": "all", "enable_idempotence": True}
+
+    producer._settings_extra = settings_extra
+    producer._hub_idempotent = True
+
+
 def _faust_app(settings: WorkerSettings) -> faust.App:
+    _idempotent_producers()
     return faust.App(
         settings.app_id,
         broker=[f"kafka://{h}" for h in settings.kafka_bootstrap.split(",")],

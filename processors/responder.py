@@ -9,16 +9,16 @@ from typing import Any
 
 import orjson
 from faust.web import View
-from pydantic import ValidationError
 
-from processors import answer, commands, customer_health, reported
+from processors import commands, customer_health, relay_heartbeat
 from processors.app import Hub
 from processors.routing import OWNER_TABLE, is_ready, route
-from schemas.commands import COMMAND_BYTES, CustomerCommands
+from schemas.commands import CustomerCommands
 from schemas.health import CustomerHealth, HealthView, view_of
 from schemas.profiles import CustomerConfig, CustomerProfiles, CustomerStates, CustomerView
-from schemas.responder import AnswerReply, AnswerRequest
+from schemas.responder import FORMATS_HEADER, parse_formats
 from schemas.topics import partition_for
+from schemas.wire import Format
 
 log = logging.getLogger(__name__)
 JSON = "application/json"
@@ -33,29 +33,8 @@ def _json(view: Any, body: bytes, status: int = 200) -> Any:
     return view.bytes(body, content_type=JSON, status=status)
 
 
-def answer_for(hub: Hub, client_id: str, req: AnswerRequest) -> AnswerReply | None:
-    """The heartbeat answer as it will be once this heartbeat is applied; None if unknown."""
-    if hub.customers.get(client_id) is None:
-        return None
-    profiles: CustomerProfiles = hub.profiles.get(client_id) or CustomerProfiles()
-    states: CustomerStates = hub.states.get(client_id) or CustomerStates()
-    after = reported.apply_heartbeat(states, profiles, req.profiles, req.received_at)
-    cc: CustomerCommands = hub.commands.get(client_id) or EMPTY_COMMANDS
-    cc = commands.on_heartbeat(cc, client_id, req.profiles, req.received_at)
-    orders, carried = _orders(cc, profiles)
-    return AnswerReply(
-        answer=answer.build(profiles, after, req.profiles, orders), delivered_commands=carried
-    )
-
-
-def _orders(cc: CustomerCommands, profiles: CustomerProfiles) -> tuple[answer.Orders, list[str]]:
-    """What each configured profile's answer carries, and the ids of the commands in it."""
-    configured = {f"inbound/{p}" for p in profiles.inbound}
-    configured |= {f"outbound/{p}" for p in profiles.outbound}
-    heads = {k: r for k, r in commands.heads(cc).items() if k in configured}
-    pending = {k: int(COMMAND_BYTES[r.command]) for k, r in heads.items()}
-    desired = {k: int(d.pending) for k, d in cc.desired.items() if d.pending and k in configured}
-    return answer.Orders(pending=pending, desired=desired), [r.id for r in heads.values()]
+def _wire_type(fmt: Format) -> str:
+    return "application/json" if fmt is Format.JSON else "application/xml"
 
 
 def customer_view(hub: Hub, client_id: str) -> CustomerView | None:
@@ -136,20 +115,21 @@ def _wait_s(request: Any) -> float:
 def register_views(hub: Hub) -> None:
     """Mount the responder's views on the worker's web server."""
 
-    @hub.app.page("/hub/answer/{client_id}")
-    class AnswerView(View):
+    @hub.app.page("/hub/heartbeat/{client_id}")
+    class HeartbeatView(View):
         async def post(self, request: Any, client_id: str) -> Any:
             async def serve() -> Any:
                 try:
-                    req = AnswerRequest.model_validate_json(await request.read())
-                except ValidationError as e:
-                    return _json(self, orjson.dumps({"error": str(e)}), 400)
+                    formats = parse_formats(request.headers.get(FORMATS_HEADER))
+                except ValueError:
+                    return _json(self, b'{"error":"bad formats header"}', 400)
+                body = await request.read()
                 if has_orders(hub, client_id):
                     await caught_up(hub, client_id, ANSWER_CATCH_UP_S)
-                reply = answer_for(hub, client_id, req)
-                if reply is None:
-                    return _json(self, b'{"error":"unknown client"}', 404)
-                return _json(self, reply.model_dump_json().encode())
+                out = await relay_heartbeat.serve(hub, client_id, body, formats)
+                if out.status == 200:
+                    return self.bytes(out.body, content_type=_wire_type(formats[1]))
+                return _json(self, orjson.dumps({"error": out.error}), out.status)
 
             return await route(hub, self, request, client_id, serve)
 

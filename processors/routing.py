@@ -12,7 +12,7 @@ from typing import Any
 from yarl import URL
 
 from processors.app import Hub
-from schemas.responder import FORWARDED_HEADER
+from schemas.responder import FORMATS_HEADER, FORWARDED_HEADER
 from schemas.topics import partition_for
 
 log = logging.getLogger(__name__)
@@ -63,6 +63,8 @@ async def _forward(hub: Hub, view: Any, request: Any, owner: URL) -> Any:
     target = owner.with_path(request.path).with_query(request.query)
     body = await request.read()
     headers = {FORWARDED_HEADER: "1", "Content-Type": request.content_type}
+    if FORMATS_HEADER in request.headers:
+        headers[FORMATS_HEADER] = request.headers[FORMATS_HEADER]
     try:
         async with hub.app.http_client.request(
             request.method, target, data=body, headers=headers

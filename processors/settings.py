@@ -33,6 +33,10 @@ class WorkerSettings(KafkaSettings):
         default=None, description="tests and demos only: seconds to shift the clock by"
     )
     log_level: str = Field(default="info")
+    heartbeat_publish_timeout_s: float = Field(
+        default=4.0, gt=0, le=60, description="wait for acks=all before a heartbeat is 503"
+    )
+    max_body_bytes: int = Field(default=1_048_576, ge=1024, description="largest heartbeat body")
 
     @property
     def app_id(self) -> str:

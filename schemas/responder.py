@@ -1,23 +1,25 @@
-"""The internal contract between the ingress and the responder in each worker."""
+"""The internal contract between the ingress and the responder in each worker.
 
-from datetime import datetime
+`POST /hub/heartbeat/{clientId}` carries the client's body as it came, its format and
+the answer's format in `FORMATS_HEADER` (`json/xml`: request, then answer). The owning
+worker decodes it, answers from its tables, publishes the heartbeat (acks=all) and
+only then answers 200 with the answer's wire bytes. Anything else is a small JSON
+`{"error": "..."}` with 400 (bad body), 404 (unknown client) or 503 (retry), which the
+ingress turns into a Failure answer in the client's own format.
+"""
 
-from pydantic import BaseModel, Field
-
-from schemas.relay import ProfileHeartbeatData, ProfileListResponseData
+from schemas.wire import Format
 
 FORWARDED_HEADER = "X-Hub-Forwarded"
+FORMATS_HEADER = "X-Hub-Formats"
 
 
-class AnswerRequest(BaseModel):
-    """A heartbeat the ingress has decoded and wants an answer for."""
-
-    received_at: datetime
-    profiles: list[ProfileHeartbeatData]
+def formats_header(request: Format, answer: Format) -> str:
+    """The header value naming both formats."""
+    return f"{request.value}/{answer.value}"
 
 
-class AnswerReply(BaseModel):
-    """The answer, and the ids of the commands it carries (recorded as delivered)."""
-
-    answer: ProfileListResponseData
-    delivered_commands: list[str] = Field(default_factory=list)
+def parse_formats(value: str | None) -> tuple[Format, Format]:
+    """Both formats from the header; raises ValueError when it is malformed."""
+    req, _, ans = (value or "").partition("/")
+    return Format(req), Format(ans)
