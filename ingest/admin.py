@@ -147,7 +147,7 @@ async def put_profile(request: Request, services: Services) -> Response:
     _, current = await services.responder.customer(client_id)
     model = InboundProfileBase if ptype is ProfileType.Inbound else OutboundProfileBase
     body = await body_of(request, services)
-    wire = _addressed(validate(model, body), pid, current.customer.RelayCustomerID)
+    wire = addressed(validate(model, body), pid, current.customer.RelayCustomerID)
     timing = validate(Timing, body)  # HeartbeatIntervalSeconds, GracePeriodSeconds overrides
     cfg: InboundConfig | OutboundConfig = (
         InboundConfig(wire=wire, timing=timing)
@@ -159,7 +159,8 @@ async def put_profile(request: Request, services: Services) -> Response:
     return view_response(*await services.responder.customer(client_id))
 
 
-def _addressed(wire: Any, pid: int, customer_id: int) -> Any:
+def addressed(wire: Any, pid: int, customer_id: int) -> Any:
+    """The profile body with the ids of its URL (or import line) and its customer."""
     id_field = (
         "RelayInboundProfileID"
         if isinstance(wire, InboundProfileBase)

@@ -10,7 +10,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from ingest import admin, relay
+from ingest import admin, bulk_import, relay
 from ingest import health_admin as health
 from ingest import orders_admin as orders
 from ingest.errors import BrokerUnavailable
@@ -108,6 +108,7 @@ ROUTES = [
         admin.endpoint(admin.delete_profile),
         methods=["DELETE"],
     ),
+    Route("/admin/import", admin.endpoint(bulk_import.post_import), methods=["POST"]),
     *ORDER_ROUTES,
     *HEALTH_ROUTES,
     Route("/healthz", healthz, methods=["GET"]),

@@ -19,6 +19,7 @@ class IngestSettings(KafkaSettings):
     admin_token: SecretStr | None = Field(default=None, description="bearer token of /admin")
     admin_token_file: Path | None = Field(default=None, description="file holding the token")
     max_body_bytes: int = Field(default=1_048_576, ge=1024)
+    max_import_bytes: int = Field(default=256 * 1_048_576, ge=1024, description="bulk import")
     publish_timeout_s: float = Field(default=5.0, gt=0, le=60)
     responder_timeout_s: float = Field(default=5.0, gt=0, le=60)
     clock_offset_file: str | None = Field(

@@ -7,6 +7,7 @@ import faust
 
 from processors.agents import register_agents
 from processors.app import Hub, build_hub
+from processors.logs import pin_library_levels
 from processors.responder import register_views
 from processors.settings import WorkerSettings, get_settings
 
@@ -30,6 +31,7 @@ def main() -> None:
     logging.basicConfig(level=settings.log_level.upper())
     hub = create(settings)
     worker = faust.Worker(hub.app, loglevel=settings.log_level)
+    pin_library_levels(settings.log_level)
     worker.execute_from_commandline()
 
 

@@ -24,6 +24,8 @@ from schemas.topics import (
 log = logging.getLogger(__name__)
 ConfigEvent = CustomerUpserted | ProfileUpserted | ProfileDeleted | MaintenanceSet
 TICK_KEY = b"tick"
+BATCH = 500
+BATCH_WITHIN_S = 0.02
 
 
 def apply_config(hub: Hub, event: ConfigEvent) -> None:
@@ -45,15 +47,15 @@ def apply_config(hub: Hub, event: ConfigEvent) -> None:
             hub.states[cid] = reported.prune(states, updated)
 
 
-def apply_heartbeat(hub: Hub, msg: HeartbeatMessage) -> None:
-    """Write one heartbeat's reported states into the tables."""
-    profiles: CustomerProfiles | None = hub.profiles.get(msg.client_id)
+def apply_heartbeats(hub: Hub, client_id: str, msgs: list[HeartbeatMessage]) -> None:
+    """Write a client's heartbeats' reported states into the tables, in one write."""
+    profiles: CustomerProfiles | None = hub.profiles.get(client_id)
     if profiles is None:
         return
-    states: CustomerStates = hub.states.get(msg.client_id) or CustomerStates()
-    hub.states[msg.client_id] = reported.apply_heartbeat(
-        states, profiles, msg.profiles, msg.received_at
-    )
+    states: CustomerStates = hub.states.get(client_id) or CustomerStates()
+    for msg in msgs:
+        states = reported.apply_heartbeat(states, profiles, msg.profiles, msg.received_at)
+    hub.states[client_id] = states
 
 
 async def on_config(hub: Hub, raw: bytes) -> None:
@@ -63,12 +65,18 @@ async def on_config(hub: Hub, raw: bytes) -> None:
     await monitor.refresh(hub, event.client_id, event.at or hub.clock.now())
 
 
-async def on_heartbeat(hub: Hub, raw: bytes, offset: int) -> None:
-    """A heartbeat record: reported states, orders, then health."""
-    msg = HeartbeatMessage.model_validate_json(raw)
-    apply_heartbeat(hub, msg)
-    await orders.on_heartbeat(hub, msg, offset)
-    await monitor.refresh(hub, msg.client_id, msg.received_at)
+async def on_client_heartbeats(
+    hub: Hub, cid: str, items: list[tuple[HeartbeatMessage, int]]
+) -> None:
+    """One client's heartbeats of a batch, in order: each table key is written once.
+
+    The reported states are folded into one value; orders still see every heartbeat
+    (their deliveries are counted exactly); health is evaluated once, at the latest.
+    """
+    apply_heartbeats(hub, cid, [m for m, _ in items])
+    for msg, offset in items:
+        await orders.on_heartbeat(hub, msg, offset)
+    await monitor.refresh(hub, cid, max(m.received_at for m, _ in items))
 
 
 async def on_order(hub: Hub, raw: bytes, offset: int) -> None:
@@ -117,6 +125,27 @@ async def consume(hub: Hub, stream: Any, handle: Handler, *, mark: bool = True) 
             _mark(hub, event)
 
 
+async def consume_batches(hub: Hub, stream: Any) -> None:
+    """Heartbeats in batches (up to BATCH records or BATCH_WITHIN_S), merged per client."""
+    async for events in stream.take_events(BATCH, within=BATCH_WITHIN_S):
+        by_client: dict[str, list[tuple[HeartbeatMessage, int]]] = {}
+        last: dict[str, Any] = {}
+        for event in events:
+            try:
+                msg = HeartbeatMessage.model_validate_json(event.value)
+            except ValidationError:
+                log.exception("skipping unreadable record at %s", event.message.tp)
+                continue
+            by_client.setdefault(msg.client_id, []).append((msg, event.message.offset))
+            last[msg.client_id] = event
+        for cid, items in by_client.items():
+            # Tables route a write to the changelog partition of the current event.
+            stream._set_current_event(last[cid])
+            await on_client_heartbeats(hub, cid, items)
+        for event in events:
+            _mark(hub, event)
+
+
 def register_agents(hub: Hub) -> None:
     """Attach the agents and the sweep timer to the app."""
 
@@ -126,7 +155,7 @@ def register_agents(hub: Hub) -> None:
 
     @hub.app.agent(hub.heartbeats, name="apply-heartbeats")
     async def heartbeat_agent(stream: Any) -> None:
-        await consume(hub, stream, lambda h, e: on_heartbeat(h, e.value, e.message.offset))
+        await consume_batches(hub, stream)
 
     @hub.app.agent(hub.orders, name="apply-orders")
     async def orders_agent(stream: Any) -> None:

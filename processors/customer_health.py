@@ -60,9 +60,23 @@ def refresh(
         if verdict.next_check:
             checks.append(verdict.next_check)
     result.next_check = min(checks, default=None)
-    if result.profiles == current.profiles and result.next_check == current.next_check:
+    if result.profiles == current.profiles and _check_still_good(current, result, now):
         return current
     return result
+
+
+def _check_still_good(current: CustomerHealth, result: CustomerHealth, now: datetime) -> bool:
+    """Whether the stored next check may stay: equal, or earlier and not yet reached.
+
+    A heartbeat moves a profile's deadline later; writing that on every heartbeat
+    would write the health table (and its changelog) as often as heartbeats come. An
+    earlier check is safe: the sweep then re-evaluates and stores the later one. So
+    health is written at most once per interval per customer, and on transitions.
+    """
+    old, new = current.next_check, result.next_check
+    if old == new:
+        return True
+    return old is not None and new is not None and now < old <= new
 
 
 def _fold(

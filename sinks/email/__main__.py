@@ -4,6 +4,7 @@ import logging
 
 import faust
 
+from processors.logs import pin_library_levels
 from sinks.email.app import EmailSink, build_sink, register_agent
 from sinks.email.settings import EmailSinkSettings, get_settings
 
@@ -21,6 +22,7 @@ def main() -> None:
     logging.basicConfig(level=settings.log_level.upper())
     sink = create(settings)
     worker = faust.Worker(sink.app, loglevel=settings.log_level)
+    pin_library_levels(settings.log_level)
     worker.execute_from_commandline()
 
 

@@ -1,0 +1,104 @@
+"""`POST /admin/import`: many customers and their profiles in one NDJSON body.
+
+One line per customer: `{"clientId": "...", "customer": {...}, "inbound": {"1": {...}},
+"outbound": {"1": {...}}}`, the customer and profile bodies exactly as the PUT
+endpoints take them. Every line is validated before anything is written: one bad line
+is a 400 naming its line number and field, and nothing is published. Then every
+record is published (acks=all) and the answer comes once all are durable; they become
+visible in the workers' tables within moments (the import does not wait for that).
+An import is a set of upserts, so one answered 503 is simply sent again.
+"""
+
+import asyncio
+from typing import Any
+
+import orjson
+from pydantic import BaseModel, Field, ValidationError
+from starlette.requests import Request
+from starlette.responses import Response
+
+from ingest.admin import AdminProblem, addressed
+from ingest.body import read_bounded
+from ingest.errors import BodyTooLarge
+from ingest.services import Services
+from schemas.errors import DecodeError
+from schemas.health import Timing
+from schemas.profiles import CustomerConfig, InboundConfig, OutboundConfig
+from schemas.relay import InboundProfileBase, OutboundProfileBase
+from schemas.topics import CustomerUpserted, ProfileUpserted, config_key, partition_for
+
+ConfigRecord = CustomerUpserted | ProfileUpserted
+IN_FLIGHT = 2000  # records awaiting their acknowledgement at once
+
+
+class ImportLine(BaseModel):
+    """One customer of an import, with its profiles by id."""
+
+    clientId: str = Field(min_length=1, max_length=128)
+    customer: CustomerConfig
+    inbound: dict[int, dict[str, Any]] = Field(default_factory=dict)
+    outbound: dict[int, dict[str, Any]] = Field(default_factory=dict)
+
+
+def _profile(
+    line: ImportLine, pid: int, body: dict[str, Any], inbound: bool, at: Any
+) -> ProfileUpserted:
+    if not 0 < pid < 2**31:
+        raise AdminProblem(400, f"profileId {pid} must be a positive 32-bit integer")
+    model = InboundProfileBase if inbound else OutboundProfileBase
+    wire = addressed(model.model_validate(body), pid, line.customer.RelayCustomerID)
+    timing = Timing.model_validate(body)
+    cfg = (
+        InboundConfig(wire=wire, timing=timing)
+        if inbound
+        else OutboundConfig(wire=wire, timing=timing)
+    )
+    return ProfileUpserted(client_id=line.clientId, profile=cfg, at=at)
+
+
+def records_of(raw: bytes, at: Any) -> list[ConfigRecord]:
+    """Every record of the body, in order; AdminProblem 400 at the first bad line."""
+    out: list[ConfigRecord] = []
+    for number, text in enumerate(raw.splitlines(), start=1):
+        if not text.strip():
+            continue
+        try:
+            line = ImportLine.model_validate_json(text)
+            out.append(CustomerUpserted(client_id=line.clientId, customer=line.customer, at=at))
+            out += [_profile(line, p, b, True, at) for p, b in sorted(line.inbound.items())]
+            out += [_profile(line, p, b, False, at) for p, b in sorted(line.outbound.items())]
+        except ValidationError as e:
+            reason = DecodeError.from_validation_error(e)
+            raise AdminProblem(400, f"line {number}: invalid: {reason}") from e
+        except AdminProblem as e:
+            raise AdminProblem(400, f"line {number}: {e.message}") from e
+    return out
+
+
+async def _publish_all(services: Services, records: list[ConfigRecord]) -> None:
+    parts = services.settings.partitions
+    for start in range(0, len(records), IN_FLIGHT):
+        await asyncio.gather(
+            *(
+                services.publisher.publish(
+                    services.topics.config,
+                    config_key(r),
+                    r.model_dump_json().encode(),
+                    partition=partition_for(r.client_id, parts),
+                )
+                for r in records[start : start + IN_FLIGHT]
+            )
+        )
+
+
+async def post_import(request: Request, services: Services) -> Response:
+    """Validate every line, publish every record, answer the counts."""
+    try:
+        raw = await read_bounded(request, services.settings.max_import_bytes)
+    except BodyTooLarge as e:
+        raise AdminProblem(413, str(e)) from e
+    records = records_of(raw, services.clock.now())
+    await _publish_all(services, records)
+    customers = sum(isinstance(r, CustomerUpserted) for r in records)
+    body = {"customers": customers, "profiles": len(records) - customers}
+    return Response(orjson.dumps(body), 200, None, "application/json")

@@ -1,0 +1,15 @@
+"""Log levels of the libraries under a faust worker."""
+
+import logging
+
+LIBRARY_LOGGERS = ("faust", "mode", "aiokafka", "aiohttp", "kafka")
+
+
+def pin_library_levels(level: str) -> None:
+    """Hold the libraries' loggers at `level`.
+
+    mode's worker leaves the root logger at DEBUG whatever level it is given, so each
+    of faust's debug calls (one per record sent) would build a LogRecord for nothing.
+    """
+    for name in LIBRARY_LOGGERS:
+        logging.getLogger(name).setLevel(level.upper())
