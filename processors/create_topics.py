@@ -7,7 +7,7 @@ hook). Changelog topics are created by the workers themselves, with the same cou
 import logging
 import sys
 
-from kafka.admin import KafkaAdminClient, NewTopic
+from kafka.admin import ConfigResource, ConfigResourceType, KafkaAdminClient, NewTopic
 from kafka.errors import TopicAlreadyExistsError
 
 from schemas.settings import KafkaSettings
@@ -19,6 +19,19 @@ RETENTION_MS = 7 * 24 * 3600 * 1000
 SHORT_RETENTION_MS = 3600 * 1000
 
 
+# Compacted topics (the config topic and every changelog) roll a segment every 10
+# minutes or 32 MiB, and the cleaner runs once a fifth of the log is superseded. With
+# one segment that never rolls, compaction never runs and a restarted worker replays
+# every write ever made; with these, it replays about one value per key.
+COMPACTION = {
+    "cleanup.policy": "compact",
+    "segment.ms": str(10 * 60 * 1000),
+    "segment.bytes": str(32 * 1024 * 1024),
+    "min.cleanable.dirty.ratio": "0.2",
+    "delete.retention.ms": str(24 * 3600 * 1000),
+}
+
+
 def topic_specs(settings: KafkaSettings) -> list[NewTopic]:
     """The topics to create, with their partitions and cleanup policies."""
     specs = []
@@ -26,7 +39,7 @@ def topic_specs(settings: KafkaSettings) -> list[NewTopic]:
     for name, compacted in names.all().items():
         short = name in (names.ticks, names.probes)
         retention = SHORT_RETENTION_MS if short else RETENTION_MS
-        cfg = {"cleanup.policy": "compact"} if compacted else {"retention.ms": str(retention)}
+        cfg = dict(COMPACTION) if compacted else {"retention.ms": str(retention)}
         cfg["min.insync.replicas"] = str(min(2, settings.replication_factor))
         specs.append(
             NewTopic(name, settings.partitions, settings.replication_factor, topic_configs=cfg)
@@ -44,6 +57,7 @@ def ensure_topics(settings: KafkaSettings) -> None:
                 log.info("created topic %s (%d partitions)", spec.name, spec.num_partitions)
             except TopicAlreadyExistsError:
                 _check_partitions(admin, spec)
+                _align_configs(admin, spec)
     finally:
         admin.close()
 
@@ -56,6 +70,12 @@ def _check_partitions(admin: KafkaAdminClient, spec: NewTopic) -> None:
             f"topic {spec.name} has {found} partitions, settings say {spec.num_partitions}: "
             "every topic of the hub must have the same count"
         )
+
+
+def _align_configs(admin: KafkaAdminClient, spec: NewTopic) -> None:
+    # Topics made by an earlier version get today's settings (incremental: only these keys).
+    resource = ConfigResource(ConfigResourceType.TOPIC, spec.name, configs=spec.topic_configs)
+    admin.alter_configs([resource], incremental=True)
 
 
 def main() -> None:
