@@ -10,6 +10,7 @@ takes to answer again. Every run stops by itself.
 """
 
 import argparse
+import functools
 import tempfile
 import time
 from pathlib import Path
@@ -26,6 +27,7 @@ from localkafka.hub import READY_TIMEOUT, HubCluster
 from localkafka.process import ServiceProcess, wait_http
 from schemas import codec_json, codec_xml
 
+print = functools.partial(print, flush=True)  # figures appear as they come
 PROFILE = {"ProfileName": "lab", "Active": True, "ReceiveTCP": True, "ReceivePort": 2575}
 
 

@@ -47,10 +47,14 @@ def run_wrk(
     url: str, *, seconds: int, connections: int, threads: int = 1, script: str | None = None
 ) -> WrkResult:
     """wrk against `url`; raises CalledProcessError when wrk fails."""
-    cmd = [ensure_wrk(), f"-t{threads}", f"-c{connections}", f"-d{seconds}s", "--latency"]
+    cmd = [ensure_wrk(), f"-t{threads}", f"-c{connections}", f"-d{seconds}s", "--latency",
+           "--timeout", "5s"]  # fmt: skip
     if script:
         cmd += ["-s", script]
-    out = subprocess.run([*cmd, url], check=True, capture_output=True, text=True).stdout
+    # Bounded: wrk has been seen to hang past its duration; the run is then a failure.
+    out = subprocess.run(
+        [*cmd, url], check=True, capture_output=True, text=True, timeout=seconds + 30
+    ).stdout
     return _parse(out, seconds)
 
 

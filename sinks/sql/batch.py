@@ -22,6 +22,7 @@ from sinks.sql.models import (
     ProfileRow,
     ReportedStateRow,
 )
+from sinks.sql.rollups import Contribution
 from sinks.sql.rows import (
     ProfileKey,
     command_rows,
@@ -45,8 +46,17 @@ class ProfileGone:
 class Batch:
     """Rows of the events added since the batch was made, folded per key."""
 
-    def __init__(self, *, heartbeats_since: datetime | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        heartbeats_since: datetime | None = None,
+        raw_heartbeats: bool = True,
+        heartbeat_topic: str = "",
+    ) -> None:
         self.heartbeats_since = heartbeats_since
+        self.raw_heartbeats = raw_heartbeats
+        self.heartbeat_topic = heartbeat_topic
+        self.contributions: list[Contribution] = []
         self.events = 0
         self.customers: dict[str, CustomerRow] = {}
         self.profiles: dict[ProfileKey, ProfileRow | ProfileGone] = {}
@@ -66,13 +76,13 @@ class Batch:
             self.customers, self.profiles, self.reported, self.health,
             self.heartbeats, self.transitions, self.commands, self.history,
         )  # fmt: skip
-        return sum(len(t) for t in tables)
+        return sum(len(t) for t in tables) + len({c.key for c in self.contributions})
 
-    def add(self, event: Event, offset: int) -> None:
-        """Fold one event, read at `offset` of its partition, into the batch."""
+    def add(self, event: Event, offset: int, partition: int = 0) -> None:
+        """Fold one event, read at `offset` of its `partition`, into the batch."""
         self.events += 1
         if isinstance(event, HeartbeatMessage):
-            self._add_heartbeat(event)
+            self._add_heartbeat(event, offset, partition)
         elif isinstance(event, HealthEvent):
             self._add_health(event)
         elif isinstance(event, CommandEvent):
@@ -94,12 +104,17 @@ class Batch:
         if old is None or row.src_offset >= old.src_offset:
             self.profiles[key] = row
 
-    def _add_heartbeat(self, message: HeartbeatMessage) -> None:
+    def _add_heartbeat(self, message: HeartbeatMessage, offset: int, partition: int) -> None:
         for row in heartbeat_rows(message):
+            key = (row.client_id, row.profile_type, row.profile_id)
+            status = row.server_status or 0
+            self.contributions.append(
+                Contribution(partition, offset, (*key, row.minute), status, row.received_at)
+            )
             if self.heartbeats_since is not None and row.received_at < self.heartbeats_since:
                 continue  # past retention: pruning would delete it again
-            key = (row.client_id, row.profile_type, row.profile_id)
-            self.heartbeats.setdefault((key, row.received_at), row)
+            if self.raw_heartbeats:
+                self.heartbeats.setdefault((key, row.received_at), row)
             old = self.reported.get(key)
             if old is None or _not_older(row.received_at, old.last_heartbeat_at):
                 self.reported[key] = reported_state(row, old)

@@ -82,7 +82,11 @@ class SqlSink:
         self._clock = clock
         self._decoder = EventDecoder(TopicNames(settings.topic_prefix))
         self._writer = SqlWriter(
-            engine, retention_days=settings.heartbeat_retention_days, clock=clock
+            engine,
+            retention_days=settings.heartbeat_retention_days,
+            clock=clock,
+            raw_heartbeats=settings.raw_heartbeats,
+            heartbeat_topic=TopicNames(settings.topic_prefix).heartbeats,
         )
         self._backoff = Backoff(settings.retry_backoff_max_s)
         self._first: dict[TopicPartition, int] = {}
@@ -175,7 +179,7 @@ class SqlSink:
         try:
             event = self._decoder.decode(tp.topic, value)
             if event is not None:
-                self._writer.add(event, offset)
+                self._writer.add(event, offset, tp.partition)
         except UndecodableRecord as e:
             # Retrying cannot fix a bad record; it is logged and its offset committed.
             self.stats.skipped_records += 1
@@ -257,6 +261,7 @@ class SqlSink:
                 self._engine,
                 now=self._clock(),
                 retention_days=self.settings.heartbeat_retention_days,
+                rollup_retention_days=self.settings.rollup_retention_days,
             )
         except SQLAlchemyError as e:
             log.warning("pruning old heartbeats failed (%s); will try again later", e)

@@ -188,3 +188,43 @@ class CommandHistory(CommandHistoryRow, table=True):
     """command_history: every (command_id, seq) change."""
 
     __tablename__ = "command_history"
+
+
+class HeartbeatMinuteRow(ProfileKeyColumns):
+    """One profile's heartbeats of one UTC minute: how many, by reported status, the last."""
+
+    minute: datetime = Field(primary_key=True, sa_type=UTC_DATETIME)
+    day: date
+    heartbeats: int = Field(default=0, sa_type=BigInteger)
+    started: int = Field(default=0, sa_type=BigInteger)
+    stopped: int = Field(default=0, sa_type=BigInteger)
+    starting: int = Field(default=0, sa_type=BigInteger)
+    stopping: int = Field(default=0, sa_type=BigInteger)
+    paused: int = Field(default=0, sa_type=BigInteger)
+    error: int = Field(default=0, sa_type=BigInteger)
+    last_status: int | None = Field(default=None, sa_type=SmallInteger)
+    last_received_at: datetime | None = Field(default=None, sa_type=UTC_DATETIME)
+
+
+class HeartbeatMinute(HeartbeatMinuteRow, table=True):
+    """heartbeat_minutes: per-minute rollups of every profile's heartbeats."""
+
+    __tablename__ = "heartbeat_minutes"
+    __table_args__ = (
+        Index("ix_heartbeat_minutes_day", "day"),
+        Index("ix_heartbeat_minutes_client_minute", "client_id", "minute"),
+    )
+
+
+class SinkProgress(SQLModel, table=True):
+    """sink_progress: the next heartbeat offset per partition already counted in rollups.
+
+    Written in the rollups' own transaction, so a batch read again after a crash (its
+    Kafka offsets were not committed yet) is not counted twice.
+    """
+
+    __tablename__ = "sink_progress"
+
+    topic: str = Field(primary_key=True)
+    partition: int = Field(primary_key=True)
+    next_offset: int = Field(sa_type=BigInteger)

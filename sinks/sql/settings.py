@@ -18,6 +18,10 @@ class SqlSinkSettings(KafkaSettings):
         default=None, description="file holding the URL (wins over database_url)"
     )
     heartbeat_retention_days: int = Field(default=30, ge=1, le=3650)
+    raw_heartbeats: bool = Field(
+        default=False, description="also keep one heartbeats row per profile per heartbeat"
+    )
+    rollup_retention_days: int = Field(default=400, ge=1, le=36500)
     batch_size: int = Field(default=2000, ge=1, le=100_000, description="records per transaction")
     batch_linger_s: float = Field(
         default=0.5, gt=0, le=60, description="longest wait to fill a batch before writing it"

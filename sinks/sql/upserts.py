@@ -12,6 +12,7 @@ from sqlalchemy import ColumnElement, Connection, Table, and_, bindparam, delete
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import SQLModel
 
+from sinks.sql import rollups
 from sinks.sql.batch import Batch, ProfileGone
 from sinks.sql.errors import SqlSinkError
 from sinks.sql.models import (
@@ -40,6 +41,7 @@ def write_batch(conn: Connection, batch: Batch) -> None:
     _upsert_newest(conn, _table(Customer), _ordered(batch.customers), ("client_id",), "src_offset")
     _write_profiles(conn, batch.profiles)
     _insert_new(conn, _table(Heartbeat), _ordered(batch.heartbeats))
+    rollups.write(conn, batch.heartbeat_topic, batch.contributions, lambda t: _insert(conn, t))
     _upsert_reported(conn, _ordered(batch.reported))
     _insert_new(conn, _table(HealthTransition), _ordered(batch.transitions))
     _upsert_health(conn, _ordered(batch.health))

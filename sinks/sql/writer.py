@@ -32,24 +32,34 @@ def utc_now() -> datetime:
 class SqlWriter:
     """Batches events for one database; see the module's docstring for the contract."""
 
-    def __init__(self, engine: Engine, *, retention_days: int, clock: Clock = utc_now) -> None:
+    def __init__(
+        self,
+        engine: Engine,
+        *,
+        retention_days: int,
+        clock: Clock = utc_now,
+        raw_heartbeats: bool = True,
+        heartbeat_topic: str = "relay-heartbeats",
+    ) -> None:
         self._engine = engine
         self._retention = timedelta(days=retention_days)
         self._clock = clock
-        self._events: list[tuple[Event, int]] = []
+        self._raw = raw_heartbeats
+        self._topic = heartbeat_topic
+        self._events: list[tuple[Event, int, int]] = []
         self._batch = self._new_batch()
 
     def __len__(self) -> int:
         return len(self._events)
 
-    def add(self, event: Event, offset: int) -> None:
-        """Buffer one event read at `offset` of its partition; raises UndecodableRecord."""
+    def add(self, event: Event, offset: int, partition: int = 0) -> None:
+        """Buffer one event read at `offset` of `partition`; raises UndecodableRecord."""
         try:
-            self._batch.add(event, offset)
+            self._batch.add(event, offset, partition)
         except (ValueError, OverflowError) as e:  # ValidationError is a ValueError
             # A value no column can hold (an id past 2**31, say): refused before SQL sees it.
             raise UndecodableRecord(f"{type(event).__name__} does not fit the tables: {e}") from e
-        self._events.append((event, offset))
+        self._events.append((event, offset, partition))
 
     def flush(self) -> int:
         """Write the buffered events in one transaction; returns the rows written."""
@@ -64,7 +74,11 @@ class SqlWriter:
             return self._write_each(events)
 
     def _new_batch(self) -> Batch:
-        return Batch(heartbeats_since=self._clock() - self._retention)
+        return Batch(
+            heartbeats_since=self._clock() - self._retention,
+            raw_heartbeats=self._raw,
+            heartbeat_topic=self._topic,
+        )
 
     def _write(self, batch: Batch) -> int:
         try:
@@ -76,11 +90,11 @@ class SqlWriter:
             raise DatabaseUnavailable(f"{type(e).__name__}: {getattr(e, 'orig', e)}") from e
         return batch.rows()
 
-    def _write_each(self, events: list[tuple[Event, int]]) -> int:
+    def _write_each(self, events: list[tuple[Event, int, int]]) -> int:
         rows = 0
-        for event, offset in events:
+        for event, offset, partition in events:
             single = self._new_batch()
-            single.add(event, offset)
+            single.add(event, offset, partition)
             try:
                 rows += self._write(single)
             except BatchRejected as e:

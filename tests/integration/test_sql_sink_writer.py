@@ -178,7 +178,57 @@ def test_heartbeats_past_retention_are_not_written_and_are_pruned(db: SqlDatabas
     writer = SqlWriter(db.engine, retention_days=1, clock=lambda: now)
     writer.add(s.heartbeat(0), offset=0)  # two days old: past retention
     writer.add(s.heartbeat(86400 + 60), offset=1)  # 23 h old
-    assert writer.flush() == 2  # the recent heartbeat and the profile's state
+    assert writer.flush() == 4  # the recent heartbeat, the state, both minute rollups
     assert [r["received_at"] for r in snapshot(db.engine)["heartbeats"]] == [s.at(86400 + 60)]
     assert prune_heartbeats(db.engine, now=now + timedelta(hours=2), retention_days=1) == 1
     assert snapshot(db.engine)["heartbeats"] == []
+
+
+def minutes(db: SqlDatabase) -> list[tuple[object, ...]]:
+    """The heartbeat_minutes rows: key, counts and last status."""
+    with db.engine.connect() as conn:
+        return [
+            tuple(r)
+            for r in conn.execute(
+                text(
+                    "SELECT profile_type, profile_id, heartbeats, started, error, last_status"
+                    " FROM heartbeat_minutes ORDER BY minute, profile_type, profile_id"
+                )
+            )
+        ]
+
+
+def test_minute_rollups_count_each_heartbeat_once_even_when_a_batch_is_read_again(
+    db: SqlDatabase,
+) -> None:
+    beats = [  # s.at(0) is 23:59:30, so minute 23:59 ends at 30 and 00:00 begins
+        s.heartbeat(30, s.entry(1), s.entry(2)),
+        s.heartbeat(50, s.entry(1, ServerStatus.Error, error="port busy")),
+        s.heartbeat(70, s.entry(1)),
+        s.heartbeat(100, s.entry(1)),
+    ]
+    writer = SqlWriter(db.engine, retention_days=3650, clock=lambda: s.at(0), raw_heartbeats=False)
+    for offset, beat in enumerate(beats):
+        writer.add(beat, offset=offset, partition=3)
+    writer.flush()
+    # The same records again (a crash before the Kafka offsets were committed), then one new.
+    for offset, beat in enumerate([*beats, s.heartbeat(110, s.entry(2))]):
+        writer.add(beat, offset=offset, partition=3)
+    writer.flush()
+    assert minutes(db) == [
+        (1, 1, 3, 2, 1, 1),  # 00:00: three beats of profile 1, the last one Started
+        (1, 2, 1, 1, 0, 1),
+        (1, 1, 1, 1, 0, 1),  # 00:01
+        (1, 2, 1, 1, 0, 1),
+    ]
+    with db.engine.connect() as conn:
+        assert conn.execute(text("SELECT COUNT(*) FROM heartbeats")).scalar() == 0
+
+
+def test_minute_rollups_of_other_partitions_are_counted_independently(db: SqlDatabase) -> None:
+    writer = SqlWriter(db.engine, retention_days=3650, clock=lambda: s.at(0))
+    writer.add(s.heartbeat(31, s.entry(1)), offset=5, partition=0)
+    writer.flush()
+    writer.add(s.heartbeat(32, s.entry(1)), offset=2, partition=1)  # lower offset, other partition
+    writer.flush()
+    assert minutes(db) == [(1, 1, 2, 2, 0, 1)]

@@ -54,7 +54,7 @@ def test_null_reported_fields_keep_the_batch_s_last_known_value() -> None:
 def test_duplicate_heartbeat_gives_one_row() -> None:
     batch = folded(s.heartbeat(0), s.heartbeat(0))
     assert len(batch.heartbeats) == 1
-    assert batch.rows() == 2  # one heartbeat row and one profile_state row
+    assert batch.rows() == 3  # one heartbeat row, one profile_state row, one minute rollup
     assert len(batch) == 2
 
 
