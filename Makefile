@@ -37,6 +37,7 @@ unit: $(STAMP)
 	$(BIN)/pytest -m "not integration"
 
 bench: $(STAMP) jars
+	$(BIN)/python -m bench.hotpath
 	$(BIN)/python -m bench.heartbeat
 	$(BIN)/python -m bench.sql_sink
 	$(BIN)/python -m bench.sweep

@@ -3,7 +3,7 @@
 import logging
 from collections.abc import Awaitable, Callable
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol, TypeVar
 
 from pydantic import ValidationError
 
@@ -24,6 +24,15 @@ from schemas.topics import (
 log = logging.getLogger(__name__)
 ConfigEvent = CustomerUpserted | ProfileUpserted | ProfileDeleted | MaintenanceSet
 TICK_KEY = b"tick"
+
+
+class HasClient(Protocol):
+    """A record about one client."""
+
+    @property
+    def client_id(self) -> str: ...
+
+
 BATCH = 500
 BATCH_WITHIN_S = 0.02
 
@@ -58,11 +67,18 @@ def apply_heartbeats(hub: Hub, client_id: str, msgs: list[HeartbeatMessage]) -> 
     hub.states[client_id] = states
 
 
-async def on_config(hub: Hub, raw: bytes) -> None:
-    """A configuration record: tables, then health."""
+async def on_client_config(hub: Hub, cid: str, items: list[tuple[ConfigEvent, int]]) -> None:
+    """One client's configuration records of a batch, in order: tables, then health once."""
+    for event, _ in items:
+        apply_config(hub, event)
+    latest = max((e.at for e, _ in items if e.at is not None), default=None)
+    await monitor.refresh(hub, cid, latest or hub.clock.now())
+
+
+def decode_config(raw: bytes) -> ConfigEvent:
+    """A configuration record."""
     event: ConfigEvent = CONFIG_EVENT.validate_json(raw)
-    apply_config(hub, event)
-    await monitor.refresh(hub, event.client_id, event.at or hub.clock.now())
+    return event
 
 
 async def on_client_heartbeats(
@@ -125,14 +141,20 @@ async def consume(hub: Hub, stream: Any, handle: Handler, *, mark: bool = True) 
             _mark(hub, event)
 
 
-async def consume_batches(hub: Hub, stream: Any) -> None:
-    """Heartbeats in batches (up to BATCH records or BATCH_WITHIN_S), merged per client."""
+M = TypeVar("M", bound=HasClient)
+ClientHandler = Callable[[Hub, str, list[tuple[M, int]]], Awaitable[None]]
+
+
+async def consume_batches(
+    hub: Hub, stream: Any, decode: Callable[[bytes], M], handle: ClientHandler[M]
+) -> None:
+    """Records in batches (up to BATCH or BATCH_WITHIN_S), handed over per client in order."""
     async for events in stream.take_events(BATCH, within=BATCH_WITHIN_S):
-        by_client: dict[str, list[tuple[HeartbeatMessage, int]]] = {}
+        by_client: dict[str, list[tuple[M, int]]] = {}
         last: dict[str, Any] = {}
         for event in events:
             try:
-                msg = HeartbeatMessage.model_validate_json(event.value)
+                msg = decode(event.value)
             except ValidationError:
                 log.exception("skipping unreadable record at %s", event.message.tp)
                 continue
@@ -141,7 +163,7 @@ async def consume_batches(hub: Hub, stream: Any) -> None:
         for cid, items in by_client.items():
             # Tables route a write to the changelog partition of the current event.
             stream._set_current_event(last[cid])
-            await on_client_heartbeats(hub, cid, items)
+            await handle(hub, cid, items)
         for event in events:
             _mark(hub, event)
 
@@ -151,11 +173,13 @@ def register_agents(hub: Hub) -> None:
 
     @hub.app.agent(hub.config, name="apply-config")
     async def config_agent(stream: Any) -> None:
-        await consume(hub, stream, lambda h, e: on_config(h, e.value))
+        await consume_batches(hub, stream, decode_config, on_client_config)
 
     @hub.app.agent(hub.heartbeats, name="apply-heartbeats")
     async def heartbeat_agent(stream: Any) -> None:
-        await consume_batches(hub, stream)
+        await consume_batches(
+            hub, stream, HeartbeatMessage.model_validate_json, on_client_heartbeats
+        )
 
     @hub.app.agent(hub.orders, name="apply-orders")
     async def orders_agent(stream: Any) -> None:

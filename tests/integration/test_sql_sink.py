@@ -152,6 +152,7 @@ def sink_settings(stream: Stream, db: SqlDatabase, group: str | None = None) -> 
         database_url=SecretStr(db.url),
         consumer_group=group,
         heartbeat_retention_days=3650,  # the samples are from a fixed day
+        raw_heartbeats=True,  # so that the rollups can be checked against the raw rows
         batch_size=50,
         batch_linger_s=0.1,
         retry_backoff_max_s=1.0,
@@ -180,6 +181,13 @@ def count(db: SqlDatabase, table: str) -> int:
         return int(conn.execute(text(f"SELECT COUNT(*) FROM {table}")).scalar_one())  # noqa: S608
 
 
+def counted(db: SqlDatabase) -> int:
+    """Heartbeat entries the minute rollups counted."""
+    with db.engine.connect() as conn:
+        total = conn.execute(text("SELECT SUM(heartbeats) FROM heartbeat_minutes")).scalar()
+        return int(total or 0)
+
+
 def test_sink_writes_every_topic_into_its_tables(stream: Stream, sql_database: SqlDatabase) -> None:
     sent = stream.send(workload(clients=5, beats=20))
     settings = sink_settings(stream, sql_database)
@@ -187,10 +195,13 @@ def test_sink_writes_every_topic_into_its_tables(stream: Stream, sql_database: S
         wait_until(lambda: stream.lag(settings.group_id) == 0, "the sink to commit everything")
     assert sink.stats.skipped_records == 0
     rows = snapshot(sql_database.engine)
+    minutes = rows.pop("heartbeat_minutes")
+    assert {r["partition"] for r in rows.pop("sink_progress")} <= set(range(PARTITIONS))
     assert {t: len(r) for t, r in rows.items()} == {
         "customers": 5, "profiles": 10, "profile_state": 10, "heartbeats": 5 * 20 * 2,
         "health_transitions": 5, "commands": 5, "command_history": 15,
     }  # fmt: skip
+    assert sum(m["heartbeats"] for m in minutes) == 5 * 20 * 2
     assert sent == 5 * 3 + 5 * 20 + 5 * 4
     inbound = [r for r in rows["profile_state"] if r["profile_type"] == 1]
     assert {(r["last_transaction_id"], r["health"]) for r in inbound} == {("t19", "up")}
@@ -227,6 +238,7 @@ def test_database_outage_loses_no_row_and_commits_nothing_unwritten(
             assert stream.lag(settings.group_id) == pending  # no offset committed past the outage
         wait_until(lambda: stream.lag(settings.group_id) == 0, "the sink to catch up")
     assert count(sql_database, "heartbeats") == 2 * 3 * 10 * 2
+    assert counted(sql_database) == 2 * 3 * 10 * 2
     assert count(sql_database, "command_history") == 2 * 3 * 3
     assert count(sql_database, "health_transitions") == 2 * 3
 
@@ -250,6 +262,7 @@ def test_two_replicas_share_the_partitions_and_write_every_row_once(
     assert one.stats.batches > 0
     assert two.stats.batches > 0
     assert count(sql_database, "heartbeats") == 2 * 6 * 10 * 2
+    assert counted(sql_database) == 2 * 6 * 10 * 2
     assert count(sql_database, "command_history") == 2 * 6 * 3
 
 
@@ -262,6 +275,7 @@ def service(stream: Stream, db: SqlDatabase, log_path: Path) -> Iterator[subproc
         "HUB_TOPIC_PREFIX": stream.names.prefix,
         "HUB_DATABASE_URL": db.url,
         "HUB_HEARTBEAT_RETENTION_DAYS": "3650",
+        "HUB_RAW_HEARTBEATS": "true",
         "HUB_BATCH_LINGER_S": "0.1",
         "HUB_RETRY_BACKOFF_MAX_S": "1",
         "HUB_SQLITE_BUSY_TIMEOUT_S": "0.2",
@@ -289,6 +303,7 @@ def test_service_writes_rows_and_stops_cleanly_on_sigterm(
     with service(stream, sql_database, log_path) as process:
         wait_until(lambda: stream.lag(group) == 0, "the service to commit everything")
         assert count(sql_database, "heartbeats") == 2 * 5 * 2
+        assert counted(sql_database) == 2 * 5 * 2
         process.send_signal(signal.SIGTERM)
         assert process.wait(timeout=WAIT_S) == 0, log_path.read_text()[-3000:]
 
@@ -306,5 +321,6 @@ def test_service_started_while_the_database_is_down_waits_for_it(
             assert process.poll() is None, log_path.read_text()[-3000:]  # waiting, not exited
         wait_until(lambda: stream.lag(group) == 0, "the service to catch up")
         assert count(sql_database, "heartbeats") == 2 * 5 * 2
+        assert counted(sql_database) == 2 * 5 * 2
         process.send_signal(signal.SIGTERM)
         assert process.wait(timeout=WAIT_S) == 0, log_path.read_text()[-3000:]
