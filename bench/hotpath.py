@@ -73,6 +73,22 @@ def topic_records(bootstrap: str, topic: str) -> int:
         consumer.close()
 
 
+def health_counts(bootstrap: str, topic: str) -> dict[str, int]:
+    """How many health transitions went to each health, over the whole topic."""
+    consumer = KafkaConsumer(bootstrap_servers=bootstrap, consumer_timeout_ms=2000)
+    try:
+        parts = [TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic) or ()]
+        consumer.assign(parts)
+        consumer.seek_to_beginning()
+        counts: dict[str, int] = {}
+        for record in consumer:
+            to = str(orjson.loads(record.value).get("to_health"))
+            counts[to] = counts.get(to, 0) + 1
+        return counts
+    finally:
+        consumer.close()
+
+
 def sinks(hub: HubCluster, workdir: Path) -> list[ServiceProcess]:
     """The SMTP server, the SQL sink and the e-mail sink, as `make run` has them."""
     smtp_port = free_port()
@@ -230,6 +246,9 @@ def measure(
     jr = heartbeat_run(hub, pids, js, "JSON", args)
     xr = heartbeat_run(hub, pids, xs, "XML", args)
     print(f"XML/JSON      {xr.rate / max(jr.rate, 1):.0%}")
+    found = health_counts(hub.bootstrap, hub.prefix + "health-events")
+    print(f"health        transitions by target: {found} (late or down: "
+          f"{found.get('late', 0) + found.get('down', 0)})")  # fmt: skip
     top = ceiling(args, workdir)
     print(f"ceiling       bare ASGI {top.rate:,.0f}/s p99 {top.p99_ms:.1f} ms; "
           f"hub JSON is {jr.rate / max(top.rate, 1):.1%} of it")  # fmt: skip

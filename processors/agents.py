@@ -9,6 +9,7 @@ from pydantic import ValidationError
 
 from processors import config, monitor, orders, reported
 from processors.app import Hub
+from processors.batching import take_events
 from schemas.commands import Tick
 from schemas.profiles import CustomerProfiles, CustomerStates
 from schemas.topics import (
@@ -149,7 +150,7 @@ async def consume_batches(
     hub: Hub, stream: Any, decode: Callable[[bytes], M], handle: ClientHandler[M]
 ) -> None:
     """Records in batches (up to BATCH or BATCH_WITHIN_S), handed over per client in order."""
-    async for events in stream.take_events(BATCH, within=BATCH_WITHIN_S):
+    async for events in take_events(stream, BATCH, BATCH_WITHIN_S):
         by_client: dict[str, list[tuple[M, int]]] = {}
         last: dict[str, Any] = {}
         for event in events:

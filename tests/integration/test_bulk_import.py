@@ -14,7 +14,7 @@ from tests.integration.relay_helpers import JSON, REPORT
 def test_imported_customers_and_profiles_are_answered_like_ones_put_one_by_one(
     hub: HubCluster,
 ) -> None:
-    ids = [f"imp-{uuid.uuid4().hex[:8]}" for _ in range(20)]
+    ids = [f"imp-{uuid.uuid4().hex[:8]}" for _ in range(100)]  # several batches of records
     lines = [
         orjson.dumps(
             {
@@ -29,7 +29,7 @@ def test_imported_customers_and_profiles_are_answered_like_ones_put_one_by_one(
     headers = {"Authorization": f"Bearer {hub.token}", "Content-Type": "application/x-ndjson"}
     reply = call("POST", f"{hub.url}/admin/import", b"\n".join(lines) + b"\n", headers)
     assert reply.status == 200, reply.body
-    assert reply.json() == {"customers": 20, "profiles": 40}
+    assert reply.json() == {"customers": 100, "profiles": 200}
     deadline = time.monotonic() + 30
     for cid in ids:  # on several partitions: each becomes visible on its own
         while hub.admin("GET", f"/customers/{cid}").status != 200:
