@@ -12,7 +12,7 @@ from ingest.errors import (
     UnknownClient,
     UnsupportedMediaType,
 )
-from ingest.negotiation import Format, Negotiated, error_format, negotiate
+from ingest.negotiation import Negotiated, error_format, negotiate
 from ingest.services import Services
 from schemas import wire
 from schemas.enums import ResponseStatus
@@ -21,11 +21,6 @@ from schemas.responder import formats_header
 
 log = logging.getLogger(__name__)
 MAX_CLIENT_ID = 128
-
-
-def encode(fmt: Format, answer: ProfileListResponseData) -> bytes:
-    """The answer in the negotiated wire format."""
-    return wire.encode_response(fmt, answer)
 
 
 def failure(neg: Negotiated, status: int, message: str) -> Response:
@@ -37,7 +32,7 @@ def failure(neg: Negotiated, status: int, message: str) -> Response:
         LogMessage=message,
     )
     headers = {"Retry-After": "1"} if status == 503 else None
-    return Response(encode(neg.response, answer), status, headers, neg.content_type)
+    return Response(wire.encode_response(neg.response, answer), status, headers, neg.content_type)
 
 
 async def heartbeat(request: Request) -> Response:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import uuid
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Protocol
 
 import pytest
@@ -45,6 +46,14 @@ def kafka_broker(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalBrok
     )
     with broker:
         yield broker
+
+
+@pytest.fixture
+def private_broker(tmp_path: Path) -> Iterator[LocalBroker]:
+    """A broker of the test's own, which it may stop, kill, pause and restart."""
+    port, controller = free_ports(2)
+    with LocalBroker(data_dir=tmp_path / "kafka", port=port, controller_port=controller) as b:
+        yield b
 
 
 @pytest.fixture

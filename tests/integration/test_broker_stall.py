@@ -14,7 +14,7 @@ from kafka.producer.transaction_manager import ProducerIdAndEpoch
 from ingest import producer_fix
 from ingest.errors import BrokerUnavailable
 from ingest.publisher import Ack, Publisher
-from localkafka.broker import LocalBroker, free_ports
+from localkafka.broker import LocalBroker
 from localkafka.http import Reply, call
 from localkafka.hub import HubCluster, start_hub
 from tests.integration.kafka_fixtures import create_topic
@@ -24,14 +24,6 @@ from tests.integration.relay_helpers import JSON, REPORT, configure, report, unt
 # that used to wedge kafka-python's idempotent producer for good.
 STALL_S = 15.0
 RECOVERY_S = 10.0
-
-
-@pytest.fixture
-def private_broker(tmp_path: Path) -> Iterator[LocalBroker]:
-    """A broker this test alone may pause, kill and restart."""
-    port, controller = free_ports(2)
-    with LocalBroker(data_dir=tmp_path / "kafka", port=port, controller_port=controller) as b:
-        yield b
 
 
 @pytest.fixture

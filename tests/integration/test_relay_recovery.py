@@ -1,12 +1,11 @@
 """The relay round trip across worker restarts and a broker outage."""
 
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from localkafka.broker import LocalBroker, free_ports
+from localkafka.broker import LocalBroker
 from localkafka.http import call
 from localkafka.hub import READY_TIMEOUT, HubCluster, start_hub
 from localkafka.process import wait_http
@@ -36,14 +35,6 @@ def test_tables_are_recovered_from_the_changelog_after_a_worker_restart(
     assert answer.InboundProfileList is not None
     assert answer.InboundProfileList[0].ReceivePort == 2575
     assert answer.InboundProfileList[0].ServerStatus == 1
-
-
-@pytest.fixture
-def private_broker(tmp_path: Path) -> Iterator[LocalBroker]:
-    """A broker this test alone may stop."""
-    port, controller = free_ports(2)
-    with LocalBroker(data_dir=tmp_path / "kafka", port=port, controller_port=controller) as b:
-        yield b
 
 
 def test_heartbeat_during_a_broker_outage_is_503_and_succeeds_after(
