@@ -10,7 +10,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from ingest import admin, bulk_import, relay
+from ingest import admin, bulk_import, pbx_admin, pbx_api, pbx_events_in, relay
 from ingest import health_admin as health
 from ingest import orders_admin as orders
 from ingest.errors import BrokerUnavailable
@@ -94,6 +94,20 @@ HEALTH_ROUTES = [
     Route(f"{PROFILE}/maintenance", admin.endpoint(health.delete_maintenance), methods=["DELETE"]),
 ]
 
+PBX = "/admin/customers/{clientId}/pbxes/{pbxId}"
+PBX_USER = f"{PBX}/api-users/{{username}}"
+PBX_ROUTES = [
+    Route(PBX, admin.endpoint(pbx_admin.put_pbx), methods=["PUT"]),
+    Route(PBX, admin.endpoint(pbx_admin.get_pbx), methods=["GET"]),
+    Route(PBX, admin.endpoint(pbx_admin.delete_pbx), methods=["DELETE"]),
+    Route(PBX_USER, admin.endpoint(pbx_admin.put_api_user), methods=["PUT"]),
+    Route(PBX_USER, admin.endpoint(pbx_admin.delete_api_user), methods=["DELETE"]),
+    Route("/api/v2.0.0/{call}", pbx_api.pbx_call, methods=pbx_api.METHODS),
+    Route(
+        "/api/pbx/{clientId}/{pbxId}/events/{secret}", pbx_events_in.post_event, methods=["POST"]
+    ),
+]
+
 ROUTES = [
     Route("/api/customer/{clientId}/heartbeat", relay.heartbeat, methods=["PUT"]),
     Route("/admin/customers/{clientId}", admin.endpoint(admin.put_customer), methods=["PUT"]),
@@ -111,6 +125,7 @@ ROUTES = [
     Route("/admin/import", admin.endpoint(bulk_import.post_import), methods=["POST"]),
     *ORDER_ROUTES,
     *HEALTH_ROUTES,
+    *PBX_ROUTES,
     Route("/healthz", healthz, methods=["GET"]),
     Route("/readyz", readyz, methods=["GET"]),
 ]

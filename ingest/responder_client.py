@@ -83,6 +83,15 @@ class ResponderClient:
         self._check(status, body)
         return status == 200, body
 
+    async def call(
+        self, method: str, key: str, path: str, body: bytes | None = None, **kw: Any
+    ) -> tuple[int, bytes]:
+        """Any internal view, at the owner of `key`'s partition; raises ResponderUnavailable."""
+        status, answer = await self._request(method, key, path, data=body, **kw)
+        if status == 503:
+            raise ResponderUnavailable(_reason(answer, status))
+        return status, answer
+
     def _check(self, status: int, body: bytes) -> None:
         if status == 404:
             raise UnknownClient()

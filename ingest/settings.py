@@ -5,10 +5,12 @@ from pathlib import Path
 
 from pydantic import Field, SecretStr
 
+from schemas.pbx_callback import Network, networks
+from schemas.pbx_settings import PbxSharedSettings
 from schemas.settings import KafkaSettings
 
 
-class IngestSettings(KafkaSettings):
+class IngestSettings(KafkaSettings, PbxSharedSettings):
     """The ingress: where it listens, where the responder is, how long it waits."""
 
     host: str = Field(default="127.0.0.1")
@@ -35,6 +37,14 @@ class IngestSettings(KafkaSettings):
     liveness_limit_s: float = Field(
         default=120.0, gt=0, le=3600, description="/healthz fails once unready this long"
     )
+
+    trusted_proxies: str = Field(
+        default="", description="comma-separated networks whose X-Forwarded-For is believed"
+    )
+
+    def proxies(self) -> tuple[Network, ...]:
+        """The trusted proxies' networks, parsed."""
+        return networks(self.trusted_proxies.split(","))
 
     def token(self) -> str | None:
         """The admin token: the file wins over the variable, as Kubernetes secrets expect."""

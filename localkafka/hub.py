@@ -14,6 +14,8 @@ from processors.create_topics import ensure_topics
 from schemas.settings import KafkaSettings
 
 READY_TIMEOUT = 90.0
+LOCAL_DENY = "169.254.0.0/16,fe80::/10,0.0.0.0/8,::/128,224.0.0.0/4,ff00::/8"
+"""The default deny list without loopback, for a hub whose receivers run beside it."""
 
 
 class HubCluster:
@@ -26,6 +28,7 @@ class HubCluster:
         self.partitions = partitions
         self.prefix = f"t{uuid.uuid4().hex[:10]}."
         self.token = secrets.token_hex(16)
+        self.secret_key = secrets.token_hex(32)
         self.workers: list[ServiceProcess] = []
         self.worker_ports: list[int] = []
         self.ingress: ServiceProcess | None = None
@@ -42,6 +45,9 @@ class HubCluster:
             "HUB_ADMIN_TOKEN": self.token,
             "HUB_LOG_LEVEL": os.environ.get("HUB_TEST_LOG_LEVEL", "warning"),
             "HUB_CLOCK_OFFSET_FILE": str(self.clock_file),
+            "HUB_SECRET_KEY": self.secret_key,
+            # Everything runs on this machine: callbacks to loopback receivers are allowed.
+            "HUB_PBX_DENY_NETWORKS": LOCAL_DENY,
             **extra,
         }
 

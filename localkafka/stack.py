@@ -12,9 +12,11 @@ import secrets
 import signal
 import sys
 import time
+from pathlib import Path
 from types import FrameType
 
 from localkafka.broker import DEFAULT_CACHE_DIR, LocalBroker, LocalKafkaError
+from localkafka.hub import LOCAL_DENY
 from localkafka.process import ServiceProcess, wait_http
 from processors.create_topics import ensure_topics
 from schemas.settings import KafkaSettings
@@ -85,13 +87,28 @@ def _watch(services: list[ServiceProcess]) -> int:
         time.sleep(0.5)
 
 
+def _secret_key_file() -> Path:
+    """The demo's secret key, made once: PBX event URLs stay the same across runs."""
+    path = RUN_DIR / "secret-key"
+    if not path.exists():
+        path.touch(mode=0o600)
+        path.write_text(secrets.token_hex(32))
+    return path
+
+
 def _run(broker: LocalBroker | None) -> int:
     token = os.environ.get("HUB_ADMIN_TOKEN") or secrets.token_urlsafe(24)
     settings = KafkaSettings()
     if broker is not None:
         settings = settings.model_copy(update={"kafka_bootstrap": broker.bootstrap})
     ensure_topics(settings)
-    env = {"HUB_ADMIN_TOKEN": token, "HUB_KAFKA_BOOTSTRAP": settings.kafka_bootstrap}
+    env = {
+        "HUB_ADMIN_TOKEN": token,
+        "HUB_KAFKA_BOOTSTRAP": settings.kafka_bootstrap,
+        "HUB_SECRET_KEY_FILE": str(_secret_key_file()),
+        # Everything runs on this machine: PBX API callbacks to loopback are allowed.
+        "HUB_PBX_DENY_NETWORKS": os.environ.get("HUB_PBX_DENY_NETWORKS", LOCAL_DENY),
+    }
     env.setdefault(
         "HUB_RESPONDER_URL", os.environ.get("HUB_RESPONDER_URL", "http://127.0.0.1:6066")
     )

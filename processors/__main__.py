@@ -8,6 +8,9 @@ import faust
 from processors.agents import register_agents
 from processors.app import Hub, build_hub
 from processors.logs import pin_library_levels
+from processors.pbx_agents import register_pbx_agents
+from processors.pbx_delivery import attach
+from processors.pbx_views import register_pbx_views
 from processors.responder import register_views
 from processors.settings import WorkerSettings, get_settings
 
@@ -17,10 +20,14 @@ def create(settings: WorkerSettings) -> Hub:
     hub = build_hub(settings)
     register_agents(hub)
     register_views(hub)
+    register_pbx_agents(hub)
+    register_pbx_views(hub)
+    deliverer = attach(hub)
 
     @hub.app.on_before_shutdown.connect
     async def close_offsets(app: Any, /, *args: Any, signal: Any, **kwargs: Any) -> None:
         await hub.offsets.close()
+        await deliverer.close()
 
     return hub
 
@@ -28,6 +35,7 @@ def create(settings: WorkerSettings) -> Hub:
 def main() -> None:
     """Start the worker until SIGINT/SIGTERM."""
     settings = get_settings()
+    settings.key()  # fail at start, not at the first PBX call, when the key is missing
     logging.basicConfig(level=settings.log_level.upper())
     hub = create(settings)
     worker = faust.Worker(hub.app, loglevel=settings.log_level)

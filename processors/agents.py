@@ -7,7 +7,7 @@ from typing import Any, Protocol, TypeVar
 
 from pydantic import ValidationError
 
-from processors import config, monitor, orders, reported
+from processors import config, monitor, orders, pbx_agents, reported
 from processors.app import Hub
 from processors.batching import take_events
 from schemas.commands import Tick
@@ -102,14 +102,15 @@ async def on_order(hub: Hub, raw: bytes, offset: int) -> None:
     await monitor.refresh(hub, cid, at)
 
 
-async def on_tick(hub: Hub, tick: Tick) -> None:
-    """Sweep one partition: expire commands, find passed deadlines, flush outboxes."""
+async def on_tick(hub: Hub, tick: Tick, stream: Any) -> None:
+    """Sweep one partition: expire commands, find passed deadlines, PBX sessions, outboxes."""
     parts = hub.settings.partitions
     for cid in [k for k in hub.commands if partition_for(k, parts) == tick.partition]:
         await orders.sweep(hub, cid, tick.now)
     for cid in [k for k in hub.health if partition_for(k, parts) == tick.partition]:
         if monitor.due(hub, cid, tick.now):
             await monitor.refresh(hub, cid, tick.now)
+    await pbx_agents.sweep(hub, stream, tick.partition, tick.now)
 
 
 async def send_ticks(hub: Hub, now: datetime) -> None:
@@ -189,7 +190,7 @@ def register_agents(hub: Hub) -> None:
     @hub.app.agent(hub.ticks, name="sweep")
     async def tick_agent(stream: Any) -> None:
         tick = Tick.model_validate_json
-        await consume(hub, stream, lambda h, e: on_tick(h, tick(e.value)), mark=False)
+        await consume(hub, stream, lambda h, e: on_tick(h, tick(e.value), stream), mark=False)
 
     @hub.app.timer(interval=hub.settings.sweep_interval_s)  # type: ignore[untyped-decorator]
     async def tick_timer() -> None:

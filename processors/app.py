@@ -1,5 +1,6 @@
 """The faust app: its topics and changelog-backed tables, built from settings."""
 
+import asyncio
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -13,6 +14,7 @@ from processors.settings import WorkerSettings
 from schemas.clock import Clock
 from schemas.commands import CustomerCommands
 from schemas.health import CustomerHealth
+from schemas.pbx import Lockout, PbxRecord, StoredEvent, UserRecord
 from schemas.profiles import CustomerConfig, CustomerProfiles, CustomerStates
 from schemas.topics import TopicNames
 
@@ -37,6 +39,14 @@ class Hub:
     states: Any
     commands: Any
     health: Any
+    pbx: Any
+    pbx_changes: Any
+    pbx_deliveries: Any
+    pbxes: Any
+    pbx_tokens: Any
+    pbx_events: Any
+    pbx_users: Any
+    pbx_lockouts: Any
     clock: Clock
     # Offsets applied per source partition, so a writer can wait until its write is
     # visible. Progress markers only: a restarted worker re-reaches them by itself.
@@ -44,6 +54,11 @@ class Hub:
     # Ids of output events this worker is publishing now (see processors.outbox).
     in_flight: set[str] = field(default_factory=set)
     offsets: Offsets = field(init=False)
+    # Every change of the PBX tables holds this: agents and the sweep read, await the
+    # broker, and write; without it one could overwrite what another wrote meanwhile.
+    pbx_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    # Set by processors.pbx_delivery.attach: starts delivery attempts (process-local).
+    deliverer: Any = None
 
     def __post_init__(self) -> None:
         self.offsets = Offsets(self.settings.kafka_bootstrap, self.settings.app_id)
@@ -123,5 +138,13 @@ def build_hub(settings: WorkerSettings) -> Hub:
         states=_table(app, "profile-states", CustomerStates),
         commands=_table(app, "commands", CustomerCommands),
         health=_table(app, "health", CustomerHealth),
+        pbx=_raw_topic(app, names.pbx),
+        pbx_changes=_raw_topic(app, names.pbx_changes),
+        pbx_deliveries=_raw_topic(app, names.pbx_deliveries),
+        pbxes=_table(app, "pbxes", PbxRecord),
+        pbx_tokens=app.Table("pbx-tokens", key_type=str, value_type=str),
+        pbx_events=_table(app, "pbx-events", StoredEvent),
+        pbx_users=_table(app, "pbx-users", UserRecord),
+        pbx_lockouts=_table(app, "pbx-lockouts", Lockout),
         clock=Clock(settings.clock_offset_file),
     )

@@ -56,8 +56,13 @@ async def caught_up(hub: Hub, client_id: str, timeout_s: float) -> bool:
 
     Admin reads thus see every write and heartbeat the hub acknowledged before them.
     """
-    part = partition_for(client_id, hub.settings.partitions)
     topics = (hub.names.config, hub.names.heartbeats, hub.names.commands)
+    return await caught_up_on(hub, client_id, topics, timeout_s)
+
+
+async def caught_up_on(hub: Hub, key: str, topics: tuple[str, ...], timeout_s: float) -> bool:
+    """Wait until every record already in these topics' partitions of `key` is applied."""
+    part = partition_for(key, hub.settings.partitions)
     ends = await hub.offsets.ends([(t, part) for t in topics])
     for tp in ends:
         if tp not in hub.applied:
@@ -67,7 +72,8 @@ async def caught_up(hub: Hub, client_id: str, timeout_s: float) -> bool:
     deadline = time.monotonic() + timeout_s
     while any(hub.applied.get(tp, -1) < end - 1 for tp, end in ends.items()):
         if time.monotonic() >= deadline:
-            log.warning("%s not caught up after %.1f s: %s", client_id, timeout_s, ends)
+            # The partition, not the key: a key may be a token.
+            log.warning("partition %d not caught up after %.1f s: %s", part, timeout_s, ends)
             return False
         await asyncio.sleep(WAIT_POLL_S)
     return True

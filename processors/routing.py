@@ -19,6 +19,7 @@ log = logging.getLogger(__name__)
 
 Serve = Callable[[], Awaitable[Any]]
 OWNER_TABLE = "customers"
+PASSED_HEADERS = (FORMATS_HEADER, "X-Hub-Event-Secret")
 
 
 def _ident(url: URL) -> tuple[str, int]:
@@ -63,8 +64,9 @@ async def _forward(hub: Hub, view: Any, request: Any, owner: URL) -> Any:
     target = owner.with_path(request.path).with_query(request.query)
     body = await request.read()
     headers = {FORWARDED_HEADER: "1", "Content-Type": request.content_type}
-    if FORMATS_HEADER in request.headers:
-        headers[FORMATS_HEADER] = request.headers[FORMATS_HEADER]
+    for name in PASSED_HEADERS:
+        if name in request.headers:
+            headers[name] = request.headers[name]
     try:
         async with hub.app.http_client.request(
             request.method, target, data=body, headers=headers

@@ -4,11 +4,12 @@ from functools import lru_cache
 
 from pydantic import Field
 
+from schemas.pbx_settings import PbxSharedSettings
 from schemas.settings import KafkaSettings
 from schemas.topics import TopicNames
 
 
-class WorkerSettings(KafkaSettings):
+class WorkerSettings(KafkaSettings, PbxSharedSettings):
     """One worker of the faust app; its web server is the responder."""
 
     web_bind: str = Field(default="127.0.0.1", description="address the responder listens on")
@@ -37,6 +38,24 @@ class WorkerSettings(KafkaSettings):
         default=4.0, gt=0, le=60, description="wait for acks=all before a heartbeat is 503"
     )
     max_body_bytes: int = Field(default=1_048_576, ge=1024, description="largest heartbeat body")
+    pbx_delivery_timeout_s: float = Field(
+        default=5.0, gt=0, le=120, description="a receiver answering later is a failed attempt"
+    )
+    pbx_retry_max_s: float = Field(
+        default=300.0, ge=1, le=3600, description="longest wait between a session's retries"
+    )
+    pbx_queue_limit: int = Field(
+        default=1000, ge=1, le=100_000, description="events a session holds; older are dropped"
+    )
+    pbx_ended_retention_s: int = Field(
+        default=24 * 3600,
+        ge=60,
+        description="how long an ended session is shown and its "
+        "token answered 20006/20004 before it is forgotten",
+    )
+    pbx_max_deliveries: int = Field(
+        default=256, ge=1, le=10_000, description="delivery attempts in flight per worker"
+    )
 
     @property
     def app_id(self) -> str:

@@ -12,7 +12,18 @@ from schemas.health import Window
 from schemas.profiles import CustomerConfig, ProfileConfig
 from schemas.relay import ProfileHeartbeatData
 
-WORKER_TABLES = ("customers", "profiles", "profile-states", "commands", "health")
+WORKER_TABLES = (
+    "customers",
+    "profiles",
+    "profile-states",
+    "commands",
+    "health",
+    "pbxes",
+    "pbx-tokens",
+    "pbx-events",
+    "pbx-users",
+    "pbx-lockouts",
+)
 """The processors' tables, each with a compacted changelog topic."""
 
 
@@ -53,6 +64,21 @@ class TopicNames:
         return f"{self.prefix}health-events"
 
     @property
+    def pbx(self) -> str:
+        """PBX API input: PBXes, users, logins, sessions, event reports (`schemas.pbx_topics`)."""
+        return f"{self.prefix}pbx"
+
+    @property
+    def pbx_changes(self) -> str:
+        """Output: PBXes and their sessions as they change (`schemas.pbx_topics.PbxChange`)."""
+        return f"{self.prefix}pbx-changes"
+
+    @property
+    def pbx_deliveries(self) -> str:
+        """Every attempt to deliver a PBX event to a session (`DeliveryAttempt`); also folded."""
+        return f"{self.prefix}pbx-deliveries"
+
+    @property
     def probes(self) -> str:
         """Probe records the ingress writes while idle, to know its writes are acknowledged."""
         return f"{self.prefix}ingress-probes"
@@ -80,6 +106,9 @@ class TopicNames:
             self.command_events: False,
             self.health_events: False,
             self.probes: False,
+            self.pbx: False,
+            self.pbx_changes: False,
+            self.pbx_deliveries: False,
             **dict.fromkeys(self.changelogs(), True),
         }
 

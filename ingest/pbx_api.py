@@ -1,0 +1,149 @@
+"""The PBX API at the root: `/api/v2.0.0/login`, `heartbeat` and `logout`, and event reports.
+
+The ingress reads and checks each call's fields (every errno that needs no state),
+then asks the workers that hold the state: the source address's owner for its lock,
+the username's owner for the password, the PBX's owner to open the session; the
+token's owner for heartbeats and logouts. Every answer is HTTP 200 with the page's
+JSON, except when Kafka or the workers cannot take the call (503, errno 30001).
+"""
+
+import logging
+from urllib.parse import quote
+
+import orjson
+from starlette.requests import Request
+from starlette.responses import Response
+
+from ingest import pbx_records
+from ingest.body import read_bounded
+from ingest.errors import BodyTooLarge, BrokerUnavailable, ResponderUnavailable
+from ingest.services import Services
+from ingest.source import source_address
+from schemas.pbx_callback import denied_url
+from schemas.pbx_errno import Errno, PbxFailure, failed
+from schemas.pbx_requests import LoginRequest, complete, heartbeat_request, login_request, url_of
+from schemas.pbx_secrets import is_md5_hex
+from schemas.pbx_topics import LoginAttempt
+
+log = logging.getLogger(__name__)
+MAX_CALL_BYTES = 65_536
+CORS = {
+    "Access-Control-Allow-Origin": "*",
+    "Access-Control-Allow-Methods": "GET, POST, OPTIONS, PUT, DELETE",
+}
+CALLS = ("login", "heartbeat", "logout")
+METHODS = ["GET", "POST", "PUT", "DELETE", "PATCH", "OPTIONS"]
+
+
+def answer(body: bytes, status: int = 200) -> Response:
+    """A PBX API answer: JSON with the PBX's permissive CORS headers."""
+    headers = {**CORS, "Retry-After": "1"} if status == 503 else CORS
+    return Response(body, status, headers, "application/json")
+
+
+def unavailable(e: Exception) -> Response:
+    """Kafka or the workers did not take the call: the client tries again."""
+    log.warning("PBX API call not recorded: %s", e)
+    return answer(failed(Errno.API_ERROR), 503)
+
+
+async def pbx_call(request: Request) -> Response:
+    """Any method on `/api/v2.0.0/{call}`: 20001 unless POST, 10003 for an unknown call."""
+    services: Services = request.app.state.services
+    if request.method != "POST":
+        return answer(failed(Errno.NOT_POST))
+    call = request.path_params["call"]
+    if call not in CALLS:
+        return answer(failed(Errno.UNSUPPORTED_REQUEST))
+    try:
+        body = await read_bounded(request, MAX_CALL_BYTES)
+        if call == "login":
+            return answer(await login(request, services, login_request(body)))
+        token = _token(request)
+        if call == "heartbeat":
+            fields = heartbeat_request(body).model_dump_json(exclude_none=True).encode()
+            return answer(await _token_call(services, token, "heartbeat", fields))
+        return answer(await _token_call(services, token, "logout", b"{}"))
+    except BodyTooLarge:
+        return answer(failed(Errno.NOT_JSON))
+    except PbxFailure as f:
+        return answer(failed(f.errno))
+    except (BrokerUnavailable, ResponderUnavailable) as e:
+        return unavailable(e)
+
+
+def _token(request: Request) -> str:
+    token = request.query_params.get("token", "").strip()
+    if not token:
+        raise PbxFailure(Errno.TOKEN_BLANK)
+    if not is_md5_hex(token):
+        raise PbxFailure(Errno.NO_SUCH_TOKEN)  # never issued: tokens are 32 lowercase hex
+    return token
+
+
+async def _token_call(services: Services, token: str, call: str, body: bytes) -> bytes:
+    status, got = await services.responder.call(
+        "POST", token, f"/hub/pbx-token/{token}/{call}", body
+    )
+    if status != 200:
+        raise ResponderUnavailable(f"worker answered {status}")
+    return got
+
+
+async def login(request: Request, services: Services, req: LoginRequest) -> bytes:
+    """Lock, password, session: each asked of the worker that holds it."""
+    source = source_address(request, services.settings.proxies())
+    failures = await _failures_or_locked(services, source)
+    owner = await _verify(services, req.username, req.password)
+    now = services.clock.now()
+    if owner is None:
+        await pbx_records.publish(services, LoginAttempt(address=source, ok=False, at=now))
+        raise PbxFailure(Errno.BAD_CREDENTIALS)
+    callback = complete(req.callback, source)
+    if denied_url(url_of(callback), services.settings.denied()):
+        raise PbxFailure(Errno.WRONG_PORT)
+    token = await _open(services, owner, req.username, callback.model_dump_json().encode())
+    if failures:
+        await pbx_records.publish(services, LoginAttempt(address=source, ok=True, at=now))
+    return orjson.dumps({"status": "Success", "token": token, "transport": "HTTP"})
+
+
+async def _failures_or_locked(services: Services, source: str) -> int:
+    status, body = await services.responder.call("GET", source, f"/hub/pbx-lock/{_q(source)}")
+    doc = orjson.loads(body)
+    if status != 200:
+        raise ResponderUnavailable(f"lock check answered {status}")
+    if doc["locked"]:
+        raise PbxFailure(Errno.LOCKED)
+    return int(doc["failures"])
+
+
+async def _verify(services: Services, username: str, password: str) -> tuple[str, str] | None:
+    path = f"/hub/pbx-users/{_q(username)}"
+    status, body = await services.responder.call(
+        "POST", username, path, orjson.dumps({"password": password})
+    )
+    doc = orjson.loads(body)
+    if status != 200:
+        raise ResponderUnavailable(f"password check answered {status}")
+    return (doc["clientId"], doc["pbxId"]) if doc.get("ok") else None
+
+
+async def _open(services: Services, owner: tuple[str, str], user: str, callback: bytes) -> str:
+    cid, pbx = owner
+    body = b'{"pbxId":%s,"user":%s,"callback":%s}' % (
+        orjson.dumps(pbx),
+        orjson.dumps(user),
+        callback,
+    )
+    status, got = await services.responder.call("POST", cid, f"/hub/pbx-open/{_q(cid)}", body)
+    doc = orjson.loads(got)
+    if status != 200:
+        raise ResponderUnavailable(f"session open answered {status}")
+    if "errno" in doc:
+        raise PbxFailure(Errno(doc["errno"]))
+    return str(doc["token"])
+
+
+def _q(value: str) -> str:
+    return quote(value, safe="")

@@ -1,0 +1,37 @@
+"""The address a request came from, believing X-Forwarded-For only from trusted proxies."""
+
+import ipaddress
+
+from starlette.requests import Request
+
+from schemas.pbx_callback import Network
+
+
+def _trusted(address: str, proxies: tuple[Network, ...]) -> bool:
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return False
+    return any(ip in net for net in proxies)
+
+
+def _canonical(address: str) -> str:
+    try:
+        ip = ipaddress.ip_address(address.strip().strip("[]"))
+    except ValueError:
+        return address.strip()
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+        ip = ip.ipv4_mapped
+    return ip.compressed
+
+
+def source_address(request: Request, proxies: tuple[Network, ...]) -> str:
+    """The peer's address; behind trusted proxies, the last forwarded hop they did not add."""
+    peer = _canonical(request.client.host if request.client else "")
+    if not proxies or not _trusted(peer, proxies):
+        return peer
+    hops = [_canonical(h) for h in request.headers.get("x-forwarded-for", "").split(",")]
+    for hop in reversed([h for h in hops if h]):
+        if not _trusted(hop, proxies):
+            return hop
+    return peer

@@ -1,0 +1,88 @@
+"""An application server's event receiver: a real HTTP server recording what it is sent.
+
+Tests, benchmarks and the demo point PBX API sessions at it. `status` sets what it
+answers (200 by default); `stall_s` makes it answer late; every request is recorded.
+"""
+
+import threading
+import time
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+import orjson
+
+
+@dataclass
+class Received:
+    """One request as the receiver got it."""
+
+    path: str
+    headers: dict[str, str]
+    body: bytes
+    at: float
+    status: int
+
+    def json(self) -> Any:
+        """The body parsed as JSON."""
+        return orjson.loads(self.body)
+
+
+@dataclass
+class Receiver:
+    """Listens on 127.0.0.1 at a free port until `stop()`."""
+
+    status: int = 200
+    stall_s: float = 0.0
+    received: list[Received] = field(default_factory=list)
+    _server: ThreadingHTTPServer | None = None
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def start(self) -> "Receiver":
+        """Start serving in a background thread."""
+        owner = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:  # noqa: N802 - http.server's naming
+                length = int(self.headers.get("content-length") or 0)
+                body = self.rfile.read(length)
+                if owner.stall_s:
+                    time.sleep(owner.stall_s)
+                status = owner.status
+                headers = {k.lower(): v for k, v in self.headers.items()}
+                with owner._lock:
+                    owner.received.append(
+                        Received(self.path, headers, body, time.monotonic(), status)
+                    )
+                self.send_response(status)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+            def log_message(self, format: str, *args: Any) -> None:
+                return
+
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._server.daemon_threads = True
+        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+        return self
+
+    @property
+    def port(self) -> int:
+        """The port it listens on."""
+        assert self._server is not None
+        return int(self._server.server_address[1])
+
+    def accepted(self, path: str | None = None) -> list[Received]:
+        """The requests it answered 2xx (on `path`, when given), oldest first."""
+        with self._lock:
+            return [
+                r
+                for r in self.received
+                if 200 <= r.status < 300 and (path is None or r.path == path)
+            ]
+
+    def stop(self) -> None:
+        """Stop listening."""
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()

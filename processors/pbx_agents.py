@@ -1,0 +1,141 @@
+"""The PBX API's agents: fold its input and delivery attempts, and sweep expired sessions."""
+
+import logging
+from datetime import datetime, timedelta
+from typing import Any
+
+from pydantic import ValidationError
+
+from processors import pbx_fold as fold
+from processors import pbx_sessions as sessions
+from processors.app import Hub
+from processors.batching import take_events
+from processors.pbx_work import Work
+from schemas.pbx import Lockout, PbxRecord
+from schemas.pbx_topics import (
+    PBX_RECORD,
+    DeliveryAttempt,
+    EventReceived,
+    LoginAttempt,
+    PbxDeleted,
+    PbxUpserted,
+    PbxUserSet,
+    SessionLoggedOut,
+    SessionOpened,
+    SessionRenewed,
+    UserClaimed,
+    UserReleased,
+)
+from schemas.topics import partition_for
+
+log = logging.getLogger(__name__)
+BATCH = 500
+BATCH_WITHIN_S = 0.02
+
+
+def fold_record(hub: Hub, w: Work, msg: Any, offset: int) -> None:
+    """One record of the `pbx` topic."""
+    if isinstance(msg, PbxUpserted):
+        fold.on_pbx(w, msg, offset)
+    elif isinstance(msg, PbxDeleted):
+        fold.on_pbx_deleted(w, msg, offset)
+    elif isinstance(msg, PbxUserSet):
+        fold.on_pbx_user(w, msg)
+    elif isinstance(msg, UserClaimed):
+        fold.on_user_claimed(w, msg)
+    elif isinstance(msg, UserReleased):
+        fold.on_user_released(w, msg)
+    elif isinstance(msg, LoginAttempt):
+        fold.on_login(w, msg)
+    elif isinstance(msg, SessionOpened):
+        fold.on_session_opened(w, msg)
+    elif isinstance(msg, SessionRenewed):
+        fold.on_renewed(w, msg, offset)
+    elif isinstance(msg, SessionLoggedOut):
+        fold.on_logged_out(w, msg)
+    elif isinstance(msg, EventReceived):
+        fold.on_event(w, msg, hub.settings.pbx_queue_limit)
+
+
+def _mark(hub: Hub, event: Any) -> None:
+    tp = event.message.tp
+    hub.applied[(tp.topic, tp.partition)] = event.message.offset
+
+
+async def fold_batches(hub: Hub, stream: Any, attempts: bool) -> None:
+    """Records in batches; each batch is folded under the PBX lock and written once."""
+    async for events in take_events(stream, BATCH, BATCH_WITHIN_S):
+        async with hub.pbx_lock:
+            w = Work(hub)
+            settled = []
+            for event in events:
+                w.event = event
+                try:
+                    if attempts:
+                        msg = DeliveryAttempt.model_validate_json(event.value)
+                        fold.on_attempt(w, msg, hub.settings.pbx_retry_max_s)
+                        settled.append((fold.pbx_key(msg.client_id, msg.pbx_id), msg.session_id))
+                    else:
+                        fold_record(
+                            hub, w, PBX_RECORD.validate_json(event.value), event.message.offset
+                        )
+                except ValidationError:
+                    log.exception("skipping unreadable record at %s", event.message.tp)
+            await w.flush(stream)
+        for event in events:
+            _mark(hub, event)
+        if hub.deliverer is not None:
+            hub.deliverer.settle(settled)
+            hub.deliverer.kick_all(w.kicks)
+
+
+def _owned(key: str, partition: int, partitions: int) -> bool:
+    return partition_for(key.split("/", 1)[0], partitions) == partition
+
+
+async def sweep(hub: Hub, stream: Any, partition: int, now: datetime) -> None:
+    """End expired sessions, forget old ones and lapsed lockouts, retry due deliveries."""
+    parts = hub.settings.partitions
+    forget_before = now - timedelta(seconds=hub.settings.pbx_ended_retention_s)
+    async with hub.pbx_lock:
+        w = Work(hub, event=stream.current_event)
+        for key in [k for k in hub.pbxes if _owned(k, partition, parts)]:
+            rec: PbxRecord = hub.pbxes[key]
+            if not _needs_sweep(rec, now, forget_before):
+                continue
+            rec = rec.model_copy(deep=True)
+            cid, pbx = key.split("/", 1)
+            fold._apply(w, key, rec, sessions.expire(rec, cid, pbx, now, forget_before))
+        for addr in [a for a in hub.pbx_lockouts if partition_for(a, parts) == partition]:
+            if _lapsed(hub.pbx_lockouts[addr], now):
+                w.put("pbx-lockouts", addr, None)
+        await w.flush(stream)
+    if hub.deliverer is not None:
+        hub.deliverer.kick_all(k for k in hub.pbxes if _owned(k, partition, parts))
+
+
+def _needs_sweep(rec: PbxRecord, now: datetime, forget_before: datetime) -> bool:
+    return any(
+        (s.end_reason is None and s.expires_at <= now)
+        or (s.ended_at is not None and s.ended_at < forget_before)
+        for s in rec.sessions.values()
+    )
+
+
+def _lapsed(lock: Lockout, now: datetime) -> bool:
+    """A lock that ended, or failures in a row that stopped 10 minutes ago, are forgotten."""
+    if lock.locked_until is not None:
+        return lock.locked_until <= now
+    return lock.last_failure is None or lock.last_failure + fold.LOCK_FOR <= now
+
+
+def register_pbx_agents(hub: Hub) -> None:
+    """Attach the PBX agents to the app (the sweep is called by the tick agent)."""
+
+    @hub.app.agent(hub.pbx, name="apply-pbx")
+    async def pbx_agent(stream: Any) -> None:
+        await fold_batches(hub, stream, attempts=False)
+
+    @hub.app.agent(hub.pbx_deliveries, name="apply-pbx-deliveries")
+    async def attempts_agent(stream: Any) -> None:
+        await fold_batches(hub, stream, attempts=True)

@@ -1,0 +1,187 @@
+"""Deliver PBX events to sessions' callbacks: one attempt in flight per session, in order.
+
+An attempt POSTs the head of a session's queue in the session's version and publishes
+a `DeliveryAttempt` (acks=all) to `pbx-deliveries`; the attempts agent folds it, which
+pops the queue or sets the next try, and asks for the next attempt. Which attempts are
+in flight is process-local: after a crash or a rebalance the new owner tries the head
+again, so a receiver may get an event twice (at least once), never out of order.
+"""
+
+import asyncio
+import ipaddress
+import logging
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from urllib.parse import urlsplit
+
+import aiohttp
+
+from processors.app import Hub
+from schemas.pbx import PbxRecord, Session, StoredEvent
+from schemas.pbx_callback import Network, denied_address, denied_url
+from schemas.pbx_events import V1, in_version
+from schemas.pbx_topics import DeliveryAttempt, Outcome
+from schemas.topics import partition_for
+
+log = logging.getLogger(__name__)
+HEADERS = {
+    "Content-Type": "application/json",
+    "Accept": "application/json",
+    "User-Agent": "WebAPI",
+}
+STALE_AFTER_S = 60.0
+
+
+@dataclass(frozen=True, slots=True)
+class Job:
+    """One attempt to start: the session's key, its head event and the callback."""
+
+    key: str
+    session_id: str
+    seq: int
+    url: str
+    version: str
+    attempt: int
+
+
+class Deliverer:
+    """Starts attempts for the sessions of PBXes this worker owns."""
+
+    def __init__(self, hub: Hub) -> None:
+        self.hub = hub
+        self.denied: tuple[Network, ...] = hub.settings.denied()
+        self.in_flight: dict[tuple[str, str], float] = {}
+        self.slots = asyncio.Semaphore(hub.settings.pbx_max_deliveries)
+        self._http: aiohttp.ClientSession | None = None
+        self._tasks: set[asyncio.Task[None]] = set()
+
+    def settle(self, done: Iterable[tuple[str, str]]) -> None:
+        """These sessions' attempts were folded: they may start their next."""
+        for item in done:
+            self.in_flight.pop(item, None)
+
+    def kick_all(self, keys: Iterable[str]) -> None:
+        """Start every due attempt of these PBXes."""
+        now = self.hub.clock.now()
+        for key in keys:
+            rec: PbxRecord | None = self.hub.pbxes.get(key)
+            if rec is None:
+                continue
+            for s in rec.sessions.values():
+                job = self._due(key, s, now)
+                if job is not None:
+                    self._start(job)
+
+    def _due(self, key: str, s: Session, now: datetime) -> Job | None:
+        if s.end_reason is not None or not s.queue or now >= s.expires_at:
+            return None
+        if s.next_attempt_at is not None and s.next_attempt_at > now:
+            return None
+        started = self.in_flight.get((key, s.session_id))
+        if started is not None and time.monotonic() - started < STALE_AFTER_S:
+            return None
+        version = s.callback.version or V1
+        return Job(key, s.session_id, s.queue[0], s.url(), version, s.failures + 1)
+
+    def _start(self, job: Job) -> None:
+        self.in_flight[(job.key, job.session_id)] = time.monotonic()
+        task = asyncio.get_running_loop().create_task(self._run(job))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _run(self, job: Job) -> None:
+        stored: StoredEvent | None = self.hub.pbx_events.get(f"{job.key}/{job.seq}")
+        if stored is None:
+            self.in_flight.pop((job.key, job.session_id), None)
+            return
+        async with self.slots:
+            attempt = await self._attempt(job, stored)
+        try:
+            await self._record(attempt)
+        except Exception as e:
+            log.warning("delivery attempt %s not recorded: %r", attempt.id, e)
+            self.in_flight.pop((job.key, job.session_id), None)
+
+    async def _attempt(self, job: Job, stored: StoredEvent) -> DeliveryAttempt:
+        cid, pbx = job.key.split("/", 1)
+        body = in_version(stored.body.encode(), stored.version, stored.name, job.version)
+        started = time.monotonic()
+        outcome, status, error = await self._post(job.url, body or b"")
+        return DeliveryAttempt(
+            id=f"{job.session_id}:{job.seq}:{job.attempt}",
+            client_id=cid,
+            pbx_id=pbx,
+            session_id=job.session_id,
+            seq=job.seq,
+            event=stored.name,
+            version=job.version,
+            url=job.url,
+            attempt=job.attempt,
+            outcome=outcome,
+            status=status,
+            error=error,
+            received_at=stored.received_at,
+            at=self.hub.clock.now(),
+            latency_s=round(time.monotonic() - started, 6),
+        )
+
+    async def _post(self, url: str, body: bytes) -> tuple[Outcome, int | None, str | None]:
+        if denied_url(url, self.denied) or await self._resolves_denied(url):
+            return Outcome.denied, None, "callback address is in a denied network"
+        try:
+            async with self._client().post(
+                url, data=body, headers=HEADERS, allow_redirects=False
+            ) as resp:
+                await resp.read()
+                ok = 200 <= resp.status < 300
+                return (Outcome.delivered if ok else Outcome.failed), resp.status, None
+        except TimeoutError:
+            return Outcome.failed, None, "no answer in time"
+        except aiohttp.ClientError as e:
+            return Outcome.failed, None, f"{type(e).__name__}: {e}"[:300]
+
+    async def _resolves_denied(self, url: str) -> bool:
+        host = urlsplit(url).hostname or ""
+        try:
+            ipaddress.ip_address(host)
+            return False  # a literal, already checked
+        except ValueError:
+            pass
+        try:
+            infos = await asyncio.get_running_loop().getaddrinfo(host, None)
+        except OSError:
+            return False  # the POST reports the failure
+        return any(denied_address(str(info[4][0]), self.denied) for info in infos)
+
+    def _client(self) -> aiohttp.ClientSession:
+        if self._http is None:
+            timeout = aiohttp.ClientTimeout(total=self.hub.settings.pbx_delivery_timeout_s)
+            self._http = aiohttp.ClientSession(
+                timeout=timeout, connector=aiohttp.TCPConnector(limit=0, limit_per_host=8)
+            )
+        return self._http
+
+    async def _record(self, attempt: DeliveryAttempt) -> None:
+        cid = attempt.client_id
+        fut = await self.hub.pbx_deliveries.send(
+            key=cid.encode(),
+            value=attempt.model_dump_json().encode(),
+            partition=partition_for(cid, self.hub.settings.partitions),
+        )
+        await asyncio.wait_for(fut, self.hub.settings.heartbeat_publish_timeout_s)
+
+    async def close(self) -> None:
+        """Stop the attempts in flight and close the connection pool."""
+        for task in list(self._tasks):
+            task.cancel()
+        if self._http is not None:
+            await self._http.close()
+
+
+def attach(hub: Hub) -> Deliverer:
+    """Give the hub its deliverer."""
+    deliverer = Deliverer(hub)
+    hub.deliverer = deliverer
+    return deliverer

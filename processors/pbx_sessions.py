@@ -1,0 +1,124 @@
+"""Pure changes of one PBX's record: sessions opened, renewed and ended, events queued.
+
+Each function takes the record and returns what else must change: the events whose
+reference count drops (`released`, event numbers) and the `pbx-changes` to publish.
+"""
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from schemas.pbx import TOKEN_LIFE_S, EndReason, PbxRecord, Session
+from schemas.pbx_events import V1, VERSIONS, in_version
+from schemas.pbx_topics import ChangeKind, PbxChange, SessionSnapshot
+
+LIFE = timedelta(seconds=TOKEN_LIFE_S)
+
+
+@dataclass
+class Effects:
+    """What a change of a PBX record implies elsewhere."""
+
+    released: list[int] = field(default_factory=list)
+    changes: list[PbxChange] = field(default_factory=list)
+    forget_tokens: list[str] = field(default_factory=list)
+
+
+def snapshot(s: Session, at: datetime) -> SessionSnapshot:
+    """A session as `pbx-changes` carries it."""
+    return SessionSnapshot(
+        session_id=s.session_id,
+        user=s.user,
+        callback_url=s.url(),
+        version=s.callback.version or "1.0.0",
+        created=s.created,
+        last_seen=s.last_seen,
+        expires_at=s.expires_at,
+        state=s.state(at),
+        end_reason=s.end_reason,
+        ended_at=s.ended_at,
+    )
+
+
+def change(kind: ChangeKind, cid: str, pbx: str, s: Session, at: datetime, tag: str) -> PbxChange:
+    """A session's change record; `tag` makes its id the same when a replay repeats it."""
+    return PbxChange(
+        id=f"{s.session_id}:{kind.value}:{tag}",
+        kind=kind,
+        client_id=cid,
+        pbx_id=pbx,
+        at=at,
+        session=snapshot(s, at),
+    )
+
+
+def end(rec: PbxRecord, cid: str, pbx: str, s: Session, reason: EndReason, at: datetime) -> Effects:
+    """End a session: its queue is dropped; its token answers 20006/20004 until pruned."""
+    fx = Effects(released=list(s.queue))
+    s.queue = []
+    s.end_reason, s.ended_at = reason, at
+    s.next_attempt_at = None
+    fx.changes.append(change(ChangeKind.session_ended, cid, pbx, s, at, "end"))
+    return fx
+
+
+def end_where(
+    rec: PbxRecord, cid: str, pbx: str, reason: EndReason, at: datetime, user: str | None = None
+) -> Effects:
+    """End every live session (of `user`, when given)."""
+    fx = Effects()
+    for s in rec.sessions.values():
+        if s.end_reason is None and (user is None or s.user == user):
+            done = end(rec, cid, pbx, s, reason, min(at, s.expires_at))
+            fx.released += done.released
+            fx.changes += done.changes
+    return fx
+
+
+def expire(rec: PbxRecord, cid: str, pbx: str, now: datetime, forget_before: datetime) -> Effects:
+    """End sessions whose 30 minutes passed; forget those ended before `forget_before`."""
+    fx = Effects()
+    for s in rec.sessions.values():
+        if s.end_reason is None and s.expires_at <= now:
+            done = end(rec, cid, pbx, s, EndReason.expired, s.expires_at)
+            fx.released += done.released
+            fx.changes += done.changes
+    for sid, s in list(rec.sessions.items()):
+        if s.ended_at is not None and s.ended_at < forget_before:
+            fx.forget_tokens.append(s.token_hash)
+            del rec.sessions[sid]
+    return fx
+
+
+def renew(s: Session, at: datetime) -> None:
+    """A heartbeat: alive for 30 minutes from `at`."""
+    s.last_seen = at
+    s.expires_at = at + LIFE
+
+
+def enqueue(
+    rec: PbxRecord, version: str, name: str, body: bytes, at: datetime, limit: int
+) -> tuple[int, int, list[int]]:
+    """Queue an event for every session alive at `at` that has a form of it.
+
+    Returns its number, how many sessions wait for it, and the numbers of events
+    dropped from full queues (oldest first).
+    """
+    seq = rec.next_seq
+    rec.next_seq += 1
+    waiting, dropped = 0, []
+    has_form = {v: in_version(body, version, name, v) is not None for v in VERSIONS}
+    for s in rec.sessions.values():
+        alive = s.end_reason is None and at < s.expires_at
+        if alive and has_form.get(s.callback.version or V1, False):
+            s.queue.append(seq)
+            waiting += 1
+            while len(s.queue) > limit:
+                dropped.append(s.queue.pop(0))
+                s.dropped += 1
+                s.failures, s.next_attempt_at = 0, None
+    return seq, waiting, dropped
+
+
+def backoff_s(failures: int, max_s: float) -> float:
+    """Wait before the next try after `failures` failed attempts: 1, 2, 4 ... `max_s` seconds."""
+    return float(min(max_s, 2 ** min(failures - 1, 20)))

@@ -1,0 +1,73 @@
+"""A working copy of the PBX tables for one batch of records: read once, written once.
+
+Folding a batch reads each key from its table the first time, changes the copy, and
+`flush` publishes the batch's `pbx-changes` records (acks=all) before it writes each
+changed key once, in the changelog partition of the last record that touched it. A
+crash before the writes replays the batch: the changes are published again with the
+same ids, which the SQL sink recognizes.
+"""
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from processors.app import Hub
+from schemas.pbx_topics import PbxChange
+
+Key = tuple[str, str]
+_MISSING = object()
+
+
+@dataclass
+class Work:
+    """Cached values by (table name, key); `None` marks a deletion."""
+
+    hub: Hub
+    event: Any = None
+    values: dict[Key, Any] = field(default_factory=dict)
+    dirty: dict[Key, Any] = field(default_factory=dict)
+    changes: list[PbxChange] = field(default_factory=list)
+    kicks: set[str] = field(default_factory=set)
+
+    def table(self, name: str) -> Any:
+        """The faust table called `name` (`pbxes`, `pbx-tokens`, ...)."""
+        return getattr(self.hub, name.replace("-", "_"))
+
+    def get(self, name: str, key: str) -> Any:
+        """The value as this batch left it, else as the table holds it."""
+        cached = self.values.get((name, key), _MISSING)
+        if cached is _MISSING:
+            cached = self.table(name).get(key)
+            self.values[(name, key)] = cached
+        return cached
+
+    def put(self, name: str, key: str, value: Any) -> None:
+        """Change a value (None deletes it) under the current record's partition."""
+        self.values[(name, key)] = value
+        self.dirty[(name, key)] = self.event
+
+    def keys(self, name: str) -> list[str]:
+        """Every key of a table as this batch sees it."""
+        held = set(self.table(name).keys())
+        for (table, key), value in self.values.items():
+            if table == name:
+                (held.add if value is not None else held.discard)(key)
+        return sorted(held)
+
+    async def flush(self, stream: Any) -> None:
+        """Publish the changes, then write every changed key once."""
+        for change in self.changes:
+            fut = await self.hub.pbx_changes.send(
+                key=change.client_id.encode(), value=change.model_dump_json().encode()
+            )
+            await fut
+        for (name, key), event in self.dirty.items():
+            if event is not None:
+                stream._set_current_event(event)
+            value, table = self.values[(name, key)], self.table(name)
+            if value is None:
+                if key in table:
+                    del table[key]
+            else:
+                table[key] = value
+        self.changes.clear()
+        self.dirty.clear()

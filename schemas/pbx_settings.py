@@ -1,0 +1,38 @@
+"""PBX API settings that the ingress and the workers share."""
+
+from pathlib import Path
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from schemas.pbx_callback import DEFAULT_DENIED, Network, networks
+
+
+class PbxSharedSettings(BaseSettings):
+    """The hub's secret key and the networks no callback may point into."""
+
+    model_config = SettingsConfigDict(env_prefix="HUB_", extra="ignore")
+
+    secret_key: SecretStr | None = Field(
+        default=None, description="key of the PBX event URLs' secrets (32+ characters)"
+    )
+    secret_key_file: Path | None = Field(default=None, description="file holding the key")
+    pbx_deny_networks: str = Field(
+        default=",".join(DEFAULT_DENIED),
+        description="comma-separated networks a session's callback may not point into",
+    )
+
+    def key(self) -> bytes:
+        """The secret key; the file wins over the variable. Raises ValueError when unset."""
+        text = ""
+        if self.secret_key_file is not None:
+            text = self.secret_key_file.read_text().strip()
+        elif self.secret_key is not None:
+            text = self.secret_key.get_secret_value().strip()
+        if len(text) < 32:
+            raise ValueError("HUB_SECRET_KEY (or HUB_SECRET_KEY_FILE) must hold 32+ characters")
+        return text.encode()
+
+    def denied(self) -> tuple[Network, ...]:
+        """The denied networks, parsed."""
+        return networks(self.pbx_deny_networks.split(","))

@@ -1,0 +1,257 @@
+"""Records of the PBX API on Kafka.
+
+Input, topic `pbx` (`TopicNames.pbx`): every record is placed by its `route` (the
+clientId for a PBX's own records, the username for the user directory, the source
+address for lockouts), so the worker owning that partition folds it.
+
+Output: `pbx-changes` (PBXes and sessions as they change, for the SQL sink) and
+`pbx-deliveries` (every delivery attempt; the owning worker folds it too, which is
+how a delivered event leaves its session's queue).
+"""
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, Field, TypeAdapter
+
+from schemas.pbx import EndReason, PbxConfig, SessionState
+from schemas.pbx_requests import Callback
+
+
+class PbxUpserted(BaseModel):
+    """A PBX was created or changed; `nonce` is used only when it is created."""
+
+    kind: Literal["pbx"] = "pbx"
+    client_id: str
+    pbx_id: str
+    config: PbxConfig
+    nonce: str
+    at: datetime
+
+    @property
+    def route(self) -> str:
+        """The partition key."""
+        return self.client_id
+
+
+class PbxDeleted(BaseModel):
+    """A PBX was removed; its sessions end."""
+
+    kind: Literal["pbx-deleted"] = "pbx-deleted"
+    client_id: str
+    pbx_id: str
+    at: datetime
+
+    @property
+    def route(self) -> str:
+        """The partition key."""
+        return self.client_id
+
+
+class PbxUserSet(BaseModel):
+    """An API user was added to a PBX's list (`present`) or removed from it (its sessions end)."""
+
+    kind: Literal["pbx-user"] = "pbx-user"
+    client_id: str
+    pbx_id: str
+    username: str
+    present: bool
+    at: datetime
+
+    @property
+    def route(self) -> str:
+        """The partition key."""
+        return self.client_id
+
+
+class UserClaimed(BaseModel):
+    """A username is claimed for a PBX with this hash; the first PBX to claim it keeps it."""
+
+    kind: Literal["user-claimed"] = "user-claimed"
+    username: str
+    client_id: str
+    pbx_id: str
+    password_hash: str
+    at: datetime
+
+    @property
+    def route(self) -> str:
+        """The partition key."""
+        return self.username
+
+
+class UserReleased(BaseModel):
+    """A username is given up by the PBX holding it."""
+
+    kind: Literal["user-released"] = "user-released"
+    username: str
+    client_id: str
+    pbx_id: str
+    at: datetime
+
+    @property
+    def route(self) -> str:
+        """The partition key."""
+        return self.username
+
+
+class LoginAttempt(BaseModel):
+    """A login from `address` failed (counted) or succeeded (the count starts over)."""
+
+    kind: Literal["login"] = "login"
+    address: str
+    ok: bool
+    at: datetime
+
+    @property
+    def route(self) -> str:
+        """The partition key."""
+        return self.address
+
+
+class SessionOpened(BaseModel):
+    """A login succeeded: a session with this token's hash."""
+
+    kind: Literal["session-opened"] = "session-opened"
+    client_id: str
+    pbx_id: str
+    session_id: str
+    user: str
+    token_hash: str
+    callback: Callback
+    at: datetime
+
+    @property
+    def route(self) -> str:
+        """The partition key."""
+        return self.client_id
+
+
+class SessionRenewed(BaseModel):
+    """A heartbeat: 30 more minutes from `at`, and the callback as it now is."""
+
+    kind: Literal["session-renewed"] = "session-renewed"
+    client_id: str
+    pbx_id: str
+    session_id: str
+    callback: Callback
+    at: datetime
+
+    @property
+    def route(self) -> str:
+        """The partition key."""
+        return self.client_id
+
+
+class SessionLoggedOut(BaseModel):
+    """A logout: the token is gone."""
+
+    kind: Literal["session-logged-out"] = "session-logged-out"
+    client_id: str
+    pbx_id: str
+    session_id: str
+    at: datetime
+
+    @property
+    def route(self) -> str:
+        """The partition key."""
+        return self.client_id
+
+
+class EventReceived(BaseModel):
+    """An event report a PBX posted, as it came (`body` is its JSON text)."""
+
+    kind: Literal["event"] = "event"
+    client_id: str
+    pbx_id: str
+    version: str
+    name: str
+    body: str
+    at: datetime
+
+    @property
+    def route(self) -> str:
+        """The partition key."""
+        return self.client_id
+
+
+PbxRecordIn = Annotated[
+    PbxUpserted
+    | PbxDeleted
+    | PbxUserSet
+    | UserClaimed
+    | UserReleased
+    | LoginAttempt
+    | SessionOpened
+    | SessionRenewed
+    | SessionLoggedOut
+    | EventReceived,
+    Field(discriminator="kind"),
+]
+PBX_RECORD = TypeAdapter(PbxRecordIn)
+
+
+class Outcome(StrEnum):
+    """How a delivery attempt ended."""
+
+    delivered = "delivered"
+    failed = "failed"
+    denied = "denied"
+
+
+class DeliveryAttempt(BaseModel):
+    """One POST of an event to a session's callback, on `pbx-deliveries`."""
+
+    id: str = Field(description="{sessionId}:{seq}:{attempt}")
+    client_id: str
+    pbx_id: str
+    session_id: str
+    seq: int
+    event: str
+    version: str
+    url: str
+    attempt: int
+    outcome: Outcome
+    status: int | None = None
+    error: str | None = None
+    received_at: datetime = Field(description="when the hub received the event")
+    at: datetime = Field(description="when the attempt ended")
+    latency_s: float
+
+
+class SessionSnapshot(BaseModel):
+    """A session as `pbx-changes` carries it."""
+
+    session_id: str
+    user: str
+    callback_url: str
+    version: str
+    created: datetime
+    last_seen: datetime
+    expires_at: datetime
+    state: SessionState
+    end_reason: EndReason | None = None
+    ended_at: datetime | None = None
+
+
+class ChangeKind(StrEnum):
+    """What a `pbx-changes` record says."""
+
+    pbx_upserted = "pbx-upserted"
+    pbx_deleted = "pbx-deleted"
+    session_opened = "session-opened"
+    session_renewed = "session-renewed"
+    session_ended = "session-ended"
+
+
+class PbxChange(BaseModel):
+    """A PBX or one of its sessions changed; `id` is the same if a replay repeats it."""
+
+    id: str
+    kind: ChangeKind
+    client_id: str
+    pbx_id: str
+    at: datetime
+    pbx: PbxConfig | None = None
+    session: SessionSnapshot | None = None
