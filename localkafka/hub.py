@@ -48,6 +48,8 @@ class HubCluster:
             "HUB_SECRET_KEY": self.secret_key,
             # Everything runs on this machine: callbacks to loopback receivers are allowed.
             "HUB_PBX_DENY_NETWORKS": LOCAL_DENY,
+            # Tests and benchmarks name a PBX API caller's address with X-Forwarded-For.
+            "HUB_TRUSTED_PROXIES": "127.0.0.0/8,::1/128",
             **extra,
         }
 

@@ -34,19 +34,27 @@ BATCH_WITHIN_S = 0.02
 
 
 def fold_record(hub: Hub, w: Work, msg: Any, offset: int) -> None:
-    """One record of the `pbx` topic."""
+    """One record of the `pbx` topic, once: a PBX's records replayed after a crash are skipped."""
+    if isinstance(msg, UserClaimed):
+        fold.on_user_claimed(w, msg)
+    elif isinstance(msg, UserReleased):
+        fold.on_user_released(w, msg)
+    elif isinstance(msg, LoginAttempt):
+        fold.on_login(w, msg, offset)
+    else:
+        key = fold.pbx_key(msg.client_id, msg.pbx_id)
+        if not fold.skip_replayed(w, key, offset):
+            _fold_pbx(hub, w, msg, offset)
+            fold.note_applied(w, key, offset)
+
+
+def _fold_pbx(hub: Hub, w: Work, msg: Any, offset: int) -> None:
     if isinstance(msg, PbxUpserted):
         fold.on_pbx(w, msg, offset)
     elif isinstance(msg, PbxDeleted):
         fold.on_pbx_deleted(w, msg, offset)
     elif isinstance(msg, PbxUserSet):
         fold.on_pbx_user(w, msg)
-    elif isinstance(msg, UserClaimed):
-        fold.on_user_claimed(w, msg)
-    elif isinstance(msg, UserReleased):
-        fold.on_user_released(w, msg)
-    elif isinstance(msg, LoginAttempt):
-        fold.on_login(w, msg)
     elif isinstance(msg, SessionOpened):
         fold.on_session_opened(w, msg)
     elif isinstance(msg, SessionRenewed):

@@ -34,6 +34,19 @@ def pbx_key(client_id: str, pbx_id: str) -> str:
     return f"{client_id}/{pbx_id}"
 
 
+def skip_replayed(w: Work, key: str, offset: int) -> bool:
+    """Whether the PBX already folded the record at `offset` (a replay after a crash)."""
+    rec: PbxRecord | None = w.get("pbxes", key)
+    return rec is not None and offset <= rec.applied_offset
+
+
+def note_applied(w: Work, key: str, offset: int) -> None:
+    """Record that the PBX has folded the record at `offset`."""
+    rec: PbxRecord | None = w.get("pbxes", key)
+    if rec is not None and rec.applied_offset < offset:
+        w.put("pbxes", key, rec.model_copy(update={"applied_offset": offset}))
+
+
 def _release(w: Work, key: str, seqs: list[int]) -> None:
     """One session no longer waits for these events; forget those no session waits for."""
     for seq in seqs:
@@ -131,18 +144,21 @@ def on_user_released(w: Work, msg: UserReleased) -> None:
         w.put("pbx-users", msg.username, None)
 
 
-def on_login(w: Work, msg: LoginAttempt) -> None:
+def on_login(w: Work, msg: LoginAttempt, offset: int) -> None:
     """Count failed logins in a row from an address; lock it at the fifth."""
     cur: Lockout = w.get("pbx-lockouts", msg.address) or Lockout()
+    if offset <= cur.applied_offset:
+        return  # a replay after a crash: counted already
     if msg.ok:
         w.put("pbx-lockouts", msg.address, None)
         return
     if cur.locked_until is not None and msg.at < cur.locked_until:
         return
     failures = cur.failures + 1 if cur.locked_until is None else 1
-    lock = Lockout(failures=failures, last_failure=msg.at)
-    if failures >= LOCK_AFTER:
-        lock = Lockout(failures=failures, last_failure=msg.at, locked_until=msg.at + LOCK_FOR)
+    until = msg.at + LOCK_FOR if failures >= LOCK_AFTER else None
+    lock = Lockout(
+        failures=failures, last_failure=msg.at, locked_until=until, applied_offset=offset
+    )
     w.put("pbx-lockouts", msg.address, lock)
 
 

@@ -98,6 +98,9 @@ class PbxRecord(BaseModel):
     users: list[str] = Field(default_factory=list)
     sessions: dict[str, Session] = Field(default_factory=dict)
     next_seq: int = 1
+    applied_offset: int = Field(
+        default=-1, description="offset of the last `pbx` record folded in: a replay skips it"
+    )
 
 
 class StoredEvent(BaseModel):
@@ -124,6 +127,7 @@ class Lockout(BaseModel):
     failures: int = 0
     locked_until: datetime | None = None
     last_failure: datetime | None = None
+    applied_offset: int = -1
 
 
 class SessionView(BaseModel):

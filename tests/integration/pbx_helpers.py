@@ -1,7 +1,9 @@
 """Helpers of the PBX API tests: a configured PBX with a user, and the API's calls."""
 
 import hashlib
+import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -11,7 +13,7 @@ from localkafka.http import Reply, call
 from localkafka.hub import HubCluster
 from tests.integration.relay_helpers import configure, until_ok
 
-PASSWORD = "s3cret-Pa55"
+PASSWORD = "s3cret-Pa55"  # noqa: S105 - a test password
 MD5 = hashlib.md5(PASSWORD.encode()).hexdigest()  # noqa: S324 - the wire's format
 
 
@@ -58,3 +60,38 @@ def post_event(hub: HubCluster, pbx: Pbx, event: dict[str, Any]) -> Reply:
     """The PBX posts an event report to its event URL."""
     headers = {"Content-Type": "application/json", "User-Agent": "WebAPI"}
     return call("POST", hub.url + pbx.event_url, orjson.dumps(event), headers)
+
+
+def api_from(
+    hub: HubCluster, source: str, name: str, body: Any = None, token: str | None = None
+) -> Reply:
+    """A PBX API call from `source` (named by X-Forwarded-For; the hub trusts loopback)."""
+    url = f"{hub.url}/api/v2.0.0/{name}" + (f"?token={token}" if token is not None else "")
+    data = body if isinstance(body, bytes) else (None if body is None else orjson.dumps(body))
+    return call("POST", url, data, {"Content-Type": "application/json", "X-Forwarded-For": source})
+
+
+def errno(reply: Reply) -> str | None:
+    """The errno of a Failed answer (None for Success); every answer is HTTP 200 JSON."""
+    assert reply.status == 200, (reply.status, reply.body)
+    doc = reply.json()
+    return None if doc["status"] == "Success" else str(doc["errno"])
+
+
+def wait_for(check: Callable[[], bool], timeout: float = 20.0, pause: float = 0.1) -> bool:
+    """Poll `check` until it is true or `timeout` passes."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if check():
+            return True
+        time.sleep(pause)
+    return check()
+
+
+def session_login(
+    hub: HubCluster, pbx: Pbx, port: int, path: str = "", version: str = "2.0.0"
+) -> str:
+    """Log in with events to 127.0.0.1:`port`/`path`; returns the token."""
+    reply = login(hub, pbx, ipaddr="127.0.0.1", port=port, url=path, version=version)
+    assert errno(reply) is None, reply.body
+    return str(reply.json()["token"])

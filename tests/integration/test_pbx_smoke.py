@@ -15,7 +15,9 @@ def test_event_reaches_a_logged_in_session(hub: HubCluster) -> None:
     pbx = make_pbx(hub)
     receiver = Receiver().start()
     try:
-        reply = login(hub, pbx, ipaddr="127.0.0.1", port=receiver.port, url="report", version="2.0.0")
+        reply = login(
+            hub, pbx, ipaddr="127.0.0.1", port=receiver.port, url="report", version="2.0.0"
+        )
         assert reply.json()["status"] == "Success", reply.body
         token = reply.json()["token"]
         hb = api(hub, "heartbeat", {"ipaddr": "127.0.0.1", "port": receiver.port}, token=token)
