@@ -29,6 +29,7 @@ from localkafka.broker import LocalBroker, free_ports
 from processors.create_topics import ensure_topics
 from schemas.enums import ProfileType, ServerStatus
 from schemas.events import CommandEvent, CommandState, Health, HealthEvent
+from schemas.pbx_topics import DeliveryAttempt, PbxChange
 from schemas.profiles import CustomerConfig, InboundConfig
 from schemas.relay import InboundProfileBase, ProfileHeartbeatData
 from schemas.settings import KafkaSettings
@@ -117,6 +118,10 @@ def _route(names: TopicNames, event: Event) -> tuple[str, bytes]:
         return names.health_events, event.client_id.encode()
     if isinstance(event, CommandEvent):
         return names.command_events, event.client_id.encode()
+    if isinstance(event, PbxChange):
+        return names.pbx_changes, event.client_id.encode()
+    if isinstance(event, DeliveryAttempt):
+        return names.pbx_deliveries, event.client_id.encode()
     return names.config, config_key(event)
 
 

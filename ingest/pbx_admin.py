@@ -23,14 +23,14 @@ USER_RE = re.compile(USERNAME)
 
 def _address(request: Request) -> tuple[str, str]:
     pbx = request.path_params["pbxId"]
-    if not PBX_RE.match(pbx):
+    if not PBX_RE.fullmatch(pbx):
         raise AdminProblem(400, "pbxId must be 1 to 64 of A-Z a-z 0-9 . _ -")
     return request.path_params["clientId"], pbx
 
 
 def _username(request: Request) -> str:
     name = request.path_params["username"]
-    if not USER_RE.match(name):
+    if not USER_RE.fullmatch(name):
         raise AdminProblem(400, "username must be 1 to 64 of A-Z a-z 0-9 . _ @ -")
     return str(name)
 

@@ -68,7 +68,9 @@ def end_where(
     fx = Effects()
     for s in rec.sessions.values():
         if s.end_reason is None and (user is None or s.user == user):
-            done = end(rec, cid, pbx, s, reason, min(at, s.expires_at))
+            # A session whose 30 minutes passed before the sweep noticed ended by expiry.
+            why = EndReason.expired if s.expires_at <= at else reason
+            done = end(rec, cid, pbx, s, why, min(at, s.expires_at))
             fx.released += done.released
             fx.changes += done.changes
     return fx

@@ -10,11 +10,11 @@ from typing import Any
 import orjson
 from faust.web import View
 
-from processors import commands, customer_health, relay_heartbeat
+from processors import commands, customer_health, pbx_health, relay_heartbeat
 from processors.app import Hub
 from processors.routing import OWNER_TABLE, is_ready, route
 from schemas.commands import CustomerCommands
-from schemas.health import CustomerHealth, HealthView, view_of
+from schemas.health import CustomerHealth, HealthView, view_of, with_pbxes
 from schemas.profiles import CustomerConfig, CustomerProfiles, CustomerStates, CustomerView
 from schemas.responder import FORMATS_HEADER, parse_formats
 from schemas.topics import partition_for
@@ -56,7 +56,7 @@ async def caught_up(hub: Hub, client_id: str, timeout_s: float) -> bool:
 
     Admin reads thus see every write and heartbeat the hub acknowledged before them.
     """
-    topics = (hub.names.config, hub.names.heartbeats, hub.names.commands)
+    topics = (hub.names.config, hub.names.heartbeats, hub.names.commands, hub.names.pbx)
     return await caught_up_on(hub, client_id, topics, timeout_s)
 
 
@@ -88,7 +88,9 @@ def health_now(hub: Hub, client_id: str) -> HealthView | None:
     states = hub.states.get(client_id) or CustomerStates()
     current: CustomerHealth = hub.health.get(client_id) or CustomerHealth()
     ctx = (customer, profiles, states, hub.commands.get(client_id))
-    return view_of(customer_health.refresh(current, client_id, ctx, hub.clock.now()))
+    now = hub.clock.now()
+    view = view_of(customer_health.refresh(current, client_id, ctx, now))
+    return with_pbxes(view, pbx_health.customer_pbxes(hub, client_id, now))
 
 
 def owners(hub: Hub) -> dict[str, str]:

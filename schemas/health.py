@@ -75,13 +75,29 @@ class ProfileHealthView(BaseModel):
     reason: str
 
 
+class PbxHealthView(BaseModel):
+    """One PBX in the health view: up, error (deliveries failing) or down (no live session)."""
+
+    id: str
+    health: Health
+    reason: str
+    live_sessions: int
+    pending_events: int
+
+
 class HealthView(BaseModel):
-    """`GET /admin/customers/{clientId}/health`."""
+    """`GET /admin/customers/{clientId}/health`: profiles, then PBXes; `customer` is the worst."""
 
     customer: Health
     profiles: list[ProfileHealthView]
+    pbxes: list[PbxHealthView] = Field(default_factory=list)
 
 
+def with_pbxes(view: HealthView, pbxes: list[PbxHealthView]) -> HealthView:
+    """The view with the customer's PBXes; `customer` becomes the worst of everything named."""
+    healths = [p.health for p in pbxes] + ([view.customer] if view.profiles or not pbxes else [])
+    worst = max(healths, key=SEVERITY.__getitem__)
+    return view.model_copy(update={"customer": worst, "pbxes": pbxes})
 def view_of(current: CustomerHealth) -> HealthView:
     """The admin view: the worst health first named, then every profile by type and id."""
     items = []

@@ -70,7 +70,7 @@ def _port(doc: dict[str, Any]) -> int | None:
     value = _text(doc, "port")
     if value is None:
         return None
-    if not value.isdigit() or not 1 <= int(value) <= 65535:
+    if not (value.isascii() and value.isdigit()) or not 1 <= int(value) <= 65535:
         raise PbxFailure(Errno.WRONG_PORT)
     return int(value)
 
@@ -83,8 +83,9 @@ def callback_fields(doc: dict[str, Any]) -> Callback:
     version = _text(doc, "version")
     if version is not None and version not in VERSIONS:
         raise PbxFailure(Errno.UNSUPPORTED_REQUEST, "'version' must be 1.0.0 or 2.0.0")
+    ipaddr = _text(doc, "ipaddr")
     return Callback(
-        ipaddr=_text(doc, "ipaddr"),
+        ipaddr=ipaddr.strip("[]") if ipaddr else None,
         port=_port(doc),
         url=_text(doc, "url"),
         urltag=None if urltag is None else int(urltag),

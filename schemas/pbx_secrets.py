@@ -48,9 +48,10 @@ def verify_password(wire_password: str, stored: str) -> bool:
         if scheme != "scrypt":
             return False
         given = _scrypt(wire_password, _unb64(salt), int(n), int(r), int(p))
-    except ValueError:
+        expected = _unb64(digest)
+    except (ValueError, TypeError):  # binascii.Error is a ValueError
         return False
-    return hmac.compare_digest(given, _unb64(digest))
+    return hmac.compare_digest(given, expected)
 
 
 def _scrypt(password: str, salt: bytes, n: int, r: int, p: int) -> bytes:

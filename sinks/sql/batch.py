@@ -1,15 +1,18 @@
 """A batch of events folded into rows, at most one per key and table.
 
 Folding follows the rules of the database's upserts (newest by offset, heartbeat
-time, health time or command seq; first insert wins for history rows), so a batch
-written at once gives the rows its events give written one by one in log order.
-It also keeps one statement from touching a row twice, which PostgreSQL refuses.
+time, health time or command seq; an ended PBX session changes only by another end;
+first insert wins for history rows), so a batch written at once gives the rows its
+events give written one by one in log order. It also keeps one statement from
+touching a row twice, which PostgreSQL refuses.
 """
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TypeVar
 
 from schemas.events import CommandEvent, HealthEvent
+from schemas.pbx_topics import ChangeKind, DeliveryAttempt, PbxChange
 from schemas.topics import CustomerUpserted, HeartbeatMessage, ProfileUpserted
 from sinks.sql.events import Event
 from sinks.sql.models import (
@@ -19,20 +22,31 @@ from sinks.sql.models import (
     HealthStateRow,
     HealthTransitionRow,
     HeartbeatRow,
+    PbxDeletedRow,
+    PbxDeliveryRow,
+    PbxRow,
+    PbxSessionRow,
     ProfileRow,
     ReportedStateRow,
 )
 from sinks.sql.rollups import Contribution
 from sinks.sql.rows import (
+    PbxKey,
     ProfileKey,
     command_rows,
     customer_row,
+    delivery_row,
     health_rows,
     heartbeat_rows,
+    pbx_deleted_row,
+    pbx_row,
     profile_key,
     profile_row,
     reported_state,
+    session_row,
 )
+
+P = TypeVar("P", bound=PbxDeletedRow)
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,6 +80,10 @@ class Batch:
         self.transitions: dict[str, HealthTransitionRow] = {}
         self.commands: dict[str, CommandRow] = {}
         self.history: dict[tuple[str, int], CommandHistoryRow] = {}
+        self.pbxes: dict[PbxKey, PbxRow] = {}
+        self.pbxes_deleted: dict[PbxKey, PbxDeletedRow] = {}
+        self.sessions: dict[str, PbxSessionRow] = {}
+        self.deliveries: dict[str, PbxDeliveryRow] = {}
 
     def __len__(self) -> int:
         return self.events
@@ -75,6 +93,7 @@ class Batch:
         tables = (
             self.customers, self.profiles, self.reported, self.health,
             self.heartbeats, self.transitions, self.commands, self.history,
+            self.pbxes, self.pbxes_deleted, self.sessions, self.deliveries,
         )  # fmt: skip
         return sum(len(t) for t in tables) + len({c.key for c in self.contributions})
 
@@ -91,6 +110,11 @@ class Batch:
             self._add_customer(customer_row(event, offset))
         elif isinstance(event, ProfileUpserted):
             self._add_profile(profile_key(event), profile_row(event, offset))
+        elif isinstance(event, PbxChange):
+            self._add_pbx_change(event, offset)
+        elif isinstance(event, DeliveryAttempt):
+            row = delivery_row(event)
+            self.deliveries.setdefault(row.id, row)
         else:
             self._add_profile(profile_key(event), ProfileGone(profile_key(event), offset))
 
@@ -133,6 +157,36 @@ class Batch:
         old = self.commands.get(current.command_id)
         if old is None or current.seq >= old.seq:
             self.commands[current.command_id] = current
+
+    def _add_pbx_change(self, change: PbxChange, offset: int) -> None:
+        # A PBX's latest configuration and latest deletion are kept apart and written in
+        # that order: a deletion keeps the name of the configuration before it.
+        if change.kind is ChangeKind.pbx_upserted:
+            _add_newest(self.pbxes, pbx_row(change, offset))
+        elif change.kind is ChangeKind.pbx_deleted:
+            _add_newest(self.pbxes_deleted, pbx_deleted_row(change, offset))
+        else:
+            self._add_session(session_row(change, offset))
+
+    def _add_session(self, row: PbxSessionRow) -> None:
+        old = self.sessions.get(row.session_id)
+        if old is None or session_supersedes(row, old):
+            self.sessions[row.session_id] = row
+
+
+def session_supersedes(new: PbxSessionRow, old: PbxSessionRow) -> bool:
+    """A change read later replaces a session's row, but an ended session stays ended:
+    only another end (a replay of it) replaces it, never an opening or a renewal."""
+    return new.src_offset >= old.src_offset and (
+        old.end_reason is None or new.end_reason is not None
+    )
+
+
+def _add_newest(rows: dict[PbxKey, P], row: P) -> None:
+    key = (row.client_id, row.pbx_id)
+    old = rows.get(key)
+    if old is None or row.src_offset >= old.src_offset:
+        rows[key] = row
 
 
 def _not_older(new: datetime | None, old: datetime | None) -> bool:

@@ -6,6 +6,7 @@ from typing import TypeAlias
 from pydantic import ValidationError
 
 from schemas.events import CommandEvent, HealthEvent
+from schemas.pbx_topics import DeliveryAttempt, PbxChange
 from schemas.topics import (
     CONFIG_EVENT,
     CustomerUpserted,
@@ -23,6 +24,8 @@ Event: TypeAlias = (
     | HeartbeatMessage
     | CommandEvent
     | HealthEvent
+    | PbxChange
+    | DeliveryAttempt
 )
 
 
@@ -46,6 +49,8 @@ class EventDecoder:
             topics.heartbeats: HeartbeatMessage.model_validate_json,
             topics.command_events: CommandEvent.model_validate_json,
             topics.health_events: HealthEvent.model_validate_json,
+            topics.pbx_changes: PbxChange.model_validate_json,
+            topics.pbx_deliveries: DeliveryAttempt.model_validate_json,
         }
 
     @property

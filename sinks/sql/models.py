@@ -16,8 +16,11 @@ from sqlalchemy import JSON, BigInteger, DateTime, Index, SmallInteger
 from sqlmodel import Field, SQLModel
 
 UTC_DATETIME = DateTime(timezone=True)
+INT16_MAX = 2**15 - 1
 INT32_MAX = 2**31 - 1
-"""Largest value of an INTEGER column on PostgreSQL; rows refuse larger ones before SQL does."""
+INT64_MAX = 2**63 - 1
+"""Largest values of SMALLINT, INTEGER and BIGINT columns on PostgreSQL; rows refuse larger
+ones before SQL does."""
 
 
 class ProfileKeyColumns(SQLModel):
@@ -213,6 +216,104 @@ class HeartbeatMinute(HeartbeatMinuteRow, table=True):
     __table_args__ = (
         Index("ix_heartbeat_minutes_day", "day"),
         Index("ix_heartbeat_minutes_client_minute", "client_id", "minute"),
+    )
+
+
+class PbxKeyColumns(SQLModel):
+    """The key of a PBX: its customer and its id."""
+
+    client_id: str = Field(primary_key=True)
+    pbx_id: str = Field(primary_key=True)
+
+
+class PbxRefColumns(SQLModel):
+    """Which PBX a row is about, when the PBX is not the row's key."""
+
+    client_id: str
+    pbx_id: str
+
+
+class PbxDeletedRow(PbxKeyColumns):
+    """The pbxes columns a deletion sets (`PbxChange`, pbx-deleted); name and serial stay."""
+
+    deleted: bool
+    updated_at: datetime = Field(sa_type=UTC_DATETIME, description="`at` of the change")
+    src_offset: int = Field(sa_type=BigInteger, description="offset of the pbx-changes record")
+
+
+class PbxRow(PbxDeletedRow):
+    """A PBX's configuration (`PbxChange`, pbx-upserted).
+
+    The name and serial number are null only for a PBX whose deletion the sink read
+    but not its configuration (past the topic's retention).
+    """
+
+    name: str | None = None
+    serial_number: str | None = None
+
+
+class Pbx(PbxRow, table=True):
+    """pbxes: every PBX of the PBX API, deleted ones marked."""
+
+    __tablename__ = "pbxes"
+
+
+class PbxSessionRow(PbxRefColumns):
+    """A PBX API session as its latest change shows it (`PbxChange.session`)."""
+
+    session_id: str = Field(primary_key=True)
+    user_name: str
+    callback_url: str
+    version: str = Field(description="the version of the events the callback takes")
+    created: datetime = Field(sa_type=UTC_DATETIME)
+    last_seen: datetime = Field(sa_type=UTC_DATETIME)
+    expires_at: datetime = Field(sa_type=UTC_DATETIME)
+    state: str
+    end_reason: str | None = None
+    ended_at: datetime | None = Field(default=None, sa_type=UTC_DATETIME)
+    updated_at: datetime = Field(sa_type=UTC_DATETIME, description="`at` of the change")
+    src_offset: int = Field(sa_type=BigInteger, description="offset of the pbx-changes record")
+
+
+class PbxSession(PbxSessionRow, table=True):
+    """pbx_sessions: one row per session, in its latest state."""
+
+    __tablename__ = "pbx_sessions"
+    __table_args__ = (
+        Index("ix_pbx_sessions_pbx", "client_id", "pbx_id"),
+        Index("ix_pbx_sessions_state", "state"),
+    )
+
+
+class PbxDeliveryRow(PbxRefColumns):
+    """One attempt to deliver a PBX event to a session's callback (`DeliveryAttempt`)."""
+
+    id: str = Field(primary_key=True, description="{session_id}:{seq}:{attempt}")
+    session_id: str
+    seq: int = Field(sa_type=BigInteger, ge=0, le=INT64_MAX, description="the event's number")
+    event: str
+    version: str
+    url: str
+    attempt: int = Field(ge=0, le=INT32_MAX)
+    outcome: str
+    status: int | None = Field(default=None, sa_type=SmallInteger, ge=0, le=INT16_MAX)
+    error: str | None = None
+    received_at: datetime = Field(sa_type=UTC_DATETIME, description="when the hub got the event")
+    at: datetime = Field(sa_type=UTC_DATETIME, description="when the attempt ended")
+    at_ms: int = Field(sa_type=BigInteger)
+    day: date
+    minute: datetime = Field(sa_type=UTC_DATETIME, description="at to the minute")
+    latency_ms: int = Field(ge=-INT32_MAX, le=INT32_MAX)
+
+
+class PbxDelivery(PbxDeliveryRow, table=True):
+    """pbx_deliveries: every delivery attempt of every PBX event."""
+
+    __tablename__ = "pbx_deliveries"
+    __table_args__ = (
+        Index("ix_pbx_deliveries_pbx_at", "client_id", "pbx_id", "at_ms"),
+        Index("ix_pbx_deliveries_session", "session_id", "seq"),
+        Index("ix_pbx_deliveries_at", "at_ms"),
     )
 
 

@@ -4,6 +4,7 @@ from datetime import UTC, datetime
 from typing import TypeVar
 
 from schemas.events import FINAL_COMMAND_STATES, CommandEvent, HealthEvent
+from schemas.pbx_topics import DeliveryAttempt, PbxChange
 from schemas.relay import ProfileHeartbeatData
 from schemas.topics import CustomerUpserted, HeartbeatMessage, ProfileDeleted, ProfileUpserted
 from sinks.sql.models import (
@@ -13,6 +14,10 @@ from sinks.sql.models import (
     HealthStateRow,
     HealthTransitionRow,
     HeartbeatRow,
+    PbxDeletedRow,
+    PbxDeliveryRow,
+    PbxRow,
+    PbxSessionRow,
     ProfileRow,
     ReportedStateRow,
 )
@@ -21,6 +26,8 @@ T = TypeVar("T")
 
 ProfileKey = tuple[str, int, int]
 """(client_id, profile_type, profile_id)."""
+PbxKey = tuple[str, str]
+"""(client_id, pbx_id)."""
 
 
 def utc(d: datetime) -> datetime:
@@ -173,3 +180,70 @@ def command_rows(event: CommandEvent) -> tuple[CommandRow, CommandHistoryRow]:
         deliveries=event.deliveries, at=at,
     )  # fmt: skip
     return current, change
+
+
+def pbx_row(change: PbxChange, offset: int) -> PbxRow:
+    """The pbxes row a pbx-upserted change sets."""
+    if change.pbx is None:
+        raise ValueError(f"{change.kind} change {change.id} carries no configuration")
+    return PbxRow(
+        client_id=change.client_id, pbx_id=change.pbx_id, name=change.pbx.Name,
+        serial_number=change.pbx.SerialNumber, deleted=False, updated_at=utc(change.at),
+        src_offset=offset,
+    )  # fmt: skip
+
+
+def pbx_deleted_row(change: PbxChange, offset: int) -> PbxDeletedRow:
+    """The pbxes columns a pbx-deleted change sets (the name and serial number stay)."""
+    return PbxDeletedRow(
+        client_id=change.client_id, pbx_id=change.pbx_id, deleted=True,
+        updated_at=utc(change.at), src_offset=offset,
+    )  # fmt: skip
+
+
+def session_row(change: PbxChange, offset: int) -> PbxSessionRow:
+    """The pbx_sessions row a session change sets: the session as the change shows it."""
+    s = change.session
+    if s is None:
+        raise ValueError(f"{change.kind} change {change.id} carries no session")
+    return PbxSessionRow(
+        session_id=s.session_id,
+        client_id=change.client_id,
+        pbx_id=change.pbx_id,
+        user_name=s.user,
+        callback_url=s.callback_url,
+        version=s.version,
+        created=utc(s.created),
+        last_seen=utc(s.last_seen),
+        expires_at=utc(s.expires_at),
+        state=str(s.state),
+        end_reason=None if s.end_reason is None else str(s.end_reason),
+        ended_at=utc_or_none(s.ended_at),
+        updated_at=utc(change.at),
+        src_offset=offset,
+    )
+
+
+def delivery_row(attempt: DeliveryAttempt) -> PbxDeliveryRow:
+    """The pbx_deliveries row of one delivery attempt, keyed by the attempt's id."""
+    at = utc(attempt.at)
+    return PbxDeliveryRow(
+        id=attempt.id,
+        client_id=attempt.client_id,
+        pbx_id=attempt.pbx_id,
+        session_id=attempt.session_id,
+        seq=attempt.seq,
+        event=attempt.event,
+        version=attempt.version,
+        url=attempt.url,
+        attempt=attempt.attempt,
+        outcome=str(attempt.outcome),
+        status=attempt.status,
+        error=attempt.error,
+        received_at=utc(attempt.received_at),
+        at=at,
+        at_ms=epoch_ms(at),
+        day=at.date(),
+        minute=at.replace(second=0, microsecond=0),
+        latency_ms=round(attempt.latency_s * 1000),
+    )

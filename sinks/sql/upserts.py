@@ -21,6 +21,9 @@ from sinks.sql.models import (
     Customer,
     HealthTransition,
     Heartbeat,
+    Pbx,
+    PbxDelivery,
+    PbxSession,
     Profile,
     ProfileRow,
     ProfileState,
@@ -28,6 +31,7 @@ from sinks.sql.models import (
 
 K = TypeVar("K")
 PROFILE_KEY = ("client_id", "profile_type", "profile_id")
+PBX_KEY = ("client_id", "pbx_id")
 _REPORTED_KEPT = ("last_transaction_id", "last_transaction_at", "last_error", "last_error_at")
 Insert = postgresql.Insert | sqlite.Insert
 
@@ -47,6 +51,9 @@ def write_batch(conn: Connection, batch: Batch) -> None:
     _upsert_health(conn, _ordered(batch.health))
     _insert_new(conn, _table(CommandHistory), _ordered(batch.history))
     _upsert_newest(conn, _table(Command), _ordered(batch.commands), ("command_id",), "seq")
+    _write_pbxes(conn, batch)
+    _upsert_sessions(conn, _ordered(batch.sessions))
+    _insert_new(conn, _table(PbxDelivery), _ordered(batch.deliveries))
 
 
 def _table(model: type[SQLModel]) -> Table:
@@ -99,6 +106,33 @@ def _write_profiles(conn: Connection, profiles: Mapping[Any, ProfileRow | Profil
         match = [table.c[c] == bindparam(f"b_{c}") for c in PROFILE_KEY]
         stmt = delete(table).where(and_(*match, table.c.src_offset <= bindparam("b_offset")))
         conn.execute(stmt, gone)
+
+
+def _write_pbxes(conn: Connection, batch: Batch) -> None:
+    """pbxes by offset: configurations first, then deletions, which set only `deleted`,
+    `updated_at` and `src_offset` (a PBX deleted before any configuration was read gets
+    a row without a name)."""
+    table = _table(Pbx)
+    _upsert_newest(conn, table, _ordered(batch.pbxes), PBX_KEY, "src_offset")
+    _upsert_newest(conn, table, _ordered(batch.pbxes_deleted), PBX_KEY, "src_offset")
+
+
+def _upsert_sessions(conn: Connection, rows: list[dict[str, Any]]) -> None:
+    """pbx_sessions: replaced by a change at least as late in the log, unless the stored
+    session ended and the change is not an end (see `batch.session_supersedes`)."""
+    if not rows:
+        return
+    table = _table(PbxSession)
+    stmt = _insert(conn, table)
+    ex = stmt.excluded
+    set_ = {c: ex[c] for c in rows[0] if c != "session_id"}
+    where = and_(
+        ex.src_offset >= table.c.src_offset,
+        or_(table.c.end_reason.is_(None), ex.end_reason.is_not(None)),
+    )
+    conn.execute(
+        stmt.on_conflict_do_update(index_elements=["session_id"], set_=set_, where=where), rows
+    )
 
 
 def _gone_params(gone: ProfileGone) -> dict[str, Any]:

@@ -1,5 +1,6 @@
 """PBX events delivered to every live session, in its version, in order, until delivered."""
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -15,7 +16,7 @@ pytestmark = pytest.mark.integration
 
 
 @pytest.fixture
-def receiver() -> Receiver:
+def receiver() -> Iterator[Receiver]:
     r = Receiver().start()
     yield r
     r.stop()
@@ -149,3 +150,24 @@ def test_pending_deliveries_survive_a_killed_worker(
     finally:
         receiver.stop()
         hub.stop()
+
+
+def test_pbx_health_joins_the_customer_health(hub: HubCluster) -> None:
+    failing = Receiver(status=500).start()
+    try:
+        pbx = make_pbx(hub)
+        path = f"/customers/{pbx.client_id}/health"
+
+        def health() -> dict[str, object]:
+            (one,) = hub.admin("GET", path).json()["pbxes"]
+            assert isinstance(one, dict)
+            return one
+
+        assert health()["health"] == "down"
+        session_login(hub, pbx, failing.port, "p")
+        assert health()["health"] == "up"
+        assert post_event(hub, pbx, {"event": "BootUp", "sn": "1"}).status == 200
+        assert wait_for(lambda: health()["health"] == "error", 30)
+        assert health()["pending_events"] == 1
+    finally:
+        failing.stop()

@@ -24,6 +24,8 @@ from localkafka.broker import LocalBroker
 from processors.create_topics import ensure_topics
 from schemas.enums import ProfileType, ServerStatus
 from schemas.events import CommandEvent, CommandState, Health, HealthEvent
+from schemas.pbx import EndReason
+from schemas.pbx_topics import ChangeKind, DeliveryAttempt, Outcome, PbxChange
 from schemas.settings import KafkaSettings
 from schemas.topics import HeartbeatMessage, TopicNames, config_key, partition_for
 from sinks.sql.consumer import SqlSink
@@ -72,6 +74,27 @@ def workload(clients: int, beats: int, *, start: float = 0) -> list[Event]:
     return events
 
 
+def pbx_workload(clients: int) -> list[Event]:
+    """Two PBXes a client, one deleted; a session's life and its deliveries, some twice."""
+    events: list[Event] = []
+    for cid in (f"c{c}" for c in range(clients)):
+        sid = f"{cid}-s1"
+        renewed = s.session(ChangeKind.session_renewed, 60, session_id=sid, client_id=cid)
+        ended = s.session(
+            ChangeKind.session_ended, 90, ended=EndReason.logged_out, session_id=sid, client_id=cid
+        )
+        failed = s.delivery(1, 1, Outcome.failed, seconds=2, session_id=sid, client_id=cid)
+        delivered = s.delivery(1, 2, seconds=4, session_id=sid, client_id=cid)
+        events += [
+            s.pbx(0, f"PBX of {cid}", client_id=cid), s.pbx(0, "Lab", client_id=cid, pbx_id="p2"),
+            s.session(ChangeKind.session_opened, 1, session_id=sid, client_id=cid),
+            failed, delivered, delivered, renewed, ended,
+            renewed,  # published again after the end
+            s.pbx_deleted(100, client_id=cid, pbx_id="p2"),
+        ]  # fmt: skip
+    return events
+
+
 @dataclass
 class Stream:
     """Fresh topics of one hub (a fresh prefix) on the test broker, and a producer to them."""
@@ -99,6 +122,10 @@ class Stream:
             return self.names.command_events, event.client_id.encode(), value, partition
         if isinstance(event, HealthEvent):
             return self.names.health_events, event.client_id.encode(), value, partition
+        if isinstance(event, PbxChange):
+            return self.names.pbx_changes, event.client_id.encode(), value, partition
+        if isinstance(event, DeliveryAttempt):
+            return self.names.pbx_deliveries, event.client_id.encode(), value, partition
         return self.names.config, config_key(event), value, partition
 
     def lag(self, group: str) -> int:
@@ -127,7 +154,10 @@ class Stream:
 
     def _sunk(self) -> list[str]:
         n = self.names
-        return [n.config, n.heartbeats, n.command_events, n.health_events]
+        return [
+            n.config, n.heartbeats, n.command_events, n.health_events,
+            n.pbx_changes, n.pbx_deliveries,
+        ]  # fmt: skip
 
 
 @pytest.fixture
@@ -189,7 +219,7 @@ def counted(db: SqlDatabase) -> int:
 
 
 def test_sink_writes_every_topic_into_its_tables(stream: Stream, sql_database: SqlDatabase) -> None:
-    sent = stream.send(workload(clients=5, beats=20))
+    sent = stream.send(workload(clients=5, beats=20) + pbx_workload(clients=5))
     settings = sink_settings(stream, sql_database)
     with running_sink(settings, sql_database) as sink:
         wait_until(lambda: stream.lag(settings.group_id) == 0, "the sink to commit everything")
@@ -200,9 +230,10 @@ def test_sink_writes_every_topic_into_its_tables(stream: Stream, sql_database: S
     assert {t: len(r) for t, r in rows.items()} == {
         "customers": 5, "profiles": 10, "profile_state": 10, "heartbeats": 5 * 20 * 2,
         "health_transitions": 5, "commands": 5, "command_history": 15,
+        "pbxes": 5 * 2, "pbx_sessions": 5, "pbx_deliveries": 5 * 2,
     }  # fmt: skip
     assert sum(m["heartbeats"] for m in minutes) == 5 * 20 * 2
-    assert sent == 5 * 3 + 5 * 20 + 5 * 4
+    assert sent == 5 * 3 + 5 * 20 + 5 * 4 + 5 * 10
     inbound = [r for r in rows["profile_state"] if r["profile_type"] == 1]
     assert {(r["last_transaction_id"], r["health"]) for r in inbound} == {("t19", "up")}
     assert {r["state"] for r in rows["commands"]} == {"acknowledged"}
@@ -211,7 +242,7 @@ def test_sink_writes_every_topic_into_its_tables(stream: Stream, sql_database: S
 def test_consuming_everything_twice_gives_the_same_rows(
     stream: Stream, sql_database: SqlDatabase
 ) -> None:
-    stream.send(workload(clients=4, beats=15))
+    stream.send(workload(clients=4, beats=15) + pbx_workload(clients=4))
     first = sink_settings(stream, sql_database)
     with running_sink(first, sql_database):
         wait_until(lambda: stream.lag(first.group_id) == 0, "the first pass to finish")
@@ -222,6 +253,33 @@ def test_consuming_everything_twice_gives_the_same_rows(
         wait_until(lambda: stream.lag(again.group_id) == 0, "the replay to finish")
     assert replay.stats.rows >= sum(len(rows) for rows in once.values())
     assert snapshot(sql_database.engine) == once
+
+
+def test_sink_keeps_pbxes_sessions_and_deliveries(
+    stream: Stream, sql_database: SqlDatabase
+) -> None:
+    stream.send(pbx_workload(clients=3))
+    settings = sink_settings(stream, sql_database)
+    with running_sink(settings, sql_database) as sink:
+        wait_until(lambda: stream.lag(settings.group_id) == 0, "the sink to commit everything")
+    assert sink.stats.skipped_records == 0
+    rows = snapshot(sql_database.engine)
+    pbxes = {(r["client_id"], r["pbx_id"]): (r["name"], r["deleted"]) for r in rows["pbxes"]}
+    assert pbxes == {
+        **{(f"c{c}", "p1"): (f"PBX of c{c}", False) for c in range(3)},
+        **{(f"c{c}", "p2"): ("Lab", True) for c in range(3)},
+    }
+    sessions = {r["session_id"]: r for r in rows["pbx_sessions"]}
+    assert sorted(sessions) == ["c0-s1", "c1-s1", "c2-s1"]
+    assert {(r["state"], r["end_reason"], r["ended_at"]) for r in sessions.values()} == {
+        ("logged-out", "logged-out", s.at(90))
+    }  # the renewal published after the end did not revive a session
+    attempts = [(r["id"], r["outcome"], r["status"]) for r in rows["pbx_deliveries"]]
+    assert attempts == [
+        (f"c{c}-s1:1:{n}", outcome, status)
+        for c in range(3)
+        for n, outcome, status in ((1, "failed", 503), (2, "delivered", 200))
+    ]
 
 
 def test_database_outage_loses_no_row_and_commits_nothing_unwritten(

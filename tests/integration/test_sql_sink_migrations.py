@@ -19,7 +19,8 @@ pytestmark = pytest.mark.integration
 
 TABLES = {
     "customers", "profiles", "profile_state", "heartbeats", "health_transitions",
-    "commands", "command_history",
+    "commands", "command_history", "heartbeat_minutes", "sink_progress",
+    "pbxes", "pbx_sessions", "pbx_deliveries",
 }  # fmt: skip
 
 

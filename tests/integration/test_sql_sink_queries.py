@@ -11,6 +11,7 @@ from sqlalchemy import text
 
 from schemas.enums import ServerStatus
 from schemas.events import CommandState, Health
+from schemas.pbx_topics import Outcome
 from sinks.sql.events import Event
 from sinks.sql.migrate import upgrade
 from sinks.sql.rows import epoch_ms
@@ -33,7 +34,7 @@ def readme_queries() -> dict[str, str]:
 
 
 def events() -> list[Event]:
-    """Heartbeats across midnight, health changes, and three commands."""
+    """Heartbeats across midnight, health changes, three commands, and PBX deliveries."""
     started, stopped = ServerStatus.Started, ServerStatus.Stopped
     return [
         s.customer(), s.inbound(pid=1), s.inbound(pid=2, name="adt"), s.outbound(pid=1),
@@ -48,6 +49,23 @@ def events() -> list[Event]:
         s.command(0, Q.queued, command_id="c2"), s.command(1, Q.delivered, command_id="c2"),
         s.command(2, Q.expired, command_id="c2", deliveries=2),
         s.command(0, Q.queued, command_id="c3", name="stop"),
+        *deliveries(),
+    ]  # fmt: skip
+
+
+def deliveries() -> list[Event]:
+    """Two PBXes' delivery attempts of the last 24 hours, and one older."""
+    delivered, failed, denied = Outcome.delivered, Outcome.failed, Outcome.denied
+    return [
+        s.pbx(0), s.pbx(0, "Lab", pbx_id="p2"),
+        s.delivery(1, 1, failed, seconds=10, latency_s=5.0),  # no answer in time
+        s.delivery(1, 2, delivered, seconds=20, latency_s=0.3),
+        s.delivery(2, 1, delivered, seconds=30, latency_s=0.05),
+        s.delivery(3, 1, delivered, seconds=40, latency_s=0.15),
+        s.delivery(1, 1, denied, seconds=50, latency_s=0, session_id="s2"),
+        s.delivery(7, 1, delivered, seconds=60, latency_s=0.12, session_id="s3", pbx_id="p2"),
+        s.delivery(8, 1, delivered, seconds=70, latency_s=0.08, session_id="s3", pbx_id="p2"),
+        s.delivery(6, 1, failed, seconds=-86400, session_id="s3", pbx_id="p2"),  # 24 h before
     ]  # fmt: skip
 
 
@@ -80,8 +98,8 @@ def db(sql_database: SqlDatabase) -> SqlDatabase:
     return sql_database
 
 
-def test_readme_has_five_queries() -> None:
-    assert len(readme_queries()) == 5
+def test_readme_has_six_queries() -> None:
+    assert len(readme_queries()) == 6
 
 
 def test_uptime_per_profile_per_day(db: SqlDatabase) -> None:
@@ -120,3 +138,12 @@ def test_profiles_that_need_attention(db: SqlDatabase) -> None:
     rows = run(db, readme_queries()["5. Profiles that need attention now"])
     assert [(r[0], r[2], r[3], r[4], r[6]) for r in rows] == [("Acme", 1, 2, "adt", "error")]
     assert rows[0][7] == "2026-11-20 23:59:40"  # health_since, the same text on both engines
+
+
+def test_delivery_success_and_latency_per_pbx(db: SqlDatabase) -> None:
+    rows = run(db, readme_queries()["6. Delivery success and latency per PBX"])
+    assert rows == [
+        # attempts, delivered, failed, denied, success %, mean and median latency (delivered)
+        ("acme", "p1", "Front desk", 5, 3, 1, 1, 60.0, 166.7, 150),
+        ("acme", "p2", "Lab", 2, 2, 0, 0, 100.0, 100.0, 80),  # the older failure is left out
+    ]

@@ -7,6 +7,8 @@ from sqlalchemy import text
 
 from schemas.enums import ServerStatus
 from schemas.events import CommandState, Health
+from schemas.pbx import EndReason
+from schemas.pbx_topics import ChangeKind, Outcome
 from sinks.sql.errors import DatabaseUnavailable
 from sinks.sql.events import Event
 from sinks.sql.migrate import upgrade
@@ -16,11 +18,18 @@ from tests.integration.sql_fixtures import SqlDatabase, snapshot
 from tests.sinks.sql import samples as s
 
 pytestmark = pytest.mark.integration
+OPENED, RENEWED, ENDED = (
+    ChangeKind.session_opened,
+    ChangeKind.session_renewed,
+    ChangeKind.session_ended,
+)
 
 
 def history() -> list[Event]:
-    """A small life of one customer: config, heartbeats, a command, health changes."""
+    """A small life of one customer: config, heartbeats, a command, health changes, a PBX."""
     return [
+        s.pbx(0),
+        s.session(OPENED, 2),
         s.customer(),
         s.inbound(pid=1),
         s.inbound(pid=2, name="adt"),
@@ -38,6 +47,16 @@ def history() -> list[Event]:
         s.heartbeat(60, s.entry(1, ServerStatus.Stopped)),
         s.command(2, CommandState.acknowledged, seconds=60, deliveries=1),
         s.health(61, Health.stopped, Health.up),
+        s.delivery(1, 1, Outcome.failed, seconds=3),
+        s.session(RENEWED, 30),
+        s.delivery(1, 2, seconds=33, latency_s=0.12),
+        s.pbx(40, "Reception"),
+        s.session(ENDED, 62, ended=EndReason.logged_out),
+        s.session(RENEWED, 50),  # published again after the end (a worker's retry, say)
+        s.delivery(1, 2, seconds=33, latency_s=0.12),  # the same attempt twice
+        s.pbx_deleted(70),
+        s.pbx_deleted(0, pbx_id="p2"),  # never configured, as far as the sink read
+        s.pbx(80, "Lab", pbx_id="p2"),
     ]
 
 
@@ -127,6 +146,42 @@ def test_stale_config_and_command_changes_do_not_overwrite_newer_rows(db: SqlDat
     assert [r["name"] for r in rows["customers"]] == ["new"]
     assert [r["profile_name"] for r in rows["profiles"]] == ["new"]  # not deleted either
     assert [(r["seq"], r["state"]) for r in rows["commands"]] == [(2, "expired")]
+
+
+def test_pbx_rows_hold_the_latest_state_and_every_attempt(db: SqlDatabase) -> None:
+    write(db, history(), per_batch=4)
+    rows = snapshot(db.engine)
+    assert [(r["pbx_id"], r["name"], r["deleted"], r["updated_at"]) for r in rows["pbxes"]] == [
+        ("p1", "Reception", True, s.at(70)),  # the deletion keeps the name it had
+        ("p2", "Lab", False, s.at(80)),  # configured after its deletion
+    ]
+    [session] = rows["pbx_sessions"]
+    assert (session["state"], session["end_reason"], session["ended_at"]) == (
+        "logged-out", "logged-out", s.at(62),
+    )  # fmt: skip
+    assert session["last_seen"] == s.at(0)  # the end's snapshot, not the renewal after it
+    deliveries = [
+        (r["id"], r["outcome"], r["status"], r["latency_ms"]) for r in rows["pbx_deliveries"]
+    ]
+    assert deliveries == [("s1:1:1", "failed", 503, 50), ("s1:1:2", "delivered", 200, 120)]
+
+
+def test_stale_pbx_changes_do_not_overwrite_newer_rows(db: SqlDatabase) -> None:
+    writer = SqlWriter(db.engine, retention_days=3650, clock=lambda: s.at(0))
+    writer.add(s.pbx(40, "new"), offset=10)
+    writer.add(s.session(ENDED, 90, ended=EndReason.expired), offset=11)
+    writer.flush()
+    stale: list[Event] = [s.pbx(0, "old"), s.pbx_deleted(1), s.session(RENEWED, 60)]
+    for event in stale:
+        writer.add(event, offset=5)  # read before the newer ones, say by a lagging replica
+    writer.flush()
+    writer.add(s.session(RENEWED, 60), offset=12)  # a renewal after the end, replayed
+    writer.flush()
+    rows = snapshot(db.engine)
+    assert [(r["name"], r["deleted"], r["src_offset"]) for r in rows["pbxes"]] == [
+        ("new", False, 10)
+    ]
+    assert [(r["state"], r["src_offset"]) for r in rows["pbx_sessions"]] == [("expired", 11)]
 
 
 def test_a_row_the_database_refuses_is_skipped_and_the_rest_written(db: SqlDatabase) -> None:

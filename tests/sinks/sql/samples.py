@@ -4,6 +4,8 @@ from datetime import UTC, datetime, timedelta
 
 from schemas.enums import ProfileType, ServerStatus
 from schemas.events import CommandEvent, CommandName, CommandState, Health, HealthEvent
+from schemas.pbx import TOKEN_LIFE_S, EndReason, PbxConfig, SessionState
+from schemas.pbx_topics import ChangeKind, DeliveryAttempt, Outcome, PbxChange, SessionSnapshot
 from schemas.profiles import CustomerConfig, InboundConfig, OutboundConfig
 from schemas.relay import InboundProfileBase, OutboundProfileBase, ProfileHeartbeatData
 from schemas.topics import CustomerUpserted, HeartbeatMessage, ProfileDeleted, ProfileUpserted
@@ -100,4 +102,71 @@ def health(
         client_id=client_id, profile_type=ProfileType.Inbound, profile_id=pid,
         from_health=frm, to_health=to, reason=f"now {to}", at=at(seconds),
         profile_name="lab results",
+    )  # fmt: skip
+
+
+def pbx(
+    seconds: float = 0, name: str = "Front desk", *, client_id: str = "acme", pbx_id: str = "p1"
+) -> PbxChange:
+    """A PBX created or changed at T0 + seconds."""
+    return PbxChange(
+        id=f"pbx:{client_id}/{pbx_id}:{seconds}", kind=ChangeKind.pbx_upserted,
+        client_id=client_id, pbx_id=pbx_id, at=at(seconds),
+        pbx=PbxConfig(Name=name, SerialNumber=f"SN-{pbx_id}"),
+    )  # fmt: skip
+
+
+def pbx_deleted(seconds: float, *, client_id: str = "acme", pbx_id: str = "p1") -> PbxChange:
+    """A PBX removed at T0 + seconds."""
+    return PbxChange(
+        id=f"pbx:{client_id}/{pbx_id}:{seconds}:deleted", kind=ChangeKind.pbx_deleted,
+        client_id=client_id, pbx_id=pbx_id, at=at(seconds),
+    )  # fmt: skip
+
+
+def session(
+    kind: ChangeKind,
+    seconds: float,
+    *,
+    session_id: str = "s1",
+    client_id: str = "acme",
+    pbx_id: str = "p1",
+    opened: float = 0,
+    ended: EndReason | None = None,
+) -> PbxChange:
+    """A session change at T0 + seconds: opened at T0 + opened, last seen now, or ended now."""
+    last_seen = at(opened) if ended is not None else at(seconds)
+    state = {None: SessionState.alive, EndReason.expired: SessionState.expired}
+    snapshot = SessionSnapshot(
+        session_id=session_id, user="api", callback_url="http://192.0.2.10:8080/events",
+        version="2.0.0", created=at(opened), last_seen=last_seen,
+        expires_at=last_seen + timedelta(seconds=TOKEN_LIFE_S),
+        state=state.get(ended, SessionState.logged_out), end_reason=ended,
+        ended_at=None if ended is None else at(seconds),
+    )  # fmt: skip
+    return PbxChange(
+        id=f"{session_id}:{kind.value}:{seconds}", kind=kind, client_id=client_id,
+        pbx_id=pbx_id, at=at(seconds), session=snapshot,
+    )  # fmt: skip
+
+
+def delivery(
+    seq: int,
+    attempt: int = 1,
+    outcome: Outcome = Outcome.delivered,
+    *,
+    seconds: float = 0,
+    latency_s: float = 0.05,
+    session_id: str = "s1",
+    client_id: str = "acme",
+    pbx_id: str = "p1",
+) -> DeliveryAttempt:
+    """One attempt, ending at T0 + seconds, to deliver event `seq` to a session."""
+    status = {Outcome.delivered: 200, Outcome.failed: 503}.get(outcome)
+    return DeliveryAttempt(
+        id=f"{session_id}:{seq}:{attempt}", client_id=client_id, pbx_id=pbx_id,
+        session_id=session_id, seq=seq, event="NewCdr", version="2.0.0",
+        url="http://192.0.2.10:8080/events", attempt=attempt, outcome=outcome, status=status,
+        error=None if outcome is Outcome.delivered else f"{outcome} by the callback",
+        received_at=at(seconds - latency_s - 1), at=at(seconds), latency_s=latency_s,
     )  # fmt: skip

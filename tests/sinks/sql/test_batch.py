@@ -4,6 +4,8 @@ import pytest
 
 from schemas.enums import ServerStatus
 from schemas.events import CommandState, Health
+from schemas.pbx import EndReason
+from schemas.pbx_topics import ChangeKind, Outcome
 from sinks.sql.batch import Batch, ProfileGone
 from sinks.sql.events import Event
 from sinks.sql.models import ProfileRow
@@ -83,3 +85,72 @@ def test_newest_health_event_sets_profile_health(first: int, second: int, expect
     batch = folded(s.health(first, Health.late), s.health(second, Health.down))
     assert batch.health[("acme", 1, 1)].health == expected
     assert len(batch.transitions) == 2
+
+
+OPENED, RENEWED, ENDED = (
+    ChangeKind.session_opened,
+    ChangeKind.session_renewed,
+    ChangeKind.session_ended,
+)
+
+
+def pbx_events() -> list[Event]:
+    """A PBX, a session opened, renewed and logged out, and two attempts to deliver one event."""
+    return [
+        s.pbx(0), s.session(OPENED, 1), s.session(RENEWED, 60),
+        s.delivery(1, 1, Outcome.failed, seconds=61), s.delivery(1, 2, seconds=63),
+        s.session(ENDED, 90, ended=EndReason.logged_out), s.pbx(100, "Reception"),
+    ]  # fmt: skip
+
+
+def test_later_pbx_configuration_wins_and_older_offset_does_not() -> None:
+    batch = Batch()
+    batch.add(s.pbx(10, "new"), offset=5)
+    batch.add(s.pbx(0, "old"), offset=3)
+    assert batch.pbxes[("acme", "p1")].name == "new"
+
+
+def test_pbx_deleted_after_its_configuration_keeps_both_to_write_in_order() -> None:
+    batch = folded(s.pbx(0), s.pbx_deleted(10))
+    assert batch.pbxes[("acme", "p1")].src_offset == 0  # written first, for the name
+    deletion = batch.pbxes_deleted[("acme", "p1")]
+    assert (deletion.deleted, deletion.src_offset, deletion.updated_at) == (True, 1, s.at(10))
+    assert batch.rows() == 2
+
+
+def test_session_holds_its_latest_change_by_offset() -> None:
+    batch = Batch()
+    batch.add(s.session(OPENED, 0), offset=2)
+    batch.add(s.session(RENEWED, 60), offset=5)
+    assert batch.sessions["s1"].last_seen == s.at(60)
+    batch.add(s.session(RENEWED, 30), offset=4)  # earlier in the log, read late
+    assert (batch.sessions["s1"].last_seen, batch.sessions["s1"].src_offset) == (s.at(60), 5)
+
+
+def test_ended_session_is_not_revived_by_a_renewal_read_after_its_end() -> None:
+    end = s.session(ENDED, 90, ended=EndReason.expired)
+    batch = folded(s.session(OPENED, 0), end, s.session(RENEWED, 60))
+    row = batch.sessions["s1"]
+    assert (row.state, row.end_reason, row.src_offset) == ("expired", "expired", 1)
+    batch.add(end, offset=7)  # the end itself, repeated later, is no revival
+    assert batch.sessions["s1"].src_offset == 7
+
+
+def test_delivery_attempts_are_history_and_a_repeated_attempt_gives_one_row() -> None:
+    batch = folded(
+        s.delivery(1, 1, Outcome.failed), s.delivery(1, 2), s.delivery(1, 2, latency_s=9)
+    )
+    assert sorted(batch.deliveries) == ["s1:1:1", "s1:1:2"]
+    assert batch.deliveries["s1:1:2"].latency_ms == 50  # the first one read is kept
+    assert batch.rows() == 2
+
+
+def test_reading_pbx_records_again_gives_the_same_rows() -> None:
+    once = folded(*pbx_events())
+    twice = folded(*pbx_events())
+    for offset, event in enumerate(pbx_events()):
+        twice.add(event, offset)  # a crash before the offsets were committed
+    tables = ("pbxes", "pbxes_deleted", "sessions", "deliveries")
+    assert {t: getattr(twice, t) for t in tables} == {t: getattr(once, t) for t in tables}
+    assert once.pbxes[("acme", "p1")].name == "Reception"
+    assert once.sessions["s1"].state == "logged-out"

@@ -3,6 +3,7 @@
 import pytest
 
 from schemas.events import CommandState
+from schemas.pbx_topics import ChangeKind
 from schemas.topics import TopicNames
 from sinks.sql.consumer import FIRST_BACKOFF_S, Backoff
 from sinks.sql.database import UnsupportedDatabaseUrl, create_sink_engine
@@ -24,11 +25,16 @@ def test_decoder_reads_each_topic_s_message() -> None:
     decoder = EventDecoder(NAMES)
     assert set(decoder.topics) == {
         NAMES.config, NAMES.heartbeats, NAMES.command_events, NAMES.health_events,
+        NAMES.pbx_changes, NAMES.pbx_deliveries,
     }  # fmt: skip
     event = s.heartbeat(0)
     assert decoder.decode(NAMES.heartbeats, event.model_dump_json().encode()) == event
     config = s.deleted()
     assert decoder.decode(NAMES.config, config.model_dump_json().encode()) == config
+    change = s.session(ChangeKind.session_renewed, 60)
+    assert decoder.decode(NAMES.pbx_changes, change.model_dump_json().encode()) == change
+    attempt = s.delivery(3)
+    assert decoder.decode(NAMES.pbx_deliveries, attempt.model_dump_json().encode()) == attempt
 
 
 def test_tombstone_decodes_to_nothing() -> None:
@@ -50,4 +56,14 @@ def test_value_no_column_can_hold_is_refused_before_sql() -> None:
     writer = SqlWriter(create_sink_engine("sqlite://"), retention_days=30)
     with pytest.raises(UndecodableRecord):
         writer.add(s.command(2**31, CommandState.delivered), offset=0)
+    with pytest.raises(UndecodableRecord):
+        writer.add(s.delivery(1, attempt=2**31), offset=1)
+    assert len(writer) == 0
+
+
+def test_session_change_without_its_session_is_refused_before_sql() -> None:
+    writer = SqlWriter(create_sink_engine("sqlite://"), retention_days=30)
+    change = s.session(ChangeKind.session_renewed, 60).model_copy(update={"session": None})
+    with pytest.raises(UndecodableRecord, match="carries no session"):
+        writer.add(change, offset=0)
     assert len(writer) == 0

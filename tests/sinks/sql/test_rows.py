@@ -2,16 +2,24 @@
 
 from datetime import UTC, date, datetime, timedelta, timezone
 
+import pytest
+
 from schemas.enums import ServerStatus
 from schemas.events import CommandState, Health
+from schemas.pbx import EndReason
+from schemas.pbx_topics import ChangeKind, Outcome
 from sinks.sql.rows import (
     command_rows,
     customer_row,
+    delivery_row,
     epoch_ms,
     health_rows,
     heartbeat_rows,
+    pbx_deleted_row,
+    pbx_row,
     profile_row,
     reported_state,
+    session_row,
     utc,
 )
 from tests.sinks.sql import samples as s
@@ -80,3 +88,46 @@ def test_command_rows_mark_final_states() -> None:
     done, _ = command_rows(s.command(2, CommandState.expired))
     assert done.final
     assert done.created_day == date(2026, 11, 20)
+
+
+def test_pbx_upsert_sets_the_configuration_and_deletion_only_marks_it() -> None:
+    assert pbx_row(s.pbx(5, "Front desk"), offset=3).model_dump() == {
+        "client_id": "acme", "pbx_id": "p1", "name": "Front desk", "serial_number": "SN-p1",
+        "deleted": False, "updated_at": s.at(5), "src_offset": 3,
+    }  # fmt: skip
+    assert pbx_deleted_row(s.pbx_deleted(9), offset=4).model_dump() == {
+        "client_id": "acme", "pbx_id": "p1", "deleted": True, "updated_at": s.at(9),
+        "src_offset": 4,
+    }  # fmt: skip
+
+
+def test_session_row_is_the_change_s_snapshot_with_its_offset() -> None:
+    opened = session_row(s.session(ChangeKind.session_opened, 0), offset=2)
+    assert (opened.session_id, opened.user_name, opened.state) == ("s1", "api", "alive")
+    assert (opened.end_reason, opened.ended_at, opened.src_offset) == (None, None, 2)
+    assert opened.expires_at == s.at(30 * 60)
+    ended = session_row(s.session(ChangeKind.session_ended, 90, ended=EndReason.logged_out), 7)
+    assert (ended.state, ended.end_reason, ended.ended_at) == ("logged-out", "logged-out", s.at(90))
+    assert (ended.last_seen, ended.updated_at) == (s.at(0), s.at(90))
+
+
+@pytest.mark.parametrize("kind", [ChangeKind.session_renewed, ChangeKind.pbx_upserted])
+def test_change_without_what_its_kind_needs_is_refused(kind: ChangeKind) -> None:
+    change = s.pbx_deleted(0).model_copy(update={"kind": kind})
+    with pytest.raises(ValueError, match="carries no"):
+        (pbx_row if kind is ChangeKind.pbx_upserted else session_row)(change, 0)
+
+
+def test_delivery_row_has_latency_in_ms_and_the_utc_day_and_minute_of_its_end() -> None:
+    row = delivery_row(s.delivery(4, 2, Outcome.failed, seconds=31, latency_s=0.2506))
+    assert (row.id, row.seq, row.attempt, row.outcome, row.status) == (
+        "s1:4:2",
+        4,
+        2,
+        "failed",
+        503,
+    )
+    assert row.latency_ms == 251
+    assert (row.at_ms, row.day) == (epoch_ms(s.at(31)), date(2026, 11, 21))  # past midnight
+    assert row.minute == datetime(2026, 11, 21, 0, 0, tzinfo=UTC)
+    assert row.received_at == s.at(31 - 0.2506 - 1)
