@@ -263,7 +263,8 @@ def test_existing_admin_secret_replaces_the_generated_one(helm: Helm) -> None:
     manifests = render(
         helm, "--set", "admin.existingSecret=ops-admin", "--set", "admin.existingSecretKey=bearer"
     )
-    assert find_all(manifests, "Secret") == []
+    names = [m["metadata"]["name"] for m in find_all(manifests, "Secret")]
+    assert names == ["hub-heartbeat-hub-secret-key"]
     ingest = find(manifests, "Deployment", "ingest")
     mount = mount_for(ingest, env_value(ingest, "HUB_ADMIN_TOKEN_FILE"))
     secret_volume = volume(ingest, mount["name"])["secret"]
@@ -436,3 +437,23 @@ def test_workers_are_ready_only_when_they_can_answer(default_render: list[Manife
     worker = container(find(default_render, "StatefulSet", "workers"))
     assert worker["readinessProbe"]["httpGet"]["path"] == "/hub/ready"
     assert worker["livenessProbe"]["httpGet"]["path"] == "/"
+
+
+@pytest.mark.parametrize("kind,component", [("Deployment", "ingest"), ("StatefulSet", "workers")])
+def test_the_secret_key_reaches_the_ingress_and_the_workers(
+    default_render: list[Manifest], kind: str, component: str
+) -> None:
+    workload = find(default_render, kind, component)
+    mount = mount_for(workload, env_value(workload, "HUB_SECRET_KEY_FILE"))
+    secret_volume = volume(workload, mount["name"])["secret"]
+    assert secret_volume["secretName"] == "hub-heartbeat-hub-secret-key"
+    assert "127.0.0.0/8" in env_value(workload, "HUB_PBX_DENY_NETWORKS").split(",")
+
+
+def test_an_existing_secret_key_replaces_the_generated_one(helm: Helm) -> None:
+    manifests = render(helm, "--set", "secretKey.existingSecret=ops-key")
+    names = [m["metadata"]["name"] for m in find_all(manifests, "Secret")]
+    assert "hub-heartbeat-hub-secret-key" not in names
+    workers = find(manifests, "StatefulSet", "workers")
+    mount = mount_for(workers, env_value(workers, "HUB_SECRET_KEY_FILE"))
+    assert volume(workers, mount["name"])["secret"]["secretName"] == "ops-key"

@@ -74,6 +74,36 @@ app.kubernetes.io/managed-by: {{ .ctx.Release.Service }}
 {{- default (printf "%s-admin" (include "hub.fullname" .)) .Values.admin.existingSecret }}
 {{- end }}
 
+{{- define "hub.secretKeyName" -}}
+{{- default (printf "%s-secret-key" (include "hub.fullname" .)) .Values.secretKey.existingSecret }}
+{{- end }}
+
+{{/* The PBX API's settings and the hub's secret key, for the ingress and the workers. */}}
+{{- define "hub.pbxEnv" -}}
+- name: HUB_SECRET_KEY_FILE
+  value: /var/run/secrets/hub/key/key
+- name: HUB_PBX_DENY_NETWORKS
+  value: {{ join "," .Values.pbx.denyNetworks | quote }}
+- name: HUB_TRUSTED_PROXIES
+  value: {{ join "," .Values.pbx.trustedProxies | quote }}
+{{- end }}
+
+{{- define "hub.secretKeyMount" -}}
+- name: secret-key
+  mountPath: /var/run/secrets/hub/key
+  readOnly: true
+{{- end }}
+
+{{- define "hub.secretKeyVolume" -}}
+- name: secret-key
+  secret:
+    secretName: {{ include "hub.secretKeyName" . }}
+    defaultMode: 0440
+    items:
+      - key: {{ .Values.secretKey.existingSecretKey }}
+        path: key
+{{- end }}
+
 {{/* The ingress reaches any worker through the ClusterIP Service; workers forward to owners. */}}
 {{- define "hub.responderUrl" -}}
 {{- printf "http://%s.%s.svc.%s:%d" (include "hub.workersName" .) .Release.Namespace .Values.clusterDomain (int .Values.workers.service.port) }}
