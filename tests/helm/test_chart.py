@@ -439,7 +439,10 @@ def test_workers_are_ready_only_when_they_can_answer(default_render: list[Manife
     assert worker["livenessProbe"]["httpGet"]["path"] == "/"
 
 
-@pytest.mark.parametrize("kind,component", [("Deployment", "ingest"), ("StatefulSet", "workers")])
+WORKLOADS = [("Deployment", "ingest"), ("StatefulSet", "workers")]
+
+
+@pytest.mark.parametrize(("kind", "component"), WORKLOADS)
 def test_the_secret_key_reaches_the_ingress_and_the_workers(
     default_render: list[Manifest], kind: str, component: str
 ) -> None:
