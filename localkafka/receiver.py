@@ -86,3 +86,33 @@ class Receiver:
         if self._server is not None:
             self._server.shutdown()
             self._server.server_close()
+
+
+def main() -> None:
+    """`python -m localkafka.receiver [port]`: print every event posted to it, answer 200."""
+    import sys
+
+    port = int(sys.argv[1]) if len(sys.argv) > 1 else 8260
+
+    class Printing(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            body = self.rfile.read(int(self.headers.get("content-length") or 0))
+            agent = self.headers.get("user-agent")
+            print(f"{self.path} ({agent}): {body.decode(errors='replace')}", flush=True)
+            self.send_response(200)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        def log_message(self, format: str, *args: Any) -> None:
+            return
+
+    print(f"receiving events on http://127.0.0.1:{port}/", flush=True)
+    with ThreadingHTTPServer(("127.0.0.1", port), Printing) as server:
+        try:
+            server.serve_forever()
+        except KeyboardInterrupt:
+            return
+
+
+if __name__ == "__main__":
+    main()
