@@ -10,7 +10,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from ingest import admin, bulk_import, pbx_admin, pbx_api, pbx_events_in, relay
+from ingest import admin, bulk_import, pbx_admin, pbx_api, pbx_events_in, relay, upstream_admin
 from ingest import health_admin as health
 from ingest import orders_admin as orders
 from ingest.errors import BrokerUnavailable
@@ -102,6 +102,14 @@ PBX_ROUTES = [
     Route(PBX, admin.endpoint(pbx_admin.delete_pbx), methods=["DELETE"]),
     Route(PBX_USER, admin.endpoint(pbx_admin.put_api_user), methods=["PUT"]),
     Route(PBX_USER, admin.endpoint(pbx_admin.delete_api_user), methods=["DELETE"]),
+    *[
+        Route(f"{PBX}/upstream", admin.endpoint(handler), methods=[method])
+        for method, handler in (
+            ("PUT", upstream_admin.put_upstream),
+            ("GET", upstream_admin.get_upstream),
+            ("DELETE", upstream_admin.delete_upstream),
+        )
+    ],
     Route("/api/v2.0.0/{call}", pbx_api.pbx_call, methods=pbx_api.METHODS),
     Route(
         "/api/pbx/{clientId}/{pbxId}/events/{secret}", pbx_events_in.post_event, methods=["POST"]

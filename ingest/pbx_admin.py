@@ -21,7 +21,7 @@ PBX_RE = re.compile(PBX_ID)
 USER_RE = re.compile(USERNAME)
 
 
-def _address(request: Request) -> tuple[str, str]:
+def pbx_address(request: Request) -> tuple[str, str]:
     pbx = request.path_params["pbxId"]
     if not PBX_RE.fullmatch(pbx):
         raise AdminProblem(400, "pbxId must be 1 to 64 of A-Z a-z 0-9 . _ -")
@@ -46,7 +46,7 @@ async def fetch_view(services: Services, cid: str, pbx: str) -> PbxView | None:
     return PbxView.model_validate_json(body)
 
 
-async def _existing(services: Services, cid: str, pbx: str) -> PbxView:
+async def require_pbx(services: Services, cid: str, pbx: str) -> PbxView:
     found = await fetch_view(services, cid, pbx)
     if found is None:
         raise AdminProblem(404, f"customer '{cid}' has no PBX '{pbx}'")
@@ -59,7 +59,7 @@ def _view(view: PbxView, status: int = 200) -> Response:
 
 async def put_pbx(request: Request, services: Services) -> Response:
     """Create or change a PBX of an existing customer."""
-    cid, pbx = _address(request)
+    cid, pbx = pbx_address(request)
     config = await parse(request, services, PbxConfig)
     await services.responder.customer(cid)  # UnknownClient: 404
     record = PbxUpserted(
@@ -70,18 +70,18 @@ async def put_pbx(request: Request, services: Services) -> Response:
         at=services.clock.now(),
     )
     await pbx_records.publish(services, record)
-    return _view(await _existing(services, cid, pbx))
+    return _view(await require_pbx(services, cid, pbx))
 
 
 async def get_pbx(request: Request, services: Services) -> Response:
     """The PBX, its event URL, API users and sessions."""
-    return _view(await _existing(services, *_address(request)))
+    return _view(await require_pbx(services, *pbx_address(request)))
 
 
 async def delete_pbx(request: Request, services: Services) -> Response:
     """Remove a PBX: its users are released and its sessions end."""
-    cid, pbx = _address(request)
-    view = await _existing(services, cid, pbx)
+    cid, pbx = pbx_address(request)
+    view = await require_pbx(services, cid, pbx)
     now = services.clock.now()
     for user in view.ApiUsers:
         await pbx_records.publish(
@@ -93,10 +93,10 @@ async def delete_pbx(request: Request, services: Services) -> Response:
 
 async def put_api_user(request: Request, services: Services) -> Response:
     """Create an API user, or change its password; 409 if another PBX has the name."""
-    cid, pbx = _address(request)
+    cid, pbx = pbx_address(request)
     username = _username(request)
     body = await parse(request, services, ApiUserBody)
-    await _existing(services, cid, pbx)
+    await require_pbx(services, cid, pbx)
     stored = await asyncio.to_thread(hash_password, md5_hex(body.Password))
     now = services.clock.now()
     claim = UserClaimed(username=username, client_id=cid, pbx_id=pbx, password_hash=stored, at=now)
@@ -105,7 +105,7 @@ async def put_api_user(request: Request, services: Services) -> Response:
         raise AdminProblem(409, f"username '{username}' belongs to another PBX")
     user = PbxUserSet(client_id=cid, pbx_id=pbx, username=username, present=True, at=now)
     await pbx_records.publish(services, user)
-    return _view(await _existing(services, cid, pbx))
+    return _view(await require_pbx(services, cid, pbx))
 
 
 async def _holder(services: Services, username: str) -> tuple[str, str] | None:
@@ -121,9 +121,9 @@ async def _holder(services: Services, username: str) -> tuple[str, str] | None:
 
 async def delete_api_user(request: Request, services: Services) -> Response:
     """Remove an API user; its sessions end."""
-    cid, pbx = _address(request)
+    cid, pbx = pbx_address(request)
     username = _username(request)
-    view = await _existing(services, cid, pbx)
+    view = await require_pbx(services, cid, pbx)
     if username not in view.ApiUsers:
         raise AdminProblem(404, f"PBX '{pbx}' has no API user '{username}'")
     now = services.clock.now()
@@ -132,4 +132,4 @@ async def delete_api_user(request: Request, services: Services) -> Response:
     )
     gone = PbxUserSet(client_id=cid, pbx_id=pbx, username=username, present=False, at=now)
     await pbx_records.publish(services, gone)
-    return _view(await _existing(services, cid, pbx))
+    return _view(await require_pbx(services, cid, pbx))

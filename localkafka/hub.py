@@ -50,6 +50,7 @@ class HubCluster:
             "HUB_PBX_DENY_NETWORKS": LOCAL_DENY,
             # Tests and benchmarks name a PBX API caller's address with X-Forwarded-For.
             "HUB_TRUSTED_PROXIES": "127.0.0.0/8,::1/128",
+            "HUB_PUBLIC_URL": self.url,
             **extra,
         }
 

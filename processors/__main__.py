@@ -5,6 +5,7 @@ from typing import Any
 
 import faust
 
+from processors import upstream_connector
 from processors.agents import register_agents
 from processors.app import Hub, build_hub
 from processors.logs import pin_library_levels
@@ -23,11 +24,13 @@ def create(settings: WorkerSettings) -> Hub:
     register_pbx_agents(hub)
     register_pbx_views(hub)
     deliverer = attach(hub)
+    connector = upstream_connector.attach(hub)
 
     @hub.app.on_before_shutdown.connect
     async def close_offsets(app: Any, /, *args: Any, signal: Any, **kwargs: Any) -> None:
         await hub.offsets.close()
         await deliverer.close()
+        await connector.close()
 
     return hub
 

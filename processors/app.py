@@ -15,6 +15,7 @@ from schemas.clock import Clock
 from schemas.commands import CustomerCommands
 from schemas.health import CustomerHealth
 from schemas.pbx import Lockout, PbxRecord, StoredEvent, UserRecord
+from schemas.pbx_upstream import Upstream
 from schemas.profiles import CustomerConfig, CustomerProfiles, CustomerStates
 from schemas.topics import TopicNames
 
@@ -47,6 +48,7 @@ class Hub:
     pbx_events: Any
     pbx_users: Any
     pbx_lockouts: Any
+    pbx_upstreams: Any
     clock: Clock
     # Offsets applied per source partition, so a writer can wait until its write is
     # visible. Progress markers only: a restarted worker re-reaches them by itself.
@@ -59,6 +61,8 @@ class Hub:
     pbx_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     # Set by processors.pbx_delivery.attach: starts delivery attempts (process-local).
     deliverer: Any = None
+    # Set by processors.upstream_connector.attach: drives upstream connections.
+    connector: Any = None
 
     def __post_init__(self) -> None:
         self.offsets = Offsets(self.settings.kafka_bootstrap, self.settings.app_id)
@@ -146,5 +150,6 @@ def build_hub(settings: WorkerSettings) -> Hub:
         pbx_events=_table(app, "pbx-events", StoredEvent),
         pbx_users=_table(app, "pbx-users", UserRecord),
         pbx_lockouts=_table(app, "pbx-lockouts", Lockout),
+        pbx_upstreams=_table(app, "pbx-upstreams", Upstream),
         clock=Clock(settings.clock_offset_file),
     )

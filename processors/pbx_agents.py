@@ -8,6 +8,7 @@ from pydantic import ValidationError
 
 from processors import pbx_fold as fold
 from processors import pbx_sessions as sessions
+from processors import upstream_fold as upstream
 from processors.app import Hub
 from processors.batching import take_events
 from processors.pbx_work import Work
@@ -26,6 +27,7 @@ from schemas.pbx_topics import (
     UserClaimed,
     UserReleased,
 )
+from schemas.pbx_upstream import UpstreamRemoved, UpstreamResult, UpstreamSet
 from schemas.topics import partition_for
 
 log = logging.getLogger(__name__)
@@ -63,6 +65,12 @@ def _fold_pbx(hub: Hub, w: Work, msg: Any, offset: int) -> None:
         fold.on_logged_out(w, msg)
     elif isinstance(msg, EventReceived):
         fold.on_event(w, msg, hub.settings.pbx_queue_limit)
+    elif isinstance(msg, UpstreamSet):
+        upstream.on_set(w, msg)
+    elif isinstance(msg, UpstreamRemoved):
+        upstream.on_removed(w, msg)
+    elif isinstance(msg, UpstreamResult):
+        upstream.on_result(w, msg)
 
 
 def _mark(hub: Hub, event: Any) -> None:
@@ -95,6 +103,9 @@ async def fold_batches(hub: Hub, stream: Any, attempts: bool) -> None:
         if hub.deliverer is not None:
             hub.deliverer.settle(settled)
             hub.deliverer.kick_all(w.kicks)
+        if hub.connector is not None:
+            hub.connector.settle(w.answered)
+            hub.connector.kick_all(w.connect)
 
 
 def _owned(key: str, partition: int, partitions: int) -> bool:
@@ -120,6 +131,8 @@ async def sweep(hub: Hub, stream: Any, partition: int, now: datetime) -> None:
         await w.flush(stream)
     if hub.deliverer is not None:
         hub.deliverer.kick_all(k for k in hub.pbxes if _owned(k, partition, parts))
+    if hub.connector is not None:
+        hub.connector.kick_all(k for k in hub.pbx_upstreams if _owned(k, partition, parts))
 
 
 def _needs_sweep(rec: PbxRecord, now: datetime, forget_before: datetime) -> bool:

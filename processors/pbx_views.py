@@ -16,6 +16,7 @@ from processors.app import Hub
 from processors.routing import route
 from schemas.pbx_errno import Errno, failed
 from schemas.pbx_requests import Callback
+from schemas.pbx_upstream import upstream_view
 
 JSON = "application/json"
 SECRET_HEADER = "X-Hub-Event-Secret"  # noqa: S105 - a header name
@@ -41,6 +42,19 @@ def register_pbx_views(hub: Hub) -> None:
                 if found is None:
                     return _json(self, b'{"error":"no such PBX"}', 404)
                 return _json(self, found.model_dump_json().encode())
+
+            return await route(hub, self, request, client_id, serve)
+
+    @hub.app.page("/hub/pbx-upstream/{client_id}/{pbx_id}")
+    class UpstreamPage(View):
+        async def get(self, request: Any, client_id: str, pbx_id: str) -> Any:
+            async def serve() -> Any:
+                await pbx_api.settle(hub, client_id)
+                found = hub.pbx_upstreams.get(f"{client_id}/{pbx_id}")
+                view = upstream_view(found) if found is not None else None
+                if view is None:
+                    return _json(self, b'{"error":"no upstream connection"}', 404)
+                return _json(self, view.model_dump_json().encode())
 
             return await route(hub, self, request, client_id, serve)
 

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from processors.app import Hub
+from schemas.events import PbxConnectionEvent
 from schemas.pbx_topics import PbxChange
 
 Key = tuple[str, str]
@@ -26,7 +27,10 @@ class Work:
     values: dict[Key, Any] = field(default_factory=dict)
     dirty: dict[Key, Any] = field(default_factory=dict)
     changes: list[PbxChange] = field(default_factory=list)
+    events: list[PbxConnectionEvent] = field(default_factory=list)
     kicks: set[str] = field(default_factory=set)
+    connect: set[str] = field(default_factory=set)
+    answered: set[str] = field(default_factory=set)
 
     def table(self, name: str) -> Any:
         """The faust table called `name` (`pbxes`, `pbx-tokens`, ...)."""
@@ -54,10 +58,15 @@ class Work:
         return sorted(held)
 
     async def flush(self, stream: Any) -> None:
-        """Publish the changes, then write every changed key once."""
+        """Publish the changes and connection events, then write every changed key once."""
         for change in self.changes:
             fut = await self.hub.pbx_changes.send(
                 key=change.client_id.encode(), value=change.model_dump_json().encode()
+            )
+            await fut
+        for event in self.events:
+            fut = await self.hub.health_events.send(
+                key=event.client_id.encode(), value=event.model_dump_json().encode()
             )
             await fut
         for (name, key), event in self.dirty.items():
@@ -70,4 +79,5 @@ class Work:
             else:
                 table[key] = value
         self.changes.clear()
+        self.events.clear()
         self.dirty.clear()

@@ -53,6 +53,9 @@ class WorkerSettings(KafkaSettings, PbxSharedSettings):
         description="how long an ended session is shown and its "
         "token answered 20006/20004 before it is forgotten",
     )
+    public_url: str = Field(
+        default="", description="the hub's URL as customers' PBXes reach it (their event URLs)"
+    )
     pbx_max_deliveries: int = Field(
         default=256, ge=1, le=10_000, description="delivery attempts in flight per worker"
     )

@@ -92,3 +92,27 @@ class HealthEvent(ProfileRef):
             f"{self.client_id}/{self.profile_type.name.lower()}/{self.profile_id}/"
             f"{self.at.isoformat()}/{self.to_health}"
         )
+
+
+class PbxConnectionEvent(BaseModel):
+    """A PBX's upstream connection changed state (`schemas.pbx_upstream.ConnectionState`).
+
+    Published on the health-events topic beside `HealthEvent`, keyed by clientId.
+    """
+
+    kind: Literal["pbx-connection"] = "pbx-connection"
+    client_id: str
+    pbx_id: str
+    pbx_name: str | None = None
+    from_state: str | None = Field(description="None for the first state")
+    to_state: str
+    reason: str
+    at: datetime
+    alert_email_list: str | None = Field(
+        default=None, description="the PBX's AlertEmailList, comma-separated"
+    )
+
+    @property
+    def id(self) -> str:
+        """Stable identity of this change."""
+        return f"{self.client_id}/pbx/{self.pbx_id}/{self.at.isoformat()}/{self.to_state}"

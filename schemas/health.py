@@ -83,6 +83,9 @@ class PbxHealthView(BaseModel):
     reason: str
     live_sessions: int
     pending_events: int
+    upstream: str | None = Field(
+        default=None, description="the upstream connection's state, when the PBX is connected"
+    )
 
 
 class HealthView(BaseModel):
@@ -98,6 +101,8 @@ def with_pbxes(view: HealthView, pbxes: list[PbxHealthView]) -> HealthView:
     healths = [p.health for p in pbxes] + ([view.customer] if view.profiles or not pbxes else [])
     worst = max(healths, key=SEVERITY.__getitem__)
     return view.model_copy(update={"customer": worst, "pbxes": pbxes})
+
+
 def view_of(current: CustomerHealth) -> HealthView:
     """The admin view: the worst health first named, then every profile by type and id."""
     items = []

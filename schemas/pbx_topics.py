@@ -17,6 +17,7 @@ from pydantic import BaseModel, Field, TypeAdapter
 
 from schemas.pbx import EndReason, PbxConfig, SessionState
 from schemas.pbx_requests import Callback
+from schemas.pbx_upstream import UpstreamRemoved, UpstreamResult, UpstreamSet
 
 
 class PbxUpserted(BaseModel):
@@ -186,7 +187,10 @@ PbxRecordIn = Annotated[
     | SessionOpened
     | SessionRenewed
     | SessionLoggedOut
-    | EventReceived,
+    | EventReceived
+    | UpstreamSet
+    | UpstreamRemoved
+    | UpstreamResult,
     Field(discriminator="kind"),
 ]
 PBX_RECORD = TypeAdapter(PbxRecordIn)

@@ -23,6 +23,7 @@ WORKER_TABLES = (
     "pbx-events",
     "pbx-users",
     "pbx-lockouts",
+    "pbx-upstreams",
 )
 """The processors' tables, each with a compacted changelog topic."""
 

@@ -1,0 +1,81 @@
+"""wrk sending PBX API heartbeats, each with the next session's token, for bench.pbx.
+
+The Lua script counts every answer that is not HTTP 200 with exactly
+`{"status":"Success"}`; socket errors (no answer at all) are counted by wrk itself.
+"""
+
+import re
+import string
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+
+from bench.wrk import _parse, ensure_wrk
+from schemas.pbx_errno import SUCCESS
+
+LUA = string.Template("""
+local tokens = {}
+for line in io.lines("$tokens") do tokens[#tokens + 1] = line end
+local body = io.open("$body", "rb"):read("*a")
+local headers = {["Content-Type"] = "application/json"}
+local n = 0
+bad = 0
+local threads = {}
+function setup(thread) table.insert(threads, thread) end
+function request()
+  n = n + 1
+  local path = "/api/v2.0.0/heartbeat?token=" .. tokens[(n % #tokens) + 1]
+  return wrk.format("POST", path, headers, body)
+end
+function response(status, hdrs, answer)
+  if status ~= 200 or answer ~= '$success' then bad = bad + 1 end
+end
+function done(summary, latency, requests)
+  local total = 0
+  for _, t in ipairs(threads) do total = total + t:get("bad") end
+  io.write(string.format("bad answers: %d\\n", total))
+end
+""")
+
+
+@dataclass(frozen=True, slots=True)
+class HeartbeatRun:
+    """What one wrk run of heartbeats measured."""
+
+    requests: int
+    errors: int
+    seconds: float
+    p50_ms: float
+    p99_ms: float
+
+    @property
+    def rate(self) -> float:
+        """Answers per second."""
+        return self.requests / self.seconds
+
+
+def heartbeat_script(tokens: list[str], body: bytes, workdir: Path) -> str:
+    """The Lua script's path: heartbeats with `body`, to each token in turn."""
+    tokens_file, body_file = workdir / "tokens.txt", workdir / "heartbeat.json"
+    tokens_file.write_text("\n".join(tokens) + "\n")
+    body_file.write_bytes(body)
+    script = workdir / "pbx-heartbeat.lua"
+    script.write_text(LUA.substitute(tokens=tokens_file, body=body_file, success=SUCCESS.decode()))
+    return str(script)
+
+
+def run_heartbeats(url: str, script: str, seconds: int, connections: int) -> HeartbeatRun:
+    """One bounded wrk run; raises CalledProcessError or TimeoutExpired when wrk fails."""
+    cmd = [ensure_wrk(), "-t1", f"-c{connections}", f"-d{seconds}s", "--latency",
+           "--timeout", "5s", "-s", script, url]  # fmt: skip
+    out = subprocess.run(
+        cmd, check=True, capture_output=True, text=True, timeout=seconds + 30
+    ).stdout
+    parsed = _parse(out, seconds)
+    non_2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    socket_errors = parsed.errors - (int(non_2xx.group(1)) if non_2xx else 0)
+    bad = re.search(r"^bad answers: (\d+)", out, re.M)
+    if bad is None:
+        raise RuntimeError(f"wrk printed no count of bad answers:\n{out}")
+    errors = socket_errors + int(bad.group(1))
+    return HeartbeatRun(parsed.requests, errors, parsed.seconds, parsed.p50_ms, parsed.p99_ms)

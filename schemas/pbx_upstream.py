@@ -1,0 +1,181 @@
+"""The hub as application server of a customer's real PBX: the upstream connection.
+
+An operator connects a PBX (`PUT .../pbxes/{pbxId}/upstream`); the worker owning the
+PBX's partition logs in to it, heartbeats within the token's 30 minutes, and keeps
+the connection's state in the `pbx-upstreams` table (key "{clientId}/{pbxId}").
+"""
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Literal
+from urllib.parse import urlsplit
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+MAX_INTERVAL_S = 25 * 60
+
+
+class UpstreamBody(BaseModel):
+    """Body of `PUT /admin/customers/{clientId}/pbxes/{pbxId}/upstream`."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    BaseUrl: str = Field(max_length=500)
+    Username: str = Field(min_length=1, max_length=64)
+    Password: str = Field(min_length=1, max_length=256)
+    Version: Literal["1.0.0", "2.0.0"] = "2.0.0"
+    HeartbeatIntervalSeconds: int = Field(default=600, ge=10, le=MAX_INTERVAL_S)
+    VerifyTls: bool = True
+
+    @field_validator("BaseUrl")
+    @classmethod
+    def _http_url(cls, value: str) -> str:
+        parts = urlsplit(value)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ValueError("must be an http:// or https:// URL with a host")
+        return value.rstrip("/")
+
+
+class UpstreamConfig(BaseModel):
+    """The connection as configured; the password's MD5 is sealed (`schemas.sealed`)."""
+
+    base_url: str
+    username: str
+    sealed_password: str
+    version: str
+    interval_s: int
+    verify_tls: bool
+    generation: str = Field(description="new on every PUT: a rejected login is tried again")
+
+
+class ConnectionState(StrEnum):
+    """The health of an upstream connection."""
+
+    connecting = "connecting"
+    connected = "connected"
+    degraded = "degraded"
+    down = "down"
+    credentials_rejected = "credentials-rejected"
+    locked = "locked"
+    disconnecting = "disconnecting"
+
+
+class Upstream(BaseModel):
+    """A PBX's upstream connection in the `pbx-upstreams` table."""
+
+    config: UpstreamConfig
+    removed: bool = Field(default=False, description="disconnected: log out, then forget")
+    state: ConnectionState = ConnectionState.connecting
+    since: datetime
+    reason: str = "not logged in yet"
+    sealed_token: str | None = None
+    token_expires_at: datetime | None = None
+    last_login_at: datetime | None = None
+    last_heartbeat_at: datetime | None = None
+    last_success_at: datetime | None = None
+    failures: int = 0
+    next_attempt_at: datetime | None = None
+    locked_until: datetime | None = None
+    applied_offset: int = -1
+
+
+class Action(StrEnum):
+    """What the connector did."""
+
+    login = "login"
+    heartbeat = "heartbeat"
+    logout = "logout"
+
+
+class UpstreamSet(BaseModel):
+    """An operator connected a PBX, or changed its connection."""
+
+    kind: Literal["upstream"] = "upstream"
+    client_id: str
+    pbx_id: str
+    config: UpstreamConfig
+    at: datetime
+
+    @property
+    def route(self) -> str:
+        """The partition key."""
+        return self.client_id
+
+
+class UpstreamRemoved(BaseModel):
+    """An operator disconnected a PBX: the connector logs out, then forgets it."""
+
+    kind: Literal["upstream-removed"] = "upstream-removed"
+    client_id: str
+    pbx_id: str
+    at: datetime
+
+    @property
+    def route(self) -> str:
+        """The partition key."""
+        return self.client_id
+
+
+class UpstreamResult(BaseModel):
+    """How one call of the connector to the PBX ended."""
+
+    kind: Literal["upstream-result"] = "upstream-result"
+    client_id: str
+    pbx_id: str
+    generation: str
+    action: Action
+    ok: bool
+    errno: str | None = None
+    status: int | None = None
+    error: str | None = None
+    sealed_token: str | None = None
+    at: datetime
+
+    @property
+    def route(self) -> str:
+        """The partition key."""
+        return self.client_id
+
+
+class UpstreamView(BaseModel):
+    """`GET .../upstream`: the connection, never its password or token."""
+
+    BaseUrl: str
+    Username: str
+    Version: str
+    HeartbeatIntervalSeconds: int
+    VerifyTls: bool
+    State: ConnectionState
+    Since: datetime
+    Reason: str
+    TokenExpiresAt: datetime | None
+    LastLoginAt: datetime | None
+    LastHeartbeatAt: datetime | None
+    LastSuccessAt: datetime | None
+    Failures: int
+    NextAttemptAt: datetime | None
+    LockedUntil: datetime | None
+
+
+def upstream_view(up: Upstream) -> UpstreamView | None:
+    """The admin view; None once disconnected."""
+    cfg = up.config
+    if up.removed:
+        return None
+    return UpstreamView(
+        BaseUrl=cfg.base_url,
+        Username=cfg.username,
+        Version=cfg.version,
+        HeartbeatIntervalSeconds=cfg.interval_s,
+        VerifyTls=cfg.verify_tls,
+        State=up.state,
+        Since=up.since,
+        Reason=up.reason,
+        TokenExpiresAt=up.token_expires_at,
+        LastLoginAt=up.last_login_at,
+        LastHeartbeatAt=up.last_heartbeat_at,
+        LastSuccessAt=up.last_success_at,
+        Failures=up.failures,
+        NextAttemptAt=up.next_attempt_at,
+        LockedUntil=up.locked_until,
+    )
