@@ -119,10 +119,9 @@ async def sweep(hub: Hub, stream: Any, partition: int, now: datetime) -> None:
     async with hub.pbx_lock:
         w = Work(hub, event=stream.current_event)
         for key in [k for k in hub.pbxes if _owned(k, partition, parts)]:
-            rec: PbxRecord = hub.pbxes[key]
-            if not _needs_sweep(rec, now, forget_before):
+            if not _needs_sweep(hub.pbxes[key], now, forget_before):
                 continue
-            rec = rec.model_copy(deep=True)
+            rec: PbxRecord = w.mutable("pbxes", key)
             cid, pbx = key.split("/", 1)
             fold._apply(w, key, rec, sessions.expire(rec, cid, pbx, now, forget_before))
         for addr in [a for a in hub.pbx_lockouts if partition_for(a, parts) == partition]:

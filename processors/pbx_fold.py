@@ -44,7 +44,7 @@ def note_applied(w: Work, key: str, offset: int) -> None:
     """Record that the PBX has folded the record at `offset`."""
     rec: PbxRecord | None = w.get("pbxes", key)
     if rec is not None and rec.applied_offset < offset:
-        w.put("pbxes", key, rec.model_copy(update={"applied_offset": offset}))
+        w.mutable("pbxes", key).applied_offset = offset
 
 
 def _release(w: Work, key: str, seqs: list[int]) -> None:
@@ -71,10 +71,9 @@ def on_pbx(w: Work, msg: PbxUpserted, offset: int) -> None:
     key = pbx_key(msg.client_id, msg.pbx_id)
     rec: PbxRecord | None = w.get("pbxes", key)
     if rec is None:
-        rec = PbxRecord(config=msg.config, nonce=msg.nonce, created=msg.at)
+        w.put("pbxes", key, PbxRecord(config=msg.config, nonce=msg.nonce, created=msg.at))
     else:
-        rec = rec.model_copy(update={"config": msg.config})
-    w.put("pbxes", key, rec)
+        w.mutable("pbxes", key).config = msg.config
     w.changes.append(
         PbxChange(
             id=f"pbx:{key}:{offset}",
@@ -90,10 +89,9 @@ def on_pbx(w: Work, msg: PbxUpserted, offset: int) -> None:
 def on_pbx_deleted(w: Work, msg: PbxDeleted, offset: int) -> None:
     """Remove a PBX: its sessions end, its tokens and events are forgotten."""
     key = pbx_key(msg.client_id, msg.pbx_id)
-    rec: PbxRecord | None = w.get("pbxes", key)
+    rec: PbxRecord | None = w.mutable("pbxes", key)
     if rec is None:
         return
-    rec = rec.model_copy(deep=True)
     fx = sessions.end_where(rec, msg.client_id, msg.pbx_id, EndReason.pbx_deleted, msg.at)
     fx.forget_tokens = [s.token_hash for s in rec.sessions.values()]
     _apply(w, key, None, fx)
@@ -111,10 +109,9 @@ def on_pbx_deleted(w: Work, msg: PbxDeleted, offset: int) -> None:
 def on_pbx_user(w: Work, msg: PbxUserSet) -> None:
     """Add a user's name to its PBX, or remove it and end its sessions."""
     key = pbx_key(msg.client_id, msg.pbx_id)
-    rec: PbxRecord | None = w.get("pbxes", key)
+    rec: PbxRecord | None = w.mutable("pbxes", key)
     if rec is None:
         return
-    rec = rec.model_copy(deep=True)
     users = set(rec.users)
     fx = sessions.Effects()
     if msg.present:
@@ -169,7 +166,7 @@ def on_session_opened(w: Work, msg: SessionOpened) -> None:
     if rec is None or msg.user not in rec.users or msg.session_id in rec.sessions:
         log.info("session %s not opened: PBX or user gone, or opened before", msg.session_id)
         return
-    rec = rec.model_copy(deep=True)
+    rec = w.mutable("pbxes", key)
     s = Session(
         session_id=msg.session_id,
         user=msg.user,
@@ -194,7 +191,7 @@ def _live_session(w: Work, cid: str, pbx: str, sid: str, at: datetime) -> Any:
     s = rec.sessions[sid]
     if s.end_reason is not None or at >= s.expires_at:
         return None, None
-    rec = rec.model_copy(deep=True)
+    rec = w.mutable("pbxes", pbx_key(cid, pbx))
     return rec, rec.sessions[sid]
 
 
@@ -225,10 +222,9 @@ def on_logged_out(w: Work, msg: SessionLoggedOut) -> None:
 def on_event(w: Work, msg: EventReceived, limit: int) -> None:
     """Queue an event report for every session alive when it arrived."""
     key = pbx_key(msg.client_id, msg.pbx_id)
-    rec: PbxRecord | None = w.get("pbxes", key)
+    rec: PbxRecord | None = w.mutable("pbxes", key)
     if rec is None:
         return
-    rec = rec.model_copy(deep=True)
     body = msg.body.encode()
     seq, waiting, dropped = sessions.enqueue(rec, msg.version, msg.name, body, msg.at, limit)
     w.put("pbxes", key, rec)

@@ -31,6 +31,7 @@ class Work:
     kicks: set[str] = field(default_factory=set)
     connect: set[str] = field(default_factory=set)
     answered: set[str] = field(default_factory=set)
+    copied: set[Key] = field(default_factory=set)
 
     def table(self, name: str) -> Any:
         """The faust table called `name` (`pbxes`, `pbx-tokens`, ...)."""
@@ -44,10 +45,29 @@ class Work:
             self.values[(name, key)] = cached
         return cached
 
+    def mutable(self, name: str, key: str) -> Any:
+        """The value to change in place: copied once per batch, never the table's own object.
+
+        A batch that fails half-way thus leaves the tables as the changelog has them.
+        None when there is no value.
+        """
+        value = self.get(name, key)
+        if value is None or (name, key) in self.copied:
+            return value
+        value = value.model_copy(deep=True)
+        self.values[(name, key)] = value
+        self.copied.add((name, key))
+        self.dirty[(name, key)] = self.event
+        return value
+
     def put(self, name: str, key: str, value: Any) -> None:
         """Change a value (None deletes it) under the current record's partition."""
         self.values[(name, key)] = value
         self.dirty[(name, key)] = self.event
+        if value is None:
+            self.copied.discard((name, key))
+        else:
+            self.copied.add((name, key))  # a new value belongs to the batch
 
     def keys(self, name: str) -> list[str]:
         """Every key of a table as this batch sees it."""
@@ -81,3 +101,4 @@ class Work:
         self.changes.clear()
         self.events.clear()
         self.dirty.clear()
+        self.copied.clear()

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TypeVar
 
-from schemas.events import CommandEvent, HealthEvent
+from schemas.events import CommandEvent, HealthEvent, PbxConnectionEvent
 from schemas.pbx_topics import ChangeKind, DeliveryAttempt, PbxChange
 from schemas.topics import CustomerUpserted, HeartbeatMessage, ProfileUpserted
 from sinks.sql.events import Event
@@ -22,6 +22,7 @@ from sinks.sql.models import (
     HealthStateRow,
     HealthTransitionRow,
     HeartbeatRow,
+    PbxConnectionHealthRow,
     PbxDeletedRow,
     PbxDeliveryRow,
     PbxRow,
@@ -34,6 +35,7 @@ from sinks.sql.rows import (
     PbxKey,
     ProfileKey,
     command_rows,
+    connection_row,
     customer_row,
     delivery_row,
     health_rows,
@@ -84,6 +86,7 @@ class Batch:
         self.pbxes_deleted: dict[PbxKey, PbxDeletedRow] = {}
         self.sessions: dict[str, PbxSessionRow] = {}
         self.deliveries: dict[str, PbxDeliveryRow] = {}
+        self.connections: dict[str, PbxConnectionHealthRow] = {}
 
     def __len__(self) -> int:
         return self.events
@@ -93,7 +96,7 @@ class Batch:
         tables = (
             self.customers, self.profiles, self.reported, self.health,
             self.heartbeats, self.transitions, self.commands, self.history,
-            self.pbxes, self.pbxes_deleted, self.sessions, self.deliveries,
+            self.pbxes, self.pbxes_deleted, self.sessions, self.deliveries, self.connections,
         )  # fmt: skip
         return sum(len(t) for t in tables) + len({c.key for c in self.contributions})
 
@@ -104,6 +107,9 @@ class Batch:
             self._add_heartbeat(event, offset, partition)
         elif isinstance(event, HealthEvent):
             self._add_health(event)
+        elif isinstance(event, PbxConnectionEvent):
+            row = connection_row(event)
+            self.connections.setdefault(row.id, row)
         elif isinstance(event, CommandEvent):
             self._add_command(event)
         elif isinstance(event, CustomerUpserted):

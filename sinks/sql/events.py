@@ -1,11 +1,11 @@
 """Decoding the values of the topics the sink reads into the `schemas` messages."""
 
 from collections.abc import Callable
-from typing import TypeAlias
+from typing import Annotated, TypeAlias
 
-from pydantic import ValidationError
+from pydantic import Field, TypeAdapter, ValidationError
 
-from schemas.events import CommandEvent, HealthEvent
+from schemas.events import CommandEvent, HealthEvent, PbxConnectionEvent
 from schemas.pbx_topics import DeliveryAttempt, PbxChange
 from schemas.topics import (
     CONFIG_EVENT,
@@ -24,9 +24,14 @@ Event: TypeAlias = (
     | HeartbeatMessage
     | CommandEvent
     | HealthEvent
+    | PbxConnectionEvent
     | PbxChange
     | DeliveryAttempt
 )
+
+HealthTopicEvent = Annotated[HealthEvent | PbxConnectionEvent, Field(discriminator="kind")]
+"""What the health-events topic carries: profiles' health and PBX connections' state changes."""
+HEALTH_TOPIC_EVENT = TypeAdapter(HealthTopicEvent)
 
 
 class UndecodableRecord(SqlSinkError):
@@ -48,7 +53,7 @@ class EventDecoder:
             topics.config: _config,
             topics.heartbeats: HeartbeatMessage.model_validate_json,
             topics.command_events: CommandEvent.model_validate_json,
-            topics.health_events: HealthEvent.model_validate_json,
+            topics.health_events: HEALTH_TOPIC_EVENT.validate_json,
             topics.pbx_changes: PbxChange.model_validate_json,
             topics.pbx_deliveries: DeliveryAttempt.model_validate_json,
         }

@@ -317,6 +317,29 @@ class PbxDelivery(PbxDeliveryRow, table=True):
     )
 
 
+class PbxConnectionHealthRow(PbxRefColumns):
+    """A change of a PBX's upstream connection state (`PbxConnectionEvent`), keyed by its id."""
+
+    id: str = Field(primary_key=True, description="{client_id}/pbx/{pbx_id}/{at}/{to_state}")
+    pbx_name: str | None = None
+    from_state: str | None = None
+    to_state: str
+    reason: str
+    at: datetime = Field(sa_type=UTC_DATETIME)
+    at_ms: int = Field(sa_type=BigInteger)
+    day: date
+
+
+class PbxConnectionHealth(PbxConnectionHealthRow, table=True):
+    """pbx_connection_health: every state change of every PBX's upstream connection."""
+
+    __tablename__ = "pbx_connection_health"
+    __table_args__ = (
+        Index("ix_pbx_connection_health_pbx_at", "client_id", "pbx_id", "at_ms"),
+        Index("ix_pbx_connection_health_day", "day"),
+    )
+
+
 class SinkProgress(SQLModel, table=True):
     """sink_progress: the next heartbeat offset per partition already counted in rollups.
 

@@ -3,7 +3,7 @@
 from datetime import UTC, datetime
 from typing import TypeVar
 
-from schemas.events import FINAL_COMMAND_STATES, CommandEvent, HealthEvent
+from schemas.events import FINAL_COMMAND_STATES, CommandEvent, HealthEvent, PbxConnectionEvent
 from schemas.pbx_topics import DeliveryAttempt, PbxChange
 from schemas.relay import ProfileHeartbeatData
 from schemas.topics import CustomerUpserted, HeartbeatMessage, ProfileDeleted, ProfileUpserted
@@ -14,6 +14,7 @@ from sinks.sql.models import (
     HealthStateRow,
     HealthTransitionRow,
     HeartbeatRow,
+    PbxConnectionHealthRow,
     PbxDeletedRow,
     PbxDeliveryRow,
     PbxRow,
@@ -246,4 +247,21 @@ def delivery_row(attempt: DeliveryAttempt) -> PbxDeliveryRow:
         day=at.date(),
         minute=at.replace(second=0, microsecond=0),
         latency_ms=round(attempt.latency_s * 1000),
+    )
+
+
+def connection_row(event: PbxConnectionEvent) -> PbxConnectionHealthRow:
+    """The pbx_connection_health row of a PBX connection's state change, keyed by the event's id."""
+    at = utc(event.at)
+    return PbxConnectionHealthRow(
+        id=event.id,
+        client_id=event.client_id,
+        pbx_id=event.pbx_id,
+        pbx_name=event.pbx_name,
+        from_state=event.from_state,
+        to_state=event.to_state,
+        reason=event.reason,
+        at=at,
+        at_ms=epoch_ms(at),
+        day=at.date(),
     )

@@ -22,6 +22,7 @@ from sinks.sql.models import (
     HealthTransition,
     Heartbeat,
     Pbx,
+    PbxConnectionHealth,
     PbxDelivery,
     PbxSession,
     Profile,
@@ -54,6 +55,7 @@ def write_batch(conn: Connection, batch: Batch) -> None:
     _write_pbxes(conn, batch)
     _upsert_sessions(conn, _ordered(batch.sessions))
     _insert_new(conn, _table(PbxDelivery), _ordered(batch.deliveries))
+    _insert_new(conn, _table(PbxConnectionHealth), _ordered(batch.connections))
 
 
 def _table(model: type[SQLModel]) -> Table:

@@ -23,9 +23,10 @@ from sqlalchemy import text
 from localkafka.broker import LocalBroker
 from processors.create_topics import ensure_topics
 from schemas.enums import ProfileType, ServerStatus
-from schemas.events import CommandEvent, CommandState, Health, HealthEvent
+from schemas.events import CommandEvent, CommandState, Health, HealthEvent, PbxConnectionEvent
 from schemas.pbx import EndReason
 from schemas.pbx_topics import ChangeKind, DeliveryAttempt, Outcome, PbxChange
+from schemas.pbx_upstream import ConnectionState
 from schemas.settings import KafkaSettings
 from schemas.topics import HeartbeatMessage, TopicNames, config_key, partition_for
 from sinks.sql.consumer import SqlSink
@@ -75,9 +76,11 @@ def workload(clients: int, beats: int, *, start: float = 0) -> list[Event]:
 
 
 def pbx_workload(clients: int) -> list[Event]:
-    """Two PBXes a client, one deleted; a session's life and its deliveries, some twice."""
+    """Two PBXes a client, one deleted; a session's life and its deliveries, some twice;
+    the upstream connection of the first connecting, going down and back, one change twice."""
     events: list[Event] = []
     for cid in (f"c{c}" for c in range(clients)):
+        events += connection_changes(cid)
         sid = f"{cid}-s1"
         renewed = s.session(ChangeKind.session_renewed, 60, session_id=sid, client_id=cid)
         ended = s.session(
@@ -93,6 +96,21 @@ def pbx_workload(clients: int) -> list[Event]:
             s.pbx_deleted(100, client_id=cid, pbx_id="p2"),
         ]  # fmt: skip
     return events
+
+
+CONNECTION_LIFE = (
+    (0, None, ConnectionState.connecting),
+    (1, ConnectionState.connecting, ConnectionState.connected),
+    (30, ConnectionState.connected, ConnectionState.down),
+    (50, ConnectionState.down, ConnectionState.connected),
+)
+"""(seconds, from, to) of a PBX's upstream connection: logged in, lost, back."""
+
+
+def connection_changes(cid: str) -> list[Event]:
+    """The changes of CONNECTION_LIFE for PBX p1 of `cid`; the loss is published twice."""
+    changes = [s.connection(t, to, frm, client_id=cid) for t, frm, to in CONNECTION_LIFE]
+    return [*changes, changes[2]]
 
 
 @dataclass
@@ -120,7 +138,7 @@ class Stream:
             return self.names.heartbeats, event.client_id.encode(), value, partition
         if isinstance(event, CommandEvent):
             return self.names.command_events, event.client_id.encode(), value, partition
-        if isinstance(event, HealthEvent):
+        if isinstance(event, HealthEvent | PbxConnectionEvent):
             return self.names.health_events, event.client_id.encode(), value, partition
         if isinstance(event, PbxChange):
             return self.names.pbx_changes, event.client_id.encode(), value, partition
@@ -231,9 +249,10 @@ def test_sink_writes_every_topic_into_its_tables(stream: Stream, sql_database: S
         "customers": 5, "profiles": 10, "profile_state": 10, "heartbeats": 5 * 20 * 2,
         "health_transitions": 5, "commands": 5, "command_history": 15,
         "pbxes": 5 * 2, "pbx_sessions": 5, "pbx_deliveries": 5 * 2,
+        "pbx_connection_health": 5 * 4,
     }  # fmt: skip
     assert sum(m["heartbeats"] for m in minutes) == 5 * 20 * 2
-    assert sent == 5 * 3 + 5 * 20 + 5 * 4 + 5 * 10
+    assert sent == 5 * 3 + 5 * 20 + 5 * 4 + 5 * 15
     inbound = [r for r in rows["profile_state"] if r["profile_type"] == 1]
     assert {(r["last_transaction_id"], r["health"]) for r in inbound} == {("t19", "up")}
     assert {r["state"] for r in rows["commands"]} == {"acknowledged"}
@@ -279,6 +298,15 @@ def test_sink_keeps_pbxes_sessions_and_deliveries(
         (f"c{c}-s1:1:{n}", outcome, status)
         for c in range(3)
         for n, outcome, status in ((1, "failed", 503), (2, "delivered", 200))
+    ]
+    changes = sorted(
+        (r["client_id"], r["at"], r["pbx_id"], r["from_state"], r["to_state"], r["pbx_name"])
+        for r in rows["pbx_connection_health"]
+    )
+    assert changes == [  # the loss published twice is one row
+        (f"c{c}", s.at(t), "p1", frm, to, "Front desk")
+        for c in range(3)
+        for t, frm, to in CONNECTION_LIFE
     ]
 
 

@@ -9,6 +9,7 @@ from schemas.enums import ServerStatus
 from schemas.events import CommandState, Health
 from schemas.pbx import EndReason
 from schemas.pbx_topics import ChangeKind, Outcome
+from schemas.pbx_upstream import ConnectionState
 from sinks.sql.errors import DatabaseUnavailable
 from sinks.sql.events import Event
 from sinks.sql.migrate import upgrade
@@ -57,6 +58,8 @@ def history() -> list[Event]:
         s.pbx_deleted(70),
         s.pbx_deleted(0, pbx_id="p2"),  # never configured, as far as the sink read
         s.pbx(80, "Lab", pbx_id="p2"),
+        s.connection(81, ConnectionState.locked),
+        s.connection(81, ConnectionState.locked),  # the same change twice
     ]
 
 
@@ -164,6 +167,8 @@ def test_pbx_rows_hold_the_latest_state_and_every_attempt(db: SqlDatabase) -> No
         (r["id"], r["outcome"], r["status"], r["latency_ms"]) for r in rows["pbx_deliveries"]
     ]
     assert deliveries == [("s1:1:1", "failed", 503, 50), ("s1:1:2", "delivered", 200, 120)]
+    changes = [(r["from_state"], r["to_state"], r["at"]) for r in rows["pbx_connection_health"]]
+    assert changes == [("connected", "locked", s.at(81))]
 
 
 def test_stale_pbx_changes_do_not_overwrite_newer_rows(db: SqlDatabase) -> None:

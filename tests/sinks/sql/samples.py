@@ -3,9 +3,17 @@
 from datetime import UTC, datetime, timedelta
 
 from schemas.enums import ProfileType, ServerStatus
-from schemas.events import CommandEvent, CommandName, CommandState, Health, HealthEvent
+from schemas.events import (
+    CommandEvent,
+    CommandName,
+    CommandState,
+    Health,
+    HealthEvent,
+    PbxConnectionEvent,
+)
 from schemas.pbx import TOKEN_LIFE_S, EndReason, PbxConfig, SessionState
 from schemas.pbx_topics import ChangeKind, DeliveryAttempt, Outcome, PbxChange, SessionSnapshot
+from schemas.pbx_upstream import ConnectionState
 from schemas.profiles import CustomerConfig, InboundConfig, OutboundConfig
 from schemas.relay import InboundProfileBase, OutboundProfileBase, ProfileHeartbeatData
 from schemas.topics import CustomerUpserted, HeartbeatMessage, ProfileDeleted, ProfileUpserted
@@ -102,6 +110,22 @@ def health(
         client_id=client_id, profile_type=ProfileType.Inbound, profile_id=pid,
         from_health=frm, to_health=to, reason=f"now {to}", at=at(seconds),
         profile_name="lab results",
+    )  # fmt: skip
+
+
+def connection(
+    seconds: float,
+    to: ConnectionState,
+    frm: ConnectionState | None = ConnectionState.connected,
+    *,
+    client_id: str = "acme",
+    pbx_id: str = "p1",
+) -> PbxConnectionEvent:
+    """A state change of a PBX's upstream connection at T0 + seconds."""
+    return PbxConnectionEvent(
+        client_id=client_id, pbx_id=pbx_id, pbx_name="Front desk",
+        from_state=None if frm is None else frm.value, to_state=to.value, reason=f"now {to}",
+        at=at(seconds), alert_email_list="ops@example.com",
     )  # fmt: skip
 
 

@@ -6,6 +6,7 @@ from schemas.enums import ServerStatus
 from schemas.events import CommandState, Health
 from schemas.pbx import EndReason
 from schemas.pbx_topics import ChangeKind, Outcome
+from schemas.pbx_upstream import ConnectionState
 from sinks.sql.batch import Batch, ProfileGone
 from sinks.sql.events import Event
 from sinks.sql.models import ProfileRow
@@ -85,6 +86,16 @@ def test_newest_health_event_sets_profile_health(first: int, second: int, expect
     batch = folded(s.health(first, Health.late), s.health(second, Health.down))
     assert batch.health[("acme", 1, 1)].health == expected
     assert len(batch.transitions) == 2
+
+
+def test_connection_changes_are_history_and_a_repeated_change_gives_one_row() -> None:
+    down = s.connection(10, ConnectionState.down)
+    back = s.connection(70, ConnectionState.connected, ConnectionState.down)
+    batch = folded(down, back, down)
+    assert list(batch.connections) == [down.id, back.id]
+    assert batch.connections[back.id].to_state == "connected"
+    assert (batch.rows(), len(batch)) == (2, 3)
+    assert batch.health == {}  # a PBX connection has no profile state
 
 
 OPENED, RENEWED, ENDED = (

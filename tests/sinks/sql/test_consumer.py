@@ -2,8 +2,9 @@
 
 import pytest
 
-from schemas.events import CommandState
+from schemas.events import CommandState, Health
 from schemas.pbx_topics import ChangeKind
+from schemas.pbx_upstream import ConnectionState
 from schemas.topics import TopicNames
 from sinks.sql.consumer import FIRST_BACKOFF_S, Backoff
 from sinks.sql.database import UnsupportedDatabaseUrl, create_sink_engine
@@ -35,6 +36,16 @@ def test_decoder_reads_each_topic_s_message() -> None:
     assert decoder.decode(NAMES.pbx_changes, change.model_dump_json().encode()) == change
     attempt = s.delivery(3)
     assert decoder.decode(NAMES.pbx_deliveries, attempt.model_dump_json().encode()) == attempt
+
+
+def test_health_events_topic_carries_profile_health_and_pbx_connection_changes() -> None:
+    decoder = EventDecoder(NAMES)
+    health = s.health(0, Health.down, Health.up)
+    assert decoder.decode(NAMES.health_events, health.model_dump_json().encode()) == health
+    change = s.connection(5, ConnectionState.credentials_rejected)
+    assert decoder.decode(NAMES.health_events, change.model_dump_json().encode()) == change
+    with pytest.raises(UndecodableRecord):
+        decoder.decode(NAMES.health_events, b'{"kind": "something-new", "client_id": "acme"}')
 
 
 def test_tombstone_decodes_to_nothing() -> None:

@@ -8,8 +8,10 @@ from schemas.enums import ServerStatus
 from schemas.events import CommandState, Health
 from schemas.pbx import EndReason
 from schemas.pbx_topics import ChangeKind, Outcome
+from schemas.pbx_upstream import ConnectionState
 from sinks.sql.rows import (
     command_rows,
+    connection_row,
     customer_row,
     delivery_row,
     epoch_ms,
@@ -131,3 +133,14 @@ def test_delivery_row_has_latency_in_ms_and_the_utc_day_and_minute_of_its_end() 
     assert (row.at_ms, row.day) == (epoch_ms(s.at(31)), date(2026, 11, 21))  # past midnight
     assert row.minute == datetime(2026, 11, 21, 0, 0, tzinfo=UTC)
     assert row.received_at == s.at(31 - 0.2506 - 1)
+
+
+def test_connection_change_gives_a_row_keyed_by_event_id_with_its_utc_day() -> None:
+    event = s.connection(45, ConnectionState.down)
+    assert connection_row(event).model_dump() == {
+        "id": event.id, "client_id": "acme", "pbx_id": "p1", "pbx_name": "Front desk",
+        "from_state": "connected", "to_state": "down", "reason": "now down", "at": s.at(45),
+        "at_ms": epoch_ms(s.at(45)), "day": date(2026, 11, 21),
+    }  # fmt: skip
+    first = connection_row(s.connection(0, ConnectionState.connecting, None))
+    assert (first.from_state, first.day) == (None, date(2026, 11, 20))
