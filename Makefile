@@ -41,6 +41,7 @@ bench: $(STAMP) jars
 	$(BIN)/python -m bench.heartbeat
 	$(BIN)/python -m bench.sql_sink
 	$(BIN)/python -m bench.sweep
+	$(BIN)/python -m bench.pbx
 
 clean:
 	rm -rf $(VENV) .cache .mypy_cache .ruff_cache .pytest_cache

@@ -16,6 +16,7 @@ from pathlib import Path
 from types import FrameType
 
 from localkafka.broker import DEFAULT_CACHE_DIR, LocalBroker, LocalKafkaError
+from localkafka.demo import Demo
 from localkafka.hub import LOCAL_DENY
 from localkafka.process import ServiceProcess, wait_http
 from processors.create_topics import ensure_topics
@@ -40,11 +41,12 @@ def _smtp(env: dict[str, str]) -> list[ServiceProcess]:
     return [ServiceProcess("smtp", "aiosmtpd", {}, args=args)]
 
 
-def _services(env: dict[str, str]) -> list[ServiceProcess]:
+def _services(env: dict[str, str], demo: Demo) -> list[ServiceProcess]:
     # Output goes to this terminal, so a newcomer sees every process's log in one place.
     smtp = _smtp(env)
     return [
         *smtp,
+        demo.simulator(),
         ServiceProcess("worker", "processors", {**env, "HUB_DATA_DIR": str(RUN_DIR / "worker")}),
         ServiceProcess("ingress", "ingest", env),
         ServiceProcess(
@@ -54,7 +56,7 @@ def _services(env: dict[str, str]) -> list[ServiceProcess]:
     ]
 
 
-def _banner(settings: KafkaSettings, token: str, env: dict[str, str]) -> str:
+def _banner(settings: KafkaSettings, token: str, env: dict[str, str], demo: Demo) -> str:
     ingress = f"http://{env.get('HUB_HOST', '127.0.0.1')}:{env.get('HUB_PORT', '8080')}"
     smtp = f"{_env('HUB_SMTP_HOST', env, 'localhost')}:{_env('HUB_SMTP_PORT', env, '25')}"
     return "\n".join(
@@ -68,10 +70,15 @@ def _banner(settings: KafkaSettings, token: str, env: dict[str, str]) -> str:
             f"  alerts       SMTP {smtp}",
             f"  SQL          {os.environ.get('HUB_DATABASE_URL', 'sqlite:///.cache/hub.db')}",
             f"  Kafka        {settings.kafka_bootstrap} (topics '{settings.topic_prefix}*')",
+            *demo.banner(),
             "Ctrl-C stops everything.",
             "",
         ]
     )
+
+
+def _ingress_url() -> str:
+    return f"http://127.0.0.1:{os.environ.get('HUB_PORT', '8080')}"
 
 
 def _env(name: str, env: dict[str, str], default: str) -> str:
@@ -108,17 +115,20 @@ def _run(broker: LocalBroker | None) -> int:
         "HUB_SECRET_KEY_FILE": str(_secret_key_file()),
         # Everything runs on this machine: PBX API callbacks to loopback are allowed.
         "HUB_PBX_DENY_NETWORKS": os.environ.get("HUB_PBX_DENY_NETWORKS", LOCAL_DENY),
+        "HUB_PUBLIC_URL": os.environ.get("HUB_PUBLIC_URL", _ingress_url()),
     }
+    demo = Demo.new()
     env.setdefault(
         "HUB_RESPONDER_URL", os.environ.get("HUB_RESPONDER_URL", "http://127.0.0.1:6066")
     )
-    services = _services(env)
+    services = _services(env, demo)
     try:
         for service in services:
             service.start()
         wait_http(f"{env['HUB_RESPONDER_URL']}/hub/ready", READY_TIMEOUT)
         wait_http(f"http://127.0.0.1:{os.environ.get('HUB_PORT', '8080')}/readyz", READY_TIMEOUT)
-        print(_banner(settings, token, env), flush=True)
+        demo.configure(_ingress_url(), token)
+        print(_banner(settings, token, env, demo), flush=True)
         return _watch(services)
     finally:
         for service in reversed(services):

@@ -191,8 +191,7 @@ def _live_session(w: Work, cid: str, pbx: str, sid: str, at: datetime) -> Any:
     s = rec.sessions[sid]
     if s.end_reason is not None or at >= s.expires_at:
         return None, None
-    rec = w.mutable("pbxes", pbx_key(cid, pbx))
-    return rec, rec.sessions[sid]
+    return w.session(pbx_key(cid, pbx), sid)
 
 
 def on_renewed(w: Work, msg: SessionRenewed, offset: int) -> None:

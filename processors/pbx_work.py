@@ -32,6 +32,8 @@ class Work:
     connect: set[str] = field(default_factory=set)
     answered: set[str] = field(default_factory=set)
     copied: set[Key] = field(default_factory=set)
+    shallow: set[str] = field(default_factory=set)
+    sessions: set[tuple[str, str]] = field(default_factory=set)
 
     def table(self, name: str) -> Any:
         """The faust table called `name` (`pbxes`, `pbx-tokens`, ...)."""
@@ -60,14 +62,40 @@ class Work:
         self.dirty[(name, key)] = self.event
         return value
 
+    def session(self, key: str, sid: str) -> tuple[Any, Any]:
+        """A PBX record and one of its sessions, to change that session alone in place.
+
+        Copies the record shallowly and only that session deeply: a delivery attempt or
+        a heartbeat of one session does not copy the other sessions' queues.
+        """
+        rec = self.get("pbxes", key)
+        if ("pbxes", key) not in self.copied and key not in self.shallow:
+            rec = rec.model_copy(update={"sessions": dict(rec.sessions)})
+            self.values[("pbxes", key)] = rec
+            self.shallow.add(key)
+            self.dirty[("pbxes", key)] = self.event
+        if ("pbxes", key) not in self.copied and (key, sid) not in self.sessions:
+            rec.sessions[sid] = rec.sessions[sid].model_copy(deep=True)
+            self.sessions.add((key, sid))
+        self.dirty[("pbxes", key)] = self.event
+        return rec, rec.sessions[sid]
+
     def put(self, name: str, key: str, value: Any) -> None:
-        """Change a value (None deletes it) under the current record's partition."""
+        """Change a value (None deletes it) under the current record's partition.
+
+        Putting back what `mutable` or `session` gave keeps what they know was copied;
+        any other value is taken to belong to the batch alone.
+        """
+        same = self.values.get((name, key), _MISSING) is value
         self.values[(name, key)] = value
         self.dirty[(name, key)] = self.event
+        if same:
+            return
+        self.shallow.discard(key)
         if value is None:
             self.copied.discard((name, key))
         else:
-            self.copied.add((name, key))  # a new value belongs to the batch
+            self.copied.add((name, key))
 
     def keys(self, name: str) -> list[str]:
         """Every key of a table as this batch sees it."""
@@ -102,3 +130,5 @@ class Work:
         self.events.clear()
         self.dirty.clear()
         self.copied.clear()
+        self.shallow.clear()
+        self.sessions.clear()

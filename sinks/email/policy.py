@@ -1,5 +1,9 @@
 """Which health events are mailed: alertable transitions and the flapping state machine.
 
+The events are a profile's health changes (`HealthEvent`) and a PBX's upstream
+connection changes (`PbxConnectionEvent`); both go through the same state machine,
+each profile and each PBX with a state of its own.
+
 Pure: no Kafka, no SMTP, no clock. Time is the events' own `at`, so a replay decides
 exactly as the first pass did, and tests need no sleeps.
 """
@@ -7,23 +11,28 @@ exactly as the first pass did, and tests need no sleeps.
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
+from typing import TypeAlias
 
 from pydantic import BaseModel, Field
 
-from schemas.events import Health, HealthEvent
+from schemas.events import Health, HealthEvent, PbxConnectionEvent
+from schemas.pbx_upstream import ConnectionState
+
+AlertEvent: TypeAlias = HealthEvent | PbxConnectionEvent
 
 
 @dataclass(frozen=True, slots=True)
 class AlertRules:
-    """What alerts and when a profile counts as flapping."""
+    """What alerts and when a profile (or a PBX connection) counts as flapping."""
 
     alert_healths: frozenset[Health]
+    alert_connection_states: frozenset[ConnectionState]
     flap_max_transitions: int
     flap_window: timedelta
 
 
 class AlertState(BaseModel):
-    """One profile's durable alerting state (the sink's table value)."""
+    """One profile's or PBX connection's durable alerting state (the sink's table value)."""
 
     last_at: datetime | None = Field(default=None, description="`at` of the last event handled")
     transitions: list[datetime] = Field(
@@ -48,7 +57,7 @@ class Notice:
     """A message to send about `event` (what it says depends on `kind`)."""
 
     kind: NoticeKind
-    event: HealthEvent
+    event: AlertEvent
     transitions: tuple[datetime, ...] = field(default=())
     suppressed: int = 0
 
@@ -66,6 +75,16 @@ def profile_key(event: HealthEvent) -> str:
     return f"{event.client_id}/{event.profile_type.name.lower()}/{event.profile_id}"
 
 
+def pbx_key(event: PbxConnectionEvent) -> str:
+    """The table key of the event's PBX: `client_id/pbx/pbx_id` (no profile type is `pbx`)."""
+    return f"{event.client_id}/pbx/{event.pbx_id}"
+
+
+def state_key(event: AlertEvent) -> str:
+    """The table key of what the event is about, a profile or a PBX."""
+    return profile_key(event) if isinstance(event, HealthEvent) else pbx_key(event)
+
+
 def utc(moment: datetime) -> datetime:
     """`moment` in UTC; a time without offset is taken as UTC."""
     if moment.tzinfo is None:
@@ -80,13 +99,29 @@ def is_alertable(event: HealthEvent, alert_healths: frozenset[Health]) -> bool:
     return event.to_health in alert_healths or event.from_health in alert_healths
 
 
-def decide(state: AlertState | None, event: HealthEvent, rules: AlertRules) -> Decision | None:
+def is_connection_alertable(
+    event: PbxConnectionEvent, alert_states: frozenset[ConnectionState]
+) -> bool:
+    """Whether the event moves the PBX connection into, out of, or within the alerting states."""
+    if event.from_state == event.to_state:
+        return False
+    return event.to_state in alert_states or event.from_state in alert_states
+
+
+def alerts(event: AlertEvent, rules: AlertRules) -> bool:
+    """Whether the event is an alertable change of its profile or PBX connection."""
+    if isinstance(event, HealthEvent):
+        return is_alertable(event, rules.alert_healths)
+    return is_connection_alertable(event, rules.alert_connection_states)
+
+
+def decide(state: AlertState | None, event: AlertEvent, rules: AlertRules) -> Decision | None:
     """The notice for `event` and the next state; None when the event was handled before."""
     state = state or AlertState()
     at = utc(event.at)
     if state.last_at is not None and at <= utc(state.last_at):
         return None
-    alertable = is_alertable(event, rules.alert_healths)
+    alertable = alerts(event, rules)
     if state.flapping_until is not None:
         return _while_flapping(state, utc(state.flapping_until), event, alertable, rules)
     if not alertable:
@@ -101,7 +136,7 @@ def decide(state: AlertState | None, event: HealthEvent, rules: AlertRules) -> D
 
 
 def _while_flapping(
-    state: AlertState, until: datetime, event: HealthEvent, alertable: bool, rules: AlertRules
+    state: AlertState, until: datetime, event: AlertEvent, alertable: bool, rules: AlertRules
 ) -> Decision:
     at = utc(event.at)
     if at >= until:

@@ -9,10 +9,14 @@ from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import NoDecode
 
 from schemas.events import Health
+from schemas.pbx_upstream import ConnectionState
 from schemas.settings import KafkaSettings
 from sinks.email.policy import AlertRules
 
 DEFAULT_ALERT_HEALTHS = frozenset({Health.down, Health.error, Health.late})
+DEFAULT_ALERT_CONNECTION_STATES = frozenset(
+    {ConnectionState.down, ConnectionState.credentials_rejected, ConnectionState.locked}
+)
 
 
 class EmailSinkSettings(KafkaSettings):
@@ -21,6 +25,10 @@ class EmailSinkSettings(KafkaSettings):
     alert_healths: Annotated[frozenset[Health], NoDecode] = Field(
         default=DEFAULT_ALERT_HEALTHS,
         description="comma-separated healths: a change into or out of one of them is mailed",
+    )
+    alert_connection_states: Annotated[frozenset[ConnectionState], NoDecode] = Field(
+        default=DEFAULT_ALERT_CONNECTION_STATES,
+        description="comma-separated PBX connection states: a change into or out of one is mailed",
     )
     flap_max_transitions: int = Field(default=5, ge=1, le=1000)
     flap_window_s: float = Field(default=600.0, gt=0, le=7 * 24 * 3600)
@@ -41,9 +49,9 @@ class EmailSinkSettings(KafkaSettings):
     email_data_dir: str = Field(default=".cache/email-sink", description="faust's data folder")
     log_level: str = Field(default="info")
 
-    @field_validator("alert_healths", mode="before")
+    @field_validator("alert_healths", "alert_connection_states", mode="before")
     @classmethod
-    def _split_healths(cls, value: object) -> object:
+    def _split_names(cls, value: object) -> object:
         if isinstance(value, str):
             return frozenset(part.strip() for part in value.split(",") if part.strip())
         return value
@@ -57,6 +65,7 @@ class EmailSinkSettings(KafkaSettings):
         """The alerting rules these settings describe."""
         return AlertRules(
             alert_healths=self.alert_healths,
+            alert_connection_states=self.alert_connection_states,
             flap_max_transitions=self.flap_max_transitions,
             flap_window=timedelta(seconds=self.flap_window_s),
         )
