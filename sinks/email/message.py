@@ -8,8 +8,8 @@ from email import policy
 from email.message import EmailMessage
 from email.utils import format_datetime, parseaddr
 
-from schemas.events import Health, HealthEvent
-from sinks.email.policy import AlertRules, Notice, NoticeKind, utc
+from schemas.events import Health, HealthEvent, PbxConnectionEvent
+from sinks.email.policy import AlertEvent, AlertRules, Notice, NoticeKind, utc
 
 SUBJECT_TAG = "[heartbeat hub]"
 _SEPARATORS = re.compile(r"[,;]")
@@ -18,6 +18,19 @@ _CONTROL = re.compile(r"[\x00-\x1f\x7f]+")
 # arrow, a non-ASCII name), leaves a doubled space in the subject as clients show it.
 # Lines up to 998 characters are allowed (RFC 5322), so subjects stay on one line.
 _POLICY = policy.default.clone(max_line_length=998)
+
+
+@dataclass(frozen=True, slots=True)
+class About:
+    """What an event is about, in words: `noun` ("profile") and its `aspect` ("health");
+    `label` names it in the subject, `detail` in the body; `before` and `after` the change."""
+
+    noun: str
+    aspect: str
+    label: str
+    detail: str
+    before: str
+    after: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,21 +72,44 @@ def build_message(
 
 
 def subject(notice: Notice, rules: AlertRules) -> str:
-    """`[heartbeat hub] <client> inbound 7 "<profile name>": <what happened>`."""
-    event = notice.event
+    """`[heartbeat hub] <client> inbound 7 "<profile name>": <what happened>`, or
+    `... <client> PBX <pbx id> "<PBX name>": ...` for a PBX connection."""
+    about = about_event(notice.event)
     if notice.kind is NoticeKind.flapping:
         what = f"flapping ({len(notice.transitions)} changes in {_duration(rules.flap_window)})"
     elif notice.kind is NoticeKind.stable:
-        what = f"stable again, now {event.to_health}"
+        what = f"stable again, now {about.after}"
     else:
-        what = f"{_health(event.from_health)} → {event.to_health}"
-    return _clean(f"{SUBJECT_TAG} {event.client_id} {profile_label(event)}: {what}")
+        what = f"{about.before} → {about.after}"
+    return _clean(f"{SUBJECT_TAG} {notice.event.client_id} {about.label}: {what}")
+
+
+def about_event(event: AlertEvent) -> About:
+    """How the message names what `event` is about, and its change."""
+    if isinstance(event, PbxConnectionEvent):
+        return _about_pbx(event)
+    label = profile_label(event)
+    return About(
+        noun="profile", aspect="health", label=label, detail=f"Profile:  {label}",
+        before=_health(event.from_health), after=str(event.to_health),
+    )  # fmt: skip
+
+
+def _about_pbx(event: PbxConnectionEvent) -> About:
+    named = _named(event.pbx_id, event.pbx_name)
+    return About(
+        noun="PBX connection", aspect="state", label=f"PBX {named}", detail=f"PBX:      {named}",
+        before=event.from_state or "unknown", after=event.to_state,
+    )  # fmt: skip
 
 
 def profile_label(event: HealthEvent) -> str:
     """`inbound 7 "lab results"`, or `inbound 7` for a profile without a name."""
-    label = f"{event.profile_type.name.lower()} {event.profile_id}"
-    return f'{label} "{event.profile_name}"' if event.profile_name else label
+    return _named(f"{event.profile_type.name.lower()} {event.profile_id}", event.profile_name)
+
+
+def _named(label: str, name: str | None) -> str:
+    return f'{label} "{name}"' if name else label
 
 
 def body(notice: Notice, rules: AlertRules) -> str:
@@ -82,10 +118,10 @@ def body(notice: Notice, rules: AlertRules) -> str:
 
 
 def _opening(notice: Notice, rules: AlertRules) -> list[str]:
-    event, window = notice.event, _duration(rules.flap_window)
+    about, window = about_event(notice.event), _duration(rules.flap_window)
     if notice.kind is NoticeKind.flapping:
         return [
-            f"The profile is flapping: {len(notice.transitions)} alerting changes within "
+            f"The {about.noun} is flapping: {len(notice.transitions)} alerting changes within "
             f"{window} (more than {rules.flap_max_transitions}).",
             "Its changes are not mailed one by one until it has had none for "
             f'{window}; its next change after that is mailed as "stable again".',
@@ -93,19 +129,20 @@ def _opening(notice: Notice, rules: AlertRules) -> list[str]:
     if notice.kind is NoticeKind.stable:
         skipped = f" ({notice.suppressed} changes were not mailed while it was flapping)"
         return [
-            f"The profile is stable again: no alerting change in the {window} before this "
+            f"The {about.noun} is stable again: no alerting change in the {window} before this "
             f"one{skipped if notice.suppressed else ''}.",
-            f"Its health is now {event.to_health}.",
+            f"Its {about.aspect} is now {about.after}.",
         ]
-    return [f"The profile's health changed: {_health(event.from_health)} → {event.to_health}."]
+    return [f"The {about.noun}'s {about.aspect} changed: {about.before} → {about.after}."]
 
 
-def _details(event: HealthEvent) -> list[str]:
+def _details(event: AlertEvent) -> list[str]:
+    about = about_event(event)
     return [
         f"Customer: {event.client_id}",
-        f"Profile:  {profile_label(event)}",
-        f"From:     {_health(event.from_health)}",
-        f"To:       {event.to_health}",
+        about.detail,
+        f"From:     {about.before}",
+        f"To:       {about.after}",
         f"Reason:   {event.reason}",
         f"Time:     {iso_utc(event.at)}",
     ]

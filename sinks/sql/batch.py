@@ -108,8 +108,7 @@ class Batch:
         elif isinstance(event, HealthEvent):
             self._add_health(event)
         elif isinstance(event, PbxConnectionEvent):
-            row = connection_row(event)
-            self.connections.setdefault(row.id, row)
+            self.connections.setdefault(event.id, connection_row(event))
         elif isinstance(event, CommandEvent):
             self._add_command(event)
         elif isinstance(event, CustomerUpserted):
