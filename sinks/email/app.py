@@ -3,20 +3,24 @@
 import logging
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 import faust
-from pydantic import ValidationError
+from pydantic import Field, TypeAdapter, ValidationError
 
 from processors.codec import table_value_type
-from schemas.events import HealthEvent
+from schemas.events import HealthEvent, PbxConnectionEvent
 from schemas.topics import TopicNames
 from sinks.email.message import build_message, parse_recipients
-from sinks.email.policy import AlertRules, AlertState, Notice, decide, profile_key
+from sinks.email.policy import AlertRules, AlertState, Notice, decide, state_key
 from sinks.email.settings import EmailSinkSettings
 from sinks.email.smtp import Backoff, SmtpSender, SmtpServer, send_until_accepted
 
 log = logging.getLogger(__name__)
+
+HealthTopicEvent = Annotated[HealthEvent | PbxConnectionEvent, Field(discriminator="kind")]
+"""What the health-events topic carries: profiles' health and PBX connections' state changes."""
+HEALTH_TOPIC_EVENT = TypeAdapter(HealthTopicEvent)
 
 
 @dataclass
@@ -82,14 +86,14 @@ def build_sink(settings: EmailSinkSettings) -> EmailSink:
 
 
 async def handle(sink: EmailSink, raw: bytes) -> None:
-    """Mail what one health event calls for, then record it as handled."""
+    """Mail what one profile or PBX connection event calls for, then record it as handled."""
     try:
-        event = HealthEvent.model_validate_json(raw)
+        event = HEALTH_TOPIC_EVENT.validate_json(raw)
     except ValidationError:
         # A record no writer of this version produces: skip it, never block the partition.
         log.exception("skipping unreadable health event")
         return
-    key = profile_key(event)
+    key = state_key(event)
     decision = decide(sink.states.get(key), event, sink.rules)
     if decision is None:
         log.debug("%s handled before; skipped", event.id)
@@ -101,13 +105,14 @@ async def handle(sink: EmailSink, raw: bytes) -> None:
 
 
 async def deliver(sink: EmailSink, notice: Notice) -> None:
-    """Send the notice to the profile's AlertEmailList, retrying while SMTP is unavailable."""
+    """Send the notice to the event's AlertEmailList, retrying while SMTP is unavailable."""
     event = notice.event
     recipients = parse_recipients(event.alert_email_list)
     if recipients.invalid:
         log.warning("%s: ignoring AlertEmailList entries %s", event.id, recipients.invalid)
     if not recipients.addresses:
-        log.info("%s: %s not mailed: the profile has no AlertEmailList", event.id, notice.kind)
+        whose = "profile" if isinstance(event, HealthEvent) else "PBX"
+        log.info("%s: %s not mailed: the %s has no AlertEmailList", event.id, notice.kind, whose)
         return
     msg = build_message(
         notice, rules=sink.rules, sender=sink.sender_address, recipients=recipients.addresses
@@ -117,7 +122,7 @@ async def deliver(sink: EmailSink, notice: Notice) -> None:
 
 
 def register_agent(sink: EmailSink) -> None:
-    """Attach the agent that turns health events into mail."""
+    """Attach the agent that turns health events (profiles' and PBX connections') into mail."""
 
     @sink.app.agent(sink.events, name="mail-alerts")
     async def mail_alerts(stream: Any) -> None:

@@ -86,6 +86,8 @@ app.kubernetes.io/managed-by: {{ .ctx.Release.Service }}
   value: {{ join "," .Values.pbx.denyNetworks | quote }}
 - name: HUB_TRUSTED_PROXIES
   value: {{ join "," .Values.pbx.trustedProxies | quote }}
+- name: HUB_PUBLIC_URL
+  value: {{ .Values.pbx.publicUrl | quote }}
 {{- end }}
 
 {{- define "hub.secretKeyMount" -}}
