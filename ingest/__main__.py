@@ -6,12 +6,13 @@ import uvicorn
 
 from ingest.app import create_app
 from ingest.settings import get_settings
+from schemas.log_format import configure
 
 
 def main() -> None:
     """Serve until SIGINT/SIGTERM."""
     settings = get_settings()
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    configure(settings.log_format, "info")
     # kafka-python logs every connection at INFO; its warnings are what an operator needs.
     logging.getLogger("kafka").setLevel(logging.WARNING)
     uvicorn.run(
@@ -22,6 +23,7 @@ def main() -> None:
         http="httptools",
         access_log=False,
         log_level="info",
+        log_config=None,  # uvicorn's loggers go through the root handler, in HUB_LOG_FORMAT
     )
 
 

@@ -1,6 +1,5 @@
 """Run one processor worker: `python -m processors`."""
 
-import logging
 from typing import Any
 
 import faust
@@ -14,6 +13,7 @@ from processors.pbx_delivery import attach
 from processors.pbx_views import register_pbx_views
 from processors.responder import register_views
 from processors.settings import WorkerSettings, get_settings
+from schemas.log_format import configure, logging_config
 
 
 def create(settings: WorkerSettings) -> Hub:
@@ -39,9 +39,13 @@ def main() -> None:
     """Start the worker until SIGINT/SIGTERM."""
     settings = get_settings()
     settings.key()  # fail at start, not at the first PBX call, when the key is missing
-    logging.basicConfig(level=settings.log_level.upper())
+    configure(settings.log_format, settings.log_level)
     hub = create(settings)
-    worker = faust.Worker(hub.app, loglevel=settings.log_level)
+    worker = faust.Worker(
+        hub.app,
+        loglevel=settings.log_level,
+        logging_config=logging_config(settings.log_format, settings.log_level),
+    )
     pin_library_levels(settings.log_level)
     worker.execute_from_commandline()
 

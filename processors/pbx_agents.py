@@ -90,7 +90,8 @@ async def fold_batches(hub: Hub, stream: Any, attempts: bool) -> None:
                     if attempts:
                         msg = DeliveryAttempt.model_validate_json(event.value)
                         fold.on_attempt(w, msg, hub.settings.pbx_retry_max_s)
-                        settled.append((fold.pbx_key(msg.client_id, msg.pbx_id), msg.session_id))
+                        key = fold.pbx_key(msg.client_id, msg.pbx_id)
+                        settled.append((key, msg.session_id, msg.id))
                     else:
                         fold_record(
                             hub, w, PBX_RECORD.validate_json(event.value), event.message.offset

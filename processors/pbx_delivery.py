@@ -32,15 +32,21 @@ HEADERS = {
     "User-Agent": "WebAPI",
 }
 STALE_AFTER_S = 60.0
+BURST = 32
 
 
 @dataclass(frozen=True, slots=True)
 class Job:
-    """One attempt to start: the session's key, its head event and the callback."""
+    """Attempts to start: the session's key, the head of its queue, the callback.
+
+    `seqs` is a burst from the head, POSTed one after another and recorded together:
+    one Kafka round trip per burst instead of one per event. The burst stops at the
+    first failure, so order is kept.
+    """
 
     key: str
     session_id: str
-    seq: int
+    seqs: tuple[int, ...]
     url: str
     version: str
     attempt: int
@@ -52,15 +58,22 @@ class Deliverer:
     def __init__(self, hub: Hub) -> None:
         self.hub = hub
         self.denied: tuple[Network, ...] = hub.settings.denied()
-        self.in_flight: dict[tuple[str, str], float] = {}
+        # (PBX key, session id) -> when its burst started, and the id of its last
+        # attempt once recorded: the session is settled when the fold has that one.
+        self.in_flight: dict[tuple[str, str], tuple[float, str | None]] = {}
         self.slots = asyncio.Semaphore(hub.settings.pbx_max_deliveries)
         self._http: aiohttp.ClientSession | None = None
         self._tasks: set[asyncio.Task[None]] = set()
 
-    def settle(self, done: Iterable[tuple[str, str]]) -> None:
-        """These sessions' attempts were folded: they may start their next."""
-        for item in done:
-            self.in_flight.pop(item, None)
+    def settle(self, done: Iterable[tuple[str, str, str]]) -> None:
+        """These attempts (PBX key, session id, attempt id) were folded.
+
+        A session may start its next burst once its burst's last attempt is folded.
+        """
+        for key, sid, attempt_id in done:
+            held = self.in_flight.get((key, sid))
+            if held is not None and held[1] in (None, attempt_id):
+                del self.in_flight[(key, sid)]
 
     def kick_all(self, keys: Iterable[str]) -> None:
         """Start every due attempt of these PBXes."""
@@ -79,46 +92,62 @@ class Deliverer:
             return None
         if s.next_attempt_at is not None and s.next_attempt_at > now:
             return None
-        started = self.in_flight.get((key, s.session_id))
-        if started is not None and time.monotonic() - started < STALE_AFTER_S:
+        held = self.in_flight.get((key, s.session_id))
+        if held is not None and time.monotonic() - held[0] < STALE_AFTER_S:
             return None
         version = s.callback.version or V1
-        return Job(key, s.session_id, s.queue[0], s.url(), version, s.failures + 1)
+        burst = tuple(s.queue[: 1 if s.failures else BURST])
+        return Job(key, s.session_id, burst, s.url(), version, s.failures + 1)
 
     def _start(self, job: Job) -> None:
-        self.in_flight[(job.key, job.session_id)] = time.monotonic()
+        self.in_flight[(job.key, job.session_id)] = (time.monotonic(), None)
         task = asyncio.get_running_loop().create_task(self._run(job))
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
     async def _run(self, job: Job) -> None:
-        stored: StoredEvent | None = self.hub.pbx_events.get(f"{job.key}/{job.seq}")
-        if stored is None:
-            self.in_flight.pop((job.key, job.session_id), None)
-            return
         async with self.slots:
-            attempt = await self._attempt(job, stored)
+            attempts = await self._burst(job)
+        if attempts:
+            self.in_flight[(job.key, job.session_id)] = (time.monotonic(), attempts[-1].id)
         try:
-            await self._record(attempt)
+            await self._record(attempts)
         except Exception as e:
-            log.warning("delivery attempt %s not recorded: %r", attempt.id, e)
+            log.warning("delivery attempts of session %s not recorded: %r", job.session_id, e)
+            self.in_flight.pop((job.key, job.session_id), None)
+        if not attempts:
             self.in_flight.pop((job.key, job.session_id), None)
 
-    async def _attempt(self, job: Job, stored: StoredEvent) -> DeliveryAttempt:
+    async def _burst(self, job: Job) -> list[DeliveryAttempt]:
+        """POST the burst's events in order, up to the first that is not delivered."""
+        attempts: list[DeliveryAttempt] = []
+        for n, seq in enumerate(job.seqs):
+            stored: StoredEvent | None = self.hub.pbx_events.get(f"{job.key}/{seq}")
+            if stored is None:
+                break
+            attempt = await self._attempt(job, seq, stored, job.attempt if n == 0 else 1)
+            attempts.append(attempt)
+            if attempt.outcome is not Outcome.delivered:
+                break
+        return attempts
+
+    async def _attempt(
+        self, job: Job, seq: int, stored: StoredEvent, number: int
+    ) -> DeliveryAttempt:
         cid, pbx = job.key.split("/", 1)
         body = in_version(stored.body.encode(), stored.version, stored.name, job.version)
         started = time.monotonic()
         outcome, status, error = await self._post(job.url, body or b"")
         return DeliveryAttempt(
-            id=f"{job.session_id}:{job.seq}:{job.attempt}",
+            id=f"{job.session_id}:{seq}:{number}",
             client_id=cid,
             pbx_id=pbx,
             session_id=job.session_id,
-            seq=job.seq,
+            seq=seq,
             event=stored.name,
             version=job.version,
             url=job.url,
-            attempt=job.attempt,
+            attempt=number,
             outcome=outcome,
             status=status,
             error=error,
@@ -163,14 +192,20 @@ class Deliverer:
             )
         return self._http
 
-    async def _record(self, attempt: DeliveryAttempt) -> None:
-        cid = attempt.client_id
-        fut = await self.hub.pbx_deliveries.send(
-            key=cid.encode(),
-            value=attempt.model_dump_json().encode(),
-            partition=partition_for(cid, self.hub.settings.partitions),
-        )
-        await asyncio.wait_for(fut, self.hub.settings.heartbeat_publish_timeout_s)
+    async def _record(self, attempts: list[DeliveryAttempt]) -> None:
+        """Publish the attempts, in order, and wait until Kafka has them all."""
+        futures = []
+        for attempt in attempts:
+            cid = attempt.client_id
+            futures.append(
+                await self.hub.pbx_deliveries.send(
+                    key=cid.encode(),
+                    value=attempt.model_dump_json().encode(),
+                    partition=partition_for(cid, self.hub.settings.partitions),
+                )
+            )
+        timeout = self.hub.settings.heartbeat_publish_timeout_s
+        await asyncio.wait_for(asyncio.gather(*futures), timeout)
 
     async def close(self) -> None:
         """Stop the attempts in flight and close the connection pool."""

@@ -3,6 +3,8 @@
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from schemas.log_format import LogFormat
+
 
 class KafkaSettings(BaseSettings):
     """Where the broker is and how the hub's topics are named and sized."""
@@ -13,3 +15,4 @@ class KafkaSettings(BaseSettings):
     topic_prefix: str = Field(default="hub.", description="prefix of every topic the hub owns")
     partitions: int = Field(default=8, ge=1, le=1024, description="partitions of every topic")
     replication_factor: int = Field(default=1, ge=1, le=16)
+    log_format: LogFormat = Field(default="text", description="text, or json: one object per line")

@@ -1,10 +1,9 @@
 """Run the e-mail sink: `python -m sinks.email`."""
 
-import logging
-
 import faust
 
 from processors.logs import pin_library_levels
+from schemas.log_format import configure, logging_config
 from sinks.email.app import EmailSink, build_sink, register_agent
 from sinks.email.settings import EmailSinkSettings, get_settings
 
@@ -19,9 +18,13 @@ def create(settings: EmailSinkSettings) -> EmailSink:
 def main() -> None:
     """Run the sink until SIGINT/SIGTERM."""
     settings = get_settings()
-    logging.basicConfig(level=settings.log_level.upper())
+    configure(settings.log_format, settings.log_level)
     sink = create(settings)
-    worker = faust.Worker(sink.app, loglevel=settings.log_level)
+    worker = faust.Worker(
+        sink.app,
+        loglevel=settings.log_level,
+        logging_config=logging_config(settings.log_format, settings.log_level),
+    )
     pin_library_levels(settings.log_level)
     worker.execute_from_commandline()
 

@@ -15,6 +15,7 @@ from types import FrameType
 from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
+from schemas.log_format import configure
 from sinks.sql.consumer import Backoff, SqlSink
 from sinks.sql.database import create_sink_engine
 from sinks.sql.errors import SqlSinkError
@@ -53,9 +54,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("command", nargs="?", choices=("run", "migrate"), default="run")
     args = parser.parse_args(argv)
     settings = SqlSinkSettings()
-    logging.basicConfig(
-        level=settings.log_level.upper(), format="%(asctime)s %(name)s %(levelname)s %(message)s"
-    )
+    configure(settings.log_format, settings.log_level)
     logging.getLogger("kafka").setLevel(logging.WARNING)
     try:
         engine = create_sink_engine(

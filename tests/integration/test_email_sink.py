@@ -25,7 +25,7 @@ from localkafka.broker import LocalBroker, free_port
 from localkafka.process import ServiceProcess
 from processors.create_topics import ensure_topics
 from schemas.enums import ProfileType
-from schemas.events import Health, HealthEvent
+from schemas.events import Health, HealthEvent, PbxConnectionEvent
 from schemas.settings import KafkaSettings
 from schemas.topics import TopicNames
 
@@ -123,7 +123,7 @@ class Rig:
     sink: ServiceProcess
     producer: KafkaProducer
 
-    def produce(self, *events: HealthEvent) -> None:
+    def produce(self, *events: HealthEvent | PbxConnectionEvent) -> None:
         """Publish events keyed by clientId, as the processors do, acknowledged by all."""
         topic = TopicNames(self.prefix).health_events
         futures = [
@@ -204,6 +204,27 @@ def change(
         reason=f"{before} to {after} for the test",
         at=T0 + timedelta(minutes=minutes),
         profile_name="lab results",
+        alert_email_list=emails,
+    )
+
+
+def connection(
+    client_id: str,
+    before: str,
+    after: str,
+    minutes: float,
+    *,
+    emails: str | None = "pbx-ops@acme.example,oncall@acme.example",
+) -> PbxConnectionEvent:
+    """A state change of PBX p1's upstream connection, `minutes` after T0."""
+    return PbxConnectionEvent(
+        client_id=client_id,
+        pbx_id="p1",
+        pbx_name="Front desk",
+        from_state=before,
+        to_state=after,
+        reason=f"{before} to {after} for the test",
+        at=T0 + timedelta(minutes=minutes),
         alert_email_list=emails,
     )
 
@@ -329,3 +350,36 @@ def test_a_refused_recipient_does_not_hold_up_later_mail(rig: Rig) -> None:
     ]
     assert subjects(mail)[1].endswith("up → late")
     assert "refused for good" in rig.sink_log()
+
+
+def test_pbx_connection_down_and_rejected_are_mailed_to_its_alert_email_list(rig: Rig) -> None:
+    cid = client()
+    rig.produce(
+        connection(cid, "connecting", "connected", 0),
+        connection(cid, "connected", "degraded", 10),  # not mailed, nor its recovery
+        connection(cid, "degraded", "connected", 11),
+        connection(cid, "connected", "down", 20),
+        change(cid, Health.up, Health.down, 25),  # the customer's profile, beside its PBX
+        connection(cid, "down", "connected", 30),
+        connection(cid, "connected", "credentials-rejected", 40),  # the barrier
+    )
+    mail = rig.mail(4)
+    pbx = f'[heartbeat hub] {cid} PBX p1 "Front desk"'
+    assert subjects(mail) == [
+        f"{pbx}: connected → down",
+        f'[heartbeat hub] {cid} inbound 7 "lab results": up → down',
+        f"{pbx}: down → connected",
+        f"{pbx}: connected → credentials-rejected",
+    ]
+    pbx_list = ("pbx-ops@acme.example", "oncall@acme.example")
+    profile_list = ("ops@acme.example", "oncall@acme.example")
+    assert [m.rcpt_tos for m in mail] == [pbx_list, profile_list, pbx_list, pbx_list]
+    for line in [
+        f"Customer: {cid}",
+        'PBX:      p1 "Front desk"',
+        "From:     connected",
+        "To:       down",
+        "Reason:   connected to down for the test",
+        "Time:     2026-03-01T12:20:00Z",
+    ]:
+        assert line in mail[0].body

@@ -8,14 +8,21 @@ from pathlib import Path
 import pytest
 
 from schemas.enums import ProfileType
-from schemas.events import Health, HealthEvent
+from schemas.events import Health, HealthEvent, PbxConnectionEvent
 from sinks.email.message import build_message, parse_recipients
 from sinks.email.policy import AlertRules, Notice, NoticeKind
-from sinks.email.settings import DEFAULT_ALERT_HEALTHS, EmailSinkSettings
+from sinks.email.settings import (
+    DEFAULT_ALERT_CONNECTION_STATES,
+    DEFAULT_ALERT_HEALTHS,
+    EmailSinkSettings,
+)
 
 T0 = datetime(2026, 3, 1, 12, 0, 5, tzinfo=UTC)
 RULES = AlertRules(
-    alert_healths=DEFAULT_ALERT_HEALTHS, flap_max_transitions=5, flap_window=timedelta(minutes=10)
+    alert_healths=DEFAULT_ALERT_HEALTHS,
+    alert_connection_states=DEFAULT_ALERT_CONNECTION_STATES,
+    flap_max_transitions=5,
+    flap_window=timedelta(minutes=10),
 )
 SENDER = "Heartbeat Hub <hub@alerts.example>"
 
@@ -32,6 +39,21 @@ def event(**changes: object) -> HealthEvent:
         at=T0,
         profile_name="lab results",
         alert_email_list="ops@acme.example",
+    )
+    return base.model_copy(update=changes)
+
+
+def connection(**changes: object) -> PbxConnectionEvent:
+    """A connected → down change of PBX p1 of `acme`, with `changes` applied."""
+    base = PbxConnectionEvent(
+        client_id="acme",
+        pbx_id="p1",
+        pbx_name="Front desk",
+        from_state="connected",
+        to_state="down",
+        reason="heartbeat failed: HTTP 503",
+        at=T0,
+        alert_email_list="pbx-ops@acme.example,oncall@acme.example",
     )
     return base.model_copy(update=changes)
 
@@ -149,6 +171,46 @@ def test_message_id_is_the_same_for_the_same_notice_and_differs_between_notices(
     later = wire(Notice(NoticeKind.transition, event(at=T0 + timedelta(seconds=1))))["Message-ID"]
     assert first == again != later
     assert first.endswith("@alerts.example>")
+
+
+def test_pbx_connection_message_names_customer_pbx_change_reason_and_time() -> None:
+    msg = wire(Notice(NoticeKind.transition, connection()))
+    assert msg["Subject"] == '[heartbeat hub] acme PBX p1 "Front desk": connected → down'
+    body = text(msg)
+    assert body.startswith("The PBX connection's state changed: connected → down.")
+    for line in [
+        "Customer: acme",
+        'PBX:      p1 "Front desk"',
+        "From:     connected",
+        "To:       down",
+        "Reason:   heartbeat failed: HTTP 503",
+        "Time:     2026-03-01T12:00:05Z",
+    ]:
+        assert line in body.splitlines()
+
+
+def test_pbx_connection_without_name_or_first_state_reads_plainly() -> None:
+    notice = Notice(NoticeKind.transition, connection(pbx_name=None, from_state=None))
+    msg = wire(notice)
+    assert msg["Subject"] == "[heartbeat hub] acme PBX p1: unknown → down"
+    assert "PBX:      p1" in text(msg).splitlines()
+
+
+def test_pbx_connection_flapping_and_stable_messages_speak_of_its_state() -> None:
+    times = tuple(T0 + timedelta(minutes=i) for i in range(6))
+    flapping = wire(Notice(NoticeKind.flapping, connection(), transitions=times))
+    assert flapping["Subject"].endswith('PBX p1 "Front desk": flapping (6 changes in 10 min)')
+    assert text(flapping).startswith("The PBX connection is flapping: 6 alerting changes")
+    back = connection(from_state="down", to_state="connected")
+    stable = wire(Notice(NoticeKind.stable, back, suppressed=2))
+    assert stable["Subject"].endswith('PBX p1 "Front desk": stable again, now connected')
+    assert "Its state is now connected." in text(stable)
+
+
+def test_pbx_connection_message_ids_differ_from_a_profile_s() -> None:
+    pbx = wire(Notice(NoticeKind.transition, connection()))["Message-ID"]
+    assert pbx == wire(Notice(NoticeKind.transition, connection()))["Message-ID"]
+    assert pbx != wire(Notice(NoticeKind.transition, event()))["Message-ID"]
 
 
 def test_password_file_wins_over_the_variable(

@@ -1,26 +1,39 @@
 """Which health events the e-mail sink mails, and how it handles flapping profiles."""
 
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from schemas.enums import ProfileType
-from schemas.events import Health, HealthEvent
+from schemas.events import Health, HealthEvent, PbxConnectionEvent
+from schemas.pbx_upstream import ConnectionState
 from sinks.email.policy import (
+    AlertEvent,
     AlertRules,
     AlertState,
     Decision,
     NoticeKind,
     decide,
     is_alertable,
+    is_connection_alertable,
     profile_key,
+    state_key,
 )
-from sinks.email.settings import DEFAULT_ALERT_HEALTHS, EmailSinkSettings
+from sinks.email.settings import (
+    DEFAULT_ALERT_CONNECTION_STATES,
+    DEFAULT_ALERT_HEALTHS,
+    EmailSinkSettings,
+)
 
 T0 = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 RULES = AlertRules(
-    alert_healths=DEFAULT_ALERT_HEALTHS, flap_max_transitions=3, flap_window=timedelta(minutes=10)
+    alert_healths=DEFAULT_ALERT_HEALTHS,
+    alert_connection_states=DEFAULT_ALERT_CONNECTION_STATES,
+    flap_max_transitions=3,
+    flap_window=timedelta(minutes=10),
 )
+C = ConnectionState
 
 
 def change(
@@ -38,8 +51,21 @@ def change(
     )
 
 
-def run(events: list[HealthEvent], rules: AlertRules = RULES) -> list[Decision | None]:
-    """Feed the events of one profile through `decide`, threading the state."""
+def connection(before: C | None, after: C, minutes: float = 0.0) -> PbxConnectionEvent:
+    """A state change of PBX p1's upstream connection at T0 + `minutes`."""
+    return PbxConnectionEvent(
+        client_id="acme",
+        pbx_id="p1",
+        pbx_name="Front desk",
+        from_state=None if before is None else before.value,
+        to_state=after.value,
+        reason="test",
+        at=T0 + timedelta(minutes=minutes),
+    )
+
+
+def run(events: Sequence[AlertEvent], rules: AlertRules = RULES) -> list[Decision | None]:
+    """Feed the events of one profile (or PBX) through `decide`, threading the state."""
     state: AlertState | None = None
     out: list[Decision | None] = []
     for event in events:
@@ -151,7 +177,7 @@ def test_flapping_ends_with_one_stable_notice_after_a_quiet_window() -> None:
     last = decisions[-1]
     assert last is not None
     assert last.notice is not None
-    assert last.notice.event.to_health is Health.down
+    assert last.notice.event == events[-1]
     assert last.notice.suppressed == 2
     assert last.state.flapping_until is None
 
@@ -187,3 +213,68 @@ def test_times_without_offset_are_taken_as_utc() -> None:
 
 def test_profile_key_names_client_type_and_id() -> None:
     assert profile_key(change(Health.up, Health.down, profile_id=12)) == "acme/inbound/12"
+
+
+def test_a_pbx_connection_has_a_state_of_its_own_beside_the_profiles() -> None:
+    assert state_key(connection(C.connected, C.down)) == "acme/pbx/p1"
+    assert state_key(change(Health.up, Health.down)) == "acme/inbound/7"
+
+
+@pytest.mark.parametrize(
+    ("before", "after"),
+    [
+        (C.connected, C.down),
+        (C.down, C.connected),
+        (C.connecting, C.credentials_rejected),
+        (C.credentials_rejected, C.connecting),
+        (C.connected, C.locked),
+        (C.locked, C.connected),
+        (C.down, C.locked),
+        (C.down, C.disconnecting),
+        (None, C.down),
+    ],
+)
+def test_pbx_connection_changes_into_out_of_or_between_alerting_states_alert(
+    before: C | None, after: C
+) -> None:
+    assert is_connection_alertable(connection(before, after), DEFAULT_ALERT_CONNECTION_STATES)
+
+
+@pytest.mark.parametrize(
+    ("before", "after"),
+    [
+        (C.connected, C.degraded),
+        (C.degraded, C.connected),
+        (C.connecting, C.connected),
+        (None, C.connecting),
+        (C.connected, C.disconnecting),
+        (C.down, C.down),
+    ],
+)
+def test_pbx_connection_changes_outside_the_alerting_states_do_not_alert(
+    before: C | None, after: C
+) -> None:
+    assert not is_connection_alertable(connection(before, after), DEFAULT_ALERT_CONNECTION_STATES)
+
+
+def test_configured_alert_connection_states_replace_the_default(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("HUB_ALERT_CONNECTION_STATES", "degraded, locked")
+    assert EmailSinkSettings().rules().alert_connection_states == {C.degraded, C.locked}
+
+
+def test_pbx_connection_transitions_are_mailed_once_and_a_replay_is_skipped() -> None:
+    lost, back = connection(C.connected, C.down, 0), connection(C.down, C.connected, 5)
+    decisions = run([connection(C.connecting, C.connected, -1), lost, back, lost, back])
+    assert kinds(decisions) == [None, NoticeKind.transition, NoticeKind.transition, None, None]
+    assert decisions[3:] == [None, None]  # handled before: nothing decided again
+
+
+def test_a_flapping_pbx_connection_gets_one_flapping_notice() -> None:
+    states = [C.connected, C.down]
+    flaps = [connection(states[i % 2], states[(i + 1) % 2], i) for i in range(6)]
+    decisions = run([*flaps, connection(C.down, C.connected, 5 + 10)])
+    assert kinds(decisions) == [
+        *[NoticeKind.transition] * 3, NoticeKind.flapping, None, None, NoticeKind.stable,
+    ]  # fmt: skip
