@@ -1,0 +1,1 @@
+"""The `hub` command line: the admin API for people and scripts."""
