@@ -1,0 +1,90 @@
+"""The agent's handling of one record: decoding by kind, the table, what is sent."""
+
+import asyncio
+from datetime import UTC, datetime, timedelta
+from email.message import EmailMessage
+from typing import Any, cast
+
+import pytest
+
+from schemas.enums import ProfileType
+from schemas.events import Health, HealthEvent, PbxConnectionEvent
+from sinks.email.app import EmailSink, handle
+from sinks.email.settings import EmailSinkSettings
+from sinks.email.smtp import Backoff, SmtpSender, SmtpServer
+
+T0 = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
+
+
+class Outbox(SmtpSender):
+    """A sender that keeps what it is given instead of connecting."""
+
+    def __init__(self) -> None:
+        super().__init__(SmtpServer(host="127.0.0.1", port=25))
+        self.sent: list[EmailMessage] = []
+
+    def send(self, msg: EmailMessage) -> None:
+        self.sent.append(msg)
+
+
+def sink() -> EmailSink:
+    """A sink with an in-memory table and an outbox; no app, no topic."""
+    return EmailSink(
+        app=cast(Any, None), rules=EmailSinkSettings().rules(), sender=Outbox(),
+        sender_address="hub@alerts.example", backoff=Backoff(), events=None, states={},
+    )  # fmt: skip
+
+
+def connection(before: str, after: str, minutes: float) -> bytes:
+    """A state change of PBX p1's upstream connection, as the topic carries it."""
+    return PbxConnectionEvent(
+        client_id="acme", pbx_id="p1", pbx_name="Front desk", from_state=before, to_state=after,
+        reason="test", at=T0 + timedelta(minutes=minutes), alert_email_list="pbx@acme.example",
+    ).model_dump_json().encode()  # fmt: skip
+
+
+def health(before: Health, after: Health, minutes: float) -> bytes:
+    """A health change of inbound profile 7, as the topic carries it."""
+    return HealthEvent(
+        client_id="acme", profile_type=ProfileType.Inbound, profile_id=7, from_health=before,
+        to_health=after, reason="test", at=T0 + timedelta(minutes=minutes),
+        alert_email_list="ops@acme.example",
+    ).model_dump_json().encode()  # fmt: skip
+
+
+def handled(s: EmailSink, *records: bytes) -> list[tuple[str, str]]:
+    """Handle the records in order; the (To, Subject) of each message sent."""
+    for raw in records:
+        asyncio.run(handle(s, raw))
+    outbox = cast(Outbox, s.sender)
+    return [(str(m["To"]), str(m["Subject"])) for m in outbox.sent]
+
+
+def test_profile_and_pbx_connection_events_are_mailed_to_their_own_lists() -> None:
+    s = sink()
+    sent = handled(
+        s, connection("connected", "down", 0), health(Health.up, Health.down, 1),
+        connection("connected", "down", 0),  # a replay
+        connection("down", "connected", 2),
+    )  # fmt: skip
+    assert sent == [
+        ("pbx@acme.example", '[heartbeat hub] acme PBX p1 "Front desk": connected → down'),
+        ("ops@acme.example", "[heartbeat hub] acme inbound 7: up → down"),
+        ("pbx@acme.example", '[heartbeat hub] acme PBX p1 "Front desk": down → connected'),
+    ]
+    assert sorted(s.states) == ["acme/inbound/7", "acme/pbx/p1"]
+
+
+def test_a_degraded_connection_sends_nothing_but_is_recorded() -> None:
+    s = sink()
+    assert handled(s, connection("connected", "degraded", 0)) == []
+    assert s.states["acme/pbx/p1"].last_at == T0
+
+
+def test_a_record_of_an_unknown_kind_is_skipped(caplog: pytest.LogCaptureFixture) -> None:
+    s = sink()
+    unknown = b'{"kind": "something-new", "client_id": "acme"}'
+    assert handled(s, unknown, health(Health.up, Health.late, 0)) == [
+        ("ops@acme.example", "[heartbeat hub] acme inbound 7: up → late")
+    ]
+    assert "skipping unreadable health event" in caplog.text
