@@ -1,0 +1,56 @@
+"""How every process logs: text (the default) or one JSON object per line.
+
+`HUB_LOG_FORMAT=json` gives `{"time", "level", "logger", "message"}` per line, plus
+`client_id`, `pbx_id` (and the exception) where a record has them, for log shippers.
+Log calls name a customer with `extra={"client_id": ...}`; no secret is ever logged.
+"""
+
+import logging
+import logging.config
+from datetime import UTC, datetime
+from typing import Any, Literal
+
+import orjson
+
+LogFormat = Literal["text", "json"]
+TEXT = "%(asctime)s %(levelname)s %(name)s %(message)s"
+CONTEXT = ("client_id", "pbx_id")
+
+
+class JsonFormatter(logging.Formatter):
+    """One JSON object per record."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        """The record as a JSON line."""
+        doc: dict[str, Any] = {
+            "time": datetime.fromtimestamp(record.created, UTC).isoformat(),
+            "level": record.levelname,
+            "logger": record.name,
+            "message": record.getMessage(),
+        }
+        for name in CONTEXT:
+            value = record.__dict__.get(name)
+            if value is not None:
+                doc[name] = value
+        if record.exc_info:
+            doc["exception"] = self.formatException(record.exc_info)
+        return orjson.dumps(doc, default=str).decode()
+
+
+def logging_config(fmt: LogFormat, level: str) -> dict[str, Any]:
+    """A `logging.config.dictConfig` for the format: one stream handler on the root."""
+    formatter: dict[str, Any] = {"()": JsonFormatter} if fmt == "json" else {"format": TEXT}
+    return {
+        "version": 1,
+        "disable_existing_loggers": False,
+        "formatters": {"hub": formatter},
+        "handlers": {
+            "default": {"class": "logging.StreamHandler", "formatter": "hub", "level": "NOTSET"}
+        },
+        "root": {"level": level.upper(), "handlers": ["default"]},
+    }
+
+
+def configure(fmt: LogFormat, level: str) -> None:
+    """Set up the root logger."""
+    logging.config.dictConfig(logging_config(fmt, level))
