@@ -56,7 +56,9 @@ async def heartbeat(request: Request) -> Response:
     except UnknownClient:
         return failure(neg, 404, _unknown(client_id))
     except ResponderUnavailable as e:
-        log.warning("heartbeat of %s not accepted: %s", client_id, e)
+        log.warning(
+            "heartbeat of %s not accepted: %s", client_id, e, extra={"client_id": client_id}
+        )
         return failure(neg, 503, f"Heartbeat not recorded, retry shortly: {e}")
     if status == 400:
         return failure(neg, 400, answer.decode())

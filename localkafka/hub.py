@@ -33,6 +33,7 @@ class HubCluster:
         self.worker_ports: list[int] = []
         self.ingress: ServiceProcess | None = None
         self.ingress_port = free_port()
+        self.extra_env: dict[str, str] = {}
         self.clock_file = workdir / "clock-offset"
         self.clock_file.write_text("0")
 
@@ -51,6 +52,7 @@ class HubCluster:
             # Tests and benchmarks name a PBX API caller's address with X-Forwarded-For.
             "HUB_TRUSTED_PROXIES": "127.0.0.0/8,::1/128",
             "HUB_PUBLIC_URL": self.url,
+            **self.extra_env,
             **extra,
         }
 

@@ -102,6 +102,9 @@ async def serve(
     try:
         await publish(hub, msg)
     except (TimeoutError, KafkaError) as e:
-        log.warning("heartbeat of %s not acknowledged by Kafka: %r", client_id, e)
+        log.warning(
+            "heartbeat of %s not acknowledged by Kafka: %r", client_id, e,
+            extra={"client_id": client_id},
+        )  # fmt: skip
         return Outcome(503, b"", f"no acknowledgement from Kafka: {e!r}")
     return Outcome(200, wire.encode_response(formats[1], found.answer))
