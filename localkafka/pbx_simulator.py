@@ -412,9 +412,20 @@ def _parse_args(argv: list[str] | None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
+def _redacted(body: dict[str, Any]) -> dict[str, Any]:
+    """A call's body as printed: no password, no event URL secret."""
+    shown = dict(body)
+    if "password" in shown:
+        shown["password"] = "***"
+    url = shown.get("url")
+    if isinstance(url, str) and "/events/" in url:
+        shown["url"] = url.split("/events/", 1)[0] + "/events/***"
+    return shown
+
+
 def _print_call(call: Call) -> None:
-    token = f" token={call.token}" if call.token else ""
-    body = orjson.dumps(call.body).decode()
+    token = " token=***" if call.token else ""
+    body = orjson.dumps(_redacted(call.body)).decode()
     line = f"{call.at:%H:%M:%S} {call.source} {call.method} {call.name}{token} {body}"
     print(f"{line} -> {call.answer}", flush=True)
 
