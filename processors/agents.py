@@ -7,7 +7,7 @@ from typing import Any, Protocol, TypeVar
 
 from pydantic import ValidationError
 
-from processors import config, monitor, orders, pbx_agents, reported
+from processors import config, lag, metrics, monitor, orders, pbx_agents, reported
 from processors.app import Hub
 from processors.batching import take_events
 from schemas.commands import Tick
@@ -93,7 +93,9 @@ async def on_client_heartbeats(
     apply_heartbeats(hub, cid, [m for m, _ in items])
     for msg, offset in items:
         await orders.on_heartbeat(hub, msg, offset)
-    await monitor.refresh(hub, cid, max(m.received_at for m, _ in items))
+    latest = max(m.received_at for m, _ in items)
+    lag.note_heartbeats(hub, partition_for(cid, hub.settings.partitions), latest)
+    await monitor.refresh(hub, cid, latest)
 
 
 async def on_order(hub: Hub, raw: bytes, offset: int) -> None:
@@ -107,9 +109,10 @@ async def on_tick(hub: Hub, tick: Tick, stream: Any) -> None:
     parts = hub.settings.partitions
     for cid in [k for k in hub.commands if partition_for(k, parts) == tick.partition]:
         await orders.sweep(hub, cid, tick.now)
+    at = await lag.judged_at(hub, tick.partition, tick.now)
     for cid in [k for k in hub.health if partition_for(k, parts) == tick.partition]:
-        if monitor.due(hub, cid, tick.now):
-            await monitor.refresh(hub, cid, tick.now)
+        if at is not None and monitor.due(hub, cid, at):
+            await monitor.refresh(hub, cid, at)
     await pbx_agents.sweep(hub, stream, tick.partition, tick.now)
 
 
@@ -139,6 +142,7 @@ async def consume(hub: Hub, stream: Any, handle: Handler, *, mark: bool = True) 
         except ValidationError:
             # A record no writer of this version produces: skip it, never block the partition.
             log.exception("skipping unreadable record at %s", event.message.tp)
+        metrics.folded(stream.prefix, 1)
         if mark:
             _mark(hub, event)
 

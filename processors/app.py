@@ -2,6 +2,7 @@
 
 import asyncio
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -55,6 +56,9 @@ class Hub:
     applied: dict[TP, int] = field(default_factory=dict)
     # Ids of output events this worker is publishing now (see processors.outbox).
     in_flight: set[str] = field(default_factory=set)
+    # The latest `received_at` among the heartbeats folded, per partition: how far a
+    # lagging partition's deadlines may be judged (see processors.lag).
+    heartbeat_marks: dict[int, datetime] = field(default_factory=dict)
     offsets: Offsets = field(init=False)
     # Every change of the PBX tables holds this: agents and the sweep read, await the
     # broker, and write; without it one could overwrite what another wrote meanwhile.
