@@ -1,0 +1,130 @@
+"""`hub customers put|get` and `hub profiles put|get|delete`."""
+
+from typing import IO
+
+import click
+
+from cli import paths, views_customers
+from cli.bodies import assignments, given, load_object
+from cli.config import Config
+from cli.errors import NotFound
+from cli.fields import profile_value
+from cli.output import emit, emit_doc
+from cli.params import json_option, profile_args
+
+FILE_HELP = "JSON body (as the API takes it); the options given override its fields."
+
+
+@click.group()
+def customers() -> None:
+    """Customers: create or replace one, show one with its profiles."""
+
+
+@customers.command("put")
+@click.argument("client_id", metavar="CLIENT")
+@click.option("-f", "--file", type=click.File("r"), help=FILE_HELP)
+@click.option("--relay-customer-id", type=int, help="RelayCustomerID.")
+@click.option("--name", help="Name.")
+@click.option("--interval", type=int, help="HeartbeatIntervalSeconds (default 60).")
+@click.option("--grace", type=int, help="GracePeriodSeconds (default 30).")
+@json_option
+@click.pass_obj
+def put_customer(
+    config: Config,
+    client_id: str,
+    file: IO[str] | None,
+    relay_customer_id: int | None,
+    name: str | None,
+    interval: int | None,
+    grace: int | None,
+) -> None:
+    """Create or replace customer CLIENT."""
+    body = load_object(file) | given(
+        RelayCustomerID=relay_customer_id,
+        Name=name,
+        HeartbeatIntervalSeconds=interval,
+        GracePeriodSeconds=grace,
+    )
+    reply = config.client().send_json("PUT", paths.customer(client_id), body)
+    emit(config, reply, views_customers.customer)
+
+
+@customers.command("get")
+@click.argument("client_id", metavar="CLIENT")
+@json_option
+@click.pass_obj
+def get_customer(config: Config, client_id: str) -> None:
+    """Show customer CLIENT, its profiles and their last reported state."""
+    emit(config, config.client().call("GET", paths.customer(client_id)), views_customers.customer)
+
+
+@click.group()
+def profiles() -> None:
+    """Profiles of a customer: TYPE is inbound or outbound, ID a number."""
+
+
+@profiles.command("put")
+@profile_args
+@click.option("-f", "--file", type=click.File("r"), help=FILE_HELP)
+@click.option("--name", help="ProfileName.")
+@click.option("--active/--inactive", default=None, help="Active.")
+@click.option("--interval", type=int, help="HeartbeatIntervalSeconds, overriding the customer's.")
+@click.option("--grace", type=int, help="GracePeriodSeconds, overriding the customer's.")
+@click.option(
+    "--set",
+    "pairs",
+    multiple=True,
+    metavar="FIELD=VALUE",
+    help="Any profile field by its wire name, e.g. --set ReceivePort=2575 (repeatable).",
+)
+@json_option
+@click.pass_obj
+def put_profile(
+    config: Config,
+    client_id: str,
+    kind: str,
+    profile_id: int,
+    file: IO[str] | None,
+    name: str | None,
+    active: bool | None,
+    interval: int | None,
+    grace: int | None,
+    pairs: tuple[str, ...],
+) -> None:
+    """Create or replace a profile (fields not given take their defaults)."""
+    body = load_object(file) | given(
+        ProfileName=name,
+        Active=active,
+        HeartbeatIntervalSeconds=interval,
+        GracePeriodSeconds=grace,
+    )
+    body |= assignments(pairs, lambda field, text: profile_value(kind, field, text))
+    reply = config.client().send_json("PUT", paths.profile(client_id, kind, profile_id), body)
+    emit(config, reply, views_customers.customer)
+
+
+@profiles.command("get")
+@profile_args
+@json_option
+@click.pass_obj
+def get_profile(config: Config, client_id: str, kind: str, profile_id: int) -> None:
+    """Show one profile: its configuration, state and maintenance windows.
+
+    There is no endpoint of its own: `--json` prints the profile's parts of the
+    customer view unchanged, as {"profile", "state", "timing", "maintenance"}.
+    """
+    view = config.client().call("GET", paths.customer(client_id)).json()
+    doc = views_customers.profile_doc(view, kind, profile_id)
+    if doc is None:
+        raise NotFound(f"customer '{client_id}' has no {kind} profile {profile_id}")
+    emit_doc(config, doc, views_customers.profile)
+
+
+@profiles.command("delete")
+@profile_args
+@json_option
+@click.pass_obj
+def delete_profile(config: Config, client_id: str, kind: str, profile_id: int) -> None:
+    """Delete a profile; clients stop seeing it in their answers."""
+    reply = config.client().call("DELETE", paths.profile(client_id, kind, profile_id))
+    emit(config, reply, views_customers.customer)
