@@ -1,6 +1,5 @@
 """The admin API under `/admin`: customers and profiles, written through Kafka."""
 
-import hmac
 import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -12,7 +11,10 @@ from starlette.responses import Response
 
 from ingest.body import read_bounded
 from ingest.errors import BodyTooLarge, BrokerUnavailable, ResponderUnavailable, UnknownClient
+from ingest.grants import grant_of
 from ingest.services import Services
+from schemas.access import AccessSet
+from schemas.admin_tokens import AdminTokenSet
 from schemas.enums import ProfileType
 from schemas.errors import DecodeError
 from schemas.health import Timing
@@ -54,22 +56,17 @@ def view_response(applied: bool, view: CustomerView) -> Response:
     )
 
 
-def authorized(request: Request, services: Services) -> bool:
-    """Whether the bearer token matches, compared in constant time."""
-    if not services.admin_token:
-        return False
-    scheme, _, given = request.headers.get("authorization", "").partition(" ")
-    return scheme.lower() == "bearer" and hmac.compare_digest(given.strip(), services.admin_token)
-
-
 def endpoint(handler: Handler) -> Callable[[Request], Awaitable[Response]]:
-    """Wrap a handler with authentication and the mapping of errors to statuses."""
+    """Wrap a handler with authentication, the token's scope and the mapping of errors."""
 
     async def run(request: Request) -> Response:
         services: Services = request.app.state.services
-        if not authorized(request, services):
-            return problem(401, "missing or wrong bearer token")
         try:
+            grant = await grant_of(request, services)
+            if grant is None:
+                return problem(401, "missing or wrong bearer token")
+            if not grant.allows(request):
+                return problem(403, "outside this token's scope")
             return await handler(request, services)
         except AdminProblem as e:
             return problem(e.status, e.message)
@@ -104,7 +101,12 @@ async def parse(request: Request, services: Services, model: type[BaseModel]) ->
 
 async def publish(
     services: Services,
-    event: CustomerUpserted | ProfileUpserted | ProfileDeleted | MaintenanceSet,
+    event: CustomerUpserted
+    | ProfileUpserted
+    | ProfileDeleted
+    | MaintenanceSet
+    | AccessSet
+    | AdminTokenSet,
 ) -> int:
     """Publish a config event on the client's partition; returns its offset."""
     ack = await services.publisher.publish(

@@ -6,19 +6,33 @@ import logging
 from collections.abc import AsyncIterator
 
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from ingest import admin, bulk_import, pbx_admin, pbx_api, pbx_events_in, relay, upstream_admin
+from ingest import (
+    access_admin,
+    admin,
+    bulk_import,
+    openapi,
+    pbx_admin,
+    pbx_api,
+    pbx_events_in,
+    relay,
+    tokens_admin,
+    upstream_admin,
+)
 from ingest import health_admin as health
 from ingest import orders_admin as orders
 from ingest.errors import BrokerUnavailable
+from ingest.metrics import RequestMetrics, metrics_page
 from ingest.probe import run_probes
 from ingest.publisher import Publisher
 from ingest.responder_client import ResponderClient
 from ingest.services import Services
 from ingest.settings import IngestSettings
+from ingest.shedding import Gate
 from ingest.write_health import WriteStatus
 from schemas.clock import Clock
 from schemas.topics import TopicNames
@@ -42,6 +56,7 @@ def build_services(settings: IngestSettings) -> Services:
         ),
         admin_token=settings.token(),
         clock=Clock(settings.clock_offset_file),
+        gate=Gate(settings.max_in_flight),
     )
 
 
@@ -86,6 +101,19 @@ ORDER_ROUTES = [
         admin.endpoint(orders.delete_command),
         methods=["DELETE"],
     ),
+]
+
+ACCESS = "/admin/customers/{clientId}/access"
+ACCESS_ROUTES = [
+    Route(ACCESS, admin.endpoint(access_admin.put_access), methods=["PUT"]),
+    Route(ACCESS, admin.endpoint(access_admin.get_access), methods=["GET"]),
+    Route(ACCESS, admin.endpoint(access_admin.delete_access), methods=["DELETE"]),
+]
+
+TOKEN_ROUTES = [
+    Route("/admin/tokens", admin.endpoint(tokens_admin.post_token), methods=["POST"]),
+    Route("/admin/tokens/{tokenId}", admin.endpoint(tokens_admin.get_token), methods=["GET"]),
+    Route("/admin/tokens/{tokenId}", admin.endpoint(tokens_admin.delete_token), methods=["DELETE"]),
 ]
 
 HEALTH_ROUTES = [
@@ -133,9 +161,13 @@ ROUTES = [
     Route("/admin/import", admin.endpoint(bulk_import.post_import), methods=["POST"]),
     *ORDER_ROUTES,
     *HEALTH_ROUTES,
+    *ACCESS_ROUTES,
+    *TOKEN_ROUTES,
     *PBX_ROUTES,
     Route("/healthz", healthz, methods=["GET"]),
     Route("/readyz", readyz, methods=["GET"]),
+    Route("/metrics", metrics_page, methods=["GET"]),
+    *openapi.ROUTES,
 ]
 
 
@@ -165,4 +197,4 @@ def create_app(settings: IngestSettings) -> Starlette:
         await services.responder.close()
         services.publisher.close()
 
-    return Starlette(routes=ROUTES, lifespan=lifespan)
+    return Starlette(routes=ROUTES, lifespan=lifespan, middleware=[Middleware(RequestMetrics)])

@@ -55,6 +55,15 @@ async def pbx_call(request: Request) -> Response:
     call = request.path_params["call"]
     if call not in CALLS:
         return answer(failed(Errno.UNSUPPORTED_REQUEST))
+    if not services.gate.enter():
+        return answer(failed(Errno.API_ERROR), 503)
+    try:
+        return await _call(request, services, call)
+    finally:
+        services.gate.leave()
+
+
+async def _call(request: Request, services: Services, call: str) -> Response:
     try:
         body = await read_bounded(request, MAX_CALL_BYTES)
         if call == "login":

@@ -13,6 +13,7 @@ from starlette.responses import Response
 
 from ingest.body import read_bounded
 from ingest.errors import BodyTooLarge, ResponderUnavailable
+from ingest.metrics import PBX_EVENTS
 from ingest.services import Services
 from schemas.pbx_events import MAX_EVENT_BYTES, NotAnEvent, classify
 
@@ -38,14 +39,19 @@ async def post_event(request: Request) -> Response:
     except NotAnEvent as e:
         return _error(400, f"not an event report: {e}")
     path = f"/hub/pbx-event/{quote(cid, safe='')}/{quote(pbx, safe='')}"
+    if not services.gate.enter():
+        return _error(503, "not recorded: the hub is at capacity, retry shortly")
     try:
         status, _ = await services.responder.call(
             "POST", cid, path, body, headers={SECRET_HEADER: secret}
         )
     except ResponderUnavailable as e:
         return _error(503, f"not recorded, retry shortly: {e}")
+    finally:
+        services.gate.leave()
     if status == 404:
         return _error(404, "unknown event URL")
     if status != 200:
         return _error(503, f"not recorded, retry shortly (worker answered {status})")
+    PBX_EVENTS.inc()
     return Response(b'{"status":"Success"}', 200, None, "application/json")

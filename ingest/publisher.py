@@ -12,6 +12,7 @@ from kafka.errors import KafkaError
 
 from ingest import producer_fix
 from ingest.errors import BrokerUnavailable
+from ingest.metrics import PUBLISH
 from ingest.write_health import WriteHealth
 
 log = logging.getLogger(__name__)
@@ -105,7 +106,7 @@ class Publisher:
         self, topic: str, key: bytes, value: bytes, partition: int | None = None
     ) -> Ack:
         """Send one record and wait until every in-sync replica has it."""
-        started = self._clock()
+        started, timer = self._clock(), time.perf_counter()
         loop = asyncio.get_running_loop()
         fut: asyncio.Future[Any] = loop.create_future()
         try:
@@ -113,6 +114,7 @@ class Publisher:
             kf = await self._send(producer, topic, key, value, partition)
         except (KafkaError, BrokerUnavailable) as e:
             self.health.failed(self._clock(), f"cannot send to Kafka: {e!r}")
+            PUBLISH.failed(topic, "send")
             raise BrokerUnavailable(str(e)) from e
         kf.add_callback(lambda md: loop.call_soon_threadsafe(_settle, fut, md, None))
         kf.add_errback(lambda exc: loop.call_soon_threadsafe(_settle, fut, None, exc))
@@ -120,9 +122,11 @@ class Publisher:
             md = await asyncio.wait_for(fut, self.timeout_s)
         except (TimeoutError, KafkaError) as e:
             self.health.failed(self._clock(), f"no acknowledgement from Kafka: {e!r}")
+            PUBLISH.unacknowledged(topic, e)
             self._replace_if_stalled(producer, started)
             raise BrokerUnavailable(f"no acknowledgement from Kafka: {e!r}") from e
         self.health.acked(self._clock())
+        PUBLISH.acknowledged(topic, time.perf_counter() - timer)
         return Ack(md.topic, md.partition, md.offset)
 
     async def _send(

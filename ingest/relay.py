@@ -13,6 +13,7 @@ from ingest.errors import (
     UnsupportedMediaType,
 )
 from ingest.negotiation import Negotiated, error_format, negotiate
+from ingest.relay_caller import caller
 from ingest.services import Services
 from schemas import wire
 from schemas.enums import ResponseStatus
@@ -50,9 +51,12 @@ async def heartbeat(request: Request) -> Response:
         return failure(neg, 413, f"Request body too large: {e}.")
     if len(client_id) > MAX_CLIENT_ID:
         return failure(neg, 404, _unknown(client_id[:MAX_CLIENT_ID] + "..."))
+    if not services.gate.enter():
+        return failure(neg, 503, "Heartbeat not recorded: the hub is at capacity, retry shortly.")
     formats = formats_header(neg.request, neg.response)
     try:
-        status, answer = await services.responder.heartbeat(client_id, body, formats)
+        who = caller(request, client_id, services.settings.proxies())
+        status, answer = await services.responder.heartbeat(client_id, body, formats, who)
     except UnknownClient:
         return failure(neg, 404, _unknown(client_id))
     except ResponderUnavailable as e:
@@ -60,8 +64,13 @@ async def heartbeat(request: Request) -> Response:
             "heartbeat of %s not accepted: %s", client_id, e, extra={"client_id": client_id}
         )
         return failure(neg, 503, f"Heartbeat not recorded, retry shortly: {e}")
-    if status == 400:
-        return failure(neg, 400, answer.decode())
+    finally:
+        services.gate.leave()
+    if status in (400, 401, 403):
+        response = failure(neg, status, answer.decode())
+        if status == 401:
+            response.headers["WWW-Authenticate"] = 'Basic realm="heartbeat hub"'
+        return response
     return Response(answer, 200, None, neg.content_type)
 
 

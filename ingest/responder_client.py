@@ -11,7 +11,7 @@ from ingest.errors import ResponderUnavailable, UnknownClient
 from ingest.owners import OwnerMap
 from schemas.commands import CustomerCommands
 from schemas.profiles import CustomerView
-from schemas.responder import FORMATS_HEADER
+from schemas.responder import FORMATS_HEADER, KEY_HASH_HEADER, SOURCE_HEADER
 
 log = logging.getLogger(__name__)
 
@@ -35,10 +35,12 @@ class ResponderClient:
             )
         return self._session
 
-    async def heartbeat(self, client_id: str, body: bytes, formats: str) -> tuple[int, bytes]:
+    async def heartbeat(
+        self, client_id: str, body: bytes, formats: str, caller: tuple[str, str] = ("", "")
+    ) -> tuple[int, bytes]:
         """Hand the heartbeat to its owner, which answers once Kafka has it (see schemas.responder).
 
-        Returns (200, the answer's wire bytes) or (400, the reason); raises UnknownClient
+        Returns (200, the answer's wire bytes) or (400/401/403, the reason); raises UnknownClient
         and ResponderUnavailable (which covers Kafka not acknowledging).
         """
         status, answer = await self._request(
@@ -46,9 +48,9 @@ class ResponderClient:
             client_id,
             f"/hub/heartbeat/{_quote(client_id)}",
             data=body,
-            headers={FORMATS_HEADER: formats},
+            headers={FORMATS_HEADER: formats, SOURCE_HEADER: caller[0], KEY_HASH_HEADER: caller[1]},
         )
-        if status == 400:
+        if status in (400, 401, 403):
             return status, _reason(answer, status).encode()
         self._check(status, answer)
         return status, answer
@@ -91,6 +93,14 @@ class ResponderClient:
         if status == 503:
             raise ResponderUnavailable(_reason(answer, status))
         return status, answer
+
+    async def access(self, client_id: str) -> tuple[bool, bytes]:
+        """The customer's relay access view as JSON; the flag says whether it is caught up."""
+        status, body = await self._request(
+            "GET", client_id, f"/hub/access/{_quote(client_id)}", params={"wait": self.apply_wait_s}
+        )
+        self._check(status, body)
+        return status == 200, body
 
     def _check(self, status: int, body: bytes) -> None:
         if status == 404:

@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from ingest.publisher import Publisher
 from ingest.responder_client import ResponderClient
 from ingest.settings import IngestSettings
+from ingest.shedding import Gate
 from schemas.clock import Clock
 from schemas.topics import TopicNames
 
@@ -19,3 +20,4 @@ class Services:
     responder: ResponderClient
     admin_token: str | None
     clock: Clock
+    gate: Gate

@@ -38,6 +38,9 @@ class IngestSettings(KafkaSettings, PbxSharedSettings):
         default=120.0, gt=0, le=3600, description="/healthz fails once unready this long"
     )
 
+    max_in_flight: int = Field(
+        default=256, ge=1, le=100_000, description="heartbeats and PBX calls in flight before 503"
+    )
     trusted_proxies: str = Field(
         default="", description="comma-separated networks whose X-Forwarded-For is believed"
     )

@@ -4,7 +4,7 @@ from typing import Any
 
 import faust
 
-from processors import upstream_connector
+from processors import metrics_web, upstream_connector
 from processors.agents import register_agents
 from processors.app import Hub, build_hub
 from processors.logs import pin_library_levels
@@ -25,6 +25,7 @@ def create(settings: WorkerSettings) -> Hub:
     register_pbx_views(hub)
     deliverer = attach(hub)
     connector = upstream_connector.attach(hub)
+    metrics_web.attach(hub)
 
     @hub.app.on_before_shutdown.connect
     async def close_offsets(app: Any, /, *args: Any, signal: Any, **kwargs: Any) -> None:

@@ -10,6 +10,8 @@ from pydantic import ValidationError
 from processors import config, lag, metrics, monitor, orders, pbx_agents, reported
 from processors.app import Hub
 from processors.batching import take_events
+from schemas.access import AccessSet
+from schemas.admin_tokens import AdminTokenSet
 from schemas.commands import Tick
 from schemas.profiles import CustomerProfiles, CustomerStates
 from schemas.topics import (
@@ -23,7 +25,9 @@ from schemas.topics import (
 )
 
 log = logging.getLogger(__name__)
-ConfigEvent = CustomerUpserted | ProfileUpserted | ProfileDeleted | MaintenanceSet
+ConfigEvent = (
+    CustomerUpserted | ProfileUpserted | ProfileDeleted | MaintenanceSet | AccessSet | AdminTokenSet
+)
 TICK_KEY = b"tick"
 
 
@@ -43,6 +47,15 @@ def apply_config(hub: Hub, event: ConfigEvent) -> None:
     cid = event.client_id
     if isinstance(event, CustomerUpserted):
         hub.customers[cid] = event.customer
+        return
+    if isinstance(event, AccessSet):
+        hub.access[cid] = event.access
+        return
+    if isinstance(event, AdminTokenSet):
+        if event.token is not None:
+            hub.admin_tokens[cid] = event.token
+        elif cid in hub.admin_tokens:
+            del hub.admin_tokens[cid]
         return
     profiles: CustomerProfiles = hub.profiles.get(cid) or CustomerProfiles()
     if isinstance(event, ProfileUpserted):
@@ -142,8 +155,8 @@ async def consume(hub: Hub, stream: Any, handle: Handler, *, mark: bool = True) 
         except ValidationError:
             # A record no writer of this version produces: skip it, never block the partition.
             log.exception("skipping unreadable record at %s", event.message.tp)
-        metrics.folded(stream.prefix, 1)
-        if mark:
+        if mark:  # ticks are sweep signals, not input folded into the tables
+            metrics.folded(stream.prefix, 1)
             _mark(hub, event)
 
 

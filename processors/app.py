@@ -12,6 +12,8 @@ from faust.transport.drivers import aiokafka as aiokafka_driver
 from processors.codec import table_value_type
 from processors.offsets import Offsets
 from processors.settings import WorkerSettings
+from schemas.access import CustomerAccess
+from schemas.admin_tokens import AdminToken
 from schemas.clock import Clock
 from schemas.commands import CustomerCommands
 from schemas.health import CustomerHealth
@@ -50,6 +52,8 @@ class Hub:
     pbx_users: Any
     pbx_lockouts: Any
     pbx_upstreams: Any
+    access: Any
+    admin_tokens: Any
     clock: Clock
     # Offsets applied per source partition, so a writer can wait until its write is
     # visible. Progress markers only: a restarted worker re-reaches them by itself.
@@ -155,5 +159,7 @@ def build_hub(settings: WorkerSettings) -> Hub:
         pbx_users=_table(app, "pbx-users", UserRecord),
         pbx_lockouts=_table(app, "pbx-lockouts", Lockout),
         pbx_upstreams=_table(app, "pbx-upstreams", Upstream),
+        access=_table(app, "customer-access", CustomerAccess),
+        admin_tokens=_table(app, "admin-tokens", AdminToken),
         clock=Clock(settings.clock_offset_file),
     )

@@ -18,6 +18,8 @@ from typing import Any
 from mode.utils.aiter import aiter
 from mode.utils.futures import notify
 
+from processors import metrics
+
 
 async def take_events(stream: Any, max_: int, within: float) -> AsyncIterator[Sequence[Any]]:
     """Up to `max_` events at a time, or what came within `within` seconds; acked after use."""
@@ -52,6 +54,7 @@ async def take_events(stream: Any, max_: int, within: float) -> AsyncIterator[Se
             state["consuming"] = stream.loop.create_future()
             try:
                 yield list(events)
+                metrics.folded(stream.prefix, len(events))  # an agent's stream: its name
             finally:
                 for event in events:
                     await stream.ack(event)

@@ -47,6 +47,13 @@ class Offsets:
         meta = found.get(part)
         return max(meta.offset, 0) if meta is not None else 0
 
+    async def committed_many(self, tps: list[TPKey]) -> dict[TPKey, int]:
+        """The group's committed offsets of these partitions (0 where none), in one request."""
+        _, admin = await self._clients()
+        parts = [TopicPartition(*tp) for tp in tps]
+        found = await admin.list_consumer_group_offsets(self.group_id, partitions=parts)
+        return {(p.topic, p.partition): max(found[p].offset, 0) if p in found else 0 for p in parts}
+
     async def close(self) -> None:
         """Disconnect both clients."""
         if self._consumer is not None:

@@ -18,6 +18,7 @@ from urllib.parse import urlsplit
 
 import aiohttp
 
+from processors import metrics
 from processors.app import Hub
 from schemas.pbx import PbxRecord, Session, StoredEvent
 from schemas.pbx_callback import Network, denied_address, denied_url
@@ -72,7 +73,9 @@ class Deliverer:
         """
         for key, sid, attempt_id in done:
             held = self.in_flight.get((key, sid))
-            if held is not None and held[1] in (None, attempt_id):
+            # Not while its burst runs (held[1] None): a replayed older attempt would
+            # let a second burst start from the same head, out of order.
+            if held is not None and held[1] == attempt_id:
                 del self.in_flight[(key, sid)]
 
     def kick_all(self, keys: Iterable[str]) -> None:
@@ -126,6 +129,7 @@ class Deliverer:
             if stored is None:
                 break
             attempt = await self._attempt(job, seq, stored, job.attempt if n == 0 else 1)
+            metrics.delivered(attempt.outcome, attempt.latency_s)
             attempts.append(attempt)
             if attempt.outcome is not Outcome.delivered:
                 break

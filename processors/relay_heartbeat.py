@@ -8,14 +8,15 @@ tables: each step is done once, and the ingress only forwards bytes.
 
 import asyncio
 import logging
+import time
 from dataclasses import dataclass
 from datetime import datetime
 
 from aiokafka.errors import KafkaError
 
-from processors import answer, commands, reported
+from processors import answer, commands, metrics, reported
 from processors.app import Hub
-from schemas import wire
+from schemas import access, wire
 from schemas.commands import COMMAND_BYTES, CustomerCommands
 from schemas.errors import DecodeError
 from schemas.profiles import CustomerProfiles, CustomerStates
@@ -72,19 +73,39 @@ def _orders(cc: CustomerCommands, profiles: CustomerProfiles) -> tuple[answer.Or
 async def publish(hub: Hub, msg: HeartbeatMessage) -> None:
     """Publish the heartbeat and wait for acks=all; raises TimeoutError or a Kafka error."""
     cid = msg.client_id
+    started = time.perf_counter()
     fut = await hub.heartbeats.send(
         key=cid.encode(),
         value=msg.model_dump_json().encode(),
         partition=partition_for(cid, hub.settings.partitions),
     )
     await asyncio.wait_for(fut, hub.settings.heartbeat_publish_timeout_s)
+    metrics.PUBLISH.acknowledged(hub.names.heartbeats, time.perf_counter() - started)
+
+
+REFUSED = {
+    401: "A key is required for this customer: HTTP Basic (clientId, key) or X-Hub-Key.",
+    403: "Heartbeats of this customer are not accepted from this address.",
+}
 
 
 async def serve(
-    hub: Hub, client_id: str, body: bytes, formats: tuple[wire.Format, wire.Format]
+    hub: Hub,
+    client_id: str,
+    body: bytes,
+    formats: tuple[wire.Format, wire.Format],
+    caller: tuple[str, str] = ("", ""),
 ) -> Outcome:
-    """Decode, answer, publish, encode: the whole heartbeat on its owner."""
+    """Check the caller, decode, answer, publish, encode: the whole heartbeat on its owner.
+
+    `caller` is the client's source address and the SHA-256 of the key it sent.
+    """
     received_at = hub.clock.now()
+    if hub.customers.get(client_id) is None:
+        return Outcome(404, b"", "unknown client")
+    refused = access.refusal(hub.access.get(client_id), *caller)
+    if refused is not None:
+        return Outcome(refused, b"", REFUSED[refused])
     try:
         items = wire.decode_heartbeats(formats[0], body, hub.settings.max_body_bytes)
     except DecodeError as e:
@@ -102,6 +123,7 @@ async def serve(
     try:
         await publish(hub, msg)
     except (TimeoutError, KafkaError) as e:
+        metrics.PUBLISH.unacknowledged(hub.names.heartbeats, e)
         log.warning(
             "heartbeat of %s not acknowledged by Kafka: %r", client_id, e,
             extra={"client_id": client_id},

@@ -13,10 +13,11 @@ from faust.web import View
 from processors import commands, customer_health, pbx_health, relay_heartbeat
 from processors.app import Hub
 from processors.routing import OWNER_TABLE, is_ready, route
+from schemas import access
 from schemas.commands import CustomerCommands
 from schemas.health import CustomerHealth, HealthView, view_of, with_pbxes
 from schemas.profiles import CustomerConfig, CustomerProfiles, CustomerStates, CustomerView
-from schemas.responder import FORMATS_HEADER, parse_formats
+from schemas.responder import FORMATS_HEADER, KEY_HASH_HEADER, SOURCE_HEADER, parse_formats
 from schemas.topics import partition_for
 from schemas.wire import Format
 
@@ -134,7 +135,11 @@ def register_views(hub: Hub) -> None:
                 body = await request.read()
                 if has_orders(hub, client_id):
                     await caught_up(hub, client_id, ANSWER_CATCH_UP_S)
-                out = await relay_heartbeat.serve(hub, client_id, body, formats)
+                caller = (
+                    request.headers.get(SOURCE_HEADER, ""),
+                    request.headers.get(KEY_HASH_HEADER, ""),
+                )
+                out = await relay_heartbeat.serve(hub, client_id, body, formats, caller)
                 if out.status == 200:
                     return self.bytes(out.body, content_type=_wire_type(formats[1]))
                 return _json(self, orjson.dumps({"error": out.error}), out.status)
@@ -172,6 +177,20 @@ def register_views(hub: Hub) -> None:
     hub.app.page("/hub/customers/{client_id}", name="hub-customers")(read_view(_customer))
     hub.app.page("/hub/commands/{client_id}", name="hub-commands")(read_view(_commands))
     hub.app.page("/hub/health/{client_id}", name="hub-health")(read_view(_health))
+
+    def _access(cid: str) -> bytes | None:
+        if hub.customers.get(cid) is None:
+            return None
+        return orjson.dumps(access.view(hub.access.get(cid)))
+
+    hub.app.page("/hub/access/{client_id}", name="hub-access")(read_view(_access))
+
+    def _token(token_id: str) -> bytes | None:
+        found = hub.admin_tokens.get(token_id)
+        return found.model_dump_json().encode() if found is not None else None
+
+    # Internal only, as every /hub view: it carries the token's hash for the ingress.
+    hub.app.page("/hub/admin-tokens/{client_id}", name="hub-admin-tokens")(read_view(_token))
 
     @hub.app.page("/hub/owners")
     class OwnersPage(View):

@@ -7,6 +7,8 @@ from typing import Annotated, Literal
 from kafka.partitioner.default import murmur2
 from pydantic import BaseModel, Field, TypeAdapter
 
+from schemas.access import AccessSet
+from schemas.admin_tokens import AdminTokenSet
 from schemas.enums import ProfileType
 from schemas.health import Window
 from schemas.profiles import CustomerConfig, ProfileConfig
@@ -24,6 +26,8 @@ WORKER_TABLES = (
     "pbx-users",
     "pbx-lockouts",
     "pbx-upstreams",
+    "customer-access",
+    "admin-tokens",
 )
 """The processors' tables, each with a compacted changelog topic."""
 
@@ -175,18 +179,32 @@ class MaintenanceSet(BaseModel):
 
 
 ConfigEvent = Annotated[
-    CustomerUpserted | ProfileUpserted | ProfileDeleted | MaintenanceSet,
+    CustomerUpserted
+    | ProfileUpserted
+    | ProfileDeleted
+    | MaintenanceSet
+    | AccessSet
+    | AdminTokenSet,
     Field(discriminator="kind"),
 ]
 CONFIG_EVENT = TypeAdapter(ConfigEvent)
 
 
 def config_key(
-    event: CustomerUpserted | ProfileUpserted | ProfileDeleted | MaintenanceSet,
+    event: CustomerUpserted
+    | ProfileUpserted
+    | ProfileDeleted
+    | MaintenanceSet
+    | AccessSet
+    | AdminTokenSet,
 ) -> bytes:
-    """The compaction key: one per customer, one per profile, one per profile's windows."""
+    """The compaction key: one per customer, profile, profile's windows, customer's access."""
     if isinstance(event, CustomerUpserted):
         return f"customer/{event.client_id}".encode()
+    if isinstance(event, AccessSet):
+        return f"access/{event.client_id}".encode()
+    if isinstance(event, AdminTokenSet):
+        return f"admin-token/{event.client_id}".encode()
     if isinstance(event, MaintenanceSet):
         name = event.profile_type.name.lower()
         return f"maintenance/{event.client_id}/{name}/{event.profile_id}".encode()

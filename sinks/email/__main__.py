@@ -4,6 +4,8 @@ import faust
 
 from processors.logs import pin_library_levels
 from schemas.log_format import configure, logging_config
+from schemas.topics import TopicNames
+from sinks.email import metrics
 from sinks.email.app import EmailSink, build_sink, register_agent
 from sinks.email.settings import EmailSinkSettings, get_settings
 
@@ -12,6 +14,8 @@ def create(settings: EmailSinkSettings) -> EmailSink:
     """The sink's app with its agent attached."""
     sink = build_sink(settings)
     register_agent(sink)
+    topic = TopicNames(settings.topic_prefix).health_events
+    metrics.attach(sink.app, settings.kafka_bootstrap, settings.app_id, topic)
     return sink
 
 

@@ -8,6 +8,8 @@ import ssl
 from dataclasses import dataclass
 from email.message import EmailMessage
 
+from sinks.email import metrics
+
 log = logging.getLogger(__name__)
 
 
@@ -96,11 +98,14 @@ async def send_until_accepted(sender: SmtpSender, msg: EmailMessage, backoff: Ba
     while True:
         try:
             await asyncio.to_thread(sender.send, msg)
+            metrics.SENT.inc()
             return True
         except SmtpRejected:
+            metrics.REJECTED.inc()
             log.exception("%s refused for good; not retried", msg["Message-ID"])
             return False
         except SmtpUnavailable as e:
+            metrics.RETRIES.inc()
             log.warning("SMTP unavailable (%s); retrying %s in %.1f s", e, msg["Message-ID"], delay)
         await asyncio.sleep(delay)
         delay = min(delay * 2, backoff.max_s)

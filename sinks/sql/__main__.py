@@ -16,6 +16,7 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
 from schemas.log_format import configure
+from sinks.sql import metrics
 from sinks.sql.consumer import Backoff, SqlSink
 from sinks.sql.database import create_sink_engine
 from sinks.sql.errors import SqlSinkError
@@ -68,9 +69,13 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     stop = threading.Event()
     _stop_on_signals(stop)
+    sink = SqlSink(settings, engine)
+    server = metrics.serve(settings, sink.stats)
     if migrate_when_up(engine, stop, Backoff(settings.retry_backoff_max_s)):
         log.info("SQL sink consuming '%s*' as group %s", settings.topic_prefix, settings.group_id)
-        SqlSink(settings, engine).run(stop)
+        sink.run(stop)
+    if server is not None:
+        server.shutdown()
     log.info("SQL sink stopped")
     return 0
 

@@ -11,7 +11,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -23,6 +23,7 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
 from schemas.topics import TopicNames
+from sinks.sql import metrics
 from sinks.sql.errors import DatabaseUnavailable
 from sinks.sql.events import EventDecoder, UndecodableRecord
 from sinks.sql.retention import prune_heartbeats
@@ -36,17 +37,40 @@ FIRST_BACKOFF_S = 0.5
 COMMIT_TIMEOUT_MS = 10_000
 CLOSE_TIMEOUT_MS = 5_000
 TOPIC_WAIT_S = 0.5
+LAG_INTERVAL_S = 5.0
 
 
 @dataclass
 class SinkStats:
-    """What the sink has done since it started."""
+    """What the sink has done since it started; read by the metrics server's thread."""
 
     partitions: int = 0
     rows: int = 0
     batches: int = 0
     failed_batches: int = 0
     skipped_records: int = 0
+    lag: dict[str, int] = field(default_factory=dict)
+    # (monotonic start of the current outage or None, seconds of the outages before it):
+    # one tuple, so that a reader on another thread never sees half an update.
+    outage: tuple[float | None, float] = (None, 0.0)
+
+    def database_failed(self, now: float) -> None:
+        """A batch failed: an outage starts now unless one is going on."""
+        started, before = self.outage
+        if started is None:
+            self.outage = (now, before)
+
+    def database_back(self, now: float) -> None:
+        """A batch was written: an outage going on ends."""
+        started, before = self.outage
+        if started is not None:
+            self.outage = (None, before + now - started)
+
+    def outage_s(self, now: float) -> tuple[float, float]:
+        """Seconds of the current outage (0 when none) and of all outages, at `now`."""
+        started, before = self.outage
+        current = 0.0 if started is None else now - started
+        return current, before + current
 
 
 class Backoff:
@@ -92,6 +116,7 @@ class SqlSink:
         self._first: dict[TopicPartition, int] = {}
         self._next: dict[TopicPartition, int] = {}
         self._pruned_at = float("-inf")
+        self._lag_at = float("-inf")
         self._rebalanced = False
 
     def run(self, stop: threading.Event) -> None:
@@ -102,6 +127,7 @@ class SqlSink:
         try:
             while not stop.is_set():
                 self._prune_if_due()
+                self._note_lag_if_due(consumer)
                 if not (self._poll(consumer, stop) and self._flush(consumer)):
                     stop.wait(self._backoff.next_delay())
             self._flush(consumer)
@@ -192,15 +218,18 @@ class SqlSink:
         if not self._next:
             return True
         try:
-            rows = self._writer.flush()
+            with metrics.BATCH_DURATION.time():
+                rows = self._writer.flush()
         except DatabaseUnavailable as e:
             self.stats.failed_batches += 1
+            self.stats.database_failed(time.monotonic())
             log.warning("database unavailable, batch will be read again: %s", e)
             self._rewind(consumer)
             return False
         if self._backoff.failures:
             log.info("database back after %d failed tries", self._backoff.failures)
         self._backoff.reset()
+        self.stats.database_back(time.monotonic())
         self.stats.rows += rows
         self.stats.batches += 1
         self._commit(consumer)
@@ -251,6 +280,11 @@ class SqlSink:
         """After a rebalance gave this replica its partitions."""
         self.stats.partitions = partitions
         log.info("consuming %d partitions", partitions)
+
+    def _note_lag_if_due(self, consumer: Any) -> None:
+        if time.monotonic() - self._lag_at >= LAG_INTERVAL_S:
+            self._lag_at = time.monotonic()
+            self.stats.lag = metrics.consumer_lag(consumer)
 
     def _prune_if_due(self) -> None:
         if time.monotonic() - self._pruned_at < self.settings.prune_interval_s:

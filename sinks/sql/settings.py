@@ -38,6 +38,8 @@ class SqlSinkSettings(KafkaSettings):
     sqlite_busy_timeout_s: float = Field(
         default=5.0, ge=0, le=600, description="how long SQLite waits for a lock before failing"
     )
+    sql_metrics_bind: str = Field(default="127.0.0.1", description="address /metrics listens on")
+    sql_metrics_port: int = Field(default=9102, ge=0, le=65535, description="0 disables /metrics")
     log_level: str = Field(default="info")
 
     @property

@@ -181,8 +181,21 @@ topologySpreadConstraints:
 {{- if and .Values.sinks.email.enabled (not .Values.sinks.email.smtp.host) }}
 {{- fail "sinks.email.smtp.host is required when sinks.email.enabled is true" }}
 {{- end }}
+{{- if gt (int .Values.sinks.sql.keda.maxReplicas) (int .Values.kafka.partitions) }}
+{{- fail (printf "sinks.sql.keda.maxReplicas (%d) must not exceed kafka.partitions (%d): a sink without a partition idles" (int .Values.sinks.sql.keda.maxReplicas) (int .Values.kafka.partitions)) }}
+{{- end }}
 {{- end }}
 
 {{- define "hub.adminSecretKey" -}}
 {{- if .Values.admin.existingSecret }}{{ .Values.admin.existingSecretKey }}{{ else }}token{{ end }}
+{{- end }}
+
+{{/* The label on the Services the ServiceMonitor scrapes (one per component and port). */}}
+{{- define "hub.metricsLabels" -}}
+heartbeat-hub/metrics: "true"
+{{- end }}
+
+{{/* The SQL sink's consumer group, as the sink derives it (sinks/sql/settings.py). */}}
+{{- define "hub.sqlSinkGroup" -}}
+{{- printf "%ssql-sink" .Values.kafka.topicPrefix }}
 {{- end }}

@@ -6,6 +6,19 @@
     secretKeyRef:
       name: {{ .databaseUrl.existingSecret }}
       key: {{ .databaseUrl.key }}
+# The sink has no web server: prometheus_client's serves /metrics on this port.
+- name: HUB_SQL_METRICS_BIND
+  value: "0.0.0.0"
+- name: HUB_SQL_METRICS_PORT
+  value: {{ .metricsPort | int | quote }}
+{{- end }}
+
+{{- define "hub.sinkMetricsPort.sql" -}}
+{{ .metricsPort | int }}
+{{- end }}
+
+{{- define "hub.sinkMetricsPort.email" -}}
+{{ .webPort | int }}
 {{- end }}
 
 {{- define "hub.sinkMounts.sql" -}}
@@ -16,11 +29,13 @@
 
 {{- define "hub.sinkEnv.email" -}}
 # The sink is a faust app: its data folder must be writable (the root filesystem is not),
-# and its status page must be reachable by probes.
+# and its web server (status page, /metrics) must be reachable by probes and Prometheus.
 - name: HUB_EMAIL_DATA_DIR
   value: /tmp/email-sink
 - name: HUB_EMAIL_WEB_BIND
   value: "0.0.0.0"
+- name: HUB_EMAIL_WEB_PORT
+  value: {{ .webPort | int | quote }}
 - name: HUB_SMTP_HOST
   value: {{ .smtp.host | quote }}
 - name: HUB_SMTP_PORT

@@ -1,0 +1,377 @@
+"""The OpenAPI paths of the relay API, the admin API of customers and profiles, and the probes."""
+
+from ingest import openapi_examples as examples
+from ingest.admin import TYPES
+from ingest.negotiation import MEDIA_TYPES
+from ingest.openapi_parts import (
+    NOT_ROUTED,
+    TEXT,
+    admin_operation,
+    answer,
+    content,
+    header,
+    json_body,
+    operation,
+    param,
+    path_param,
+)
+from ingest.openapi_schemas import Schema, ref, request, response
+from schemas.codec_xml import NS_TRANSFER
+from schemas.commands import CommandRecord, CommandRequest, DesiredState, DesiredStateRequest
+from schemas.events import CommandState
+from schemas.health import HealthView, MaintenanceRequest
+from schemas.profiles import CustomerConfig, CustomerView
+from schemas.relay import ProfileListResponseData
+from schemas.wire import Format
+
+CUSTOMER = "/admin/customers/{clientId}"
+PROFILE = CUSTOMER + "/profiles/{ptype}/{profileId}"
+ADMIN = "admin: customers and profiles"
+ORDERS = "admin: desired states and commands"
+NDJSON = "application/x-ndjson"
+
+
+def parameters() -> dict[str, Schema]:
+    """The path and query parameters several operations share."""
+    return {
+        "ClientId": path_param("clientId", "The customer's id (the relay client's)."),
+        "ProfileType": path_param(
+            "ptype", "The profile's type.", {"type": "string", "enum": list(TYPES)}
+        ),
+        "ProfileId": path_param(
+            "profileId",
+            "The profile's id, a positive 32-bit integer (0 or more is 400).",
+            {"type": "integer", "minimum": 1, "maximum": 2**31 - 1},
+        ),
+        "CommandId": path_param("commandId", "The command's id, as its POST answered."),
+        "CommandState": {
+            "name": "state",
+            "in": "query",
+            "required": False,
+            "description": "Only the commands in this state.",
+            "schema": {"type": "string", "enum": list(CommandState.__members__)},
+        },
+    }
+
+
+def _relay_content(json_schema: Schema, xml_schema: Schema, json_ex: object, xml_ex: str) -> Schema:
+    out: Schema = {}
+    for media, fmt in MEDIA_TYPES.items():
+        json = fmt is Format.JSON
+        out[media] = {"schema": json_schema if json else xml_schema}
+        out[media]["example"] = json_ex if json else xml_ex
+    return out
+
+
+def _relay_failure(description: str, **headers: Schema) -> Schema:
+    body = _relay_content(
+        ref("RelayFailure"),
+        ref("RelayFailureXml"),
+        examples.failure(Format.JSON),
+        examples.failure(Format.XML),
+    )
+    return answer(description, body, **headers)
+
+
+def _not_routed(failure: Schema) -> Schema:
+    failure["content"][TEXT] = {"schema": {"type": "string", "const": "Not Found"}}
+    return failure
+
+
+def _relay_request() -> Schema:
+    xml = {
+        "type": "array",
+        "items": ref("ProfileHeartbeatDataXml"),
+        "xml": {"name": "ArrayOfProfileHeartbeatData", "namespace": NS_TRANSFER, "wrapped": True},
+    }
+    json = {"type": "array", "items": ref("ProfileHeartbeatData")}
+    return {
+        "required": True,
+        "description": "Heartbeat data of each profile the client runs.",
+        "content": _relay_content(json, xml, examples.HEARTBEAT_REQUEST, examples.request_xml()),
+    }
+
+
+RELAY_DESCRIPTION = (
+    "The answer is in the format `Accept` names (quality values honoured), else in the"
+    " request's media type; an `Accept` naming only other types falls back too (no 406)."
+    " JSON writes enums as numbers; XML is the .NET DataContract form, enums by name, nulls"
+    ' as `i:nil="true"`. Nothing but a 200 changes any state.'
+)
+
+
+def _relay_responses() -> Schema:
+    ok = _relay_content(
+        response(ProfileListResponseData),
+        ref("ProfileListResponseDataXml"),
+        examples.HEARTBEAT_RESPONSE,
+        examples.response_xml(),
+    )
+    return {
+        "200": answer("Accepted and durable in Kafka: every configured profile.", ok),
+        "400": _relay_failure("Malformed body; `LogMessage` names the field at fault."),
+        "404": _not_routed(_relay_failure("Unknown clientId." + NOT_ROUTED)),
+        "413": _relay_failure("The body is larger than `HUB_MAX_BODY_BYTES`."),
+        "415": _relay_failure("Any other Content-Type; the answer is in `Accept`'s format."),
+        "503": _relay_failure(
+            "Kafka or the workers unreachable, or tables recovering: not recorded, retry.",
+            Retry_After=header("RetryAfter"),
+        ),
+    }
+
+
+def relay_paths() -> dict[str, Schema]:
+    """`PUT /api/customer/{clientId}/heartbeat`."""
+    beat = operation(
+        "putHeartbeat",
+        "A relay client's heartbeat; the answer says what it should run",
+        "relay",
+        _relay_responses(),
+        body=_relay_request(),
+        description=RELAY_DESCRIPTION,
+    )
+    return {"/api/customer/{clientId}/heartbeat": {"parameters": [param("ClientId")], "put": beat}}
+
+
+def _viewed(schema: Schema, what: str) -> Schema:
+    return {
+        "200": answer(what, content(schema)),
+        "202": answer(
+            f"{what} The write is durable but not yet visible after `HUB_APPLY_WAIT_S`: "
+            "the view as it is now.",
+            content(schema),
+        ),
+    }
+
+
+def _customer_view() -> Schema:
+    return _viewed(response(CustomerView), "The customer view.")
+
+
+def customer_paths() -> dict[str, Schema]:
+    """A customer and its profiles."""
+    put = admin_operation(
+        "putCustomer",
+        "Create or replace a customer",
+        ADMIN,
+        _customer_view(),
+        (400, 413),
+        body=json_body(request(CustomerConfig), "The customer."),
+    )
+    get = admin_operation(
+        "getCustomer",
+        "The customer, its profiles and their last reported state",
+        ADMIN,
+        _customer_view(),
+        (404,),
+    )
+    return {CUSTOMER: {"parameters": [param("ClientId")], "put": put, "get": get}}
+
+
+PROFILE_PARAMS = [param("ClientId"), param("ProfileType"), param("ProfileId")]
+
+
+def _profile_body() -> Schema:
+    schema = {"anyOf": [ref("InboundProfileBody"), ref("OutboundProfileBody")]}
+    return json_body(
+        schema,
+        "The profile in the wire's field names, as `ptype` says (state fields and"
+        " `ClientActionRequest` are ignored; the id may be left out, else it must be the"
+        " URL's), with optional `HeartbeatIntervalSeconds`/`GracePeriodSeconds` overrides.",
+    )
+
+
+def profile_paths() -> dict[str, Schema]:
+    """One profile of a customer."""
+    put = admin_operation(
+        "putProfile",
+        "Create or replace a profile of an existing customer",
+        ADMIN,
+        _customer_view(),
+        (400, 404, 413),
+        body=_profile_body(),
+    )
+    delete = admin_operation(
+        "deleteProfile",
+        "Delete a profile; clients stop seeing it",
+        ADMIN,
+        _customer_view(),
+        (400, 404),
+    )
+    return {PROFILE: {"parameters": PROFILE_PARAMS, "put": put, "delete": delete}}
+
+
+IMPORT_EXAMPLE = (
+    '{"clientId": "acme-1", "customer": {"RelayCustomerID": 1, "Name": "Acme"},'
+    ' "inbound": {"7": {"ProfileName": "lab", "ReceivePort": 2575}},'
+    ' "outbound": {"2": {"ProfileName": "orders"}}}\n'
+)
+
+
+def import_paths() -> dict[str, Schema]:
+    """`POST /admin/import`."""
+    body = {
+        "required": True,
+        "description": (
+            "NDJSON: one `ImportLine` a line, its customer and profile bodies as the PUTs"
+            " take them. Every line is validated before anything is written."
+        ),
+        "content": content({"type": "string"}, NDJSON, example=IMPORT_EXAMPLE),
+    }
+    ok = {"200": answer("Every record is durable.", content(ref("ImportResult")))}
+    op = admin_operation(
+        "importCustomers",
+        "Many customers and their profiles at once",
+        ADMIN,
+        ok,
+        (400, 413),
+        body=body,
+        description="A bad line is 400 `line N: invalid: ...` and nothing is written. "
+        "Past `HUB_MAX_IMPORT_BYTES`, 413. An import answered 503 is sent again whole.",
+    )
+    return {"/admin/import": {"post": op}}
+
+
+def desired_state_paths() -> dict[str, Schema]:
+    """A profile's desired state."""
+    put = admin_operation(
+        "putDesiredState",
+        "Set (1 start, 2 stop) or clear (0) the profile's desired state",
+        ORDERS,
+        _viewed(response(DesiredState), "The desired state."),
+        (400, 404, 413),
+        body=json_body(request(DesiredStateRequest), "The desired state."),
+    )
+    return {f"{PROFILE}/desired-state": {"parameters": PROFILE_PARAMS, "put": put}}
+
+
+def _created() -> Schema:
+    return {
+        "201": answer(
+            "Queued; `visible` says whether the next heartbeat carries it yet.",
+            content(ref("CommandCreated")),
+            Location=header("Location"),
+        )
+    }
+
+
+def commands_paths() -> dict[str, Schema]:
+    """A profile's commands."""
+    post = admin_operation(
+        "postCommand",
+        "Queue a one-shot command",
+        ORDERS,
+        _created(),
+        (400, 404, 413),
+        body=json_body(request(CommandRequest), "The command (defaults shown in the schema)."),
+    )
+    listed = {"type": "array", "items": response(CommandRecord)}
+    get = admin_operation(
+        "listCommands",
+        "The profile's commands, oldest first",
+        ORDERS,
+        _viewed(listed, "The commands."),
+        (400, 404),
+        params=[param("CommandState")],
+    )
+    return {f"{PROFILE}/commands": {"parameters": PROFILE_PARAMS, "post": post, "get": get}}
+
+
+def command_paths() -> dict[str, Schema]:
+    """One command."""
+    record = response(CommandRecord)
+    get = admin_operation(
+        "getCommand",
+        "One command: its state, deliveries and every change",
+        ORDERS,
+        _viewed(record, "The command."),
+        (400, 404),
+    )
+    delete = admin_operation(
+        "cancelCommand",
+        "Cancel a command before it finishes",
+        ORDERS,
+        {"200": answer("The cancelled command.", content(record))},
+        (400, 404, 409),
+        description="409 once it has finished (or finished before it could be cancelled).",
+    )
+    params = [*PROFILE_PARAMS, param("CommandId")]
+    return {
+        f"{PROFILE}/commands/{{commandId}}": {"parameters": params, "get": get, "delete": delete}
+    }
+
+
+def health_paths() -> dict[str, Schema]:
+    """A customer's health and profiles' maintenance windows."""
+    get = admin_operation(
+        "getHealth",
+        "The health of the customer's profiles and PBXes; `customer` is the worst",
+        "admin: health",
+        _viewed(response(HealthView), "The health view."),
+        (404,),
+    )
+    put = admin_operation(
+        "putMaintenance",
+        "Replace the profile's maintenance windows (`[]` clears them)",
+        "admin: health",
+        _customer_view(),
+        (400, 404, 413),
+        body=json_body(request(MaintenanceRequest), "The windows; the profile is paused in them."),
+    )
+    delete = admin_operation(
+        "deleteMaintenance",
+        "Remove the profile's maintenance windows",
+        "admin: health",
+        _customer_view(),
+        (400, 404),
+    )
+    return {
+        f"{CUSTOMER}/health": {"parameters": [param("ClientId")], "get": get},
+        f"{PROFILE}/maintenance": {"parameters": PROFILE_PARAMS, "put": put, "delete": delete},
+    }
+
+
+def _probe(op_id: str, summary: str, failing: str) -> Schema:
+    body = content(ref("WriteProbe"))
+    responses = {"200": answer("Writes are fine.", body), "503": answer(failing, body)}
+    return {"get": operation(op_id, summary, "probes", responses)}
+
+
+def probe_paths() -> dict[str, Schema]:
+    """`/healthz` and `/readyz`."""
+    return {
+        "/healthz": _probe(
+            "healthz",
+            "Liveness",
+            "Writes have failed for longer than `HUB_LIVENESS_LIMIT_S`: restart me.",
+        ),
+        "/readyz": _probe(
+            "readyz", "Readiness", "Kafka writes are not being acknowledged right now."
+        ),
+        "/metrics": {"get": _metrics()},
+    }
+
+
+def _metrics() -> Schema:
+    text = {"schema": {"type": "string"}}
+    samples = {"text/plain": text, "application/openmetrics-text": text}
+    responses = {
+        "200": answer("Prometheus text format, or OpenMetrics when `Accept` asks.", samples),
+        "404": answer("Asked through a proxy (`X-Forwarded-For` or `Forwarded` present)."),
+    }
+    return operation("metrics", "The ingress's Prometheus metrics", "probes", responses)
+
+
+def paths() -> dict[str, Schema]:
+    """The relay API, the admin API of customers, profiles, orders and health, the probes."""
+    return {
+        **relay_paths(),
+        **customer_paths(),
+        **profile_paths(),
+        **import_paths(),
+        **desired_state_paths(),
+        **commands_paths(),
+        **command_paths(),
+        **health_paths(),
+        **probe_paths(),
+    }

@@ -1,0 +1,31 @@
+"""Who sends a relay heartbeat: its source address and the key it carries (hashed here)."""
+
+import base64
+import binascii
+
+from starlette.requests import Request
+
+from ingest.source import source_address
+from schemas.access import KEY_HEADER, key_hash
+from schemas.pbx_callback import Network
+
+
+def given_key(request: Request, client_id: str) -> str | None:
+    """The key of HTTP Basic (user the clientId) or of `X-Hub-Key`; None without one."""
+    header = request.headers.get(KEY_HEADER)
+    if header:
+        return header.strip()
+    scheme, _, value = request.headers.get("authorization", "").partition(" ")
+    if scheme.lower() != "basic":
+        return None
+    try:
+        user, _, password = base64.b64decode(value.strip(), validate=True).decode().partition(":")
+    except (binascii.Error, UnicodeDecodeError):
+        return None
+    return password if user == client_id else None
+
+
+def caller(request: Request, client_id: str, proxies: tuple[Network, ...]) -> tuple[str, str]:
+    """(source address, SHA-256 of the key or "") as the owning worker checks them."""
+    key = given_key(request, client_id)
+    return source_address(request, proxies), key_hash(key) if key else ""

@@ -1,0 +1,56 @@
+"""`/admin/tokens`: scoped admin tokens, managed with the operator token only.
+
+`POST` creates one and answers it once (201, `Token`); only its SHA-256 is kept.
+`GET /admin/tokens/{id}` shows its name, customers and access; `DELETE` revokes it
+at once. A scoped token is refused here (403): these routes name no customer.
+"""
+
+import orjson
+from starlette.requests import Request
+from starlette.responses import Response
+
+from ingest.admin import AdminProblem, parse, publish
+from ingest.errors import ResponderUnavailable
+from ingest.services import Services
+from schemas.admin_tokens import AdminToken, AdminTokenSet, TokenBody, digest, new_token, view
+
+
+async def post_token(request: Request, services: Services) -> Response:
+    """A new scoped token."""
+    body: TokenBody = await parse(request, services, TokenBody)
+    tid, token = new_token()
+    stored = AdminToken(
+        id=tid,
+        name=body.Name,
+        client_ids=sorted(set(body.ClientIds)),
+        access=body.Access,
+        created=services.clock.now(),
+        token_hash=digest(token),
+    )
+    await publish(services, AdminTokenSet(client_id=tid, token=stored, at=stored.created))
+    return Response(orjson.dumps({**view(stored), "Token": token}), 201, None, "application/json")
+
+
+async def get_token(request: Request, services: Services) -> Response:
+    """A token's name, customers and access."""
+    found = await _found(services, request.path_params["tokenId"])
+    return Response(orjson.dumps(view(found)), 200, None, "application/json")
+
+
+async def delete_token(request: Request, services: Services) -> Response:
+    """Revoke a token."""
+    tid = request.path_params["tokenId"]
+    await _found(services, tid)
+    await publish(services, AdminTokenSet(client_id=tid, token=None, at=services.clock.now()))
+    return Response(status_code=204)
+
+
+async def _found(services: Services, tid: str) -> AdminToken:
+    if len(tid) != 16 or not all(c in "0123456789abcdef" for c in tid):
+        raise AdminProblem(404, f"no token '{tid[:20]}'")
+    status, body = await services.responder.call("GET", tid, f"/hub/admin-tokens/{tid}")
+    if status == 404:
+        raise AdminProblem(404, f"no token '{tid}'")
+    if status not in (200, 202):
+        raise ResponderUnavailable(f"worker answered {status}")
+    return AdminToken.model_validate_json(body)

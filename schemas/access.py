@@ -1,0 +1,79 @@
+"""Who may send a customer's relay heartbeats: an optional key and optional source networks.
+
+A customer without either accepts heartbeats as before, so existing clients keep
+working. With a key, a heartbeat must carry it, as HTTP Basic (user the clientId,
+password the key) or in `X-Hub-Key`; with networks, it must come from one of them.
+The hub keeps only the key's SHA-256 (keys are at least 24 characters).
+"""
+
+import hashlib
+import hmac
+import ipaddress
+from datetime import datetime
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+KEY_HEADER = "X-Hub-Key"
+
+
+class AccessBody(BaseModel):
+    """Body of `PUT /admin/customers/{clientId}/access`."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    Key: str | None = Field(default=None, min_length=24, max_length=200)
+    AllowedNetworks: list[str] = Field(default_factory=list, max_length=100)
+
+    @field_validator("AllowedNetworks")
+    @classmethod
+    def _networks(cls, value: list[str]) -> list[str]:
+        return [str(ipaddress.ip_network(v.strip(), strict=False)) for v in value]
+
+
+class CustomerAccess(BaseModel):
+    """A customer's relay access as the `customer-access` table holds it."""
+
+    key_hash: str | None = None
+    networks: list[str] = Field(default_factory=list)
+
+
+class AccessSet(BaseModel):
+    """The customer's relay access was set (empty: open, as by default)."""
+
+    kind: Literal["access"] = "access"
+    client_id: str
+    access: CustomerAccess
+    at: datetime | None = None
+
+
+def key_hash(key: str) -> str:
+    """What the hub keeps of a key."""
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+def refusal(access: CustomerAccess | None, source: str, given_hash: str) -> int | None:
+    """401 without the right key, 403 from a network not allowed; None when allowed."""
+    if access is None:
+        return None
+    if access.key_hash is not None and not hmac.compare_digest(
+        given_hash.encode(), access.key_hash.encode()
+    ):
+        return 401
+    if access.networks and not _within(source, access.networks):
+        return 403
+    return None
+
+
+def _within(source: str, networks: list[str]) -> bool:
+    try:
+        ip = ipaddress.ip_address(source)
+    except ValueError:
+        return False
+    return any(ip in ipaddress.ip_network(n) for n in networks)
+
+
+def view(access: CustomerAccess | None) -> dict[str, object]:
+    """The admin view: whether a key is set (never the key) and the networks."""
+    access = access or CustomerAccess()
+    return {"KeySet": access.key_hash is not None, "AllowedNetworks": access.networks}

@@ -1,0 +1,73 @@
+"""Load shedding: past the bound of requests in flight, 503 with Retry-After, nothing sent on."""
+
+import orjson
+from starlette.applications import Starlette
+from starlette.testclient import TestClient
+
+from ingest.app import ROUTES, build_services
+from ingest.settings import IngestSettings
+from ingest.shedding import Gate
+from localkafka.broker import free_port
+from schemas import codec_json
+
+BEAT = b'[{"ProfileId": 1, "ProfileType": 1, "ServerStatus": 1}]'
+
+
+def _full_client() -> tuple[TestClient, Gate]:
+    """The routes with every place of the gate taken (as by requests in flight)."""
+    settings = IngestSettings(responder_url=f"http://127.0.0.1:{free_port()}", max_in_flight=2)
+    services = build_services(settings)
+    services.gate.in_flight = 2
+    app = Starlette(routes=ROUTES)
+    app.state.services = services
+    return TestClient(app), services.gate
+
+
+def test_the_gate_counts_places() -> None:
+    gate = Gate(limit=2)
+    assert gate.enter()
+    assert gate.enter()
+    assert not gate.enter()
+    assert gate.shed == 1
+    gate.leave()
+    assert gate.enter()
+
+
+def test_a_heartbeat_past_the_bound_is_503_in_the_clients_format() -> None:
+    http, gate = _full_client()
+    for ctype in ("application/json", "application/xml"):
+        reply = http.put(
+            "/api/customer/c1/heartbeat", content=_body(ctype), headers={"Content-Type": ctype}
+        )
+        assert reply.status_code == 503
+        assert reply.headers["retry-after"] == "1"
+        assert reply.headers["content-type"].startswith(ctype)
+    assert gate.shed == 2
+    assert gate.in_flight == 2  # nothing taken, nothing given back
+
+
+def test_the_answer_names_the_reason() -> None:
+    http, _ = _full_client()
+    reply = http.put(
+        "/api/customer/c1/heartbeat", content=BEAT, headers={"Content-Type": "application/json"}
+    )
+    assert "capacity" in (codec_json.decode_response(reply.content).LogMessage or "")
+
+
+def test_pbx_calls_and_events_past_the_bound_are_503() -> None:
+    http, _ = _full_client()
+    login = http.post("/api/v2.0.0/login", content=b'{"username":"u","password":"p"}')
+    assert login.status_code == 503
+    assert orjson.loads(login.content) == {"status": "Failed", "errno": "30001"}
+    event = http.post("/api/pbx/c1/hq/events/secret", content=b'{"event":"BootUp"}')
+    assert event.status_code == 503
+    assert event.headers["retry-after"] == "1"
+
+
+def _body(ctype: str) -> bytes:
+    if ctype == "application/json":
+        return BEAT
+    return (
+        b'<ArrayOfProfileHeartbeatData xmlns="http://schemas.datacontract.org/2004/07/'
+        b'Interface.Relay.TransferObjects"/>'
+    )
