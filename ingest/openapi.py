@@ -12,7 +12,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from ingest import docs, openapi_paths, openapi_pbx
+from ingest import docs, openapi_access, openapi_paths, openapi_pbx
 from ingest.openapi_parts import (
     ADMIN_AUTH,
     TEXT,
@@ -29,9 +29,11 @@ DESCRIPTION = """\
 The heartbeat hub's HTTP API, in three parts:
 
 - **The relay API** (`PUT /api/customer/{clientId}/heartbeat`): relay clients report their
-  profiles and are told what to run, in JSON or .NET DataContract XML.
+  profiles and are told what to run, in JSON or .NET DataContract XML. A customer may
+  require a key (HTTP Basic or `X-Hub-Key`) and source networks.
 - **The admin API** (`/admin/...`, bearer token): customers, profiles, desired states,
-  commands, health, maintenance windows, PBXes, their API users and upstream connections.
+  commands, health, maintenance windows, relay access, PBXes, their API users and upstream
+  connections, scoped tokens.
   Writes go through Kafka; an answer is the state once the write is visible (200), or 202
   when it is durable but not yet visible. Errors are JSON `{"error": "..."}`.
 - **The PBX API** (Yeastar S-series v2.0.0 style, `/api/v2.0.0/login|heartbeat|logout`):
@@ -48,6 +50,7 @@ TAGS = [
     ("admin: desired states and commands", "Operator orders carried by heartbeat answers."),
     ("admin: health", "Health views and maintenance windows."),
     ("admin: PBXes", "PBXes, their API users and upstream connections."),
+    ("admin: access and tokens", "Relay keys and networks; scoped admin tokens."),
     ("PBX API", "Application servers' login, heartbeat and logout."),
     ("PBX events", "Event reports posted by PBXes."),
     ("probes", "Liveness and readiness."),
@@ -97,16 +100,22 @@ def _docs_paths() -> dict[str, Schema]:
 
 def _components() -> Schema:
     return {
-        "schemas": {**components(), **openapi_pbx.pbx_schemas()},
-        "parameters": {**openapi_paths.parameters(), **openapi_pbx.pbx_parameters()},
+        "schemas": {
+            **components(),
+            **openapi_pbx.pbx_schemas(),
+            **openapi_access.access_schemas(),
+        },
         "headers": {**shared_headers(), **openapi_pbx.pbx_headers()},
         "responses": shared_responses(),
         "securitySchemes": {
             ADMIN_AUTH: {
                 "type": "http",
                 "scheme": "bearer",
-                "description": "`HUB_ADMIN_TOKEN`; the admin API is closed when none is set.",
-            }
+                "description": "`HUB_ADMIN_TOKEN` (every route), or a scoped token of"
+                " `POST /admin/tokens` (its customers' routes only). With neither configured,"
+                " the admin API is closed.",
+            },
+            **openapi_access.relay_security(),
         },
     }
 
@@ -117,7 +126,12 @@ def build_document() -> Schema:
         "openapi": "3.1.0",
         "info": {"title": "Heartbeat hub", "version": _version(), "description": DESCRIPTION},
         "tags": [{"name": name, "description": text} for name, text in TAGS],
-        "paths": {**openapi_paths.paths(), **openapi_pbx.paths(), **_docs_paths()},
+        "paths": {
+            **openapi_paths.paths(),
+            **openapi_access.paths(),
+            **openapi_pbx.paths(),
+            **_docs_paths(),
+        },
         "components": _components(),
     }
 

@@ -1,8 +1,13 @@
 """Building blocks of the OpenAPI document: operations, answers, shared parameters and headers."""
 
+from copy import deepcopy
+from functools import cache
 from typing import Any
 
+from ingest.admin import TYPES
 from ingest.openapi_schemas import Schema, ref
+from schemas.events import CommandState
+from schemas.pbx import PBX_ID, USERNAME
 
 JSON = "application/json"
 TEXT = "text/plain"
@@ -13,6 +18,7 @@ SEGMENT = "^[^/]+$"
 ADMIN_ERRORS = {
     400: "AdminBadRequest",
     401: "Unauthorized",
+    403: "Forbidden",
     404: "AdminNotFound",
     409: "AdminConflict",
     413: "AdminTooLarge",
@@ -50,8 +56,8 @@ def header(name: str) -> Schema:
 
 
 def param(name: str) -> Schema:
-    """A reference to a shared parameter."""
-    return reused("parameters", name)
+    """A shared parameter, written out in full: Swagger UI ignores `$ref`s to parameters."""
+    return deepcopy(_parameters()[name])
 
 
 def operation(
@@ -79,8 +85,9 @@ def operation(
 def admin_operation(
     op_id: str, summary: str, tag: str, ok: Schema, errors: tuple[int, ...], **kw: Any
 ) -> Schema:
-    """An operation of the admin API: bearer token, and its JSON errors (401 and 503 always)."""
-    shared = {str(s): reused("responses", ADMIN_ERRORS[s]) for s in sorted({401, 503, *errors})}
+    """An operation of the admin API: bearer token, and its JSON errors (401, 403, 503 always)."""
+    always = {401, 403, 503}
+    shared = {str(s): reused("responses", ADMIN_ERRORS[s]) for s in sorted({*always, *errors})}
     op = operation(op_id, summary, tag, {**ok, **shared}, **kw)
     op["security"] = [{ADMIN_AUTH: []}]
     return op
@@ -119,6 +126,11 @@ def shared_responses() -> dict[str, Schema]:
         "Unauthorized": answer(
             "Missing or wrong bearer token (every token is wrong when none is configured).", err
         ),
+        "Forbidden": answer(
+            "Outside the scoped token's reach: another customer's, a write with a read-only"
+            " token, or a route that names no customer (import, tokens).",
+            err,
+        ),
         "AdminNotFound": _not_found(),
         "AdminConflict": answer("The change conflicts with the current state.", err),
         "AdminTooLarge": answer("The body is larger than `HUB_MAX_BODY_BYTES`.", err),
@@ -138,9 +150,43 @@ def shared_headers() -> dict[str, Schema]:
             "required": True,
             "schema": {"type": "integer", "minimum": 0},
         },
+        "WWWAuthenticate": {
+            "description": "The relay key's scheme.",
+            "required": True,
+            "schema": {"type": "string", "const": 'Basic realm="heartbeat hub"'},
+        },
         "Location": {
             "description": "The new resource's path.",
             "required": True,
             "schema": {"type": "string"},
         },
+    }
+
+
+@cache
+def _parameters() -> dict[str, Schema]:
+    """The path and query parameters several operations share."""
+    pid = {"type": "integer", "minimum": 1, "maximum": 2**31 - 1}
+    return {
+        "ClientId": path_param("clientId", "The customer's id (the relay client's)."),
+        "ProfileType": path_param(
+            "ptype", "The profile's type.", {"type": "string", "enum": list(TYPES)}
+        ),
+        "ProfileId": path_param("profileId", "A positive 32-bit integer (else 400).", pid),
+        "CommandId": path_param("commandId", "The command's id, as its POST answered."),
+        "CommandState": {
+            "name": "state",
+            "in": "query",
+            "required": False,
+            "description": "Only the commands in this state.",
+            "schema": {"type": "string", "enum": list(CommandState.__members__)},
+        },
+        "PbxId": path_param(
+            "pbxId", "The PBX's id (else 400).", {"type": "string", "pattern": PBX_ID}
+        ),
+        "Username": path_param(
+            "username",
+            "The API user's name, unique across the hub (else 400).",
+            {"type": "string", "pattern": USERNAME},
+        ),
     }

@@ -1,7 +1,6 @@
 """The OpenAPI paths of the relay API, the admin API of customers and profiles, and the probes."""
 
 from ingest import openapi_examples as examples
-from ingest.admin import TYPES
 from ingest.negotiation import MEDIA_TYPES
 from ingest.openapi_parts import (
     NOT_ROUTED,
@@ -13,12 +12,10 @@ from ingest.openapi_parts import (
     json_body,
     operation,
     param,
-    path_param,
 )
 from ingest.openapi_schemas import Schema, ref, request, response
 from schemas.codec_xml import NS_TRANSFER
 from schemas.commands import CommandRecord, CommandRequest, DesiredState, DesiredStateRequest
-from schemas.events import CommandState
 from schemas.health import HealthView, MaintenanceRequest
 from schemas.profiles import CustomerConfig, CustomerView
 from schemas.relay import ProfileListResponseData
@@ -29,29 +26,6 @@ PROFILE = CUSTOMER + "/profiles/{ptype}/{profileId}"
 ADMIN = "admin: customers and profiles"
 ORDERS = "admin: desired states and commands"
 NDJSON = "application/x-ndjson"
-
-
-def parameters() -> dict[str, Schema]:
-    """The path and query parameters several operations share."""
-    return {
-        "ClientId": path_param("clientId", "The customer's id (the relay client's)."),
-        "ProfileType": path_param(
-            "ptype", "The profile's type.", {"type": "string", "enum": list(TYPES)}
-        ),
-        "ProfileId": path_param(
-            "profileId",
-            "The profile's id, a positive 32-bit integer (0 or more is 400).",
-            {"type": "integer", "minimum": 1, "maximum": 2**31 - 1},
-        ),
-        "CommandId": path_param("commandId", "The command's id, as its POST answered."),
-        "CommandState": {
-            "name": "state",
-            "in": "query",
-            "required": False,
-            "description": "Only the commands in this state.",
-            "schema": {"type": "string", "enum": list(CommandState.__members__)},
-        },
-    }
 
 
 def _relay_content(json_schema: Schema, xml_schema: Schema, json_ex: object, xml_ex: str) -> Schema:
@@ -110,6 +84,11 @@ def _relay_responses() -> Schema:
     return {
         "200": answer("Accepted and durable in Kafka: every configured profile.", ok),
         "400": _relay_failure("Malformed body; `LogMessage` names the field at fault."),
+        "401": _relay_failure(
+            "The customer requires a key: HTTP Basic (user the clientId) or `X-Hub-Key`.",
+            WWW_Authenticate=header("WWWAuthenticate"),
+        ),
+        "403": _relay_failure("Not from one of the customer's allowed networks."),
         "404": _not_routed(_relay_failure("Unknown clientId." + NOT_ROUTED)),
         "413": _relay_failure("The body is larger than `HUB_MAX_BODY_BYTES`."),
         "415": _relay_failure("Any other Content-Type; the answer is in `Accept`'s format."),
@@ -130,6 +109,8 @@ def relay_paths() -> dict[str, Schema]:
         body=_relay_request(),
         description=RELAY_DESCRIPTION,
     )
+    # No key unless the customer's access asks for one (`PUT .../access`).
+    beat["security"] = [{}, {"relayKey": []}, {"relayBasic": []}]
     return {"/api/customer/{clientId}/heartbeat": {"parameters": [param("ClientId")], "put": beat}}
 
 

@@ -14,7 +14,7 @@ from ingest.openapi_parts import (
 )
 from ingest.openapi_schemas import Schema, obj, ref, request, response
 from ingest.pbx_api import CALLS, CORS, METHODS
-from schemas.pbx import PBX_ID, USERNAME, ApiUserBody, PbxConfig, PbxView
+from schemas.pbx import ApiUserBody, PbxConfig, PbxView
 from schemas.pbx_errno import MEANING, Errno
 from schemas.pbx_events import MAX_EVENT_BYTES, VERSIONS
 from schemas.pbx_requests import MAX_FIELD
@@ -240,18 +240,6 @@ def events_paths() -> dict[str, Schema]:
         "postPbxEvent", "A PBX's event report", "PBX events", _event_answers(), body=body
     )
     return {"/api/pbx/{clientId}/{pbxId}/events/{secret}": {"parameters": params, "post": post}}
-
-
-def pbx_parameters() -> dict[str, Schema]:
-    """The PBX admin API's path parameters (anything else is 400)."""
-    return {
-        "PbxId": path_param("pbxId", "The PBX's id.", {"type": "string", "pattern": PBX_ID}),
-        "Username": path_param(
-            "username",
-            "The API user's name, unique across the hub.",
-            {"type": "string", "pattern": USERNAME},
-        ),
-    }
 
 
 def _pbx_view(what: str = "The PBX view.") -> Schema:

@@ -14,6 +14,8 @@ from pydantic import BaseModel
 from pydantic.json_schema import JsonSchemaMode, models_json_schema
 
 from ingest.bulk_import import ImportLine
+from schemas.access import AccessBody
+from schemas.admin_tokens import TokenBody
 from schemas.codec_xml import NS_TRANSFER
 from schemas.commands import CommandRecord, CommandRequest, DesiredState, DesiredStateRequest
 from schemas.enums import ProfileType, ResponseStatus, ServerStatus
@@ -43,6 +45,8 @@ REQUESTS: tuple[type[BaseModel], ...] = (
     PbxConfig,
     ApiUserBody,
     UpstreamBody,
+    AccessBody,
+    TokenBody,
 )
 RESPONSES: tuple[type[BaseModel], ...] = (
     ProfileListResponseData,

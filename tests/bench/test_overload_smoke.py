@@ -1,6 +1,6 @@
 """`python -m bench.overload --quick`: past its bound the ingress sheds, and recovers.
 
-The quick run sets `HUB_MAX_IN_FLIGHT` to 16, so its top step certainly overloads the
+The quick run sets `HUB_MAX_IN_FLIGHT` to 4, so its top step certainly overloads the
 ingress. Only behaviour is checked (503s at the top step, each with Retry-After, no
 answer but 200 or 503, nothing shed at the low rate right after the top step); the
 figures are printed for whoever reads the log, never asserted.
