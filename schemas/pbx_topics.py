@@ -17,10 +17,10 @@ from pydantic import BaseModel, Field, TypeAdapter
 
 from schemas.pbx import EndReason, PbxConfig, SessionState
 from schemas.pbx_requests import Callback
-from schemas.pbx_upstream import UpstreamRemoved, UpstreamResult, UpstreamSet
+from schemas.pbx_upstream import ByClient, UpstreamRemoved, UpstreamResult, UpstreamSet
 
 
-class PbxUpserted(BaseModel):
+class PbxUpserted(ByClient):
     """A PBX was created or changed; `nonce` is used only when it is created."""
 
     kind: Literal["pbx"] = "pbx"
@@ -30,13 +30,8 @@ class PbxUpserted(BaseModel):
     nonce: str
     at: datetime
 
-    @property
-    def route(self) -> str:
-        """The partition key."""
-        return self.client_id
 
-
-class PbxDeleted(BaseModel):
+class PbxDeleted(ByClient):
     """A PBX was removed; its sessions end."""
 
     kind: Literal["pbx-deleted"] = "pbx-deleted"
@@ -44,13 +39,8 @@ class PbxDeleted(BaseModel):
     pbx_id: str
     at: datetime
 
-    @property
-    def route(self) -> str:
-        """The partition key."""
-        return self.client_id
 
-
-class PbxUserSet(BaseModel):
+class PbxUserSet(ByClient):
     """An API user was added to a PBX's list (`present`) or removed from it (its sessions end)."""
 
     kind: Literal["pbx-user"] = "pbx-user"
@@ -59,11 +49,6 @@ class PbxUserSet(BaseModel):
     username: str
     present: bool
     at: datetime
-
-    @property
-    def route(self) -> str:
-        """The partition key."""
-        return self.client_id
 
 
 class UserClaimed(BaseModel):
@@ -111,7 +96,7 @@ class LoginAttempt(BaseModel):
         return self.address
 
 
-class SessionOpened(BaseModel):
+class SessionOpened(ByClient):
     """A login succeeded: a session with this token's hash."""
 
     kind: Literal["session-opened"] = "session-opened"
@@ -123,13 +108,8 @@ class SessionOpened(BaseModel):
     callback: Callback
     at: datetime
 
-    @property
-    def route(self) -> str:
-        """The partition key."""
-        return self.client_id
 
-
-class SessionRenewed(BaseModel):
+class SessionRenewed(ByClient):
     """A heartbeat: 30 more minutes from `at`, and the callback as it now is."""
 
     kind: Literal["session-renewed"] = "session-renewed"
@@ -139,13 +119,8 @@ class SessionRenewed(BaseModel):
     callback: Callback
     at: datetime
 
-    @property
-    def route(self) -> str:
-        """The partition key."""
-        return self.client_id
 
-
-class SessionLoggedOut(BaseModel):
+class SessionLoggedOut(ByClient):
     """A logout: the token is gone."""
 
     kind: Literal["session-logged-out"] = "session-logged-out"
@@ -154,13 +129,8 @@ class SessionLoggedOut(BaseModel):
     session_id: str
     at: datetime
 
-    @property
-    def route(self) -> str:
-        """The partition key."""
-        return self.client_id
 
-
-class EventReceived(BaseModel):
+class EventReceived(ByClient):
     """An event report a PBX posted, as it came (`body` is its JSON text)."""
 
     kind: Literal["event"] = "event"
@@ -170,11 +140,6 @@ class EventReceived(BaseModel):
     name: str
     body: str
     at: datetime
-
-    @property
-    def route(self) -> str:
-        """The partition key."""
-        return self.client_id
 
 
 PbxRecordIn = Annotated[

@@ -15,6 +15,17 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 MAX_INTERVAL_S = 25 * 60
 
 
+class ByClient(BaseModel):
+    """A record placed in its customer's partition (the `pbx` topic's `route`)."""
+
+    client_id: str
+
+    @property
+    def route(self) -> str:
+        """The partition key."""
+        return self.client_id
+
+
 class UpstreamBody(BaseModel):
     """Body of `PUT /admin/customers/{clientId}/pbxes/{pbxId}/upstream`."""
 
@@ -87,7 +98,7 @@ class Action(StrEnum):
     logout = "logout"
 
 
-class UpstreamSet(BaseModel):
+class UpstreamSet(ByClient):
     """An operator connected a PBX, or changed its connection."""
 
     kind: Literal["upstream"] = "upstream"
@@ -96,13 +107,8 @@ class UpstreamSet(BaseModel):
     config: UpstreamConfig
     at: datetime
 
-    @property
-    def route(self) -> str:
-        """The partition key."""
-        return self.client_id
 
-
-class UpstreamRemoved(BaseModel):
+class UpstreamRemoved(ByClient):
     """An operator disconnected a PBX: the connector logs out, then forgets it."""
 
     kind: Literal["upstream-removed"] = "upstream-removed"
@@ -110,13 +116,8 @@ class UpstreamRemoved(BaseModel):
     pbx_id: str
     at: datetime
 
-    @property
-    def route(self) -> str:
-        """The partition key."""
-        return self.client_id
 
-
-class UpstreamResult(BaseModel):
+class UpstreamResult(ByClient):
     """How one call of the connector to the PBX ended."""
 
     kind: Literal["upstream-result"] = "upstream-result"
@@ -130,11 +131,6 @@ class UpstreamResult(BaseModel):
     error: str | None = None
     sealed_token: str | None = None
     at: datetime
-
-    @property
-    def route(self) -> str:
-        """The partition key."""
-        return self.client_id
 
 
 class UpstreamView(BaseModel):
