@@ -42,6 +42,7 @@ bench: $(STAMP) jars
 	$(BIN)/python -m bench.sql_sink
 	$(BIN)/python -m bench.sweep
 	$(BIN)/python -m bench.pbx
+	$(BIN)/python -m bench.overload
 
 clean:
 	rm -rf $(VENV) .cache .mypy_cache .ruff_cache .pytest_cache

@@ -88,6 +88,7 @@ class _Driver:
         self.number = 0
 
     async def one(self, step: int, due: float, number: int) -> None:
+        """Send one request and record its answer."""
         sent = time.monotonic()
         try:
             status, retry_after = await self.send(number)
@@ -96,6 +97,7 @@ class _Driver:
         self.run.answers.append(Answer(step, due, sent, time.monotonic(), status, retry_after))
 
     def launch(self, step: int, due: float) -> None:
+        """Start the request due now, or count it as capped."""
         if len(self.pending) >= self.cap:
             self.run.capped[step] += 1
             return
@@ -105,6 +107,7 @@ class _Driver:
         task.add_done_callback(self.pending.discard)
 
     async def step(self, index: int, start: float) -> None:
+        """Every request of step `index`, each at its time (late ones at once)."""
         step = self.run.plan[index]
         self.run.capped.append(0)
         for j in range(step.count):

@@ -2,20 +2,22 @@
 
 Starts a private broker, a worker and the ingress on loopback, loads customers through
 the bulk import, then offers relay JSON heartbeats (each customer in turn) in an open
-loop (bench/open_loop.py): a warm-up, then a series of rising rates, each for a few
-seconds, then at once a low rate again. Past `HUB_MAX_IN_FLIGHT` heartbeats in flight
-the ingress answers 503 with `Retry-After` at once (ingest/shedding.py), so above what
-the hub takes the accepted rate should stay near its ceiling with the accepted answers'
-latency bounded, the rest shed fast, the ingress's memory flat, and the low rate after
-the top step served normally from its first second.
+loop (bench/open_loop.py): a warm-up at a low rate, rising rates for a few seconds
+each, then at once the low rate again. Past `HUB_MAX_IN_FLIGHT` heartbeats in flight
+the ingress answers 503 with `Retry-After` at once (ingest/shedding.py): above what the
+hub takes, the accepted rate should stay near its ceiling with bounded latency, the
+rest be shed fast, the ingress's memory stay flat, and the low rate after the top step
+be served as before from its first second.
 
-Printed per step: the offered and accepted (200) rates, the shed (503) share and count,
+Printed per step: offered and accepted (200) rates, the shed (503) share and count,
 503s without Retry-After, other answers, requests with no answer, requests not sent
-because the client's cap was reached, p50/p99 latency (from the time each request was
-due) of the 200s and of the 503s, how late the client sent (p99), and the ingress's
-highest RSS. Then the CPU of each process per step, this client's included (it shares
-the cores), and the recovery step second by second. Bounded in time (`--time-limit`);
-everything it started is stopped, on errors and SIGTERM too.
+because the client's cap was reached, p50/p99 from sent to answered of the 200s and of
+the 503s, p99 of how late the client sent (its own lag), new connections and the
+ingress's highest RSS. Then each process's CPU per step with this client's (it shares
+the cores) and the rest of the machine's, how long the fold took to catch up, and the
+low rate after the top step second by second, with whether it recovered at once.
+Bounded in time (`--time-limit`); everything it started is stopped, on errors and
+SIGTERM too.
 """
 
 import argparse
@@ -45,7 +47,7 @@ from localkafka.hub import HubCluster
 print = functools.partial(print, flush=True)  # figures appear as they come
 HEADERS = {"Content-Type": "application/json"}
 QUICK = {
-    "customers": 300, "rates": "50,200,800", "seconds": 3.0, "low_rate": 10.0,
+    "customers": 300, "rates": "50,200,800", "seconds": 2.0, "low_rate": 10.0,
     "warmup_seconds": 2.0, "recovery_seconds": 3.0, "max_in_flight": 4, "partitions": 4,
     "time_limit": 240,
 }  # fmt: skip
@@ -139,8 +141,8 @@ def ms(values_s: list[float], q: float) -> str:
 
 
 def latencies(answers: list[Answer], status: int) -> list[float]:
-    """Seconds from due to answer of the answers with `status`."""
-    return [a.done - a.due for a in answers if a.status == status]
+    """Seconds from sent to answered of the answers with `status` (the hub's part)."""
+    return [a.done - a.sent for a in answers if a.status == status]
 
 
 def within(times: list[float], start: float, end: float) -> list[float]:
@@ -194,27 +196,48 @@ def cpu_rows(run: Run) -> list[list[str]]:
     return out
 
 
+def second(run: Run, index: int, s: int) -> list[Answer]:
+    """The answers to the requests due in second `s` (from 0) of step `index`."""
+    start = run.starts[index] + s
+    return [a for a in run.of(index) if start < a.due <= start + 1]
+
+
 def recovery_lines(run: Run) -> list[str]:
-    """The last step second by second: shed share and the 200s' p50/p99."""
+    """The last step second by second, then whether it recovered at once."""
     last = len(run.plan) - 1
-    start, answers = run.starts[last], run.of(last)
     lines = []
     for s in range(math.ceil(run.plan[last].seconds)):
-        got = [a for a in answers if start + s < a.due <= start + s + 1]
+        got = second(run, last, s)
         shed = sum(1 for a in got if a.status == 503)
         lat = latencies(got, 200)
-        lines.append(f"recovery      second {s + 1}: {len(got)} due, {shed} shed "
+        lines.append(f"recovery      second {s + 1}: {len(got)} sent, {shed} shed "
                      f"({shed / max(len(got), 1):.1%}), 200 p50/p99 {ms(lat, 50)} / "
                      f"{ms(lat, 99)} ms")  # fmt: skip
-    return lines
+    return [*lines, at_once(run)]
+
+
+def at_once(run: Run) -> str:
+    """Whether every request due in the last step's first second was answered 200.
+
+    None shed, none left unsent, none without an answer; their p99 is printed beside
+    the warm-up's (the same rate, before any overload) for the reader to compare.
+    """
+    last = len(run.plan) - 1
+    first, due = second(run, last, 0), round(min(run.plan[last].rate, run.plan[last].count))
+    ok, before = latencies(first, 200), latencies(run.of(0), 200)
+    verdict = "yes" if len(ok) >= due else "no"
+    count = f"{len(ok)} of the {due} due in second 1 answered 200"
+    p99 = f"their p99 {ms(ok, 99)} ms, the warm-up's {ms(before, 99)} ms"
+    return f"recovery      at once: {verdict} ({count}; {p99})"
 
 
 def report(load: Load) -> None:
     """The figures table, the CPU table and the recovery by second."""
     rows = [row(load, i) for i in range(len(load.run.plan))]
     print("\n" + aligned(list(COLUMNS), rows))
-    print("(rates per second; latencies in ms from the time a request was due; shed% of "
-          "the requests due; conns: new connections; RSS: the ingress's highest)\n")  # fmt: skip
+    print("(rates per second; shed%: of the requests due; latencies in ms from sent to "
+          "answered; late: from due to sent, the client's lag; conns: new connections; "
+          "RSS: the ingress's highest)\n")  # fmt: skip
     names = [n for n in load.run.snapshots[0] if n != "machine"]
     print(aligned(["CPU%", *names, "measured", "machine", "others"], cpu_rows(load.run)))
     print(f"(% of one core, of {os.cpu_count()} here; bench: this client, on the same cores; "
