@@ -27,6 +27,7 @@ from ingest import health_admin as health
 from ingest import orders_admin as orders
 from ingest.errors import BrokerUnavailable
 from ingest.metrics import RequestMetrics, metrics_page
+from ingest.not_found import not_found
 from ingest.probe import run_probes
 from ingest.publisher import Publisher
 from ingest.responder_client import ResponderClient
@@ -197,4 +198,9 @@ def create_app(settings: IngestSettings) -> Starlette:
         await services.responder.close()
         services.publisher.close()
 
-    return Starlette(routes=ROUTES, lifespan=lifespan, middleware=[Middleware(RequestMetrics)])
+    return Starlette(
+        routes=ROUTES,
+        lifespan=lifespan,
+        middleware=[Middleware(RequestMetrics)],
+        exception_handlers={404: not_found, 405: not_found},
+    )

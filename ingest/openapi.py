@@ -65,33 +65,24 @@ def _version() -> str:
         return "unknown"
 
 
+def _get(op_id: str, summary: str, responses: Schema) -> Schema:
+    return {"get": operation(op_id, summary, "docs", responses)}
+
+
 def _docs_paths() -> dict[str, Schema]:
     asset = path_param("asset", "A Swagger UI file.", {"type": "string", "enum": list(docs.ASSETS)})
     files = {media: {"schema": {"type": "string"}} for media in sorted(set(docs.ASSETS.values()))}
     missing = answer("No such file.", content({"type": "string"}, TEXT))
+    document = answer("OpenAPI 3.1.", content({"type": "object"}))
+    page = answer("The page.", content({"type": "string"}, "text/html"))
     return {
-        "/openapi.json": {
-            "get": operation(
-                "openapi",
-                "This document",
-                "docs",
-                {"200": answer("OpenAPI 3.1.", content({"type": "object"}))},
-            )
-        },
-        "/docs": {
-            "get": operation(
-                "docs",
-                "Swagger UI for this document",
-                "docs",
-                {"200": answer("The page.", content({"type": "string"}, "text/html"))},
-            )
-        },
+        "/openapi.json": _get("openapi", "This document", {"200": document}),
+        "/docs": _get("docs", "Swagger UI for this document", {"200": page}),
         "/docs/static/{asset}": {
             "parameters": [asset],
-            "get": operation(
+            **_get(
                 "docsAsset",
                 "A file of the page",
-                "docs",
                 {"200": answer("The file.", files), "404": missing},
             ),
         },

@@ -85,38 +85,39 @@ def access_path() -> Schema:
     }
 
 
+ONLY_OPERATOR = "The operator's token only: a scoped token is 403 here."
+
+
+def _token_path() -> Schema:
+    view = {"200": answer("The token.", content(ref("AdminTokenView")))}
+    return {
+        "parameters": [path_param("tokenId", "The token's id (its `Id`).")],
+        "get": admin_operation(
+            "getToken", "A token's name, customers and access", TAG, view, (404,)
+        ),
+        "delete": admin_operation(
+            "deleteToken",
+            "Revoke a token at once",
+            TAG,
+            {"204": answer("Revoked.")},
+            (404,),
+            description=ONLY_OPERATOR,
+        ),
+    }
+
+
 def _token_paths() -> dict[str, Schema]:
     created = {"201": answer("The new token.", content(ref("AdminTokenCreated")))}
-    view = {"200": answer("The token.", content(ref("AdminTokenView")))}
-    token_id = path_param("tokenId", "The token's id (its `Id`).")
-    note = "The operator's token only: a scoped token is 403 here."
-    return {
-        "/admin/tokens": {
-            "post": admin_operation(
-                "postToken",
-                "Create a token scoped to customers, read-only or read-write",
-                TAG,
-                created,
-                (400, 413),
-                body=json_body(request(TokenBody), "Its name, customers and access."),
-                description=note,
-            )
-        },
-        "/admin/tokens/{tokenId}": {
-            "parameters": [token_id],
-            "get": admin_operation(
-                "getToken", "A token's name, customers and access", TAG, view, (404,)
-            ),
-            "delete": admin_operation(
-                "deleteToken",
-                "Revoke a token at once",
-                TAG,
-                {"204": answer("Revoked.")},
-                (404,),
-                description=note,
-            ),
-        },
-    }
+    post = admin_operation(
+        "postToken",
+        "Create a token scoped to customers, read-only or read-write",
+        TAG,
+        created,
+        (400, 413),
+        body=json_body(request(TokenBody), "Its name, customers and access."),
+        description=ONLY_OPERATOR,
+    )
+    return {"/admin/tokens": {"post": post}, "/admin/tokens/{tokenId}": _token_path()}
 
 
 def paths() -> dict[str, Schema]:

@@ -26,7 +26,7 @@ ADMIN_ERRORS = {
 }
 NOT_ROUTED = (
     " A path segment that does not match its route (an empty one, or a `profileId` that"
-    " is not digits) is the router's plain-text `Not Found`."
+    " is not digits) is answered 404 the same way."
 )
 
 
@@ -111,7 +111,6 @@ def path_param(name: str, description: str, schema: Schema | None = None) -> Sch
 
 def _not_found() -> Schema:
     routed = content(ref("Error"))
-    routed[TEXT] = {"schema": {"type": "string", "const": "Not Found"}}
     return answer(
         "Unknown customer, profile, profile type, command, PBX, user or connection." + NOT_ROUTED,
         routed,

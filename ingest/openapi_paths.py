@@ -4,7 +4,6 @@ from ingest import openapi_examples as examples
 from ingest.negotiation import MEDIA_TYPES
 from ingest.openapi_parts import (
     NOT_ROUTED,
-    TEXT,
     admin_operation,
     answer,
     content,
@@ -48,7 +47,6 @@ def _relay_failure(description: str, **headers: Schema) -> Schema:
 
 
 def _not_routed(failure: Schema) -> Schema:
-    failure["content"][TEXT] = {"schema": {"type": "string", "const": "Not Found"}}
     return failure
 
 

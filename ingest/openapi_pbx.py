@@ -2,7 +2,6 @@
 
 from ingest.openapi_parts import (
     NOT_ROUTED,
-    TEXT,
     admin_operation,
     answer,
     content,
@@ -214,7 +213,6 @@ def pbx_api_paths() -> dict[str, Schema]:
 def _event_answers() -> Schema:
     err = content(ref("Error"))
     routed = content(ref("Error"))
-    routed[TEXT] = {"schema": {"type": "string", "const": "Not Found"}}
     return {
         "200": answer(
             "Recorded: every live session of the PBX will get it.", content(ref("PbxSuccess"))
@@ -250,34 +248,38 @@ def _gone(what: str) -> Schema:
     return {"204": answer(what)}
 
 
-def pbx_admin_paths() -> dict[str, Schema]:
-    """A PBX and its API users."""
+def _pbx_path() -> Schema:
     return {
-        PBX: {
-            "parameters": [param("ClientId"), param("PbxId")],
-            "put": admin_operation(
-                "putPbx",
-                "Create or change a PBX of an existing customer",
-                ADMIN,
-                _pbx_view(),
-                (400, 404, 413),
-                body=json_body(request(PbxConfig), "The PBX."),
-            ),
-            "get": admin_operation(
-                "getPbx",
-                "The PBX, its event URL, API users and sessions",
-                ADMIN,
-                _pbx_view(),
-                (400, 404),
-            ),
-            "delete": admin_operation(
-                "deletePbx",
-                "Remove a PBX: its sessions end, its users are released",
-                ADMIN,
-                _gone("Removed; its event URL answers 404."),
-                (400, 404),
-            ),
-        },
+        "parameters": [param("ClientId"), param("PbxId")],
+        "put": admin_operation(
+            "putPbx",
+            "Create or change a PBX of an existing customer",
+            ADMIN,
+            _pbx_view(),
+            (400, 404, 413),
+            body=json_body(request(PbxConfig), "The PBX."),
+        ),
+        "get": admin_operation(
+            "getPbx",
+            "The PBX, its event URL, API users and sessions",
+            ADMIN,
+            _pbx_view(),
+            (400, 404),
+        ),
+        "delete": admin_operation(
+            "deletePbx",
+            "Remove a PBX: its sessions end, its users are released",
+            ADMIN,
+            _gone("Removed; its event URL answers 404."),
+            (400, 404),
+        ),
+    }
+
+
+def pbx_admin_paths() -> dict[str, Schema]:
+    """A PBX, its API users and its upstream connection."""
+    return {
+        PBX: _pbx_path(),
         f"{PBX}/api-users/{{username}}": _api_user_path(),
         f"{PBX}/upstream": _upstream_path(),
     }

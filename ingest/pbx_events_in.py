@@ -5,6 +5,7 @@ not published), then handed to the PBX's owner, which checks the secret (404) an
 answers 200 once Kafka has the report.
 """
 
+import re
 from urllib.parse import quote
 
 import orjson
@@ -17,6 +18,7 @@ from ingest.metrics import PBX_EVENTS
 from ingest.services import Services
 from schemas.pbx_events import MAX_EVENT_BYTES, NotAnEvent, classify
 
+SECRET_RE = re.compile(r"[0-9a-f]{40}")
 SECRET_HEADER = "X-Hub-Event-Secret"  # noqa: S105 - a header name
 
 
@@ -30,6 +32,8 @@ async def post_event(request: Request) -> Response:
     services: Services = request.app.state.services
     cid, pbx = request.path_params["clientId"], request.path_params["pbxId"]
     secret = request.path_params["secret"]
+    if not SECRET_RE.fullmatch(secret):
+        return _error(404, "unknown event URL")  # not a secret the hub makes
     try:
         body = await read_bounded(request, MAX_EVENT_BYTES)
     except BodyTooLarge as e:

@@ -59,7 +59,7 @@ def test_pbx_calls_and_events_past_the_bound_are_503() -> None:
     login = http.post("/api/v2.0.0/login", content=b'{"username":"u","password":"p"}')
     assert login.status_code == 503
     assert orjson.loads(login.content) == {"status": "Failed", "errno": "30001"}
-    event = http.post("/api/pbx/c1/hq/events/secret", content=b'{"event":"BootUp"}')
+    event = http.post(f"/api/pbx/c1/hq/events/{'ab' * 20}", content=b'{"event":"BootUp"}')
     assert event.status_code == 503
     assert event.headers["retry-after"] == "1"
 
