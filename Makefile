@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint typecheck unit integration bench jars postgres clean
+.PHONY: run test lint typecheck unit integration bench faults jars postgres clean
 
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -43,6 +43,11 @@ bench: $(STAMP) jars
 	$(BIN)/python -m bench.sweep
 	$(BIN)/python -m bench.pbx
 	$(BIN)/python -m bench.overload
+
+# The fault suite under load at full size (at least 100,000 heartbeats); `make test`
+# runs it small (tests/bench/test_faults_smoke.py).
+faults: $(STAMP) jars postgres
+	$(BIN)/python -m bench.faults
 
 clean:
 	rm -rf $(VENV) .cache .mypy_cache .ruff_cache .pytest_cache
