@@ -10,9 +10,14 @@ and started again; with `--kill-sink`, the sink is then SIGKILLed (perhaps betwe
 rollup's commit and its offsets') and started again. Then the load stops, the sink
 catches up, and `bench.faults_check` checks every heartbeat answered 200 is in Kafka,
 each customer's state shows its last heartbeat, and the rollups count every heartbeat
-in Kafka exactly once. Printed: the answers by status, what each fault cost, what the
-checks found. Exit code 1 when a check fails (or the hub never answered 200 again after
-a fault). Every run stops by itself and stops what it started, on error or SIGTERM.
+in Kafka exactly once. Beside the heartbeats, `bench.faults_pbx` posts PBX events (5/s) to
+five API sessions' receivers under the same faults, plus one fault of its own (a
+session's receiver answers 503 for a while); at the end every event answered 200 must
+have reached every receiver, in order with restarts, and every relay health transition
+on the health-events topic must be a row of `health_transitions`. Printed: the answers
+by status, what each fault cost, what the checks found. Exit code 1 when a check
+fails (or the hub never answered 200 again after a fault). Every run stops by itself
+and stops what it started, on error or SIGTERM.
 """
 
 import argparse
@@ -29,8 +34,16 @@ from types import FrameType
 from sqlalchemy import Engine
 
 from bench import faults_check as check
+from bench import faults_pbx
 from bench.faults_load import Load
-from bench.faults_report import Fault, print, print_costs, print_fault, print_verdict
+from bench.faults_report import (
+    Fault,
+    print,
+    print_costs,
+    print_fault,
+    print_pbx,
+    print_verdict,
+)
 from bench.hotpath import load_customers
 from localkafka import postgres
 from localkafka.broker import LocalBroker, free_ports
@@ -41,9 +54,10 @@ from sinks.sql.database import create_sink_engine
 RECOVERY_TIMEOUT_S = 120.0
 CATCH_UP_TIMEOUT_S = 180.0
 QUICK = {"heartbeats": 3000, "customers": 300, "partitions": 4, "lanes": 16, "pause": 4.0,
-         "max_seconds": 360.0}  # fmt: skip
+         "max_seconds": 360.0, "receiver_down": 5.0}  # fmt: skip
 FULL = {"heartbeats": 100_000, "customers": 2000, "partitions": 8, "lanes": 64, "pause": 15.0,
-        "max_seconds": 1500.0}  # fmt: skip
+        "max_seconds": 1500.0, "receiver_down": 10.0}  # fmt: skip
+PBX_TIMEOUT_S = 90.0
 
 
 class Interrupted(Exception):
@@ -59,6 +73,7 @@ class Stack:
     sink: ServiceProcess
     engine: Engine
     args: argparse.Namespace
+    pbx: faults_pbx.PbxLoad | None = None
 
     @property
     def heartbeats_topic(self) -> str:
@@ -152,6 +167,13 @@ def kill_sink(s: Stack) -> None:
     print(f"  the sink counted every record there at its restart {took:.1f} s after it")
 
 
+def receiver_down(s: Stack) -> None:
+    """A session's receiver answers 503 for a while, then 200 again."""
+    assert s.pbx is not None
+    refused = faults_pbx.receiver_down(s.pbx, s.args.receiver_down)
+    print(f"  receiver s0 answered 503 to {refused} deliveries in {s.args.receiver_down:.0f} s")
+
+
 Action = Callable[[Stack], None]
 FAULTS: list[tuple[str, Action]] = [
     ("broker SIGKILL+restart", kill_broker),
@@ -159,6 +181,7 @@ FAULTS: list[tuple[str, Action]] = [
     ("second worker joins", add_worker),
     ("second worker stops", remove_worker),
     ("PostgreSQL outage", postgres_outage),
+    ("session receiver down", receiver_down),
 ]
 SINK_KILL: tuple[str, Action] = ("SQL sink SIGKILL+restart", kill_sink)
 
@@ -234,12 +257,15 @@ def drive(s: Stack, args: argparse.Namespace) -> tuple[Load, list[Fault], float]
     print(f"load          {load.rate:,.0f} heartbeats/s over {load.lanes} connections")
     t0 = time.monotonic()
     load.start()
+    assert s.pbx is not None
+    s.pbx.start()
     try:
         faults = run_faults(s, load)
         faults_end = time.monotonic()
         wait_for_target(load, args.heartbeats, t0 + args.max_seconds * 0.6)
     finally:
         load.stop()
+        s.pbx.stop()
     return load, faults, faults_end
 
 
@@ -249,12 +275,21 @@ def run(args: argparse.Namespace, workdir: Path) -> bool:
     with contextlib.ExitStack() as stack:
         s = start(args, workdir, stack)
         load_customers(s.hub, args.customers)
+        s.pbx = faults_pbx.PbxLoad(s.hub)
+        stack.callback(s.pbx.close)
+        s.pbx.setup()
         load, faults, faults_end = drive(s, args)
         verdict = verify(s, load)
+        pv = s.pbx.verify(PBX_TIMEOUT_S)
+        health_topic = s.hub.prefix + "health-events"
+        faults_pbx.check_health(
+            s.engine, s.hub.bootstrap, health_topic, ("bench-", s.pbx.client_id), pv
+        )
         print_costs(faults, load.answers, faults_end, verdict.recorded)
         print(f"sink log      records skipped: {sink_log_lines(s, 'skipping')}")
+        print_pbx(pv)
         print_verdict(verdict, load.answers, args.customers)
-        return not verdict.failed and all(f.recovered is not None for f in faults)
+        return not verdict.failed and not pv.failed and all(f.recovered is not None for f in faults)
 
 
 def parse(argv: list[str] | None = None) -> argparse.Namespace:

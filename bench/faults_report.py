@@ -5,6 +5,7 @@ from dataclasses import dataclass
 
 from bench.faults_check import Verdict, statuses
 from bench.faults_load import ERROR, TIMEOUT, Answer
+from bench.faults_pbx import PbxVerdict
 
 print = functools.partial(print, flush=True)  # figures appear as they come
 SHOWN = 10
@@ -101,3 +102,26 @@ def print_verdict(verdict: Verdict, answers: list[Answer], customers: int) -> No
         f"  state-mismatches {len(verdict.state_mismatches)}"
         f"  sql-mismatches {len(verdict.sql_mismatches)}"
     )
+
+
+def print_pbx(v: PbxVerdict) -> None:
+    """The PBX and health checks' figures, and examples of each failure."""
+    print(
+        f"pbx           {v.posted} events posted, {v.answered_200} answered 200;"
+        f" session heartbeats {v.heartbeats} ({v.heartbeats_failed} failed)"
+    )
+    print(
+        f"deliveries    received per session {v.received}, duplicates {v.duplicates};"
+        f" {len(v.missing)} sessions missing events, {len(v.out_of_order)} out of order"
+    )
+    print(
+        f"health        {v.health_events} relay health events in Kafka,"
+        f" {len(v.health_missing)} missing from health_transitions"
+    )
+    for label, items in (
+        ("pbx missing", v.missing),
+        ("pbx order", v.out_of_order),
+        ("health missing", v.health_missing),
+    ):
+        for item in items[:SHOWN]:
+            print(f"  {label}: {item}")

@@ -1,0 +1,263 @@
+"""The fault suite's PBX part: events posted under the faults, delivered to sessions.
+
+One customer with a PBX and an API user; `SESSIONS` sessions (version 2.0.0), each to a
+receiver of its own. A thread posts ExtensionStatus events (callid n) to the PBX's
+event URL at a steady pace, recording the answers, and keeps the sessions alive with a
+heartbeat every `HEARTBEAT_S`. At the end: every event answered 200 reached every
+receiver at least once, in order with restarts allowed (duplicates counted). Also the
+check that every relay HealthEvent of the suite's customers is in `health_transitions`.
+"""
+
+import hashlib
+import itertools
+import threading
+import time
+import uuid
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+import orjson
+from kafka import KafkaConsumer, TopicPartition
+from sqlalchemy import Engine, text
+
+from localkafka.http import Reply, call
+from localkafka.hub import HubCluster
+from localkafka.receiver import Receiver
+from schemas.events import HealthEvent
+
+PASSWORD = "faults-Pa55"  # noqa: S105 - a bench password
+MD5 = hashlib.md5(PASSWORD.encode()).hexdigest()  # noqa: S324 - the wire's format
+SESSIONS = 5
+HEARTBEAT_S = 60.0
+JSON = {"Content-Type": "application/json"}
+
+
+def in_order_with_restarts(got: list[int]) -> bool:
+    """Each receipt is the next event, or a restart from an older one."""
+    steps = itertools.pairwise(got)
+    return bool(got) and got[0] == 0 and all(b == a + 1 or b <= a for a, b in steps)
+
+
+def until_ok(send: Any, timeout: float = 60.0) -> Reply:
+    """Repeat `send` until it answers 200."""
+    deadline = time.monotonic() + timeout
+    reply: Reply = send()
+    while reply.status != 200 and time.monotonic() < deadline:
+        time.sleep(0.5)
+        reply = send()
+    return reply
+
+
+def api(hub: HubCluster, name: str, body: Any, token: str | None = None) -> Reply:
+    """One PBX API call."""
+    url = f"{hub.url}/api/v2.0.0/{name}" + (f"?token={token}" if token else "")
+    return call("POST", url, orjson.dumps(body), JSON)
+
+
+@dataclass
+class PbxVerdict:
+    """What the PBX and health checks found."""
+
+    posted: int = 0
+    answered_200: int = 0
+    heartbeats: int = 0
+    heartbeats_failed: int = 0
+    received: list[int] = field(default_factory=list)
+    duplicates: list[int] = field(default_factory=list)
+    missing: list[str] = field(default_factory=list)
+    out_of_order: list[str] = field(default_factory=list)
+    down_refused: int = 0
+    health_events: int = 0
+    health_missing: list[str] = field(default_factory=list)
+
+    @property
+    def failed(self) -> bool:
+        """Whether an event was lost or misordered, or a health transition is not in SQL."""
+        return bool(self.missing or self.out_of_order or self.health_missing)
+
+
+@dataclass
+class PbxLoad:
+    """The PBX, its sessions and receivers, and the events posted in the background."""
+
+    hub: HubCluster
+    rate: float = 5.0
+    client_id: str = ""
+    event_url: str = ""
+    receivers: list[Receiver] = field(default_factory=list)
+    tokens: list[str] = field(default_factory=list)
+    answers: list[tuple[int, int]] = field(default_factory=list)
+    heartbeats: list[int] = field(default_factory=list)
+    _stop: threading.Event = field(default_factory=threading.Event)
+    _thread: threading.Thread | None = None
+
+    def setup(self) -> None:
+        """Customer, PBX, API user, receivers and logged-in sessions."""
+        cid = f"faults-pbx-{uuid.uuid4().hex[:6]}"
+        hub = self.hub
+        assert until_ok(
+            lambda: hub.admin("PUT", f"/customers/{cid}", {"RelayCustomerID": 9, "Name": "P"})
+        ).ok
+        path = f"/customers/{cid}/pbxes/hq"
+        body = {"Name": "HQ", "SerialNumber": "3631A2"}
+        assert until_ok(lambda: hub.admin("PUT", path, body)).ok
+        user = f"api-{uuid.uuid4().hex[:8]}"
+        reply = until_ok(
+            lambda: hub.admin("PUT", f"{path}/api-users/{user}", {"Password": PASSWORD})
+        )
+        assert reply.ok, reply.body
+        self.client_id, self.event_url = cid, str(reply.json()["EventUrl"])
+        for i in range(SESSIONS):
+            r = Receiver().start()
+            self.receivers.append(r)
+            login = {"username": user, "password": MD5, "ipaddr": "127.0.0.1",
+                     "port": r.port, "url": f"s{i}", "version": "2.0.0", "urltag": 0}  # fmt: skip
+            reply = until_ok(lambda login=login: api(hub, "login", login))
+            doc = reply.json()
+            assert doc.get("status") == "Success", reply.body
+            self.tokens.append(str(doc["token"]))
+
+    def start(self) -> None:
+        """Post events until stopped."""
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        """Stop posting; then the receivers keep listening until `close`."""
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(30)
+
+    def close(self) -> None:
+        """Stop the receivers."""
+        for r in self.receivers:
+            r.stop()
+
+    def _run(self) -> None:
+        interval = 1.0 / self.rate
+        last_beat = time.monotonic()
+        headers = {**JSON, "User-Agent": "WebAPI"}
+        for n in itertools.count():
+            if self._stop.is_set():
+                return
+            due = time.monotonic() + interval
+            event = {"event": "ExtensionStatus", "extension": "1006", "status": "Busy",
+                     "callid": str(n)}  # fmt: skip
+            try:
+                status = call(
+                    "POST", self.hub.url + self.event_url, orjson.dumps(event), headers
+                ).status
+            except Exception:
+                status = -1
+            self.answers.append((n, status))
+            if time.monotonic() - last_beat >= HEARTBEAT_S:
+                last_beat = time.monotonic()
+                self._heartbeat()
+            time.sleep(max(0.0, due - time.monotonic()))
+
+    def _heartbeat(self) -> None:
+        for token, r in zip(self.tokens, self.receivers, strict=True):
+            try:
+                reply = api(self.hub, "heartbeat", {"ipaddr": "127.0.0.1", "port": r.port}, token)
+                ok = reply.status == 200 and reply.json().get("status") == "Success"
+            except Exception:
+                ok = False
+            self.heartbeats.append(1 if ok else 0)
+
+    def numbers(self, index: int) -> list[int]:
+        """The callids receiver `index` accepted, in order."""
+        return [int(x.json()["callid"]) for x in self.receivers[index].accepted(f"/s{index}")]
+
+    def verify(self, timeout_s: float) -> PbxVerdict:
+        """Wait (bounded) until every 200 reached every receiver; then the checks."""
+        ok = {n for n, status in self.answers if status == 200}
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            if all(ok <= set(self.numbers(i)) for i in range(len(self.receivers))):
+                break
+            time.sleep(0.5)
+        v = PbxVerdict(len(self.answers), len(ok), len(self.heartbeats))
+        v.heartbeats_failed = self.heartbeats.count(0)
+        seen = ok | {n for i in range(len(self.receivers)) for n in self.numbers(i)}
+        rank = {n: r for r, n in enumerate(sorted(seen))}  # events never accepted leave gaps
+        for i in range(len(self.receivers)):
+            got = [rank[n] for n in self.numbers(i)]
+            v.received.append(len(got))
+            v.duplicates.append(sum(c - 1 for c in Counter(got).values()))
+            lost = sorted(ok - set(self.numbers(i)))
+            if lost:
+                v.missing.append(f"session s{i}: {len(lost)} events missing, first {lost[:5]}")
+            if ok and not in_order_with_restarts(got):
+                v.out_of_order.append(f"session s{i}: {_first_break(got)}")
+        return v
+
+
+def _first_break(got: list[int]) -> str:
+    if not got or got[0] != 0:
+        return f"starts with {got[:1]}"
+    for i, (a, b) in enumerate(itertools.pairwise(got)):
+        if not (b == a + 1 or b <= a):
+            return f"at receipt {i + 1}: {a} then {b}"
+    return "?"
+
+
+def receiver_down(load: PbxLoad, seconds: float) -> int:
+    """Receiver 0 answers 503 for `seconds`, then 200 again; the requests it refused."""
+    r = load.receivers[0]
+    before = len(r.received)
+    r.status = 503
+    try:
+        time.sleep(seconds)
+    finally:
+        r.status = 200
+    return sum(1 for x in r.received[before:] if x.status == 503)
+
+
+def health_event_ids(bootstrap: str, topic: str, prefixes: tuple[str, ...]) -> set[str]:
+    """The ids of the relay HealthEvents of `topic` for customers named with `prefixes`."""
+    consumer = KafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
+    found: set[str] = set()
+    try:
+        parts = [TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic) or ()]
+        consumer.assign(parts)
+        consumer.seek_to_beginning()
+        ends = consumer.end_offsets(parts)
+        deadline = time.monotonic() + 120
+        while any(consumer.position(tp) < ends[tp] for tp in parts):
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"could not read {topic} to its end")
+            for records in consumer.poll(timeout_ms=1000, max_records=10_000).values():
+                for record in records:
+                    found |= _health_id(record.value, prefixes)
+        return found
+    finally:
+        consumer.close()
+
+
+def _health_id(raw: bytes, prefixes: tuple[str, ...]) -> set[str]:
+    doc = orjson.loads(raw)
+    if not isinstance(doc, dict) or doc.get("kind") != "health":
+        return set()
+    if not str(doc.get("client_id", "")).startswith(prefixes):
+        return set()
+    return {HealthEvent.model_validate(doc).id}
+
+
+def check_health(
+    engine: Engine, bootstrap: str, topic: str, prefixes: tuple[str, ...], v: PbxVerdict,
+    timeout_s: float = 60.0,
+) -> None:  # fmt: skip
+    """Every relay HealthEvent on `topic` (of these customers) is a row of health_transitions;
+    waits (bounded) for the sink to write them."""
+    ids = health_event_ids(bootstrap, topic, prefixes)
+    v.health_events = len(ids)
+    deadline = time.monotonic() + timeout_s
+    while True:
+        with engine.connect() as conn:
+            rows = {str(r[0]) for r in conn.execute(text("SELECT id FROM health_transitions"))}
+        missing = sorted(ids - rows)
+        if not missing or time.monotonic() > deadline:
+            break
+        time.sleep(1.0)
+    v.health_missing = missing
