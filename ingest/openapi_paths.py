@@ -46,10 +46,6 @@ def _relay_failure(description: str, **headers: Schema) -> Schema:
     return answer(description, body, **headers)
 
 
-def _not_routed(failure: Schema) -> Schema:
-    return failure
-
-
 def _relay_request() -> Schema:
     xml = {
         "type": "array",
@@ -87,7 +83,7 @@ def _relay_responses() -> Schema:
             WWW_Authenticate=header("WWWAuthenticate"),
         ),
         "403": _relay_failure("Not from one of the customer's allowed networks."),
-        "404": _not_routed(_relay_failure("Unknown clientId." + NOT_ROUTED)),
+        "404": _relay_failure("Unknown clientId." + NOT_ROUTED),
         "413": _relay_failure("The body is larger than `HUB_MAX_BODY_BYTES`."),
         "415": _relay_failure("Any other Content-Type; the answer is in `Accept`'s format."),
         "503": _relay_failure(

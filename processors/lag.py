@@ -7,14 +7,11 @@ records past the last one applied, the sweep judges at the latest `received_at`
 folded there, and not at all before the first is folded; caught up, at the clock.
 """
 
-import logging
 from datetime import datetime
 
 from faust.types import TP
 
 from processors.app import Hub
-
-log = logging.getLogger(__name__)
 
 
 def note_heartbeats(hub: Hub, partition: int, received_at: datetime) -> None:
