@@ -11,6 +11,7 @@ from localkafka.broker import LocalBroker, free_port
 from localkafka.http import Reply, call
 from localkafka.process import ServiceProcess, wait_http
 from processors.create_topics import ensure_topics
+from schemas import clock
 from schemas.settings import KafkaSettings
 
 READY_TIMEOUT = 90.0
@@ -35,7 +36,7 @@ class HubCluster:
         self.ingress_port = free_port()
         self.extra_env: dict[str, str] = {}
         self.clock_file = workdir / "clock-offset"
-        self.clock_file.write_text("0")
+        clock.write_offset(self.clock_file, 0)
 
     def env(self, **extra: str) -> dict[str, str]:
         """The settings every service of this hub shares."""
@@ -58,8 +59,7 @@ class HubCluster:
 
     def advance_clock(self, seconds: float) -> None:
         """Move every process's clock `seconds` further ahead."""
-        offset = float(self.clock_file.read_text() or 0) + seconds
-        self.clock_file.write_text(repr(offset))
+        clock.write_offset(self.clock_file, clock.read_offset(self.clock_file) + seconds)
 
     def create_topics(self) -> None:
         """The input topics, as `make run` and the Helm hook create them."""

@@ -12,7 +12,6 @@ recorded in `calls`. Faults are set at runtime: `refuse`/`resume`, `stall`,
 import argparse
 import hmac
 import itertools
-import os
 import secrets
 import threading
 import time
@@ -28,7 +27,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import orjson
 
-from schemas.clock import Clock
+from schemas.clock import Clock, read_offset, write_offset
 from schemas.pbx import TOKEN_LIFE_S
 from schemas.pbx_errno import SUCCESS, Errno, PbxFailure, failed
 from schemas.pbx_events import KEY, V1, NotAnEvent, classify, in_version
@@ -239,15 +238,11 @@ class PbxSimulator:
     # Time
 
     def advance_clock(self, seconds: float) -> None:
-        """Move the clock file `seconds` ahead (its mtime too, so every reader sees it)."""
+        """Move the clock file `seconds` ahead, atomically, so every reader sees it."""
         if self.clock_file is None:
             raise ValueError("the simulator has no clock file")
         path = Path(self.clock_file)
-        before = path.stat().st_mtime_ns if path.exists() else 0
-        text = path.read_text().strip() if path.exists() else ""
-        path.write_text(repr(float(text or 0) + seconds))
-        stamp = max(time.time_ns(), before + 1_000_000)
-        os.utime(path, ns=(stamp, stamp))
+        write_offset(path, read_offset(path) + seconds)
 
     # Views
 

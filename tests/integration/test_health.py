@@ -13,6 +13,7 @@ import pytest
 from localkafka.broker import LocalBroker
 from localkafka.hub import READY_TIMEOUT, HubCluster, start_hub
 from localkafka.process import wait_http
+from schemas.clock import read_offset
 from schemas.events import HealthEvent
 from schemas.topics import TopicNames
 from tests.integration.events import read_events
@@ -138,7 +139,7 @@ def test_inactive_and_maintenance_are_paused(hub: HubCluster) -> None:
     assert health(hub, cid)["profiles"][0]["health"] == "paused"
     cid = configure(hub, HeartbeatIntervalSeconds=1000)
     beat(hub, cid)
-    now = datetime.now(UTC) + timedelta(seconds=float(hub.clock_file.read_text()))
+    now = datetime.now(UTC) + timedelta(seconds=read_offset(hub.clock_file))
     window = {
         "start": (now - timedelta(seconds=1)).isoformat(),
         "end": (now + timedelta(seconds=100)).isoformat(),
