@@ -35,29 +35,35 @@ from sqlalchemy import Engine
 
 from bench import faults_check as check
 from bench import faults_pbx
+from bench.faults_alerts import AlertLoad, email_sink
 from bench.faults_load import Load
 from bench.faults_report import (
     Fault,
     print,
+    print_alerts,
     print_costs,
     print_fault,
     print_pbx,
+    print_upstream,
     print_verdict,
 )
+from bench.faults_upstream import UpstreamLoad
 from bench.hotpath import load_customers
 from localkafka import postgres
 from localkafka.broker import LocalBroker, free_ports
 from localkafka.hub import HubCluster
 from localkafka.process import ServiceProcess
+from localkafka.smtp_server import SmtpServer
 from sinks.sql.database import create_sink_engine
 
 RECOVERY_TIMEOUT_S = 120.0
 CATCH_UP_TIMEOUT_S = 180.0
 QUICK = {"heartbeats": 3000, "customers": 300, "partitions": 4, "lanes": 16, "pause": 4.0,
-         "max_seconds": 360.0, "receiver_down": 5.0}  # fmt: skip
+         "max_seconds": 420.0, "receiver_down": 5.0, "smtp_down": 8.0}  # fmt: skip
 FULL = {"heartbeats": 100_000, "customers": 2000, "partitions": 8, "lanes": 64, "pause": 15.0,
-        "max_seconds": 1500.0, "receiver_down": 10.0}  # fmt: skip
+        "max_seconds": 1500.0, "receiver_down": 10.0, "smtp_down": 30.0}  # fmt: skip
 PBX_TIMEOUT_S = 90.0
+ALERT_TIMEOUT_S = 120.0
 
 
 class Interrupted(Exception):
@@ -73,7 +79,11 @@ class Stack:
     sink: ServiceProcess
     engine: Engine
     args: argparse.Namespace
+    smtp: SmtpServer
+    email: ServiceProcess
     pbx: faults_pbx.PbxLoad | None = None
+    alerts: AlertLoad | None = None
+    upstream: UpstreamLoad | None = None
 
     @property
     def heartbeats_topic(self) -> str:
@@ -109,10 +119,16 @@ def start(args: argparse.Namespace, workdir: Path, stack: contextlib.ExitStack) 
     sink = sql_sink(hub, database_url, workdir)
     stack.callback(sink.stop)
     sink.start()
+    smtp = SmtpServer()
+    stack.callback(smtp.stop)
+    smtp.start()
+    email = email_sink(hub, smtp, workdir)
+    stack.callback(email.stop)
+    email.start()
     engine = create_sink_engine(database_url)
     stack.callback(engine.dispose)
     hub.wait_ready()
-    return Stack(broker, hub, sink, engine, args)
+    return Stack(broker, hub, sink, engine, args, smtp, email)
 
 
 def kill_broker(s: Stack) -> None:
@@ -174,6 +190,20 @@ def receiver_down(s: Stack) -> None:
     print(f"  receiver s0 answered 503 to {refused} deliveries in {s.args.receiver_down:.0f} s")
 
 
+def smtp_down(s: Stack) -> None:
+    """The SMTP server is down for a while (connections refused), then back."""
+    assert s.alerts is not None
+    before = s.alerts.smtp_down(s.args.smtp_down)
+    print(f"  SMTP down {s.args.smtp_down:.0f} s; {before} messages had arrived before it")
+
+
+def pbx_restart(s: Stack) -> None:
+    """The upstream PBX restarts and forgets the hub's token; the hub logs in again."""
+    assert s.upstream is not None
+    took = s.upstream.pbx_restarts()
+    print(f"  the hub logged in to the PBX again {took:.1f} s after its restart")
+
+
 Action = Callable[[Stack], None]
 FAULTS: list[tuple[str, Action]] = [
     ("broker SIGKILL+restart", kill_broker),
@@ -182,6 +212,8 @@ FAULTS: list[tuple[str, Action]] = [
     ("second worker stops", remove_worker),
     ("PostgreSQL outage", postgres_outage),
     ("session receiver down", receiver_down),
+    ("SMTP server down", smtp_down),
+    ("upstream PBX restarts", pbx_restart),
 ]
 SINK_KILL: tuple[str, Action] = ("SQL sink SIGKILL+restart", kill_sink)
 
@@ -245,7 +277,7 @@ def rate_of(args: argparse.Namespace) -> float:
     """The pace: the target heartbeats over the time the faults are expected to take."""
     if args.rate:
         return float(args.rate)
-    expected_s = args.pause * (len(faults_of(args)) + 2) + args.outage + 60
+    expected_s = args.pause * (len(faults_of(args)) + 2) + args.outage + args.smtp_down + 60
     return max(1.0, float(args.heartbeats) / float(expected_s))
 
 
@@ -258,14 +290,20 @@ def drive(s: Stack, args: argparse.Namespace) -> tuple[Load, list[Fault], float]
     t0 = time.monotonic()
     load.start()
     assert s.pbx is not None
+    assert s.alerts is not None
+    assert s.upstream is not None
     s.pbx.start()
+    s.alerts.start()
+    s.upstream.start()
     try:
         faults = run_faults(s, load)
         faults_end = time.monotonic()
-        wait_for_target(load, args.heartbeats, t0 + args.max_seconds * 0.6)
+        wait_for_target(load, args.heartbeats, t0 + args.max_seconds * 0.55)
     finally:
         load.stop()
         s.pbx.stop()
+        s.alerts.stop()
+        s.upstream.stop()
     return load, faults, faults_end
 
 
@@ -278,18 +316,41 @@ def run(args: argparse.Namespace, workdir: Path) -> bool:
         s.pbx = faults_pbx.PbxLoad(s.hub)
         stack.callback(s.pbx.close)
         s.pbx.setup()
+        prepare_alerts_and_upstream(s, stack)
         load, faults, faults_end = drive(s, args)
-        verdict = verify(s, load)
-        pv = s.pbx.verify(PBX_TIMEOUT_S)
-        health_topic = s.hub.prefix + "health-events"
-        faults_pbx.check_health(
-            s.engine, s.hub.bootstrap, health_topic, ("bench-", s.pbx.client_id), pv
-        )
-        print_costs(faults, load.answers, faults_end, verdict.recorded)
-        print(f"sink log      records skipped: {sink_log_lines(s, 'skipping')}")
-        print_pbx(pv)
-        print_verdict(verdict, load.answers, args.customers)
-        return not verdict.failed and not pv.failed and all(f.recovered is not None for f in faults)
+        return report(s, load, faults, faults_end)
+
+
+def prepare_alerts_and_upstream(s: Stack, stack: contextlib.ExitStack) -> None:
+    """The alerting customers, and the PBX connected to a simulated upstream PBX."""
+    assert s.pbx is not None
+    s.alerts = AlertLoad(s.hub, s.smtp)
+    s.alerts.setup()
+    s.upstream = UpstreamLoad(s.pbx)
+    stack.callback(s.upstream.close)
+    s.upstream.setup()
+
+
+def report(s: Stack, load: Load, faults: list[Fault], faults_end: float) -> bool:
+    """Every check, its figures printed; True when all held and every fault recovered."""
+    assert s.pbx is not None
+    assert s.alerts is not None
+    assert s.upstream is not None
+    verdict = verify(s, load)
+    pv = s.pbx.verify(PBX_TIMEOUT_S)
+    uv = s.upstream.verify(PBX_TIMEOUT_S)
+    health_topic = s.hub.prefix + "health-events"
+    prefixes = ("bench-", s.pbx.client_id, s.alerts.prefix)
+    faults_pbx.check_health(s.engine, s.hub.bootstrap, health_topic, prefixes, pv)
+    av = s.alerts.verify(s.hub.bootstrap, health_topic, ALERT_TIMEOUT_S)
+    print_costs(faults, load.answers, faults_end, verdict.recorded)
+    print(f"sink log      records skipped: {sink_log_lines(s, 'skipping')}")
+    print_pbx(pv)
+    print_upstream(uv)
+    print_alerts(av, faults)
+    print_verdict(verdict, load.answers, s.args.customers)
+    held = not (verdict.failed or pv.failed or uv.failed or av.failed)
+    return held and all(f.recovered is not None for f in faults)
 
 
 def parse(argv: list[str] | None = None) -> argparse.Namespace:

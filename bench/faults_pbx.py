@@ -165,9 +165,10 @@ class PbxLoad:
                 ok = False
             self.heartbeats.append(1 if ok else 0)
 
-    def numbers(self, index: int) -> list[int]:
-        """The callids receiver `index` accepted, in order."""
-        return [int(x.json()["callid"]) for x in self.receivers[index].accepted(f"/s{index}")]
+    def numbers(self, index: int, event: str = "ExtensionStatus") -> list[int]:
+        """The callids of the `event`s receiver `index` accepted, in order."""
+        got = (x.json() for x in self.receivers[index].accepted(f"/s{index}"))
+        return [int(doc["callid"]) for doc in got if doc.get("event") == event]
 
     def verify(self, timeout_s: float) -> PbxVerdict:
         """Wait (bounded) until every 200 reached every receiver; then the checks."""

@@ -1,11 +1,14 @@
 """The fault suite's printed figures: the answers, what each fault cost, what the checks found."""
 
 import functools
+from collections import Counter
 from dataclasses import dataclass
 
+from bench.faults_alerts import AlertVerdict
 from bench.faults_check import Verdict, statuses
 from bench.faults_load import ERROR, TIMEOUT, Answer
 from bench.faults_pbx import PbxVerdict
+from bench.faults_upstream import UpstreamVerdict
 
 print = functools.partial(print, flush=True)  # figures appear as they come
 SHOWN = 10
@@ -125,3 +128,39 @@ def print_pbx(v: PbxVerdict) -> None:
     ):
         for item in items[:SHOWN]:
             print(f"  {label}: {item}")
+
+
+def print_alerts(v: AlertVerdict, faults: list[Fault]) -> None:
+    """The alert check's figures; each duplicate named by the fault it followed."""
+    print(
+        f"alerts        {v.owed} messages owed by the sink's policy, {v.received} received,"
+        f" {len(v.missing)} missing, {len(v.duplicates)} duplicates;"
+        f" {v.during_outage} came due while SMTP was down"
+        f" (alerting heartbeats {v.heartbeats_ok}/{v.heartbeats} answered 200)"
+    )
+    causes = Counter(_after(t, faults) for t in v.duplicates)
+    for cause, n in sorted(causes.items()):
+        print(f"  duplicate: {n} sent again after {cause} (same Message-ID)")
+    for item in v.missing[:SHOWN]:
+        print(f"  alert missing: {item}")
+
+
+def _after(t: float, faults: list[Fault]) -> str:
+    before = [f for f in faults if f.started <= t]
+    return before[-1].name if before else "no fault"
+
+
+def print_upstream(v: UpstreamVerdict) -> None:
+    """The upstream check's figures."""
+    relogins = ", ".join(f"{s:.1f} s" for s in v.relogin_s) or "none"
+    print(
+        f"upstream      state {v.state}; {v.logins} logins for {v.restarts} PBX restarts"
+        f" (logged in again after {relogins}); {v.heartbeats} heartbeats,"
+        f" longest gap {v.longest_gap_s:.1f} s"
+    )
+    print(
+        f"upstream      {v.posted} NewCdr posted by the PBX, {v.answered_200} answered 200;"
+        f" {len(v.missing)} sessions missing some, {len(v.out_of_order)} out of order"
+    )
+    for item in (v.missing + v.out_of_order)[:SHOWN]:
+        print(f"  upstream: {item}")

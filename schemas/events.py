@@ -7,9 +7,9 @@ can recognize it.
 
 from datetime import datetime
 from enum import StrEnum
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, TypeAdapter
 
 from schemas.enums import ProfileType
 
@@ -116,3 +116,8 @@ class PbxConnectionEvent(BaseModel):
     def id(self) -> str:
         """Stable identity of this change."""
         return f"{self.client_id}/pbx/{self.pbx_id}/{self.at.isoformat()}/{self.to_state}"
+
+
+HealthTopicEvent = Annotated[HealthEvent | PbxConnectionEvent, Field(discriminator="kind")]
+"""A record of the health-events topic: a profile's health or a PBX connection's state."""
+HEALTH_TOPIC_EVENT: TypeAdapter[HealthEvent | PbxConnectionEvent] = TypeAdapter(HealthTopicEvent)

@@ -3,13 +3,13 @@
 import logging
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Any
 
 import faust
-from pydantic import Field, TypeAdapter, ValidationError
+from pydantic import ValidationError
 
 from processors.codec import table_value_type
-from schemas.events import HealthEvent, PbxConnectionEvent
+from schemas.events import HEALTH_TOPIC_EVENT, HealthEvent
 from schemas.topics import TopicNames
 from sinks.email.message import build_message, parse_recipients
 from sinks.email.policy import AlertRules, AlertState, Notice, decide, state_key
@@ -18,9 +18,7 @@ from sinks.email.smtp import Backoff, SmtpSender, SmtpServer, send_until_accepte
 
 log = logging.getLogger(__name__)
 
-HealthTopicEvent = Annotated[HealthEvent | PbxConnectionEvent, Field(discriminator="kind")]
 """What the health-events topic carries: profiles' health and PBX connections' state changes."""
-HEALTH_TOPIC_EVENT = TypeAdapter(HealthTopicEvent)
 
 
 @dataclass

@@ -1,11 +1,11 @@
 """Decoding the values of the topics the sink reads into the `schemas` messages."""
 
 from collections.abc import Callable
-from typing import Annotated, TypeAlias
+from typing import TypeAlias
 
-from pydantic import Field, TypeAdapter, ValidationError
+from pydantic import ValidationError
 
-from schemas.events import CommandEvent, HealthEvent, PbxConnectionEvent
+from schemas.events import HEALTH_TOPIC_EVENT, CommandEvent, HealthEvent, PbxConnectionEvent
 from schemas.pbx_topics import DeliveryAttempt, PbxChange
 from schemas.topics import (
     CONFIG_EVENT,
@@ -29,9 +29,7 @@ Event: TypeAlias = (
     | DeliveryAttempt
 )
 
-HealthTopicEvent = Annotated[HealthEvent | PbxConnectionEvent, Field(discriminator="kind")]
 """What the health-events topic carries: profiles' health and PBX connections' state changes."""
-HEALTH_TOPIC_EVENT = TypeAdapter(HealthTopicEvent)
 
 
 class UndecodableRecord(SqlSinkError):

@@ -9,7 +9,7 @@ import pytest
 from localkafka.broker import LocalBroker
 from localkafka.hub import HubCluster, start_hub
 from localkafka.process import ServiceProcess
-from tests.integration.test_email_sink import SmtpServer
+from localkafka.smtp_server import SmtpServer
 
 RECIPIENTS = ("ops@example.org", "oncall@example.org")
 

@@ -6,23 +6,19 @@ mail has arrived every earlier event has been handled, and the count of mail is
 final without sleeping.
 """
 
-import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from email import message_from_bytes, policy
-from email.message import EmailMessage
 from pathlib import Path
-from typing import Any
 
 import pytest
-from aiosmtpd.controller import Controller
 from kafka import KafkaAdminClient, KafkaProducer
 
-from localkafka.broker import LocalBroker, free_port
+from localkafka.broker import LocalBroker
 from localkafka.process import ServiceProcess
+from localkafka.smtp_server import Received, SmtpServer
 from processors.create_topics import ensure_topics
 from schemas.enums import ProfileType
 from schemas.events import Health, HealthEvent, PbxConnectionEvent
@@ -33,75 +29,6 @@ PARTITIONS = 2
 MAIL_TIMEOUT = 90.0
 SENDER = "hub@alerts.example"
 T0 = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
-
-
-@dataclass(frozen=True)
-class Received:
-    """One message as the SMTP server took it."""
-
-    mail_from: str
-    rcpt_tos: tuple[str, ...]
-    message: EmailMessage
-
-    @property
-    def subject(self) -> str:
-        """The decoded Subject."""
-        return str(self.message["Subject"])
-
-    @property
-    def body(self) -> list[str]:
-        """The plain-text body's lines."""
-        content = self.message.get_content()
-        assert isinstance(content, str)
-        return content.splitlines()
-
-
-class SmtpServer:
-    """aiosmtpd on a fixed loopback port; it can be stopped and started again there."""
-
-    def __init__(self) -> None:
-        self.port = free_port()
-        self.received: list[Received] = []
-        self._lock = threading.Lock()
-        self._controller: Controller | None = None
-
-    def start(self) -> None:
-        """Listen (again) on the same port."""
-        self._controller = Controller(self, hostname="127.0.0.1", port=self.port)
-        self._controller.start()
-
-    def stop(self) -> None:
-        """Stop listening; connections are refused until start()."""
-        if self._controller is not None:
-            self._controller.stop()
-            self._controller = None
-
-    async def handle_RCPT(
-        self, server: Any, session: Any, envelope: Any, address: str, options: list[str]
-    ) -> str:
-        """aiosmtpd's hook: refuse `bounce@` addresses for good, as for an unknown user."""
-        if address.startswith("bounce@"):
-            return "550 5.1.1 no such user"
-        envelope.rcpt_tos.append(address)
-        return "250 OK"
-
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
-        """aiosmtpd's hook: keep the message, accept it."""
-        message = message_from_bytes(envelope.content, policy=policy.default)
-        assert isinstance(message, EmailMessage)
-        with self._lock:
-            self.received.append(Received(envelope.mail_from, tuple(envelope.rcpt_tos), message))
-        return "250 OK"
-
-    def mail(self) -> list[Received]:
-        """What has arrived so far, in order."""
-        with self._lock:
-            return list(self.received)
-
-    def wait_for(self, count: int, timeout: float = MAIL_TIMEOUT) -> list[Received]:
-        """Poll until `count` messages have arrived; all of them."""
-        wait_until(lambda: len(self.mail()) >= count, timeout, f"{count} messages")
-        return self.mail()
 
 
 def wait_until(condition: Callable[[], bool], timeout: float, what: str) -> None:
