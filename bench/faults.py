@@ -14,7 +14,14 @@ in Kafka exactly once. Beside the heartbeats, `bench.faults_pbx` posts PBX event
 five API sessions' receivers under the same faults, plus one fault of its own (a
 session's receiver answers 503 for a while); at the end every event answered 200 must
 have reached every receiver, in order with restarts, and every relay health transition
-on the health-events topic must be a row of `health_transitions`. Printed: the answers
+on the health-events topic must be a row of `health_transitions`. `bench.faults_upstream`
+connects that PBX to a PBX simulator, which posts NewCdr events to the hub and is
+restarted as a fault (it forgets the hub's token): the connection must end connected,
+with one login per restart and no other, and every NewCdr answered 200 must reach every
+session. `bench.faults_alerts` keeps five customers' profiles going down and up, mailed
+by the e-mail sink to a real SMTP server, which is down for a while as a fault: every
+message the sink's policy owes for the events on the topic must have arrived, and
+duplicates are counted by the fault they followed. Printed: the answers
 by status, what each fault cost, what the checks found. Exit code 1 when a check
 fails (or the hub never answered 200 again after a fault). Every run stops by itself
 and stops what it started, on error or SIGTERM.

@@ -23,8 +23,8 @@ from datetime import timedelta
 from pathlib import Path
 
 import orjson
-from kafka import KafkaConsumer, TopicPartition
 
+from bench import topic_read
 from bench.faults_load import heartbeat_body
 from bench.hotpath import PROFILE
 from localkafka.http import call
@@ -232,22 +232,8 @@ def _message_id(notice: Notice) -> str:
 def alert_events(bootstrap: str, topic: str, prefix: str) -> list[AlertEvent]:
     """The health and connection events of customers named with `prefix`, in offset order
     per partition (a customer's events are in one partition)."""
-    consumer = KafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
-    found: list[AlertEvent] = []
-    try:
-        parts = [TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic) or ()]
-        consumer.assign(parts)
-        consumer.seek_to_beginning()
-        ends = consumer.end_offsets(parts)
-        deadline = time.monotonic() + 120
-        while any(consumer.position(tp) < ends[tp] for tp in parts):
-            if time.monotonic() > deadline:
-                raise TimeoutError(f"could not read {topic} to its end")
-            for records in consumer.poll(timeout_ms=1000, max_records=10_000).values():
-                found.extend(e for r in records if (e := _event(r.value, prefix)) is not None)
-        return found
-    finally:
-        consumer.close()
+    found = (_event(raw, prefix) for raw in topic_read.values(bootstrap, topic))
+    return [e for e in found if e is not None]
 
 
 def _event(raw: bytes, prefix: str) -> AlertEvent | None:

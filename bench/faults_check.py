@@ -13,13 +13,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 import orjson
-from kafka import KafkaConsumer, TopicPartition
 from sqlalchemy import Engine, text
 
+from bench import topic_read
 from bench.faults_load import Answer, sequence_of
 from localkafka.hub import HubCluster
 
-POLL_MS = 1000
 PROFILE_TYPES = (1, 2)
 
 
@@ -46,25 +45,11 @@ class Verdict:
 
 def kafka_heartbeats(bootstrap: str, topic: str, timeout_s: float) -> dict[str, list[str]]:
     """Per customer, the transaction ids of its records in `topic`, in offset order."""
-    consumer = KafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
-    try:
-        parts = [TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic) or ()]
-        consumer.assign(parts)
-        consumer.seek_to_beginning()
-        ends = consumer.end_offsets(parts)
-        found: dict[str, list[str]] = {}
-        deadline = time.monotonic() + timeout_s
-        while any(consumer.position(tp) < ends[tp] for tp in parts):
-            if time.monotonic() > deadline:
-                raise TimeoutError(f"could not read {topic} to its end in {timeout_s:.0f} s")
-            for records in consumer.poll(timeout_ms=POLL_MS, max_records=10_000).values():
-                for record in records:
-                    value = orjson.loads(record.value)
-                    tx = value["profiles"][0]["LastTransactionId"]
-                    found.setdefault(value["client_id"], []).append(tx)
-        return found
-    finally:
-        consumer.close()
+    found: dict[str, list[str]] = {}
+    for raw in topic_read.values(bootstrap, topic, timeout_s):
+        value = orjson.loads(raw)
+        found.setdefault(value["client_id"], []).append(value["profiles"][0]["LastTransactionId"])
+    return found
 
 
 def check_kafka(answers: list[Answer], in_kafka: dict[str, list[str]], verdict: Verdict) -> None:
@@ -141,20 +126,10 @@ def sink_progress(engine: Engine, topic: str) -> dict[int, int]:
         return {int(p): int(o) for p, o in conn.execute(query, {"t": topic})}
 
 
-def end_offsets(bootstrap: str, topic: str) -> dict[int, int]:
-    """The end offset of every partition of `topic`."""
-    consumer = KafkaConsumer(bootstrap_servers=bootstrap)
-    try:
-        parts = [TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic) or ()]
-        return {tp.partition: end for tp, end in consumer.end_offsets(parts).items()}
-    finally:
-        consumer.close()
-
-
 def wait_for_sink(engine: Engine, bootstrap: str, topic: str, timeout_s: float) -> float:
     """Seconds until the rollups counted every heartbeat record; raises TimeoutError."""
     t0 = time.monotonic()
-    ends = end_offsets(bootstrap, topic)
+    ends = topic_read.end_offsets(bootstrap, topic)
     while _behind(sink_progress(engine, topic), ends):
         if time.monotonic() - t0 > timeout_s:
             left = _behind(sink_progress(engine, topic), ends)

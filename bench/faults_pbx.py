@@ -10,7 +10,6 @@ check that every relay HealthEvent of the suite's customers is in `health_transi
 
 import hashlib
 import itertools
-import threading
 import time
 import uuid
 from collections import Counter
@@ -18,9 +17,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import orjson
-from kafka import KafkaConsumer, TopicPartition
 from sqlalchemy import Engine, text
 
+from bench import topic_read
+from bench.ticker import Ticker
 from localkafka.http import Reply, call
 from localkafka.hub import HubCluster
 from localkafka.receiver import Receiver
@@ -89,8 +89,8 @@ class PbxLoad:
     tokens: list[str] = field(default_factory=list)
     answers: list[tuple[int, int]] = field(default_factory=list)
     heartbeats: list[int] = field(default_factory=list)
-    _stop: threading.Event = field(default_factory=threading.Event)
-    _thread: threading.Thread | None = None
+    _ticker: Ticker | None = None
+    _last_beat: float = field(default_factory=time.monotonic)
 
     def setup(self) -> None:
         """Customer, PBX, API user, receivers and logged-in sessions."""
@@ -120,41 +120,33 @@ class PbxLoad:
 
     def start(self) -> None:
         """Post events until stopped."""
-        self._thread = threading.Thread(target=self._run, daemon=True)
-        self._thread.start()
+        self._ticker = Ticker(self.rate, self._post)
+        self._ticker.start()
 
     def stop(self) -> None:
         """Stop posting; then the receivers keep listening until `close`."""
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join(30)
+        if self._ticker is not None:
+            self._ticker.stop()
 
     def close(self) -> None:
         """Stop the receivers."""
         for r in self.receivers:
             r.stop()
 
-    def _run(self) -> None:
-        interval = 1.0 / self.rate
-        last_beat = time.monotonic()
+    def _post(self, n: int) -> None:
         headers = {**JSON, "User-Agent": "WebAPI"}
-        for n in itertools.count():
-            if self._stop.is_set():
-                return
-            due = time.monotonic() + interval
-            event = {"event": "ExtensionStatus", "extension": "1006", "status": "Busy",
-                     "callid": str(n)}  # fmt: skip
-            try:
-                status = call(
-                    "POST", self.hub.url + self.event_url, orjson.dumps(event), headers
-                ).status
-            except Exception:
-                status = -1
-            self.answers.append((n, status))
-            if time.monotonic() - last_beat >= HEARTBEAT_S:
-                last_beat = time.monotonic()
-                self._heartbeat()
-            time.sleep(max(0.0, due - time.monotonic()))
+        event = {"event": "ExtensionStatus", "extension": "1006", "status": "Busy",
+                 "callid": str(n)}  # fmt: skip
+        try:
+            status = call(
+                "POST", self.hub.url + self.event_url, orjson.dumps(event), headers
+            ).status
+        except Exception:
+            status = -1
+        self.answers.append((n, status))
+        if time.monotonic() - self._last_beat >= HEARTBEAT_S:
+            self._last_beat = time.monotonic()
+            self._heartbeat()
 
     def _heartbeat(self) -> None:
         for token, r in zip(self.tokens, self.receivers, strict=True):
@@ -217,23 +209,10 @@ def receiver_down(load: PbxLoad, seconds: float) -> int:
 
 def health_event_ids(bootstrap: str, topic: str, prefixes: tuple[str, ...]) -> set[str]:
     """The ids of the relay HealthEvents of `topic` for customers named with `prefixes`."""
-    consumer = KafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
     found: set[str] = set()
-    try:
-        parts = [TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic) or ()]
-        consumer.assign(parts)
-        consumer.seek_to_beginning()
-        ends = consumer.end_offsets(parts)
-        deadline = time.monotonic() + 120
-        while any(consumer.position(tp) < ends[tp] for tp in parts):
-            if time.monotonic() > deadline:
-                raise TimeoutError(f"could not read {topic} to its end")
-            for records in consumer.poll(timeout_ms=1000, max_records=10_000).values():
-                for record in records:
-                    found |= _health_id(record.value, prefixes)
-        return found
-    finally:
-        consumer.close()
+    for raw in topic_read.values(bootstrap, topic):
+        found |= _health_id(raw, prefixes)
+    return found
 
 
 def _health_id(raw: bytes, prefixes: tuple[str, ...]) -> set[str]:

@@ -14,11 +14,11 @@ answered 200 reached every session's receiver, in order with restarts.
 """
 
 import itertools
-import threading
 import time
 from dataclasses import dataclass, field
 
 from bench.faults_pbx import PbxLoad, in_order_with_restarts, until_ok
+from bench.ticker import Ticker
 from localkafka.pbx_simulator import PbxSimulator
 
 USER, PASSWORD = "hub-upstream", "upstream-Pa55"
@@ -58,8 +58,7 @@ class UpstreamLoad:
     sim: PbxSimulator = field(default_factory=lambda: PbxSimulator(USER, PASSWORD))
     answers: list[tuple[int, bool]] = field(default_factory=list)
     relogin_s: list[float] = field(default_factory=list)
-    _stop: threading.Event = field(default_factory=threading.Event)
-    _thread: threading.Thread | None = None
+    _ticker: Ticker | None = None
 
     @property
     def path(self) -> str:
@@ -91,30 +90,22 @@ class UpstreamLoad:
 
     def start(self) -> None:
         """Post events until stopped."""
-        self._thread = threading.Thread(target=self._run, daemon=True)
-        self._thread.start()
+        self._ticker = Ticker(self.rate, self._post)
+        self._ticker.start()
 
     def stop(self) -> None:
         """Stop posting."""
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join(30)
+        if self._ticker is not None:
+            self._ticker.stop()
 
     def close(self) -> None:
         """Stop the simulator."""
         self.sim.stop()
 
-    def _run(self) -> None:
-        interval = 1.0 / self.rate
-        for n in itertools.count():
-            if self._stop.is_set():
-                return
-            due = time.monotonic() + interval
-            event = {"event": EVENT, "callid": str(n), "callfrom": "1001", "callto": "1002",
-                     "status": "ANSWERED", "type": "Internal"}  # fmt: skip
-            statuses = self.sim.post_event(event, "2.0.0")
-            self.answers.append((n, 200 in statuses))
-            time.sleep(max(0.0, due - time.monotonic()))
+    def _post(self, n: int) -> None:
+        event = {"event": EVENT, "callid": str(n), "callfrom": "1001", "callto": "1002",
+                 "status": "ANSWERED", "type": "Internal"}  # fmt: skip
+        self.answers.append((n, 200 in self.sim.post_event(event, "2.0.0")))
 
     def pbx_restarts(self) -> float:
         """The PBX forgets every token; seconds until the hub logged in again."""
