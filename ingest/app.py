@@ -33,7 +33,7 @@ from ingest.publisher import Publisher
 from ingest.responder_client import ResponderClient
 from ingest.services import Services
 from ingest.settings import IngestSettings
-from ingest.shedding import Gate
+from ingest.shedding import Gate, watch_lag
 from ingest.write_health import WriteStatus
 from schemas.clock import Clock
 from schemas.topics import TopicNames
@@ -57,7 +57,7 @@ def build_services(settings: IngestSettings) -> Services:
         ),
         admin_token=settings.token(),
         clock=Clock(settings.clock_offset_file),
-        gate=Gate(settings.max_in_flight),
+        gate=Gate(settings.max_in_flight, settings.max_loop_lag_s),
     )
 
 
@@ -191,10 +191,12 @@ def create_app(settings: IngestSettings) -> Starlette:
                 interval_s=settings.probe_interval_s,
             )
         )
+        lag = asyncio.get_running_loop().create_task(watch_lag(services.gate))
         yield
-        probes.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await probes
+        for task in (probes, lag):
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
         await services.responder.close()
         services.publisher.close()
 

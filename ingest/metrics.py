@@ -8,7 +8,7 @@ Measured by `python -m bench.metrics_overhead`: a few microseconds a request.
 
 import time
 
-from prometheus_client import Counter
+from prometheus_client import Counter, Gauge
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -29,6 +29,10 @@ PUBLISH = PublishMetrics(REGISTRY)
 PBX_EVENTS = Counter(
     names.PBX_EVENTS_INGESTED, "PBX event reports accepted (durable in Kafka).", registry=REGISTRY
 )
+LOOP_LAG = Gauge(
+    names.LOOP_LAG, "How late the event loop ran at its latest probe.", registry=REGISTRY
+)
+SHED = Counter(names.SHED, "Requests answered 503 by the shedding gate.", registry=REGISTRY)
 FORWARDED_HEADERS = ("x-forwarded-for", "forwarded")
 
 

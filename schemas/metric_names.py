@@ -12,6 +12,12 @@ HTTP_REQUESTS = "hub_http_requests_total"
 HTTP_DURATION = "hub_http_request_duration_seconds"
 """Histogram {route, method}: time from the request until the answer was sent."""
 
+# Shedding, on the ingress.
+SHED = "hub_ingress_shed_total"
+"""Counter: heartbeats and PBX calls answered 503 by the gate (in flight or loop lag)."""
+LOOP_LAG = "hub_ingress_event_loop_lag_seconds"
+"""Gauge: how late the ingress's event loop ran at its latest probe."""
+
 # Kafka publishing: the ingress's publisher and the workers' heartbeat publish.
 PUBLISH_DURATION = "hub_kafka_publish_duration_seconds"
 """Histogram {topic}: send until acks=all, of acknowledged records."""

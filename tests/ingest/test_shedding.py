@@ -1,12 +1,15 @@
 """Load shedding: past the bound of requests in flight, 503 with Retry-After, nothing sent on."""
 
+import asyncio
+import time
+
 import orjson
 from starlette.applications import Starlette
 from starlette.testclient import TestClient
 
 from ingest.app import ROUTES, build_services
 from ingest.settings import IngestSettings
-from ingest.shedding import Gate
+from ingest.shedding import Gate, watch_lag
 from localkafka.broker import free_port
 from schemas import codec_json
 
@@ -71,3 +74,38 @@ def _body(ctype: str) -> bytes:
         b'<ArrayOfProfileHeartbeatData xmlns="http://schemas.datacontract.org/2004/07/'
         b'Interface.Relay.TransferObjects"/>'
     )
+
+
+def test_a_lagging_event_loop_sheds_until_it_catches_up() -> None:
+    gate = Gate(limit=10, max_lag_s=0.1)
+    gate.note_lag(0.5)
+    assert gate.enter()  # one late probe: a pause, not a queue
+    gate.leave()
+    gate.note_lag(0.3)
+    assert not gate.enter()
+    assert gate.in_flight == 0
+    gate.note_lag(0.01)
+    assert gate.enter()
+    assert gate.shed == 1
+
+
+def test_no_lag_bound_when_it_is_off() -> None:
+    gate = Gate(limit=10, max_lag_s=0.0)
+    gate.note_lag(5.0)
+    gate.note_lag(5.0)
+    assert gate.enter()
+
+
+async def test_the_watcher_sees_a_loop_kept_busy() -> None:
+    gate = Gate(limit=10, max_lag_s=0.1)
+    watcher = asyncio.get_running_loop().create_task(watch_lag(gate, every_s=0.01))
+    await asyncio.sleep(0.05)
+    for _ in range(2):
+        time.sleep(0.3)  # the loop is busy: the watcher's sleep ends late  # noqa: ASYNC251
+        await asyncio.sleep(0.001)
+    assert min(gate.lag_s, gate.earlier_lag_s) > 0.2
+    assert not gate.enter()
+    await asyncio.sleep(0.1)
+    assert gate.lag_s < 0.1
+    assert gate.enter()
+    watcher.cancel()
