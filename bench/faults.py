@@ -65,7 +65,7 @@ from sinks.sql.database import create_sink_engine
 
 RECOVERY_TIMEOUT_S = 120.0
 CATCH_UP_TIMEOUT_S = 180.0
-QUICK = {"heartbeats": 3000, "customers": 300, "partitions": 4, "lanes": 16, "pause": 4.0,
+QUICK = {"heartbeats": 20_000, "customers": 500, "partitions": 4, "lanes": 16, "pause": 4.0,
          "max_seconds": 420.0, "receiver_down": 5.0, "smtp_down": 8.0}  # fmt: skip
 FULL = {"heartbeats": 100_000, "customers": 2000, "partitions": 8, "lanes": 64, "pause": 15.0,
         "max_seconds": 1500.0, "receiver_down": 10.0, "smtp_down": 30.0}  # fmt: skip
@@ -363,7 +363,7 @@ def report(s: Stack, load: Load, faults: list[Fault], faults_end: float) -> bool
 def parse(argv: list[str] | None = None) -> argparse.Namespace:
     """The sizes; `--quick` picks small ones, explicit options win."""
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--quick", action="store_true", help="a few thousand heartbeats")
+    parser.add_argument("--quick", action="store_true", help="20,000 heartbeats, for CI")
     for name in FULL:
         parser.add_argument(f"--{name.replace('_', '-')}", type=type(FULL[name]), default=None)
     parser.add_argument("--rate", type=float, default=None, help="heartbeats/s (default: fit)")

@@ -24,6 +24,9 @@ def main() -> None:
         access_log=False,
         log_level="info",
         log_config=None,  # uvicorn's loggers go through the root handler, in HUB_LOG_FORMAT
+        # Bounded: past it, what is still open is cancelled and the producer flushed, so
+        # that the pod ends well within Kubernetes' grace period (30 s in the chart).
+        timeout_graceful_shutdown=int(settings.shutdown_grace_s) or None,
     )
 
 

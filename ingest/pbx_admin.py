@@ -38,12 +38,8 @@ def _username(request: Request) -> str:
 async def fetch_view(services: Services, cid: str, pbx: str) -> PbxView | None:
     """The PBX as its owner holds it, after every acknowledged write."""
     path = f"/hub/pbx/{quote(cid, safe='')}/{quote(pbx, safe='')}"
-    status, body = await services.responder.call("GET", cid, path)
-    if status == 404:
-        return None
-    if status != 200:
-        raise ResponderUnavailable(f"worker answered {status}")
-    return PbxView.model_validate_json(body)
+    body = await services.responder.found(cid, path)
+    return None if body is None else PbxView.model_validate_json(body)
 
 
 async def require_pbx(services: Services, cid: str, pbx: str) -> PbxView:

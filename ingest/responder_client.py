@@ -94,6 +94,16 @@ class ResponderClient:
             raise ResponderUnavailable(_reason(answer, status))
         return status, answer
 
+    async def found(self, key: str, path: str, ok: tuple[int, ...] = (200,)) -> bytes | None:
+        """GET an internal view at `key`'s owner: its body, None when the owner has none
+        (404); raises ResponderUnavailable on any status not in `ok`."""
+        status, body = await self.call("GET", key, path)
+        if status == 404:
+            return None
+        if status not in ok:
+            raise ResponderUnavailable(f"worker answered {status}")
+        return body
+
     async def access(self, client_id: str) -> tuple[bool, bytes]:
         """The customer's relay access view as JSON; the flag says whether it is caught up."""
         status, body = await self._request(

@@ -41,6 +41,9 @@ class IngestSettings(KafkaSettings, PbxSharedSettings):
     max_in_flight: int = Field(
         default=256, ge=1, le=100_000, description="heartbeats and PBX calls in flight before 503"
     )
+    shutdown_grace_s: float = Field(
+        default=15.0, ge=0, le=3600, description="on SIGTERM, seconds requests may finish in"
+    )
     max_loop_lag_s: float = Field(
         default=0.2, ge=0, le=60, description="event loop lateness before 503; 0 turns it off"
     )

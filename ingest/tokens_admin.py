@@ -10,7 +10,6 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from ingest.admin import AdminProblem, parse, publish
-from ingest.errors import ResponderUnavailable
 from ingest.services import Services
 from schemas.admin_tokens import AdminToken, AdminTokenSet, TokenBody, digest, new_token, view
 
@@ -48,9 +47,7 @@ async def delete_token(request: Request, services: Services) -> Response:
 async def _found(services: Services, tid: str) -> AdminToken:
     if len(tid) != 16 or not all(c in "0123456789abcdef" for c in tid):
         raise AdminProblem(404, f"no token '{tid[:20]}'")
-    status, body = await services.responder.call("GET", tid, f"/hub/admin-tokens/{tid}")
-    if status == 404:
+    body = await services.responder.found(tid, f"/hub/admin-tokens/{tid}", ok=(200, 202))
+    if body is None:
         raise AdminProblem(404, f"no token '{tid}'")
-    if status not in (200, 202):
-        raise ResponderUnavailable(f"worker answered {status}")
     return AdminToken.model_validate_json(body)

@@ -12,7 +12,6 @@ from starlette.responses import Response
 
 from ingest import pbx_records
 from ingest.admin import AdminProblem, parse
-from ingest.errors import ResponderUnavailable
 from ingest.pbx_admin import pbx_address, require_pbx
 from ingest.services import Services
 from schemas.pbx_secrets import md5_hex
@@ -30,12 +29,7 @@ def _key(services: Services) -> bytes:
 async def fetch(services: Services, cid: str, pbx: str) -> bytes | None:
     """The connection's view as JSON, once every acknowledged write is applied."""
     path = f"/hub/pbx-upstream/{quote(cid, safe='')}/{quote(pbx, safe='')}"
-    status, body = await services.responder.call("GET", cid, path)
-    if status == 404:
-        return None
-    if status != 200:
-        raise ResponderUnavailable(f"worker answered {status}")
-    return body
+    return await services.responder.found(cid, path)
 
 
 async def put_upstream(request: Request, services: Services) -> Response:
