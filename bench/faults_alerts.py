@@ -79,6 +79,8 @@ class AlertVerdict:
     missing: list[str] = field(default_factory=list)
     duplicates: list[float] = field(default_factory=list)
     """When each extra copy arrived (monotonic)."""
+    unowed: list[str] = field(default_factory=list)
+    """Messages received whose Message-ID the replay did not name (subject, Message-ID)."""
     during_outage: int = 0
     """Messages owed for events of the SMTP outage: each waited for the server."""
     heartbeats: int = 0
@@ -100,6 +102,7 @@ class AlertLoad:
     answers: list[int] = field(default_factory=list)
     outages: list[tuple[float, float]] = field(default_factory=list)
     """Wall-clock (start, end) of each SMTP outage."""
+    stopped_at: float | None = None
     _stop: threading.Event = field(default_factory=threading.Event)
     _threads: list[threading.Thread] = field(default_factory=list)
 
@@ -139,6 +142,7 @@ class AlertLoad:
         self._stop.set()
         for t in self._threads:
             t.join(30)
+        self.stopped_at = time.monotonic()
 
     def _cycle(self, cid: str, offset: float) -> None:
         url = f"{self.hub.url}/api/customer/{cid}/heartbeat"
@@ -170,7 +174,12 @@ class AlertLoad:
         return before
 
     def verify(self, bootstrap: str, topic: str, timeout_s: float) -> AlertVerdict:
-        """Wait (bounded) until every owed message arrived; then count."""
+        """Wait (bounded) until every owed message arrived; then count.
+
+        First until every profile has gone down after the last heartbeats (so that no
+        event comes after the topic is read), plus the sweep's second."""
+        settled = (self.stopped_at or 0.0) + INTERVAL_S + GRACE_S + 3.0
+        time.sleep(max(0.0, settled - time.monotonic()))
         owed = owed_messages(bootstrap, topic, self.prefix)
         deadline = time.monotonic() + timeout_s
         while not set(owed) <= _ids(self.smtp) and time.monotonic() < deadline:
@@ -181,6 +190,11 @@ class AlertLoad:
         v.received = sum(got.values())
         v.missing = [f"{mid} ({owed[mid]})" for mid in owed if mid not in got]
         v.duplicates = _extra_copies(self.smtp)
+        v.unowed = [
+            f"{m.subject} {m.message['Message-ID']}"
+            for m in self.smtp.mail()
+            if m.message["Message-ID"] not in owed
+        ]
         v.during_outage = sum(1 for at in owed.values() if _within(at, self.outages))
         return v
 

@@ -134,7 +134,7 @@ def print_alerts(v: AlertVerdict, faults: list[Fault]) -> None:
     """The alert check's figures; each duplicate named by the fault it followed."""
     print(
         f"alerts        {v.owed} messages owed by the sink's policy, {v.received} received,"
-        f" {len(v.missing)} missing, {len(v.duplicates)} duplicates;"
+        f" {len(v.missing)} missing, {len(v.duplicates)} duplicates, {len(v.unowed)} not owed;"
         f" {v.during_outage} came due while SMTP was down"
         f" (alerting heartbeats {v.heartbeats_ok}/{v.heartbeats} answered 200)"
     )
@@ -143,6 +143,8 @@ def print_alerts(v: AlertVerdict, faults: list[Fault]) -> None:
         print(f"  duplicate: {n} sent again after {cause} (same Message-ID)")
     for item in v.missing[:SHOWN]:
         print(f"  alert missing: {item}")
+    for item in v.unowed[:SHOWN]:
+        print(f"  received, not owed by the replay: {item}")
 
 
 def _after(t: float, faults: list[Fault]) -> str:
