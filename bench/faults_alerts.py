@@ -228,17 +228,17 @@ def owed_messages(bootstrap: str, topic: str, prefix: str) -> dict[str, float]:
         if decision is None:
             continue
         states[state_key(event)] = decision.state
-        if decision.notice is not None and _addressed(decision.notice):
-            owed[_message_id(decision.notice)] = event.at.timestamp()
+        mid = _message_id(decision.notice) if decision.notice is not None else None
+        if mid is not None:
+            owed[mid] = event.at.timestamp()
     return owed
 
 
-def _addressed(notice: Notice) -> bool:
-    return bool(parse_recipients(notice.event.alert_email_list).addresses)
-
-
-def _message_id(notice: Notice) -> str:
+def _message_id(notice: Notice) -> str | None:
+    """The Message-ID the sink gives the notice's message; None when it mails nobody."""
     recipients = parse_recipients(notice.event.alert_email_list).addresses
+    if not recipients:
+        return None
     msg = build_message(notice, rules=RULES, sender=SENDER, recipients=recipients)
     return str(msg["Message-ID"])
 

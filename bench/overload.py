@@ -30,18 +30,18 @@ import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from types import FrameType
 
 import aiohttp
 import uvloop
 from yarl import URL
 
+from bench.bench_stack import running_hub, stop_on_signals
 from bench.hotpath import heartbeat_json, load_customers, processes
 from bench.open_loop import NO_ANSWER, Answer, Run, Send, Step, offer, sample
 from bench.pbx import broker_pid, cpu_now, drain
 from bench.procstat import TICKS, rss_bytes
 from bench.stats import percentile
-from localkafka.broker import LocalBroker, free_ports
+from localkafka.broker import LocalBroker
 from localkafka.hub import HubCluster
 
 print = functools.partial(print, flush=True)  # figures appear as they come
@@ -281,27 +281,16 @@ def start(broker: LocalBroker, workdir: Path, args: argparse.Namespace) -> HubCl
 
 def run(args: argparse.Namespace, workdir: Path) -> None:
     """Broker and hub up, the load; everything stopped on the way out."""
-    port, controller = free_ports(2)
-    with LocalBroker(data_dir=workdir / "kafka", port=port, controller_port=controller) as broker:
-        t0 = time.monotonic()
-        hub = start(broker, workdir / "hub", args)
-        try:
-            hub.wait_ready()
-            limit = args.max_in_flight or "256 (the default)"
-            print(f"hub           ready in {time.monotonic() - t0:.1f} s; "
-                  f"HUB_MAX_IN_FLIGHT {limit}; client cap {args.cap} in flight")  # fmt: skip
-            measure(hub, broker, args)
-        except Exception:
-            for p in [hub.ingress, *hub.workers]:
-                if p is not None:
-                    print(f"--- {p.name} log tail ---\n{p.log_tail(20)}")
-            raise
-        finally:
-            hub.stop()
 
+    def started(broker: LocalBroker, folder: Path) -> HubCluster:
+        return start(broker, folder, args)
 
-def _stopped(signum: int, frame: FrameType | None) -> None:
-    raise SystemExit(128 + signum)  # so that every `finally` stops what it started
+    with running_hub(workdir, started) as (broker, hub, t0):
+        hub.wait_ready()
+        limit = args.max_in_flight or "256 (the default)"
+        print(f"hub           ready in {time.monotonic() - t0:.1f} s; "
+              f"HUB_MAX_IN_FLIGHT {limit}; client cap {args.cap} in flight")  # fmt: skip
+        measure(hub, broker, args)
 
 
 def parser() -> argparse.ArgumentParser:
@@ -325,8 +314,7 @@ def parser() -> argparse.ArgumentParser:
 
 def main() -> None:
     """Parse the sizes, bound the run in time and run it in a temporary folder."""
-    for sig in (signal.SIGTERM, signal.SIGALRM):
-        signal.signal(sig, _stopped)
+    stop_on_signals(signal.SIGTERM, signal.SIGALRM)
     ap = parser()
     if ap.parse_args().quick:
         ap.set_defaults(**QUICK)

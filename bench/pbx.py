@@ -31,18 +31,18 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from types import FrameType
 from typing import Any
 
 import orjson
 
+from bench.bench_stack import running_hub, stop_on_signals
 from bench.lag import LagSampler
 from bench.pbx_load import Calls, Delivery, client, drive, wait_for
 from bench.pbx_wrk import HeartbeatRun, heartbeat_script, run_heartbeats
 from bench.procstat import cpu_seconds
 from bench.stats import percentile
 from bench.wrk import ensure_wrk
-from localkafka.broker import LocalBroker, free_ports
+from localkafka.broker import LocalBroker
 from localkafka.http import Reply
 from localkafka.hub import HubCluster, start_hub
 from localkafka.receiver import Receiver
@@ -397,27 +397,12 @@ def top_up(
 def run(args: argparse.Namespace, workdir: Path) -> None:
     """Broker and hub up, the phases, the table; everything stopped on the way out."""
     ensure_wrk()
-    port, controller = free_ports(2)
-    with LocalBroker(data_dir=workdir / "kafka", port=port, controller_port=controller) as broker:
-        t0 = time.monotonic()
-        hub = start_hub(broker, workdir / "hub")
-        try:
-            if not hub.workers[0].running:  # start_hub waits only for running workers
-                raise RuntimeError(f"the worker exited:\n{hub.workers[0].log_tail(20)}")
-            print(f"hub           broker and hub ready in {time.monotonic() - t0:.1f} s")
-            report = measure(hub, broker, args)
-        except Exception:
-            for p in [hub.ingress, *hub.workers]:
-                if p is not None:
-                    print(f"--- {p.name} log tail ---\n{p.log_tail(20)}")
-            raise
-        finally:
-            hub.stop()
+    with running_hub(workdir, start_hub) as (broker, hub, t0):
+        if not hub.workers[0].running:  # start_hub waits only for running workers
+            raise RuntimeError(f"the worker exited:\n{hub.workers[0].log_tail(20)}")
+        print(f"hub           broker and hub ready in {time.monotonic() - t0:.1f} s")
+        report = measure(hub, broker, args)
     print(table(report))
-
-
-def _terminated(signum: int, frame: FrameType | None) -> None:
-    raise SystemExit(128 + signum)  # so that every `finally` stops what it started
 
 
 def parser() -> argparse.ArgumentParser:
@@ -442,7 +427,7 @@ def parser() -> argparse.ArgumentParser:
 
 def main() -> None:
     """Parse the sizes and run in a temporary folder."""
-    signal.signal(signal.SIGTERM, _terminated)
+    stop_on_signals(signal.SIGTERM)
     ap = parser()
     if ap.parse_args().quick:
         ap.set_defaults(**QUICK)
