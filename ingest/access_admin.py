@@ -10,7 +10,8 @@ from starlette.responses import Response
 
 from ingest.admin import parse, publish
 from ingest.services import Services
-from schemas.access import AccessBody, AccessSet, CustomerAccess, key_hash
+from schemas.access import AccessBody, AccessSet, CustomerAccess
+from schemas.secret_hash import secret_hash
 
 
 async def put_access(request: Request, services: Services) -> Response:
@@ -19,7 +20,7 @@ async def put_access(request: Request, services: Services) -> Response:
     body: AccessBody = await parse(request, services, AccessBody)
     await services.responder.customer(cid)  # UnknownClient: 404
     stored = CustomerAccess(
-        key_hash=key_hash(body.Key) if body.Key else None, networks=body.AllowedNetworks
+        key_hash=secret_hash(body.Key) if body.Key else None, networks=body.AllowedNetworks
     )
     await publish(services, AccessSet(client_id=cid, access=stored, at=services.clock.now()))
     return await get_access(request, services)

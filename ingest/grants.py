@@ -10,7 +10,6 @@ from dataclasses import dataclass
 
 from starlette.requests import Request
 
-from ingest.errors import ResponderUnavailable
 from ingest.services import Services
 from schemas.admin_tokens import AdminToken, matches, token_id
 
@@ -61,9 +60,5 @@ async def grant_of(request: Request, services: Services) -> Grant | None:
 
 
 async def _stored(services: Services, tid: str) -> AdminToken | None:
-    status, body = await services.responder.call("GET", tid, f"/hub/admin-tokens/{tid}")
-    if status == 404:
-        return None
-    if status not in (200, 202):
-        raise ResponderUnavailable(f"token check answered {status}")
-    return AdminToken.model_validate_json(body)
+    body = await services.responder.found(tid, f"/hub/admin-tokens/{tid}", ok=(200, 202))
+    return None if body is None else AdminToken.model_validate_json(body)

@@ -3,10 +3,10 @@
 from ingest.openapi_parts import admin_operation, answer, content, json_body, param, path_param
 from ingest.openapi_schemas import Schema, obj, ref, request
 from schemas.access import KEY_HEADER, AccessBody
-from schemas.admin_tokens import TOKEN_RE, TokenBody
+from schemas.admin_tokens import ID, TOKEN_RE, TokenBody
 
 TAG = "admin: access and tokens"
-ID_PATTERN = "^[0-9a-f]{16}$"
+ID_PATTERN = f"^{ID}$"
 
 
 def access_schemas() -> dict[str, Schema]:

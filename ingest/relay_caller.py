@@ -6,8 +6,9 @@ import binascii
 from starlette.requests import Request
 
 from ingest.source import source_address
-from schemas.access import KEY_HEADER, key_hash
+from schemas.access import KEY_HEADER
 from schemas.pbx_callback import Network
+from schemas.secret_hash import secret_hash
 
 
 def given_key(request: Request, client_id: str) -> str | None:
@@ -28,4 +29,4 @@ def given_key(request: Request, client_id: str) -> str | None:
 def caller(request: Request, client_id: str, proxies: tuple[Network, ...]) -> tuple[str, str]:
     """(source address, SHA-256 of the key or "") as the owning worker checks them."""
     key = given_key(request, client_id)
-    return source_address(request, proxies), key_hash(key) if key else ""
+    return source_address(request, proxies), secret_hash(key) if key else ""

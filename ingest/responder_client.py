@@ -79,11 +79,7 @@ class ResponderClient:
 
     async def health(self, client_id: str) -> tuple[bool, bytes]:
         """The customer's health view as JSON; the flag says whether it is caught up."""
-        status, body = await self._request(
-            "GET", client_id, f"/hub/health/{_quote(client_id)}", params={"wait": self.apply_wait_s}
-        )
-        self._check(status, body)
-        return status == 200, body
+        return await self._customer_view("health", client_id)
 
     async def call(
         self, method: str, key: str, path: str, body: bytes | None = None, **kw: Any
@@ -106,8 +102,12 @@ class ResponderClient:
 
     async def access(self, client_id: str) -> tuple[bool, bytes]:
         """The customer's relay access view as JSON; the flag says whether it is caught up."""
+        return await self._customer_view("access", client_id)
+
+    async def _customer_view(self, kind: str, client_id: str) -> tuple[bool, bytes]:
+        path = f"/hub/{kind}/{_quote(client_id)}"
         status, body = await self._request(
-            "GET", client_id, f"/hub/access/{_quote(client_id)}", params={"wait": self.apply_wait_s}
+            "GET", client_id, path, params={"wait": self.apply_wait_s}
         )
         self._check(status, body)
         return status == 200, body

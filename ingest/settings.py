@@ -52,8 +52,8 @@ class IngestSettings(KafkaSettings, PbxSharedSettings):
     )
 
     def proxies(self) -> tuple[Network, ...]:
-        """The trusted proxies' networks, parsed."""
-        return networks(self.trusted_proxies.split(","))
+        """The trusted proxies' networks, parsed once (this is asked on every heartbeat)."""
+        return _networks_of(self.trusted_proxies)
 
     def token(self) -> str | None:
         """The admin token: the file wins over the variable, as Kubernetes secrets expect."""
@@ -66,3 +66,8 @@ class IngestSettings(KafkaSettings, PbxSharedSettings):
 def get_settings() -> IngestSettings:
     """The ingress settings, read once from the environment."""
     return IngestSettings()
+
+
+@lru_cache(maxsize=8)
+def _networks_of(text: str) -> tuple[Network, ...]:
+    return networks(text.split(","))

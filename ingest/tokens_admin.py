@@ -11,7 +11,8 @@ from starlette.responses import Response
 
 from ingest.admin import AdminProblem, parse, publish
 from ingest.services import Services
-from schemas.admin_tokens import AdminToken, AdminTokenSet, TokenBody, digest, new_token, view
+from schemas.admin_tokens import ID_RE, AdminToken, AdminTokenSet, TokenBody, new_token, view
+from schemas.secret_hash import secret_hash
 
 
 async def post_token(request: Request, services: Services) -> Response:
@@ -24,7 +25,7 @@ async def post_token(request: Request, services: Services) -> Response:
         client_ids=sorted(set(body.ClientIds)),
         access=body.Access,
         created=services.clock.now(),
-        token_hash=digest(token),
+        token_hash=secret_hash(token),
     )
     await publish(services, AdminTokenSet(client_id=tid, token=stored, at=stored.created))
     return Response(orjson.dumps({**view(stored), "Token": token}), 201, None, "application/json")
@@ -45,7 +46,7 @@ async def delete_token(request: Request, services: Services) -> Response:
 
 
 async def _found(services: Services, tid: str) -> AdminToken:
-    if len(tid) != 16 or not all(c in "0123456789abcdef" for c in tid):
+    if ID_RE.fullmatch(tid) is None:
         raise AdminProblem(404, f"no token '{tid[:20]}'")
     body = await services.responder.found(tid, f"/hub/admin-tokens/{tid}", ok=(200, 202))
     if body is None:

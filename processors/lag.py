@@ -12,6 +12,7 @@ from datetime import datetime
 from faust.types import TP
 
 from processors.app import Hub
+from processors.responder import applied_offset
 
 
 def note_heartbeats(hub: Hub, partition: int, received_at: datetime) -> None:
@@ -30,9 +31,7 @@ async def judged_at(hub: Hub, partition: int, now: datetime) -> datetime | None:
         return now  # no fetch yet: nothing is known to be waiting
     if high is None:
         return now
-    if key not in hub.applied:
-        hub.applied[key] = await hub.offsets.committed(key) - 1
-    if hub.applied[key] >= high - 1:
+    if await applied_offset(hub, key) >= high - 1:
         return now
     mark = hub.heartbeat_marks.get(partition)
     return None if mark is None else min(now, mark)

@@ -16,7 +16,7 @@ from processors.app import Hub
 from schemas import metric_names as names
 from schemas.events import CommandState, Health
 from schemas.pbx import SessionState
-from schemas.topics import partition_for
+from schemas.topics import key_partition
 
 Owned = Callable[[str], bool]
 
@@ -25,9 +25,7 @@ def _all(key: str) -> bool:
     return True
 
 
-@lru_cache(maxsize=1 << 16)
-def _partition(key: str, partitions: int) -> int:
-    return partition_for(key.split("/", 1)[0], partitions)
+_partition = lru_cache(maxsize=1 << 16)(key_partition)
 
 
 def _gauge(name: str, doc: str, label: str, counts: Mapping[str, int]) -> GaugeMetricFamily:

@@ -41,11 +41,7 @@ class Offsets:
 
     async def committed(self, tp: TPKey) -> int:
         """The workers' committed offset (the next to process) of a partition; 0 if none."""
-        _, admin = await self._clients()
-        part = TopicPartition(*tp)
-        found = await admin.list_consumer_group_offsets(self.group_id, partitions=[part])
-        meta = found.get(part)
-        return max(meta.offset, 0) if meta is not None else 0
+        return (await self.committed_many([tp]))[tp]
 
     async def committed_many(self, tps: list[TPKey]) -> dict[TPKey, int]:
         """The group's committed offsets of these partitions (0 where none), in one request."""

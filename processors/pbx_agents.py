@@ -28,7 +28,7 @@ from schemas.pbx_topics import (
     UserReleased,
 )
 from schemas.pbx_upstream import UpstreamRemoved, UpstreamResult, UpstreamSet
-from schemas.topics import partition_for
+from schemas.topics import key_partition, partition_for
 
 log = logging.getLogger(__name__)
 BATCH = 500
@@ -110,7 +110,7 @@ async def fold_batches(hub: Hub, stream: Any, attempts: bool) -> None:
 
 
 def _owned(key: str, partition: int, partitions: int) -> bool:
-    return partition_for(key.split("/", 1)[0], partitions) == partition
+    return key_partition(key, partitions) == partition
 
 
 async def sweep(hub: Hub, stream: Any, partition: int, now: datetime) -> None:

@@ -32,6 +32,7 @@ from schemas.pbx_errno import SUCCESS, Errno, failed
 from schemas.pbx_events import NotAnEvent, classify
 from schemas.pbx_requests import Callback, merged, url_of
 from schemas.pbx_topics import EventReceived, SessionLoggedOut, SessionOpened, SessionRenewed
+from schemas.secret_hash import secret_hash
 from schemas.topics import partition_for
 
 log = logging.getLogger(__name__)
@@ -127,7 +128,7 @@ async def open_session(hub: Hub, cid: str, pbx: str, user: str, callback: Callba
         pbx_id=pbx,
         session_id=secrets.token_hex(8),
         user=user,
-        token_hash=pbx_secrets.token_hash(token),
+        token_hash=secret_hash(token),
         callback=callback,
         at=hub.clock.now(),
     )
@@ -137,7 +138,7 @@ async def open_session(hub: Hub, cid: str, pbx: str, user: str, callback: Callba
 
 def session_of(hub: Hub, token: str) -> tuple[str, Session] | None:
     """The session a token opened (alive or not), and its PBX's key."""
-    ref: str | None = hub.pbx_tokens.get(pbx_secrets.token_hash(token))
+    ref: str | None = hub.pbx_tokens.get(secret_hash(token))
     if ref is None:
         return None
     key, _, sid = ref.rpartition("/")

@@ -109,41 +109,42 @@ class Deliverer:
         task.add_done_callback(self._tasks.discard)
 
     async def _run(self, job: Job) -> None:
+        held = (job.key, job.session_id)
         async with self.slots:
             attempts = await self._burst(job)
-        if attempts:
-            self.in_flight[(job.key, job.session_id)] = (time.monotonic(), attempts[-1].id)
+        if not attempts:
+            self.in_flight.pop(held, None)
+            return
+        self.in_flight[held] = (time.monotonic(), attempts[-1].id)
         try:
             await self._record(attempts)
         except Exception as e:
             log.warning("delivery attempts of session %s not recorded: %r", job.session_id, e)
-            self.in_flight.pop((job.key, job.session_id), None)
-        if not attempts:
-            self.in_flight.pop((job.key, job.session_id), None)
+            self.in_flight.pop(held, None)
 
     async def _burst(self, job: Job) -> list[DeliveryAttempt]:
         """POST the burst's events in order, up to the first that is not delivered."""
         attempts: list[DeliveryAttempt] = []
-        for n, seq in enumerate(job.seqs):
+        for seq in job.seqs:
             stored: StoredEvent | None = self.hub.pbx_events.get(f"{job.key}/{seq}")
             if stored is None:
                 break
-            attempt = await self._attempt(job, seq, stored, job.attempt if n == 0 else 1)
+            attempt = await self._attempt(job, seq, stored)
             metrics.delivered(attempt.outcome, attempt.latency_s)
             attempts.append(attempt)
             if attempt.outcome is not Outcome.delivered:
                 break
         return attempts
 
-    async def _attempt(
-        self, job: Job, seq: int, stored: StoredEvent, number: int
-    ) -> DeliveryAttempt:
+    async def _attempt(self, job: Job, seq: int, stored: StoredEvent) -> DeliveryAttempt:
+        # A burst of more than one event is made only while the session has no failures,
+        # so every attempt of a job has the job's number.
         cid, pbx = job.key.split("/", 1)
         body = in_version(stored.body.encode(), stored.version, stored.name, job.version)
         started = time.monotonic()
         outcome, status, error = await self._post(job.url, body or b"")
         return DeliveryAttempt(
-            id=f"{job.session_id}:{seq}:{number}",
+            id=f"{job.session_id}:{seq}:{job.attempt}",
             client_id=cid,
             pbx_id=pbx,
             session_id=job.session_id,
@@ -151,7 +152,7 @@ class Deliverer:
             event=stored.name,
             version=job.version,
             url=job.url,
-            attempt=number,
+            attempt=job.attempt,
             outcome=outcome,
             status=status,
             error=error,

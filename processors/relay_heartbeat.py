@@ -45,10 +45,8 @@ class Answer:
 
 def answer_for(
     hub: Hub, client_id: str, items: list[ProfileHeartbeatData], received_at: datetime
-) -> Answer | None:
-    """The answer as it will be once this heartbeat is applied; None if the client is unknown."""
-    if hub.customers.get(client_id) is None:
-        return None
+) -> Answer:
+    """The answer as it will be once this heartbeat is applied (the client is known)."""
     profiles: CustomerProfiles = hub.profiles.get(client_id) or CustomerProfiles()
     states: CustomerStates = hub.states.get(client_id) or CustomerStates()
     after = reported.apply_heartbeat(states, profiles, items, received_at)
@@ -111,8 +109,6 @@ async def serve(
     except DecodeError as e:
         return Outcome(400, b"", f"Invalid heartbeat body: {e}.")
     found = answer_for(hub, client_id, items, received_at)
-    if found is None:
-        return Outcome(404, b"", "unknown client")
     # Built from parts validated a moment ago: no second validation on the hot path.
     msg = HeartbeatMessage.model_construct(
         client_id=client_id,

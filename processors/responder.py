@@ -61,15 +61,25 @@ async def caught_up(hub: Hub, client_id: str, timeout_s: float) -> bool:
     return await caught_up_on(hub, client_id, topics, timeout_s)
 
 
+async def applied_offset(hub: Hub, tp: tuple[str, int]) -> int:
+    """The last offset of `tp` this worker applied.
+
+    With nothing processed here since this worker took the partition, what the group
+    committed before was applied by then, and recovered from the changelog. Set only
+    if still unset after the wait: a record marked meanwhile is newer.
+    """
+    if tp not in hub.applied:
+        committed = await hub.offsets.committed(tp)
+        hub.applied.setdefault(tp, committed - 1)
+    return hub.applied[tp]
+
+
 async def caught_up_on(hub: Hub, key: str, topics: tuple[str, ...], timeout_s: float) -> bool:
     """Wait until every record already in these topics' partitions of `key` is applied."""
     part = partition_for(key, hub.settings.partitions)
     ends = await hub.offsets.ends([(t, part) for t in topics])
     for tp in ends:
-        if tp not in hub.applied:
-            # Nothing processed here since this worker took the partition: what the
-            # group committed before was applied by then, and recovered from the changelog.
-            hub.applied.setdefault(tp, await hub.offsets.committed(tp) - 1)
+        await applied_offset(hub, tp)
     deadline = time.monotonic() + timeout_s
     while any(hub.applied.get(tp, -1) < end - 1 for tp, end in ends.items()):
         if time.monotonic() >= deadline:

@@ -6,13 +6,15 @@ password the key) or in `X-Hub-Key`; with networks, it must come from one of the
 The hub keeps only the key's SHA-256 (keys are at least 24 characters).
 """
 
-import hashlib
 import hmac
 import ipaddress
 from datetime import datetime
+from functools import lru_cache
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from schemas.pbx_callback import Network, in_networks, networks
 
 KEY_HEADER = "X-Hub-Key"
 
@@ -47,11 +49,6 @@ class AccessSet(BaseModel):
     at: datetime | None = None
 
 
-def key_hash(key: str) -> str:
-    """What the hub keeps of a key."""
-    return hashlib.sha256(key.encode()).hexdigest()
-
-
 def refusal(access: CustomerAccess | None, source: str, given_hash: str) -> int | None:
     """401 without the right key, 403 from a network not allowed; None when allowed."""
     if access is None:
@@ -65,12 +62,14 @@ def refusal(access: CustomerAccess | None, source: str, given_hash: str) -> int 
     return None
 
 
-def _within(source: str, networks: list[str]) -> bool:
-    try:
-        ip = ipaddress.ip_address(source)
-    except ValueError:
-        return False
-    return any(ip in ipaddress.ip_network(n) for n in networks)
+def _within(source: str, allowed: list[str]) -> bool:
+    return in_networks(source, _parsed(tuple(allowed)))
+
+
+@lru_cache(maxsize=4096)
+def _parsed(allowed: tuple[str, ...]) -> tuple[Network, ...]:
+    """Parsed once per list of networks, not on every heartbeat."""
+    return networks(allowed)
 
 
 def view(access: CustomerAccess | None) -> dict[str, object]:

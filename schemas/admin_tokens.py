@@ -7,7 +7,6 @@ route about another customer, or about no customer (bulk import, the tokens
 themselves), is refused with 403.
 """
 
-import hashlib
 import hmac
 import re
 import secrets
@@ -16,8 +15,13 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from schemas.secret_hash import secret_hash
+
 PREFIX = "hub_"
-TOKEN_RE = re.compile(r"^hub_([0-9a-f]{16})_[A-Za-z0-9_-]{32,64}$")
+ID = "[0-9a-f]{16}"
+"""A token's id: 16 lowercase hex digits."""
+ID_RE = re.compile(ID)
+TOKEN_RE = re.compile(rf"^hub_({ID})_[A-Za-z0-9_-]{{32,64}}$")
 AccessLevel = Literal["read", "write"]
 
 
@@ -63,14 +67,9 @@ def token_id(token: str) -> str | None:
     return found.group(1) if found else None
 
 
-def digest(token: str) -> str:
-    """What the hub keeps of a token."""
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
 def matches(token: str, stored: AdminToken) -> bool:
     """Whether the token is the stored one, in constant time."""
-    return hmac.compare_digest(digest(token).encode(), stored.token_hash.encode())
+    return hmac.compare_digest(secret_hash(token).encode(), stored.token_hash.encode())
 
 
 def view(token: AdminToken) -> dict[str, object]:

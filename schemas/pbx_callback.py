@@ -41,13 +41,19 @@ def networks(cidrs: Iterable[str]) -> tuple[Network, ...]:
 
 def denied_address(address: str, denied: tuple[Network, ...]) -> bool:
     """Whether an IP address literal lies in a denied network (False for a host name)."""
+    return in_networks(address, denied)
+
+
+def in_networks(address: str, nets: tuple[Network, ...]) -> bool:
+    """Whether an IP address literal (bracketed or not; IPv4-mapped IPv6 as its IPv4) lies
+    in one of `nets`; False for anything that is not an address."""
     try:
         ip = ipaddress.ip_address(address.strip("[]"))
     except ValueError:
         return False
     if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
         ip = ip.ipv4_mapped
-    return any(ip in net for net in denied)
+    return any(ip in net for net in nets)
 
 
 def denied_url(url: str, denied: tuple[Network, ...]) -> bool:

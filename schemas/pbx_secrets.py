@@ -75,11 +75,6 @@ def new_token(client_id: str, partitions: int) -> str:
             return token
 
 
-def token_hash(token: str) -> str:
-    """What the hub keeps of a token."""
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
 def event_secret(key: bytes, client_id: str, pbx_id: str, nonce: str) -> str:
     """The secret part of a PBX's event URL."""
     msg = f"{client_id}/{pbx_id}/{nonce}".encode()

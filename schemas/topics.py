@@ -128,6 +128,11 @@ def partition_for(client_id: str, partitions: int) -> int:
     return (h & 0x7FFFFFFF) % partitions
 
 
+def key_partition(key: str, partitions: int) -> int:
+    """The partition of a table key that starts with its clientId (`clientId/...`)."""
+    return partition_for(key.split("/", 1)[0], partitions)
+
+
 class HeartbeatMessage(BaseModel):
     """One relay heartbeat as the ingress accepted it."""
 

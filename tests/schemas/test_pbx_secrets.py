@@ -11,9 +11,9 @@ from schemas.pbx_secrets import (
     md5_hex,
     new_token,
     same_secret,
-    token_hash,
     verify_password,
 )
+from schemas.secret_hash import secret_hash
 from schemas.topics import partition_for
 
 WIRE = md5_hex("s3cret-API-password")
@@ -119,13 +119,13 @@ def test_new_tokens_differ() -> None:
 
 def test_token_hash_is_stable_sha256_hex() -> None:
     issued = new_token("acme", 8)
-    assert token_hash(issued) == token_hash(issued)
-    assert re.fullmatch(r"[0-9a-f]{64}", token_hash(issued))
-    assert issued not in token_hash(issued)
-    assert token_hash(issued) != token_hash(issued[:-1] + ("0" if issued[-1] != "0" else "1"))
+    assert secret_hash(issued) == secret_hash(issued)
+    assert re.fullmatch(r"[0-9a-f]{64}", secret_hash(issued))
+    assert issued not in secret_hash(issued)
+    assert secret_hash(issued) != secret_hash(issued[:-1] + ("0" if issued[-1] != "0" else "1"))
     # SHA-256 of the guide's example token, so the stored hashes stay readable across releases.
     assert (
-        token_hash(WELL_FORMED)
+        secret_hash(WELL_FORMED)
         == "a164b51428fc14907ad2746d74f8b2f96d8c3b7e0b89f2576bb85460b8520a37"
     )
 
