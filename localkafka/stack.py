@@ -126,7 +126,7 @@ def _run(broker: LocalBroker | None) -> int:
         for service in services:
             service.start()
         wait_http(f"{env['HUB_RESPONDER_URL']}/hub/ready", READY_TIMEOUT)
-        wait_http(f"http://127.0.0.1:{os.environ.get('HUB_PORT', '8080')}/readyz", READY_TIMEOUT)
+        wait_http(f"{_ingress_url()}/readyz", READY_TIMEOUT)
         demo.configure(_ingress_url(), token)
         print(_banner(settings, token, env, demo), flush=True)
         return _watch(services)

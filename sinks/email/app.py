@@ -18,8 +18,6 @@ from sinks.email.smtp import Backoff, SmtpSender, SmtpServer, send_until_accepte
 
 log = logging.getLogger(__name__)
 
-"""What the health-events topic carries: profiles' health and PBX connections' state changes."""
-
 
 @dataclass
 class EmailSink:

@@ -29,8 +29,6 @@ Event: TypeAlias = (
     | DeliveryAttempt
 )
 
-"""What the health-events topic carries: profiles' health and PBX connections' state changes."""
-
 
 class UndecodableRecord(SqlSinkError):
     """A record whose value is not the message its topic carries; it is skipped."""

@@ -2,9 +2,7 @@
 imports, desired states, commands, maintenance windows and health."""
 
 import json
-import time
 import uuid
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -12,6 +10,7 @@ import pytest
 from cli.errors import REFUSED, WATCH_TIMEOUT
 from localkafka.hub import HubCluster
 from tests.cli.runner import HubRunner
+from tests.integration.pbx_helpers import wait_for
 from tests.integration.relay_helpers import JSON, REPORT, configure, until_ok
 
 pytestmark = pytest.mark.integration
@@ -19,15 +18,6 @@ pytestmark = pytest.mark.integration
 
 def fresh_id() -> str:
     return f"cli-{uuid.uuid4().hex[:8]}"
-
-
-def eventually(check: Callable[[], bool], timeout: float = 30.0) -> bool:
-    deadline = time.monotonic() + timeout
-    while not check():
-        if time.monotonic() > deadline:
-            return False
-        time.sleep(0.2)
-    return True
 
 
 def beat(hub: HubCluster, cid: str) -> None:
@@ -114,7 +104,7 @@ def test_import_ndjson(hub_cli: HubRunner, hub: HubCluster, tmp_path: Path) -> N
     path.write_text("".join(json.dumps(line) + "\n" for line in lines))
     result = hub_cli.ok("import", str(path))
     assert result.stdout.strip() == "imported 2 customer(s), 2 profile(s)"
-    assert eventually(lambda: _visible(hub, a) and _visible(hub, b))
+    assert wait_for(lambda: _visible(hub, a) and _visible(hub, b), 30)
     assert "7" in hub.admin("GET", f"/customers/{a}").json()["profiles"]["inbound"]
 
 
@@ -129,7 +119,7 @@ def test_import_csv(hub_cli: HubRunner, hub: HubCluster, tmp_path: Path) -> None
     )
     result = hub_cli.ok("--json", "import", str(path))
     assert json.loads(result.stdout) == {"customers": 2, "profiles": 2}
-    assert eventually(lambda: _visible(hub, a) and _visible(hub, b))
+    assert wait_for(lambda: _visible(hub, a) and _visible(hub, b), 30)
     profiles = hub.admin("GET", f"/customers/{a}").json()["profiles"]
     assert profiles["inbound"]["7"]["ReceivePort"] == 2575
     assert profiles["outbound"]["2"]["Active"] is False
@@ -200,7 +190,7 @@ def test_maintenance_set_pauses_and_clear_removes(hub_cli: HubRunner, hub: HubCl
     profile = (cid, "inbound", "7")
     set_ = hub_cli.ok("maintenance", "set", *profile, "--for", "1h", "--reason", "upgrade")
     assert set_.stdout.splitlines()[1].split()[-1] == "upgrade"
-    assert eventually(lambda: "paused" in hub_cli.ok("health", cid).stdout)
+    assert wait_for(lambda: "paused" in hub_cli.ok("health", cid).stdout, 30)
     cleared = hub_cli.ok("maintenance", "clear", *profile)
     assert cleared.stdout.strip() == "no maintenance windows"
 
@@ -215,7 +205,7 @@ def test_health_shows_the_customer_then_the_worst_first(
     def settled() -> bool:
         return "inbound  7   up" in hub_cli.ok("health", cid).stdout
 
-    assert eventually(settled)
+    assert wait_for(settled, 30)
     lines = hub_cli.ok("health", cid).stdout.splitlines()
     assert lines[0] == f"Customer {cid}: down"
     assert lines[2].split() == ["KIND", "ID", "HEALTH", "SINCE", "REASON"]

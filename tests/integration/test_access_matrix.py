@@ -56,8 +56,6 @@ def _expected(kind: str, method: str, template: str, mine: bool) -> set[int] | N
     """The statuses a credential must get (None: anything but 401/403)."""
     if kind in ("none", "wrong", "revoked"):
         return {401}
-    if kind == "operator":
-        return None
     in_scope = "{clientId}" in template and mine
     if not in_scope or (kind == "read" and method != "GET"):
         return {403}
