@@ -12,6 +12,7 @@ import orjson
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from schemas.errors import DecodeError
+from schemas.json_net import canonical_heartbeats
 from schemas.netdatetime import format_net_datetime
 from schemas.relay import ProfileHeartbeatData, ProfileListResponseData
 
@@ -22,16 +23,22 @@ DEFAULT_MAX_BYTES = 1_048_576
 # come before ResponseStatus and LogMessage.
 _RESPONSE_ORDER = ("InboundProfileList", "OutboundProfileList", "ResponseStatus", "LogMessage")
 
+_UTF8_BOM = b"\xef\xbb\xbf"
 _HEARTBEATS = TypeAdapter(list[ProfileHeartbeatData])
 
 
 def decode_heartbeats(
     body: bytes, max_bytes: int = DEFAULT_MAX_BYTES
 ) -> list[ProfileHeartbeatData]:
-    """Decode a heartbeat request body (a JSON array of objects); raises DecodeError."""
+    """Decode a heartbeat request body (a JSON array of objects); raises DecodeError.
+
+    Read as Json.NET reads it (`schemas.json_net`): names in any case, Microsoft dates.
+    """
     _check_size(body, max_bytes)
+    # .NET writers may put a UTF-8 byte order mark first; Json.NET skips it.
+    parsed = loads(body.removeprefix(_UTF8_BOM))
     try:
-        return _HEARTBEATS.validate_json(body)
+        return _HEARTBEATS.validate_python(canonical_heartbeats(parsed))
     except ValidationError as e:
         raise DecodeError.from_validation_error(e) from e
 

@@ -55,6 +55,9 @@ class WireModel(BaseModel):
 class ProfileHeartbeatData(WireModel):
     """One profile's status in a heartbeat request."""
 
+    # Json.NET writes a number into a string member as its text; so does the hub.
+    model_config = ConfigDict(extra="ignore", coerce_numbers_to_str=True)
+
     ProfileId: Int32
     ProfileType: ProfileTypeField
     ServerStatus: ServerStatusField

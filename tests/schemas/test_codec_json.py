@@ -131,7 +131,7 @@ def test_unknown_members_are_ignored() -> None:
         (beats(beat(ProfileId=2**31)), "[0].ProfileId"),
         (beats(beat(LastErrorDateTime="yesterday")), "[0].LastErrorDateTime"),
         (beats(beat(LastErrorDateTime=1732539062)), "[0].LastErrorDateTime"),
-        (beats(beat(LastError=5)), "[0].LastError"),
+        (beats(beat(LastError=[5])), "[0].LastError"),
         (json.dumps(beat()).encode(), ""),
         (b"[1]", "[0]"),
         (b"null", ""),
