@@ -15,7 +15,13 @@ from ingest.admin import AdminProblem, parse
 from ingest.pbx_admin import pbx_address, require_pbx
 from ingest.services import Services
 from schemas.pbx_secrets import md5_hex
-from schemas.pbx_upstream import UpstreamBody, UpstreamConfig, UpstreamRemoved, UpstreamSet
+from schemas.pbx_upstream import (
+    UpstreamBody,
+    UpstreamConfig,
+    UpstreamRemoved,
+    UpstreamSet,
+    login_digest,
+)
 from schemas.sealed import seal
 
 
@@ -37,14 +43,16 @@ async def put_upstream(request: Request, services: Services) -> Response:
     cid, pbx = pbx_address(request)
     body: UpstreamBody = await parse(request, services, UpstreamBody)
     await require_pbx(services, cid, pbx)
+    key = _key(services)
     config = UpstreamConfig(
         base_url=body.BaseUrl,
         username=body.Username,
-        sealed_password=seal(_key(services), md5_hex(body.Password)),
+        sealed_password=seal(key, md5_hex(body.Password)),
         version=body.Version,
         interval_s=body.HeartbeatIntervalSeconds,
         verify_tls=body.VerifyTls,
         generation=secrets.token_hex(8),
+        login_digest=login_digest(key, body),
     )
     record = UpstreamSet(client_id=cid, pbx_id=pbx, config=config, at=services.clock.now())
     await pbx_records.publish(services, record)

@@ -34,13 +34,18 @@ IDLE = (ConnectionState.credentials_rejected,)
 def due(up: Upstream, now: datetime) -> Action | None:
     """The call a connection needs at `now`, if any."""
     if up.removed:
+        if up.replaced:
+            return Action.logout_replaced
         return Action.logout if up.sealed_token else None
-    if up.state in IDLE or (up.locked_until is not None and now < up.locked_until):
-        return None
-    if up.next_attempt_at is not None and now < up.next_attempt_at:
-        return None
-    if up.sealed_token is None or up.token_expires_at is None or up.token_expires_at <= now:
+    waiting = up.state in IDLE or (up.locked_until is not None and now < up.locked_until)
+    waiting = waiting or (up.next_attempt_at is not None and now < up.next_attempt_at)
+    expired = up.token_expires_at is None or up.token_expires_at <= now
+    if not waiting and (up.sealed_token is None or expired):
         return Action.login
+    if up.replaced:  # only once the login with the new settings has ended, whatever its end
+        return Action.logout_replaced
+    if waiting:
+        return None
     last = up.last_heartbeat_at or up.last_login_at or now
     return Action.heartbeat if (now - last).total_seconds() >= up.config.interval_s else None
 
@@ -98,17 +103,23 @@ class Connector:
             update = {"error": f"{type(e).__name__}: {e}"[:300] or "unreachable"}
         except Unsealable:
             update = {"error": "sealed with another HUB_SECRET_KEY; set the password again"}
+        if action is Action.logout_replaced:  # names the session the fold may now forget
+            update["sealed_token"] = up.replaced[0].sealed_token
         return base.model_copy(update={**update, "at": self.hub.clock.now()})
 
     async def _exchange(self, key: str, action: Action, up: Upstream) -> dict[str, Any]:
         key_bytes = self.hub.settings.key()
         cfg = up.config
+        base_url, ssl, sealed = cfg.base_url, cfg.verify_tls, up.sealed_token
+        if action is Action.logout_replaced:
+            old = up.replaced[0]
+            base_url, ssl, sealed = old.base_url, old.verify_tls, old.sealed_token
         query = ""
-        if action is not Action.login and up.sealed_token:
-            query = f"?token={unseal(key_bytes, up.sealed_token)}"
-        body = b"" if action is Action.logout else self._body(key, action, cfg)
-        url = f"{cfg.base_url}/api/v2.0.0/{action.value}{query}"
-        ssl = cfg.verify_tls
+        if action is not Action.login and sealed:
+            query = f"?token={unseal(key_bytes, sealed)}"
+        logout = action in (Action.logout, Action.logout_replaced)
+        body = b"" if logout else self._body(key, action, cfg)
+        url = f"{base_url}/api/v2.0.0/{'logout' if logout else action.value}{query}"
         async with self._client().post(url, data=body, headers=_HEADERS, ssl=ssl) as resp:
             raw = await resp.read()
             if resp.status >= 300:

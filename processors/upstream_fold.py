@@ -13,10 +13,12 @@ from schemas.pbx_errno import Errno
 from schemas.pbx_upstream import (
     Action,
     ConnectionState,
+    ReplacedSession,
     Upstream,
     UpstreamRemoved,
     UpstreamResult,
     UpstreamSet,
+    same_login,
 )
 
 TOKEN_LIFE = timedelta(minutes=30)
@@ -54,22 +56,37 @@ def _move(
 
 
 def on_set(w: Work, msg: UpstreamSet) -> None:
-    """A new or changed connection; a known token is kept when the PBX and user are the same."""
+    """A new or changed connection; a known token is kept only when the login would repeat."""
     key = _key(msg.client_id, msg.pbx_id)
     cur: Upstream | None = w.get(TABLE, key)
     up = Upstream(config=msg.config, since=msg.at) if cur is None else cur.model_copy(deep=True)
-    same = cur is not None and (cur.config.base_url, cur.config.username) == (
-        msg.config.base_url,
-        msg.config.username,
-    )
+    changed = cur is not None and not same_login(cur.config, msg.config)
+    if changed:
+        _set_aside(up, msg.at)
     up.config, up.removed = msg.config, False
     up.failures, up.next_attempt_at, up.locked_until = 0, None, None
-    if not same:
-        up.sealed_token, up.token_expires_at = None, None
     if up.sealed_token is None:
-        _move(w, key, up, ConnectionState.connecting, "configured; logging in", msg.at)
+        why = "login settings changed; logging in with them" if changed else "configured"
+        _move(w, key, up, ConnectionState.connecting, f"{why}; logging in", msg.at)
     w.put(TABLE, key, up)
     w.connect.add(key)
+
+
+def _set_aside(up: Upstream, at: datetime) -> None:
+    """Drop the token for a new login, keeping its session to log out once that login ends.
+
+    The session stays open meanwhile, so the PBX's events keep coming; it is not
+    heartbeated, and a PBX that never hears the logout ends it within 30 minutes.
+    """
+    alive = up.token_expires_at is not None and at < up.token_expires_at
+    if up.sealed_token is not None and alive:
+        old = ReplacedSession(
+            base_url=up.config.base_url,
+            verify_tls=up.config.verify_tls,
+            sealed_token=up.sealed_token,
+        )
+        up.replaced.append(old)
+    up.sealed_token, up.token_expires_at = None, None
 
 
 def on_removed(w: Work, msg: UpstreamRemoved) -> None:
@@ -78,7 +95,7 @@ def on_removed(w: Work, msg: UpstreamRemoved) -> None:
     cur: Upstream | None = w.get(TABLE, key)
     if cur is None:
         return
-    if cur.sealed_token is None:
+    if cur.sealed_token is None and not cur.replaced:
         w.put(TABLE, key, None)
         return
     up = cur.model_copy(deep=True)
@@ -99,6 +116,9 @@ def on_result(w: Work, msg: UpstreamResult) -> None:
     if msg.action is Action.logout:
         w.put(TABLE, key, None)
         return
+    if msg.action is Action.logout_replaced:
+        _replaced_ended(w, key, cur, msg)
+        return
     if cur.removed:
         if msg.ok and msg.sealed_token:  # logged in just before the removal: log that out
             w.put(TABLE, key, cur.model_copy(update={"sealed_token": msg.sealed_token}))
@@ -111,6 +131,14 @@ def on_result(w: Work, msg: UpstreamResult) -> None:
     else:
         _failed(w, key, up, msg)
     w.put(TABLE, key, up)
+
+
+def _replaced_ended(w: Work, key: str, cur: Upstream, msg: UpstreamResult) -> None:
+    """A replaced session's logout ended; a failure is not tried again (best effort)."""
+    up = cur.model_copy(deep=True)
+    up.replaced = [s for s in up.replaced if s.sealed_token != msg.sealed_token]
+    done = up.removed and up.sealed_token is None and not up.replaced
+    w.put(TABLE, key, None if done else up)
 
 
 def _succeeded(w: Work, key: str, up: Upstream, msg: UpstreamResult) -> None:

@@ -5,12 +5,17 @@ PBX's partition logs in to it, heartbeats within the token's 30 minutes, and kee
 the connection's state in the `pbx-upstreams` table (key "{clientId}/{pbxId}").
 """
 
+import hashlib
+import hmac
 from datetime import datetime
 from enum import StrEnum
 from typing import Literal
 from urllib.parse import urlsplit
 
+import orjson
 from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from schemas.pbx_secrets import md5_hex
 
 MAX_INTERVAL_S = 25 * 60
 
@@ -57,6 +62,28 @@ class UpstreamConfig(BaseModel):
     interval_s: int
     verify_tls: bool
     generation: str = Field(description="new on every PUT: a rejected login is tried again")
+    login_digest: str | None = Field(
+        default=None,
+        description="`login_digest` of the settings; None (older records) counts as changed",
+    )
+
+
+def login_digest(key: bytes, body: UpstreamBody) -> str:
+    """A keyed digest of every setting a login uses, the password included.
+
+    Sealing is randomized, so two sealings of one password differ; an HMAC under the
+    hub's key compares them without keeping anything a dictionary of MD5s could open.
+    """
+    fields = ["upstream-login-v1", body.BaseUrl, body.Username, md5_hex(body.Password)]
+    msg = orjson.dumps([*fields, body.Version, body.VerifyTls])
+    return hmac.new(key, msg, hashlib.sha256).hexdigest()
+
+
+def same_login(old: UpstreamConfig, new: UpstreamConfig) -> bool:
+    """Whether logging in with `new` would repeat the login made with `old`."""
+    if old.login_digest is None or new.login_digest is None:
+        return False
+    return hmac.compare_digest(old.login_digest, new.login_digest)
 
 
 class ConnectionState(StrEnum):
@@ -69,6 +96,14 @@ class ConnectionState(StrEnum):
     credentials_rejected = "credentials-rejected"
     locked = "locked"
     disconnecting = "disconnecting"
+
+
+class ReplacedSession(BaseModel):
+    """A session logged in with settings since changed: to log out, where it was made."""
+
+    base_url: str
+    verify_tls: bool
+    sealed_token: str
 
 
 class Upstream(BaseModel):
@@ -88,6 +123,10 @@ class Upstream(BaseModel):
     next_attempt_at: datetime | None = None
     locked_until: datetime | None = None
     applied_offset: int = -1
+    replaced: list[ReplacedSession] = Field(
+        default_factory=list,
+        description="logged out (best effort) once the login with the new settings has ended",
+    )
 
 
 class Action(StrEnum):
@@ -96,6 +135,7 @@ class Action(StrEnum):
     login = "login"
     heartbeat = "heartbeat"
     logout = "logout"
+    logout_replaced = "logout-replaced"
 
 
 class UpstreamSet(ByClient):
@@ -129,7 +169,9 @@ class UpstreamResult(ByClient):
     errno: str | None = None
     status: int | None = None
     error: str | None = None
-    sealed_token: str | None = None
+    sealed_token: str | None = Field(
+        default=None, description="a login's new token; a logout-replaced's logged-out token"
+    )
     at: datetime
 
 

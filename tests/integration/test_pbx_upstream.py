@@ -2,29 +2,28 @@
 
 from pathlib import Path
 
-import orjson
 import pytest
 
 from localkafka.broker import LocalBroker
 from localkafka.http import call
 from localkafka.hub import HubCluster, start_hub
 from localkafka.receiver import Receiver
-from schemas.events import PbxConnectionEvent
 from schemas.pbx_secrets import md5_hex
 from schemas.topics import partition_for
-from tests.integration.events import read_events
 from tests.integration.pbx_helpers import login, make_pbx, session_login, wait_for
 from tests.integration.upstream_helpers import (
     SIM_PASSWORD,
     SIM_USER,
     connect,
     connected_pbx,
+    connection_states,
     simulator,
     state,
 )
 
 pytestmark = pytest.mark.integration
 INTERVAL = 600
+NEW_PASSWORD = "pbx-N3w-Pa55"  # noqa: S105 - the simulator's password once changed
 
 
 def test_login_registers_the_hubs_event_url(hub: HubCluster) -> None:
@@ -79,6 +78,63 @@ def test_wrong_credentials_stop_the_retries(hub: HubCluster) -> None:
         assert wait_for(lambda: state(hub, pbx) == "connected", 20)
 
 
+def test_a_new_password_is_checked_by_one_login_and_events_keep_arriving(
+    hub: HubCluster,
+) -> None:
+    receiver = Receiver().start()
+    try:
+        with simulator(hub) as sim:
+            pbx = connected_pbx(hub, sim)
+            session_login(hub, pbx, receiver.port, "app")
+            (old,) = sim.sessions()
+            sim.password = NEW_PASSWORD  # changed on the PBX: the hub's session lives on
+            assert connect(hub, pbx, sim, Password=NEW_PASSWORD).status == 200
+            assert wait_for(lambda: [c.token for c in sim.calls_named("logout")] == [old.token])
+            logins = [(c.body["password"], c.answer) for c in sim.calls_named("login")]
+            assert logins == [
+                (md5_hex(SIM_PASSWORD), "Success"),
+                (md5_hex(NEW_PASSWORD), "Success"),
+            ]
+            (new,) = sim.sessions()
+            assert state(hub, pbx) == "connected"
+            event = {"event": "ExtensionStatus", "extension": "1006", "status": "Busy", "sn": "s"}
+            assert sim.post_event(event) == [200]
+            assert wait_for(lambda: [r.json() for r in receiver.accepted("/app")] == [event])
+            hub.advance_clock(INTERVAL + 1)
+            assert wait_for(lambda: len(sim.calls_named("heartbeat")) >= 1)
+            assert [c.token for c in sim.calls_named("heartbeat")] == [new.token]
+            assert len(sim.calls_named("login")) == 2
+    finally:
+        receiver.stop()
+
+
+def test_a_wrong_new_password_is_rejected_at_once_without_a_login_loop(hub: HubCluster) -> None:
+    with simulator(hub) as sim:
+        pbx = connected_pbx(hub, sim)
+        (old,) = sim.sessions()
+        assert connect(hub, pbx, sim, Password="wrong").status == 200  # noqa: S106
+        assert wait_for(lambda: state(hub, pbx) == "credentials-rejected")
+        assert wait_for(lambda: [c.token for c in sim.calls_named("logout")] == [old.token])
+        assert sim.sessions() == []
+        moved = ["connected", "connecting", "credentials-rejected"]
+        assert wait_for(lambda: connection_states(hub, pbx) == moved)
+        hub.advance_clock(3600)
+        assert not wait_for(lambda: len(sim.calls_named("login")) > 2, 5)
+        assert [c.answer for c in sim.calls_named("login")] == ["Success", "20003"]
+
+
+def test_an_identical_put_does_not_log_in_again(hub: HubCluster) -> None:
+    with simulator(hub) as sim:
+        pbx = connected_pbx(hub, sim)
+        (held,) = sim.sessions()
+        assert connect(hub, pbx, sim).status == 200
+        hub.advance_clock(INTERVAL + 1)  # a login on the PUT would have made this beat needless
+        assert wait_for(lambda: len(sim.calls_named("heartbeat")) >= 1)
+        assert sim.calls_named("heartbeat")[0].token == held.token
+        assert len(sim.calls_named("login")) == 1
+        assert sim.calls_named("logout") == []
+
+
 def test_a_lock_is_waited_out(hub: HubCluster) -> None:
     with simulator(hub) as sim:
         pbx = make_pbx(hub)
@@ -113,15 +169,8 @@ def test_disconnecting_logs_out(hub: HubCluster) -> None:
         assert wait_for(lambda: len(sim.calls_named("logout")) == 1, 20)
         assert wait_for(lambda: state(hub, pbx) is None)
         assert sim.sessions() == []
-
-        def states() -> list[str]:
-            found = read_events(
-                hub.bootstrap, f"{hub.prefix}health-events", pbx.client_id, orjson.loads, 0, 1
-            )
-            kinds = [PbxConnectionEvent.model_validate(e) for e in found if e["kind"] != "health"]
-            return [e.to_state for e in kinds]
-
-        assert wait_for(lambda: states() == ["connected", "disconnecting"], 20), states()
+        moved = ["connected", "disconnecting"]
+        assert wait_for(lambda: connection_states(hub, pbx) == moved, 20)
 
 
 def test_another_worker_continues_without_a_second_login(

@@ -4,9 +4,13 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
+import orjson
+
 from localkafka.http import Reply
 from localkafka.hub import HubCluster
 from localkafka.pbx_simulator import PbxSimulator
+from schemas.events import PbxConnectionEvent
+from tests.integration.events import read_events
 from tests.integration.pbx_helpers import Pbx, make_pbx, wait_for
 
 SIM_USER = "api"
@@ -49,3 +53,12 @@ def connected_pbx(hub: HubCluster, sim: PbxSimulator) -> Pbx:
     assert connect(hub, pbx, sim).status == 200
     assert wait_for(lambda: state(hub, pbx) == "connected", 30), state(hub, pbx)
     return pbx
+
+
+def connection_states(hub: HubCluster, pbx: Pbx) -> list[str]:
+    """The states the connection moved to, in order, as its health events say."""
+    found = read_events(
+        hub.bootstrap, f"{hub.prefix}health-events", pbx.client_id, orjson.loads, 0, 1
+    )
+    moves = [PbxConnectionEvent.model_validate(e) for e in found if e["kind"] != "health"]
+    return [e.to_state for e in moves if e.pbx_id == pbx.pbx_id]
