@@ -31,8 +31,8 @@ print = functools.partial(print, flush=True)  # figures appear as they come
 PROFILE = {"ProfileName": "lab", "Active": True, "ReceiveTCP": True, "ReceivePort": 2575}
 
 
-def import_body(customers: int) -> bytes:
-    """NDJSON: customers with one inbound and one outbound profile each."""
+def import_body(customers: int, first: int = 0) -> bytes:
+    """NDJSON: customers (`bench-<first>` on) with one inbound and one outbound profile each."""
     lines = (
         orjson.dumps(
             {
@@ -42,7 +42,7 @@ def import_body(customers: int) -> bytes:
                 "outbound": {"1": {"ProfileName": "out"}},
             }
         )
-        for c in range(customers)
+        for c in range(first, first + customers)
     )
     return b"\n".join(lines)
 

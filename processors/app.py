@@ -2,14 +2,17 @@
 
 import asyncio
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import faust
 from faust.transport.drivers import aiokafka as aiokafka_driver
 
+from processors import wake
 from processors.codec import table_value_type
+from processors.due_index import Wake
+from processors.indexed_table import IndexedTable
 from processors.offsets import Offsets
 from processors.settings import WorkerSettings
 from schemas.access import CustomerAccess
@@ -17,7 +20,7 @@ from schemas.admin_tokens import AdminToken
 from schemas.clock import Clock
 from schemas.commands import CustomerCommands
 from schemas.health import CustomerHealth
-from schemas.pbx import Lockout, PbxRecord, StoredEvent, UserRecord
+from schemas.pbx import LOCK_FOR, Lockout, PbxRecord, StoredEvent, UserRecord
 from schemas.pbx_upstream import Upstream
 from schemas.profiles import CustomerConfig, CustomerProfiles, CustomerStates
 from schemas.topics import TopicNames
@@ -131,10 +134,22 @@ def _table(app: faust.App, name: str, model: type[Any]) -> Any:
     return app.Table(name, key_type=str, value_type=table_value_type(model))
 
 
+def _indexed(app: faust.App, name: str, model: type[Any], wake: Wake) -> IndexedTable:
+    """A table whose keys the sweep finds by due time (see processors.due_index)."""
+    table = IndexedTable(
+        app, wake=wake, name=name, key_type=str, value_type=table_value_type(model),
+        beacon=app.tables.beacon,
+    )  # fmt: skip
+    app.tables.add(table)
+    return table
+
+
 def build_hub(settings: WorkerSettings) -> Hub:
     """Declare the app, its topics and tables; agents and views are attached by the caller."""
     app = _faust_app(settings)
     names = TopicNames(settings.topic_prefix)
+    command_retention = timedelta(seconds=settings.command_retention_s)
+    ended_retention = timedelta(seconds=settings.pbx_ended_retention_s)
     return Hub(
         app=app,
         settings=settings,
@@ -148,17 +163,19 @@ def build_hub(settings: WorkerSettings) -> Hub:
         customers=_table(app, "customers", CustomerConfig),
         profiles=_table(app, "profiles", CustomerProfiles),
         states=_table(app, "profile-states", CustomerStates),
-        commands=_table(app, "commands", CustomerCommands),
-        health=_table(app, "health", CustomerHealth),
+        commands=_indexed(
+            app, "commands", CustomerCommands, lambda v: wake.commands(v, command_retention)
+        ),
+        health=_indexed(app, "health", CustomerHealth, wake.health),
         pbx=_raw_topic(app, names.pbx),
         pbx_changes=_raw_topic(app, names.pbx_changes),
         pbx_deliveries=_raw_topic(app, names.pbx_deliveries),
-        pbxes=_table(app, "pbxes", PbxRecord),
+        pbxes=_indexed(app, "pbxes", PbxRecord, lambda v: wake.pbx(v, ended_retention)),
         pbx_tokens=app.Table("pbx-tokens", key_type=str, value_type=str),
         pbx_events=_table(app, "pbx-events", StoredEvent),
         pbx_users=_table(app, "pbx-users", UserRecord),
-        pbx_lockouts=_table(app, "pbx-lockouts", Lockout),
-        pbx_upstreams=_table(app, "pbx-upstreams", Upstream),
+        pbx_lockouts=_indexed(app, "pbx-lockouts", Lockout, lambda v: wake.lockout(v, LOCK_FOR)),
+        pbx_upstreams=_indexed(app, "pbx-upstreams", Upstream, wake.upstream),
         access=_table(app, "customer-access", CustomerAccess),
         admin_tokens=_table(app, "admin-tokens", AdminToken),
         clock=Clock(settings.clock_offset_file),

@@ -12,7 +12,7 @@ from processors import upstream_fold as upstream
 from processors.app import Hub
 from processors.batching import take_events
 from processors.pbx_work import Work
-from schemas.pbx import Lockout, PbxRecord
+from schemas.pbx import LOCK_FOR, Lockout, PbxRecord
 from schemas.pbx_topics import (
     PBX_RECORD,
     DeliveryAttempt,
@@ -28,7 +28,6 @@ from schemas.pbx_topics import (
     UserReleased,
 )
 from schemas.pbx_upstream import UpstreamRemoved, UpstreamResult, UpstreamSet
-from schemas.topics import key_partition, partition_for
 
 log = logging.getLogger(__name__)
 BATCH = 500
@@ -109,30 +108,46 @@ async def fold_batches(hub: Hub, stream: Any, attempts: bool) -> None:
             hub.connector.kick_all(w.connect)
 
 
-def _owned(key: str, partition: int, partitions: int) -> bool:
-    return key_partition(key, partitions) == partition
-
-
 async def sweep(hub: Hub, stream: Any, partition: int, now: datetime) -> None:
-    """End expired sessions, forget old ones and lapsed lockouts, retry due deliveries."""
-    parts = hub.settings.partitions
+    """End expired sessions, forget old ones and lapsed lockouts, start due calls.
+
+    Only the keys the due indexes give are looked at; each is then given its next time.
+    """
+    retry = hub.settings.sweep_interval_s
+    pbx_keys = hub.pbxes.due.pop_due(partition, now)
+    lock_keys = hub.pbx_lockouts.due.pop_due(partition, now)
+    if pbx_keys or lock_keys:
+        await _expire(hub, stream, now, pbx_keys, lock_keys)
+    if hub.deliverer is not None:
+        hub.deliverer.kick_all(pbx_keys)
+    up_keys = hub.pbx_upstreams.due.pop_due(partition, now)
+    if hub.connector is not None:
+        hub.connector.kick_all(up_keys)
+    for table, keys in ((hub.pbxes, pbx_keys), (hub.pbx_lockouts, lock_keys)):
+        for key in keys:
+            table.due.settle(partition, key, table.get(key), now, retry)
+    for key in up_keys:
+        hub.pbx_upstreams.due.settle(partition, key, hub.pbx_upstreams.get(key), now, retry)
+
+
+async def _expire(
+    hub: Hub, stream: Any, now: datetime, pbx_keys: list[str], lock_keys: list[str]
+) -> None:
     forget_before = now - timedelta(seconds=hub.settings.pbx_ended_retention_s)
     async with hub.pbx_lock:
         w = Work(hub, event=stream.current_event)
-        for key in [k for k in hub.pbxes if _owned(k, partition, parts)]:
-            if not _needs_sweep(hub.pbxes[key], now, forget_before):
+        for key in pbx_keys:
+            current: PbxRecord | None = hub.pbxes.get(key)
+            if current is None or not _needs_sweep(current, now, forget_before):
                 continue
             rec: PbxRecord = w.mutable("pbxes", key)
             cid, pbx = key.split("/", 1)
             fold._apply(w, key, rec, sessions.expire(rec, cid, pbx, now, forget_before))
-        for addr in [a for a in hub.pbx_lockouts if partition_for(a, parts) == partition]:
-            if _lapsed(hub.pbx_lockouts[addr], now):
+        for addr in lock_keys:
+            lock: Lockout | None = hub.pbx_lockouts.get(addr)
+            if lock is not None and _lapsed(lock, now):
                 w.put("pbx-lockouts", addr, None)
         await w.flush(stream)
-    if hub.deliverer is not None:
-        hub.deliverer.kick_all(k for k in hub.pbxes if _owned(k, partition, parts))
-    if hub.connector is not None:
-        hub.connector.kick_all(k for k in hub.pbx_upstreams if _owned(k, partition, parts))
 
 
 def _needs_sweep(rec: PbxRecord, now: datetime, forget_before: datetime) -> bool:
@@ -147,7 +162,7 @@ def _lapsed(lock: Lockout, now: datetime) -> bool:
     """A lock that ended, or failures in a row that stopped 10 minutes ago, are forgotten."""
     if lock.locked_until is not None:
         return lock.locked_until <= now
-    return lock.last_failure is None or lock.last_failure + fold.LOCK_FOR <= now
+    return lock.last_failure is None or lock.last_failure + LOCK_FOR <= now
 
 
 def register_pbx_agents(hub: Hub) -> None:

@@ -6,7 +6,16 @@ from typing import Any
 
 from processors import pbx_sessions as sessions
 from processors.pbx_work import Work
-from schemas.pbx import EndReason, Lockout, PbxRecord, Session, StoredEvent, UserRecord
+from schemas.pbx import (
+    LOCK_AFTER,
+    LOCK_FOR,
+    EndReason,
+    Lockout,
+    PbxRecord,
+    Session,
+    StoredEvent,
+    UserRecord,
+)
 from schemas.pbx_topics import (
     ChangeKind,
     DeliveryAttempt,
@@ -25,8 +34,6 @@ from schemas.pbx_topics import (
 )
 
 log = logging.getLogger(__name__)
-LOCK_AFTER = 5
-LOCK_FOR = timedelta(minutes=10)
 
 
 def pbx_key(client_id: str, pbx_id: str) -> str:

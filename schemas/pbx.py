@@ -10,7 +10,7 @@ Tables (all changelog-backed, in the partition of the key named):
 - `pbx-lockouts`, source address (its own partition): failed logins in a row.
 """
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -119,6 +119,12 @@ class UserRecord(BaseModel):
     client_id: str
     pbx_id: str
     password_hash: str
+
+
+LOCK_AFTER = 5
+"""Failed logins in a row from one address that lock it."""
+LOCK_FOR = timedelta(minutes=10)
+"""How long a lock lasts; failures in a row older than this are forgotten."""
 
 
 class Lockout(BaseModel):

@@ -1,0 +1,168 @@
+"""The state at scale: many customers held, nothing happening, then a few going silent.
+
+`python -m bench.scale` (in `make bench`): a private broker and the hub as `make run`
+starts it (worker, ingress, SQL and e-mail sinks, an SMTP server). Printed, in order:
+- the bulk import of `--customers` customers with two profiles each: the durable rate
+  and the time until the last customer is visible;
+- `--idle` seconds with no traffic at all: each process's CPU (share of one core,
+  from /proc) and RSS;
+- `--silent` of the profiles' customers heartbeat once, then stop: when each went
+  late and down against its deadline (interval 60 s, grace 30 s), and the worker's
+  CPU over that sweep;
+- a worker stopped (SIGTERM) and started again: the time until it folds again.
+Timings are printed, never asserted. Every run stops by itself.
+"""
+
+import argparse
+import functools
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+import orjson
+from kafka import KafkaConsumer, TopicPartition
+
+from bench.hotpath import heartbeat_json, import_body, processes, sinks
+from bench.procstat import cpu_seconds, rss_bytes
+from localkafka.broker import LocalBroker, free_ports
+from localkafka.http import call
+from localkafka.hub import READY_TIMEOUT, HubCluster
+from localkafka.process import ServiceProcess
+
+print = functools.partial(print, flush=True)  # figures appear as they come
+CHUNK = 10_000  # customers per import request (each answered within the client timeout)
+INTERVAL_S, GRACE_S = 60, 30
+
+
+def load(hub: HubCluster, customers: int) -> None:
+    """Bulk import in chunks, then wait until a sample over every partition is visible."""
+    t0 = time.perf_counter()
+    for start in range(0, customers, CHUNK):
+        body = import_body(min(CHUNK, customers - start), first=start)
+        reply = call(
+            "POST", f"{hub.url}/admin/import", body,
+            {"Authorization": f"Bearer {hub.token}", "Content-Type": "application/x-ndjson"},
+        )  # fmt: skip
+        assert reply.status == 200, reply.body
+    durable = time.perf_counter() - t0
+    sample = [*range(0, customers, max(1, customers // 256)), customers - 1]
+    for c in sample:
+        while hub.admin("GET", f"/customers/bench-{c}").status != 200:
+            time.sleep(0.2)
+    visible = time.perf_counter() - t0
+    print(f"import        {customers:,} customers ({2 * customers:,} profiles): durable in "
+          f"{durable:.1f} s ({customers / durable:,.0f}/s), last visible after {visible:.1f} s "
+          f"({customers / visible:,.0f}/s end to end)")  # fmt: skip
+
+
+def idle(pids: dict[str, int], seconds: float) -> None:
+    """Each process's CPU share and RSS over `seconds` of no traffic."""
+    before = {n: cpu_seconds(p) for n, p in pids.items()}
+    time.sleep(seconds)
+    for name, pid in pids.items():
+        share = (cpu_seconds(pid) - before[name]) / seconds
+        print(
+            f"idle          {name:<11} CPU {share:6.1%} of a core,"
+            f" RSS {rss_bytes(pid) / 1e6:,.0f} MB"
+        )
+
+
+def silent(hub: HubCluster, pids: dict[str, int], count: int) -> None:
+    """`count` customers heartbeat once and go silent; their late and down times."""
+    body, ctype = heartbeat_json(), {"Content-Type": "application/json"}
+    sent: dict[str, float] = {}
+    for c in range(count):
+        reply = call("PUT", f"{hub.url}/api/customer/bench-{c}/heartbeat", body, ctype)
+        assert reply.status == 200, reply.body
+        sent[f"bench-{c}"] = time.time()
+    cpu0, t0 = cpu_seconds(pids["worker"]), time.perf_counter()
+    time.sleep(INTERVAL_S + GRACE_S + 10)
+    cpu = (cpu_seconds(pids["worker"]) - cpu0) / (time.perf_counter() - t0)
+    late, down = transitions(hub, set(sent))
+    for name, found, after in (("late", late, INTERVAL_S), ("down", down, INTERVAL_S + GRACE_S)):
+        delays = [found[k] - (sent[k] + after) for k in found]
+        if not delays:
+            print(f"silent        none of {2 * count:,} profiles went {name}")
+            continue
+        p = statistics.quantiles(delays, n=100) if len(delays) > 1 else delays * 99
+        worst = max(delays, default=0.0)
+        print(f"silent        {len(found):,} of {2 * count:,} profiles {name}; after their "
+              f"deadline by p50 {p[49]:.2f} s, p99 {p[98]:.2f} s, max {worst:.2f} s")  # fmt: skip
+    print(f"silent        worker CPU over the sweep {cpu:.1%} of a core")
+
+
+def transitions(hub: HubCluster, clients: set[str]) -> tuple[dict[str, float], dict[str, float]]:
+    """When each profile of `clients` first went late and down (published, by Kafka's clock)."""
+    consumer = KafkaConsumer(bootstrap_servers=hub.bootstrap, consumer_timeout_ms=3000)
+    late: dict[str, float] = {}
+    down: dict[str, float] = {}
+    try:
+        topic = hub.prefix + "health-events"
+        consumer.assign([TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic)])
+        consumer.seek_to_beginning()
+        for record in consumer:
+            event = orjson.loads(record.value)
+            if event.get("client_id") not in clients:
+                continue
+            key = f"{event['client_id']}/{event.get('profile_type')}/{event.get('profile_id')}"
+            at = record.timestamp / 1000  # when the worker published it
+            target = {"late": late, "down": down}.get(str(event.get("to_health")))
+            if target is not None:
+                target.setdefault(key, at)
+    finally:
+        consumer.close()
+    return late, down
+
+
+def restart(hub: HubCluster) -> None:
+    """A worker stopped and started on its state: seconds until it folds a write again."""
+    worker = hub.workers[0]
+    worker.stop()
+    t0 = time.perf_counter()
+    worker.start()
+    body = orjson.dumps({"RelayCustomerID": 1, "Name": "after restart"})
+    while hub.admin("PUT", "/customers/bench-restart", body).status != 200:
+        assert time.perf_counter() - t0 < READY_TIMEOUT * 10, "worker never folded again"
+        time.sleep(0.5)
+    print(f"restart       worker folds again {time.perf_counter() - t0:.1f} s after its start")
+
+
+def run(args: argparse.Namespace, workdir: Path) -> None:
+    """The whole benchmark on a private broker."""
+    port, controller = free_ports(2)
+    with LocalBroker(data_dir=workdir / "kafka", port=port, controller_port=controller) as broker:
+        hub = HubCluster(broker.bootstrap, workdir / "hub", partitions=args.partitions)
+        hub.create_topics()
+        hub.add_worker()
+        hub.start_ingress()
+        extra: list[ServiceProcess] = sinks(hub, workdir)
+        for s in extra:
+            s.start()
+        try:
+            hub.wait_ready()
+            pids = processes(hub, extra)
+            load(hub, args.customers)
+            idle(pids, args.idle)
+            silent(hub, pids, max(1, args.customers * args.silent_percent // 100))
+            restart(hub)
+        finally:
+            for s in extra:
+                s.stop()
+            hub.stop()
+
+
+def main() -> None:
+    """Parse the sizes and run."""
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--customers", type=int, default=500_000)
+    parser.add_argument("--idle", type=float, default=60.0)
+    parser.add_argument("--silent-percent", type=int, default=1)
+    parser.add_argument("--partitions", type=int, default=8)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="hub-scale-") as tmp:
+        run(args, Path(tmp))
+
+
+if __name__ == "__main__":
+    main()
