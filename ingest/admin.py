@@ -9,6 +9,7 @@ from pydantic import BaseModel, ValidationError
 from starlette.requests import Request
 from starlette.responses import Response
 
+from ingest import strict
 from ingest.body import read_bounded
 from ingest.errors import BodyTooLarge, BrokerUnavailable, ResponderUnavailable, UnknownClient
 from ingest.grants import grant_of
@@ -16,10 +17,15 @@ from ingest.services import Services
 from schemas.access import AccessSet
 from schemas.admin_tokens import AdminTokenSet
 from schemas.enums import ProfileType
-from schemas.errors import DecodeError
-from schemas.health import Timing
-from schemas.profiles import CustomerConfig, CustomerView, InboundConfig, OutboundConfig
-from schemas.relay import InboundProfileBase, OutboundProfileBase
+from schemas.profiles import (
+    CustomerConfig,
+    CustomerView,
+    InboundConfig,
+    InboundProfileBody,
+    OutboundConfig,
+    OutboundProfileBody,
+)
+from schemas.relay import InboundProfileBase
 from schemas.topics import (
     CustomerUpserted,
     MaintenanceSet,
@@ -87,11 +93,11 @@ async def body_of(request: Request, services: Services) -> bytes:
 
 
 def validate(model: type[BaseModel], body: bytes) -> Any:
-    """The JSON body validated by `model`; AdminProblem 400 naming the field at fault."""
+    """The JSON body validated by `model`; AdminProblem 400 naming unknown fields or the fault."""
     try:
-        return model.model_validate_json(body)
+        return strict.from_json(model, body)
     except ValidationError as e:
-        raise AdminProblem(400, f"invalid body: {DecodeError.from_validation_error(e)}") from e
+        raise AdminProblem(400, f"invalid body: {strict.reason(e)}") from e
 
 
 async def parse(request: Request, services: Services, model: type[BaseModel]) -> Any:
@@ -146,11 +152,10 @@ def profile_address(request: Request) -> tuple[str, ProfileType, int]:
 async def put_profile(request: Request, services: Services) -> Response:
     """Create or replace one profile of an existing customer."""
     client_id, ptype, pid = profile_address(request)
+    model = InboundProfileBody if ptype is ProfileType.Inbound else OutboundProfileBody
+    config, timing = validate(model, await body_of(request, services)).split()
     _, current = await services.responder.customer(client_id)
-    model = InboundProfileBase if ptype is ProfileType.Inbound else OutboundProfileBase
-    body = await body_of(request, services)
-    wire = addressed(validate(model, body), pid, current.customer.RelayCustomerID)
-    timing = validate(Timing, body)  # HeartbeatIntervalSeconds, GracePeriodSeconds overrides
+    wire = addressed(config, pid, current.customer.RelayCustomerID)
     cfg: InboundConfig | OutboundConfig = (
         InboundConfig(wire=wire, timing=timing)
         if ptype is ProfileType.Inbound

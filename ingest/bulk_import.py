@@ -3,9 +3,10 @@
 One line per customer: `{"clientId": "...", "customer": {...}, "inbound": {"1": {...}},
 "outbound": {"1": {...}}}`, the customer and profile bodies exactly as the PUT
 endpoints take them. Every line is validated before anything is written: one bad line
-is a 400 naming its line number and field, and nothing is published. Then every
-record is published (acks=all) and the answer comes once all are durable; they become
-visible in the workers' tables within moments (the import does not wait for that).
+is a 400 naming its line number and field (every unknown field, as the PUTs do), and
+nothing is published. Then every record is published (acks=all) and the answer comes
+once all are durable; they become visible in the workers' tables within moments (the
+import does not wait for that).
 An import is a set of upserts, so one answered 503 is simply sent again.
 """
 
@@ -17,14 +18,18 @@ from pydantic import BaseModel, Field, ValidationError
 from starlette.requests import Request
 from starlette.responses import Response
 
+from ingest import strict
 from ingest.admin import AdminProblem, addressed
 from ingest.body import read_bounded
 from ingest.errors import BodyTooLarge
 from ingest.services import Services
-from schemas.errors import DecodeError
-from schemas.health import Timing
-from schemas.profiles import CustomerConfig, InboundConfig, OutboundConfig
-from schemas.relay import InboundProfileBase, OutboundProfileBase
+from schemas.profiles import (
+    CustomerConfig,
+    InboundConfig,
+    InboundProfileBody,
+    OutboundConfig,
+    OutboundProfileBody,
+)
 from schemas.topics import CustomerUpserted, ProfileUpserted, config_key, partition_for
 
 ConfigRecord = CustomerUpserted | ProfileUpserted
@@ -45,9 +50,16 @@ def _profile(
 ) -> ProfileUpserted:
     if not 0 < pid < 2**31:
         raise AdminProblem(400, f"profileId {pid} must be a positive 32-bit integer")
-    model = InboundProfileBase if inbound else OutboundProfileBase
-    wire = addressed(model.model_validate(body), pid, line.customer.RelayCustomerID)
-    timing = Timing.model_validate(body)
+    model: type[InboundProfileBody | OutboundProfileBody] = (
+        InboundProfileBody if inbound else OutboundProfileBody
+    )
+    try:
+        config, timing = strict.from_python(model, body).split()
+    except ValidationError as e:
+        # Validated apart from its line, so the path says which profile it is.
+        where = f"{'inbound' if inbound else 'outbound'}.{pid}"
+        raise AdminProblem(400, f"invalid: {strict.reason(e, where)}") from e
+    wire = addressed(config, pid, line.customer.RelayCustomerID)
     cfg = (
         InboundConfig(wire=wire, timing=timing)
         if inbound
@@ -63,13 +75,12 @@ def records_of(raw: bytes, at: Any) -> list[ConfigRecord]:
         if not text.strip():
             continue
         try:
-            line = ImportLine.model_validate_json(text)
+            line = strict.from_json(ImportLine, text)
             out.append(CustomerUpserted(client_id=line.clientId, customer=line.customer, at=at))
             out += [_profile(line, p, b, True, at) for p, b in sorted(line.inbound.items())]
             out += [_profile(line, p, b, False, at) for p, b in sorted(line.outbound.items())]
         except ValidationError as e:
-            reason = DecodeError.from_validation_error(e)
-            raise AdminProblem(400, f"line {number}: invalid: {reason}") from e
+            raise AdminProblem(400, f"line {number}: invalid: {strict.reason(e)}") from e
         except AdminProblem as e:
             raise AdminProblem(400, f"line {number}: {e.message}") from e
     return out

@@ -54,8 +54,8 @@ async def existing_profile(request: Request, services: Services) -> tuple[str, P
 
 async def put_desired_state(request: Request, services: Services) -> Response:
     """Set (1 start, 2 stop) or clear (0) the profile's desired state."""
-    client_id, ptype, pid = await existing_profile(request, services)
     body: DesiredStateRequest = await parse(request, services, DesiredStateRequest)
+    client_id, ptype, pid = await existing_profile(request, services)
     at = services.clock.now()
     order = DesiredStateSet(
         client_id=client_id,
@@ -73,8 +73,8 @@ async def put_desired_state(request: Request, services: Services) -> Response:
 
 async def post_command(request: Request, services: Services) -> Response:
     """Queue a one-shot command; 201 with its id."""
-    client_id, ptype, pid = await existing_profile(request, services)
     body: CommandRequest = await parse(request, services, CommandRequest)
+    client_id, ptype, pid = await existing_profile(request, services)
     order = CommandQueued(
         client_id=client_id,
         profile_type=ptype,

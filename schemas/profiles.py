@@ -1,7 +1,7 @@
 """Configuration and state of customers and profiles, as the admin API and tables hold them."""
 
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Annotated, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -9,7 +9,14 @@ from schemas import enums
 from schemas.enums import ProfileType
 from schemas.health import DEFAULT_GRACE_S, DEFAULT_INTERVAL_S, Timing, Window
 from schemas.netdatetime import NetDate
-from schemas.relay import InboundProfileBase, OutboundProfileBase
+from schemas.relay import (
+    InboundProfileBase,
+    OutboundProfileBase,
+    RelayInboundProfile,
+    RelayOutboundProfile,
+)
+
+Part = TypeVar("Part", bound=BaseModel)
 
 
 class CustomerConfig(BaseModel):
@@ -47,6 +54,32 @@ class OutboundConfig(BaseModel):
     def profile_id(self) -> int:
         """The profile's id within its customer and type."""
         return self.wire.RelayOutboundProfileID
+
+
+def _part(model: type[Part], body: BaseModel) -> Part:
+    """`model`'s fields of `body`; only those the body gave count as set (timing inherits)."""
+    given = body.model_fields_set & model.model_fields.keys()
+    return model.model_validate({name: getattr(body, name) for name in given})
+
+
+class InboundProfileBody(RelayInboundProfile, Timing):
+    """Body of `PUT .../profiles/inbound/{id}`: the configuration and its timing overrides.
+
+    Every member of the profile as answers carry it is known, so one read back from an
+    answer can be sent; its state members are ignored.
+    """
+
+    def split(self) -> tuple[InboundProfileBase, Timing]:
+        """The configuration as clients receive it, and the timing overrides."""
+        return _part(InboundProfileBase, self), _part(Timing, self)
+
+
+class OutboundProfileBody(RelayOutboundProfile, Timing):
+    """Body of `PUT .../profiles/outbound/{id}`, likewise."""
+
+    def split(self) -> tuple[OutboundProfileBase, Timing]:
+        """The configuration as clients receive it, and the timing overrides."""
+        return _part(OutboundProfileBase, self), _part(Timing, self)
 
 
 ProfileConfig = Annotated[InboundConfig | OutboundConfig, Field(discriminator="profile_type")]

@@ -73,7 +73,7 @@ def test_import_with_a_bad_line_is_400_naming_it_and_publishes_nothing() -> None
     )
     # 400, not 503: validation comes first, so Kafka (unreachable here) was never asked.
     assert reply.status_code == 400
-    assert reply.json()["error"].startswith("line 2: invalid: field 'ReceivePort'")
+    assert reply.json()["error"].startswith("line 2: invalid: field 'inbound.3.ReceivePort'")
 
 
 def test_import_past_its_size_bound_is_413() -> None:
