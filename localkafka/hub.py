@@ -126,9 +126,12 @@ class HubCluster:
             worker.stop()
 
 
-def start_hub(broker: LocalBroker, workdir: Path, workers: int = 1) -> HubCluster:
-    """Topics, `workers` workers and an ingress, ready to serve."""
+def start_hub(
+    broker: LocalBroker, workdir: Path, workers: int = 1, *, env: dict[str, str] | None = None
+) -> HubCluster:
+    """Topics, `workers` workers and an ingress, ready to serve; `env` adds settings to all."""
     hub = HubCluster(broker.bootstrap, workdir)
+    hub.extra_env.update(env or {})
     hub.create_topics()
     for _ in range(workers):
         hub.add_worker()

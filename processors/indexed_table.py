@@ -5,15 +5,27 @@ partition as faust itself knows it: a write under the current event's partition
 (`on_key_set`, `on_key_del`) and a changelog record applied in recovery or as a
 standby (`apply_changelog_batch`). A rebalance forgets revoked partitions, and the
 end of recovery keeps only the active ones, which the sweep ticks.
+
+On `rocksdb://` that is not every key: a worker restarted on its own disk replays
+only the changelog written after its last persisted offset, and a standby promoted
+to active holds keys applied before its index was last cleared. So at the end of
+recovery each active partition not yet indexed in full is read from its own RocksDB
+database (faust's per-partition store), once.
 """
 
+import asyncio
 from collections.abc import Iterable
 from typing import Any
 
 import faust
+from faust.stores.rocksdb import Store as RocksDBStore
 from faust.types import TP, EventT
 
 from processors.due_index import DueIndex, Wake
+
+# Keys indexed from disk between yields to the event loop: a rebuild of millions of
+# keys must not starve the consumer's heartbeats to the group coordinator.
+REBUILD_CHUNK = 1000
 
 
 class IndexedTable(faust.Table):  # type: ignore[type-arg]
@@ -22,6 +34,10 @@ class IndexedTable(faust.Table):  # type: ignore[type-arg]
     def __init__(self, app: faust.App, *, wake: Wake, **kwargs: Any) -> None:
         super().__init__(app, **kwargs)
         self.due = DueIndex(wake)
+        # RocksDB only: active partitions whose every stored key is in the index.
+        self._indexed: set[int] = set()
+        # Counts rebalances, so that a rebuild overtaken by one stops (see _index_from_disk).
+        self._rebalances = 0
 
     def on_key_set(self, key: Any, value: Any) -> None:
         """Write to the changelog (faust), then index the value under its partition."""
@@ -45,14 +61,44 @@ class IndexedTable(faust.Table):  # type: ignore[type-arg]
         self, assigned: set[TP], revoked: set[TP], newly_assigned: set[TP], generation_id: int = 0
     ) -> None:
         """Forget the partitions this worker lost."""
+        self._rebalances += 1
         await super().on_rebalance(assigned, revoked, newly_assigned, generation_id)
         kept = {tp.partition for tp in assigned}
-        self.due.forget({tp.partition for tp in revoked} - kept)
+        lost = {tp.partition for tp in revoked} - kept
+        self.due.forget(lost)
+        self._indexed -= lost
 
     async def on_recovery_completed(self, active_tps: set[TP], standby_tps: set[TP]) -> None:
-        """Keep only active partitions: the store itself drops a standby's keys then."""
+        """Keep only active partitions; on RocksDB, index from disk those not indexed in full.
+
+        A standby's entries are dropped here (the memory store drops its keys too); with
+        memory:// every active key was replayed through `apply_changelog_batch`.
+        """
         await super().on_recovery_completed(active_tps, standby_tps)
-        self.due.keep_only({tp.partition for tp in active_tps})
+        active = {tp.partition for tp in active_tps}
+        self.due.keep_only(active)
+        self._indexed &= active
+        if isinstance(self.data, RocksDBStore):
+            await self._index_from_disk(self.data, active - self._indexed)
+
+    async def _index_from_disk(self, store: RocksDBStore, partitions: set[int]) -> None:
+        """Note every key the store holds for `partitions`, with the table's own codecs.
+
+        Stream partitions stay paused until every table's recovery callback returns, so
+        no write races the read. A rebalance during a yield may take a partition away:
+        then the rest is left to the next end of recovery, which reads it again if kept.
+        """
+        rebalances = self._rebalances
+        for partition in sorted(partitions):
+            db = store._db_for_partition(partition)
+            # _visible_items skips faust's persisted-offset key.
+            for n, (key, value) in enumerate(store._visible_items(db), start=1):
+                self.due.note(partition, store._decode_key(key), store._decode_value(value))
+                if n % REBUILD_CHUNK == 0:
+                    await asyncio.sleep(0)
+                    if self._rebalances != rebalances:
+                        return
+            self._indexed.add(partition)
 
     def _partition_of_write(self, key: Any) -> int:
         partition = self.partition_for_key(key)
