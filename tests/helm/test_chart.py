@@ -42,8 +42,7 @@ SINKS_ON = [
 THREE_WORKERS_SIX_PARTITIONS = ["--set", "workers.replicas=3", "--set", "kafka.partitions=6"]
 EVERYTHING_ON = [
     *SINKS_ON,
-    "--set", "workers.persistence.enabled=true",
-    "--set", "workers.tableStore=rocksdb://",
+    "--set", "workers.persistence.storageClass=fast-ssd",
     "--set", "ingest.autoscaling.enabled=true",
     "--set", "ingest.ingress.enabled=true",
     "--set", "ingest.ingress.hosts[0].host=hub.example.com",
@@ -379,20 +378,46 @@ def test_workers_shut_down_gracefully_under_a_disruption_budget(
     assert budget["spec"]["maxUnavailable"] == 1
 
 
-def test_worker_data_dir_is_an_empty_dir_by_default(default_render: list[Manifest]) -> None:
+def test_workers_keep_tables_in_rocksdb_on_a_volume_of_their_own_by_default(
+    default_render: list[Manifest],
+) -> None:
     workers = find(default_render, "StatefulSet", "workers")
+    assert env_value(workers, "HUB_TABLE_STORE") == "rocksdb://"
+    assert env_value(workers, "HUB_STANDBY_REPLICAS") == "1"  # a warm copy on another worker
+    mount = mount_at(workers, env_value(workers, "HUB_DATA_DIR"))
+    (claim,) = workers["spec"]["volumeClaimTemplates"]
+    assert claim["metadata"]["name"] == mount["name"]
+    assert mount["name"] not in [v["name"] for v in pod_spec(workers)["volumes"]]
+    assert claim["spec"]["accessModes"] == ["ReadWriteOnce"]
+    assert claim["spec"]["resources"]["requests"]["storage"] == "10Gi"
+    assert "storageClassName" not in claim["spec"]  # the cluster's default class
+
+
+def test_worker_volume_size_and_storage_class_come_from_the_values(helm: Helm) -> None:
+    manifests = render(
+        helm,
+        "--set", "workers.persistence.size=50Gi",
+        "--set", "workers.persistence.storageClass=fast-ssd",
+    )  # fmt: skip
+    (claim,) = find(manifests, "StatefulSet", "workers")["spec"]["volumeClaimTemplates"]
+    assert claim["spec"]["resources"]["requests"]["storage"] == "50Gi"
+    assert claim["spec"]["storageClassName"] == "fast-ssd"
+
+
+def test_a_worker_volume_size_that_is_no_quantity_is_refused(helm: Helm) -> None:
+    error = render_error(helm, "--set", "workers.persistence.size=lots")
+    assert "/workers/persistence/size" in error
+
+
+def test_worker_data_dir_is_an_empty_dir_without_persistence(helm: Helm) -> None:
+    manifests = render(
+        helm, "--set", "workers.persistence.enabled=false", "--set", "workers.tableStore=memory://"
+    )
+    workers = find(manifests, "StatefulSet", "workers")
+    assert env_value(workers, "HUB_TABLE_STORE") == "memory://"
     mount = mount_at(workers, env_value(workers, "HUB_DATA_DIR"))
     assert "emptyDir" in volume(workers, mount["name"])
     assert "volumeClaimTemplates" not in workers["spec"]
-
-
-def test_worker_data_dir_can_be_a_persistent_volume(helm: Helm) -> None:
-    manifests = render(helm, "--set", "workers.persistence.enabled=true")
-    workers = find(manifests, "StatefulSet", "workers")
-    mount = mount_at(workers, env_value(workers, "HUB_DATA_DIR"))
-    claims = [c["metadata"]["name"] for c in workers["spec"]["volumeClaimTemplates"]]
-    assert claims == [mount["name"]]
-    assert mount["name"] not in [v["name"] for v in pod_spec(workers)["volumes"]]
 
 
 def test_every_object_carries_the_recommended_labels(sinks_render: list[Manifest]) -> None:
