@@ -1,4 +1,4 @@
-"""`hub customers put|get` and `hub profiles put|get|delete`."""
+"""`hub customers put|get|delete` and `hub profiles put|get|delete`."""
 
 from typing import IO
 
@@ -17,7 +17,7 @@ FILE_HELP = "JSON body (as the API takes it); the options given override its fie
 
 @click.group()
 def customers() -> None:
-    """Customers: create or replace one, show one with its profiles."""
+    """Customers: create or replace one, show one with its profiles, delete one."""
 
 
 @customers.command("put")
@@ -56,6 +56,26 @@ def put_customer(
 def get_customer(config: Config, client_id: str) -> None:
     """Show customer CLIENT, its profiles and their last reported state."""
     emit(config, config.client().call("GET", paths.customer(client_id)), views_customers.customer)
+
+
+@customers.command("delete")
+@click.argument("client_id", metavar="CLIENT")
+@click.option("--yes", is_flag=True, help="Delete without asking first.")
+@json_option
+@click.pass_obj
+def delete_customer(config: Config, client_id: str, yes: bool) -> None:
+    """Delete customer CLIENT with everything it has; asks first unless --yes.
+
+    Its profiles, commands (unfinished ones recorded as cancelled), PBXes, their API
+    users, sessions and upstream connections go; its clients' heartbeats answer 404.
+    Not retried on a 503: look with `customers get` before deleting again.
+    """
+    client = config.client()  # a missing token is said before the question
+    if not yes:
+        question = f"Delete customer {client_id} and everything it has?"
+        click.confirm(question, abort=True, err=True)
+    reply = client.call("DELETE", paths.customer(client_id))
+    emit(config, reply, views_customers.deletion)
 
 
 @click.group()

@@ -93,3 +93,20 @@ def profile(doc: dict[str, Any]) -> str:
 def imported(counts: dict[str, Any]) -> str:
     """The answer of an import."""
     return f"imported {counts['customers']} customer(s), {counts['profiles']} profile(s)"
+
+
+def deletion(doc: dict[str, Any]) -> str:
+    """What deleting a customer removed (the answer of `DELETE /admin/customers/{clientId}`)."""
+    return fields(
+        [
+            ("Deleted customer", doc["ClientId"]),
+            ("At", when(doc["DeletedAt"])),
+            ("Inbound profiles", doc["InboundProfiles"]),
+            ("Outbound profiles", doc["OutboundProfiles"]),
+            ("Cancelled commands", doc["CancelledCommands"]),
+            ("PBXes", doc["Pbxes"]),
+            ("API users released", doc["ApiUsers"]),
+            ("Sessions ended", doc["EndedSessions"]),
+            ("Upstreams logged out", doc["DisconnectedUpstreams"]),
+        ]
+    )

@@ -15,6 +15,7 @@ from ingest import (
     access_admin,
     admin,
     bulk_import,
+    customer_deletion,
     openapi,
     pbx_admin,
     pbx_api,
@@ -149,6 +150,11 @@ ROUTES = [
     Route("/api/customer/{clientId}/heartbeat", relay.heartbeat, methods=["PUT"]),
     Route("/admin/customers/{clientId}", admin.endpoint(admin.put_customer), methods=["PUT"]),
     Route("/admin/customers/{clientId}", admin.endpoint(admin.get_customer), methods=["GET"]),
+    Route(
+        "/admin/customers/{clientId}",
+        admin.endpoint(customer_deletion.delete_customer),
+        methods=["DELETE"],
+    ),
     Route(
         "/admin/customers/{clientId}/profiles/{ptype}/{profileId:int}",
         admin.endpoint(admin.put_profile),

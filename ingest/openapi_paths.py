@@ -15,6 +15,7 @@ from ingest.openapi_parts import (
 from ingest.openapi_schemas import Schema, ref, request, response
 from schemas.codec_xml import NS_TRANSFER
 from schemas.commands import CommandRecord, CommandRequest, DesiredState, DesiredStateRequest
+from schemas.customer_deletion import CustomerDeletion
 from schemas.health import HealthView, MaintenanceRequest
 from schemas.profiles import CustomerConfig, CustomerView
 from schemas.relay import ProfileListResponseData
@@ -140,7 +141,39 @@ def customer_paths() -> dict[str, Schema]:
         _customer_view(),
         (404,),
     )
-    return {CUSTOMER: {"parameters": [param("ClientId")], "put": put, "get": get}}
+    item = {"parameters": [param("ClientId")], "put": put, "get": get}
+    return {CUSTOMER: {**item, "delete": _delete_customer()}}
+
+
+DELETE_CUSTOMER = (
+    "Everything of the customer goes: its profiles, states, health, commands (unfinished"
+    " ones recorded as cancelled), relay access, PBXes (their sessions end, their API users"
+    " are released, their upstream connections log out) and its place in scoped tokens."
+    " Heartbeats of its clients answer 404 from then on. The SQL tables keep its history,"
+    " its customer and profile rows marked with `deleted_at`. A later PUT of the same"
+    " clientId starts a new customer with nothing left over. A scoped token needs write"
+    " access to the customer."
+)
+
+
+def _delete_customer() -> Schema:
+    deleted = response(CustomerDeletion)
+    ok = {
+        "200": answer("Deleted; what was deleted, as the hub held it.", content(deleted)),
+        "202": answer(
+            "Durable, but the customer's worker has not finished after `HUB_APPLY_WAIT_S`"
+            " (or could not say); it will. What is being deleted.",
+            content(deleted),
+        ),
+    }
+    return admin_operation(
+        "deleteCustomer",
+        "Delete a customer with everything it has",
+        ADMIN,
+        ok,
+        (404,),
+        description=DELETE_CUSTOMER,
+    )
 
 
 PROFILE_PARAMS = [param("ClientId"), param("ProfileType"), param("ProfileId")]

@@ -18,6 +18,7 @@ from schemas.access import AccessBody
 from schemas.admin_tokens import TokenBody
 from schemas.codec_xml import NS_TRANSFER
 from schemas.commands import CommandRecord, CommandRequest, DesiredState, DesiredStateRequest
+from schemas.customer_deletion import CustomerDeletion
 from schemas.enums import ProfileType, ResponseStatus, ServerStatus
 from schemas.health import HealthView, MaintenanceRequest, Timing
 from schemas.pbx import ApiUserBody, PbxConfig, PbxView
@@ -51,6 +52,7 @@ REQUESTS: tuple[type[BaseModel], ...] = (
 RESPONSES: tuple[type[BaseModel], ...] = (
     ProfileListResponseData,
     CustomerView,
+    CustomerDeletion,
     DesiredState,
     CommandRecord,
     HealthView,

@@ -7,6 +7,7 @@ import faust
 from processors import metrics_web, upstream_connector
 from processors.agents import register_agents
 from processors.app import Hub, build_hub
+from processors.customer_contents import register_contents_view
 from processors.logs import pin_library_levels
 from processors.pbx_agents import register_pbx_agents
 from processors.pbx_delivery import attach
@@ -21,6 +22,7 @@ def create(settings: WorkerSettings) -> Hub:
     hub = build_hub(settings)
     register_agents(hub)
     register_views(hub)
+    register_contents_view(hub)
     register_pbx_agents(hub)
     register_pbx_views(hub)
     deliverer = attach(hub)

@@ -18,6 +18,9 @@ async def save(hub: Hub, client_id: str, cc: CustomerCommands) -> None:
 async def apply_order(hub: Hub, raw: bytes, offset: int) -> tuple[str, datetime]:
     """Fold one order into the customer's orders, once; returns the client and the time."""
     order = ORDER.validate_json(raw)
+    if order.client_id not in hub.customers:
+        # Deleted after the order was accepted: its commands were cancelled and forgotten.
+        return order.client_id, order.at
     cc: CustomerCommands = hub.commands.get(order.client_id) or CustomerCommands()
     if offset > cc.order_offset:
         updated = commands.apply_order(cc, order.client_id, order)

@@ -9,6 +9,7 @@ from pydantic import BaseModel, Field, TypeAdapter
 
 from schemas.access import AccessSet
 from schemas.admin_tokens import AdminTokenSet
+from schemas.customer_deletion import CustomerDeleted, TokenScopesTrimmed, scopes_key
 from schemas.enums import ProfileType
 from schemas.health import Window
 from schemas.profiles import CustomerConfig, ProfileConfig
@@ -189,10 +190,32 @@ ConfigEvent = Annotated[
     | ProfileDeleted
     | MaintenanceSet
     | AccessSet
-    | AdminTokenSet,
+    | AdminTokenSet
+    | CustomerDeleted
+    | TokenScopesTrimmed,
     Field(discriminator="kind"),
 ]
 CONFIG_EVENT = TypeAdapter(ConfigEvent)
+
+
+def customer_key(client_id: str) -> bytes:
+    """The compaction key of a customer's own record (its upsert, or its deletion)."""
+    return f"customer/{client_id}".encode()
+
+
+def profile_config_key(client_id: str, ptype: ProfileType, pid: int) -> bytes:
+    """The compaction key of a profile's configuration."""
+    return f"profile/{client_id}/{ptype.name.lower()}/{pid}".encode()
+
+
+def maintenance_key(client_id: str, ptype: ProfileType, pid: int) -> bytes:
+    """The compaction key of a profile's maintenance windows."""
+    return f"maintenance/{client_id}/{ptype.name.lower()}/{pid}".encode()
+
+
+def access_key(client_id: str) -> bytes:
+    """The compaction key of a customer's relay access."""
+    return f"access/{client_id}".encode()
 
 
 def config_key(
@@ -201,20 +224,23 @@ def config_key(
     | ProfileDeleted
     | MaintenanceSet
     | AccessSet
-    | AdminTokenSet,
+    | AdminTokenSet
+    | CustomerDeleted
+    | TokenScopesTrimmed,
 ) -> bytes:
     """The compaction key: one per customer, profile, profile's windows, customer's access."""
-    if isinstance(event, CustomerUpserted):
-        return f"customer/{event.client_id}".encode()
+    if isinstance(event, CustomerUpserted | CustomerDeleted):
+        return customer_key(event.client_id)
+    if isinstance(event, TokenScopesTrimmed):
+        return scopes_key(event.customer)
     if isinstance(event, AccessSet):
-        return f"access/{event.client_id}".encode()
+        return access_key(event.client_id)
     if isinstance(event, AdminTokenSet):
         return f"admin-token/{event.client_id}".encode()
     if isinstance(event, MaintenanceSet):
-        name = event.profile_type.name.lower()
-        return f"maintenance/{event.client_id}/{name}/{event.profile_id}".encode()
+        return maintenance_key(event.client_id, event.profile_type, event.profile_id)
     if isinstance(event, ProfileUpserted):
         ptype, pid = event.profile.profile_type, event.profile.profile_id
     else:
         ptype, pid = event.profile_type, event.profile_id
-    return f"profile/{event.client_id}/{ptype.name.lower()}/{pid}".encode()
+    return profile_config_key(event.client_id, ptype, pid)

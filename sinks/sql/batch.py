@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TypeVar
 
+from schemas.customer_deletion import CustomerDeleted
 from schemas.events import CommandEvent, HealthEvent, PbxConnectionEvent
 from schemas.pbx_topics import ChangeKind, DeliveryAttempt, PbxChange
 from schemas.topics import CustomerUpserted, HeartbeatMessage, ProfileUpserted
@@ -46,6 +47,7 @@ from sinks.sql.rows import (
     profile_row,
     reported_state,
     session_row,
+    utc,
 )
 
 P = TypeVar("P", bound=PbxDeletedRow)
@@ -56,6 +58,16 @@ class ProfileGone:
     """A deleted profile: its row goes, unless a newer config event set it."""
 
     key: ProfileKey
+    src_offset: int
+
+
+@dataclass(frozen=True, slots=True)
+class CustomerGone:
+    """A deleted customer: its row and its profiles' rows are marked, unless a newer
+    config event set them (the customer created again, a profile configured again)."""
+
+    client_id: str
+    at: datetime
     src_offset: int
 
 
@@ -75,6 +87,7 @@ class Batch:
         self.contributions: list[Contribution] = []
         self.events = 0
         self.customers: dict[str, CustomerRow] = {}
+        self.customers_gone: dict[str, CustomerGone] = {}
         self.profiles: dict[ProfileKey, ProfileRow | ProfileGone] = {}
         self.reported: dict[ProfileKey, ReportedStateRow] = {}
         self.health: dict[ProfileKey, HealthStateRow] = {}
@@ -94,7 +107,7 @@ class Batch:
     def rows(self) -> int:
         """How many rows the batch writes (inserted, updated or deleted at most)."""
         tables = (
-            self.customers, self.profiles, self.reported, self.health,
+            self.customers, self.customers_gone, self.profiles, self.reported, self.health,
             self.heartbeats, self.transitions, self.commands, self.history,
             self.pbxes, self.pbxes_deleted, self.sessions, self.deliveries, self.connections,
         )  # fmt: skip
@@ -113,6 +126,8 @@ class Batch:
             self._add_command(event)
         elif isinstance(event, CustomerUpserted):
             self._add_customer(customer_row(event, offset))
+        elif isinstance(event, CustomerDeleted):
+            self._add_customer_gone(CustomerGone(event.client_id, utc(event.at), offset))
         elif isinstance(event, ProfileUpserted):
             self._add_profile(profile_key(event), profile_row(event, offset))
         elif isinstance(event, PbxChange):
@@ -127,6 +142,12 @@ class Batch:
         old = self.customers.get(row.client_id)
         if old is None or row.src_offset >= old.src_offset:
             self.customers[row.client_id] = row
+
+    def _add_customer_gone(self, gone: CustomerGone) -> None:
+        # Only the newest: it marks every row an older one would, at its own time.
+        old = self.customers_gone.get(gone.client_id)
+        if old is None or gone.src_offset >= old.src_offset:
+            self.customers_gone[gone.client_id] = gone
 
     def _add_profile(self, key: ProfileKey, row: ProfileRow | ProfileGone) -> None:
         old = self.profiles.get(key)

@@ -5,6 +5,7 @@ from typing import TypeAlias
 
 from pydantic import ValidationError
 
+from schemas.customer_deletion import CustomerDeleted
 from schemas.events import HEALTH_TOPIC_EVENT, CommandEvent, HealthEvent, PbxConnectionEvent
 from schemas.pbx_topics import DeliveryAttempt, PbxChange
 from schemas.topics import (
@@ -19,6 +20,7 @@ from sinks.sql.errors import SqlSinkError
 
 Event: TypeAlias = (
     CustomerUpserted
+    | CustomerDeleted
     | ProfileUpserted
     | ProfileDeleted
     | HeartbeatMessage
@@ -36,7 +38,7 @@ class UndecodableRecord(SqlSinkError):
 
 def _config(value: bytes) -> Event | None:
     event = CONFIG_EVENT.validate_json(value)
-    if isinstance(event, CustomerUpserted | ProfileUpserted | ProfileDeleted):
+    if isinstance(event, CustomerUpserted | CustomerDeleted | ProfileUpserted | ProfileDeleted):
         return event
     return None  # a config event without a table here (maintenance windows, say)
 

@@ -49,7 +49,13 @@ class ReportedColumns(SQLModel):
     last_error_at: datetime | None = Field(default=None, sa_type=UTC_DATETIME)
 
 
-class CustomerRow(SQLModel):
+class DeletedColumns(SQLModel):
+    """When the customer was deleted (`CustomerDeleted`); null while it is live."""
+
+    deleted_at: datetime | None = Field(default=None, sa_type=UTC_DATETIME)
+
+
+class CustomerRow(DeletedColumns):
     """A customer's configuration (`CustomerUpserted`)."""
 
     client_id: str = Field(primary_key=True)
@@ -59,12 +65,12 @@ class CustomerRow(SQLModel):
 
 
 class Customer(CustomerRow, table=True):
-    """customers: one row per configured customer."""
+    """customers: one row per configured customer, kept (marked) when it is deleted."""
 
     __tablename__ = "customers"
 
 
-class ProfileRow(ProfileKeyColumns):
+class ProfileRow(DeletedColumns, ProfileKeyColumns):
     """A profile's current configuration (`ProfileUpserted`); `config` is the whole wire form."""
 
     relay_customer_id: int
@@ -79,7 +85,8 @@ class ProfileRow(ProfileKeyColumns):
 
 
 class Profile(ProfileRow, table=True):
-    """profiles: every configured profile; a deleted one loses its row."""
+    """profiles: every configured profile; a deleted one loses its row, one of a deleted
+    customer is kept and marked."""
 
     __tablename__ = "profiles"
 

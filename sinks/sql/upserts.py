@@ -8,12 +8,22 @@ newer), so replaying a topic leaves the same rows.
 from collections.abc import Mapping
 from typing import Any, TypeVar
 
-from sqlalchemy import ColumnElement, Connection, Table, and_, bindparam, delete, func, or_
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    Table,
+    and_,
+    bindparam,
+    delete,
+    func,
+    or_,
+    update,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import SQLModel
 
 from sinks.sql import rollups
-from sinks.sql.batch import Batch, ProfileGone
+from sinks.sql.batch import Batch, CustomerGone, ProfileGone
 from sinks.sql.errors import SqlSinkError
 from sinks.sql.models import (
     Command,
@@ -45,6 +55,7 @@ def write_batch(conn: Connection, batch: Batch) -> None:
     """Write every row of the batch on `conn` (the caller owns the transaction)."""
     _upsert_newest(conn, _table(Customer), _ordered(batch.customers), ("client_id",), "src_offset")
     _write_profiles(conn, batch.profiles)
+    _mark_deleted(conn, batch.customers_gone)
     _insert_new(conn, _table(Heartbeat), _ordered(batch.heartbeats))
     rollups.write(conn, batch.heartbeat_topic, batch.contributions, lambda t: _insert(conn, t))
     _upsert_reported(conn, _ordered(batch.reported))
@@ -108,6 +119,27 @@ def _write_profiles(conn: Connection, profiles: Mapping[Any, ProfileRow | Profil
         match = [table.c[c] == bindparam(f"b_{c}") for c in PROFILE_KEY]
         stmt = delete(table).where(and_(*match, table.c.src_offset <= bindparam("b_offset")))
         conn.execute(stmt, gone)
+
+
+def _mark_deleted(conn: Connection, gone: Mapping[str, CustomerGone]) -> None:
+    """Rows of deleted customers and of their profiles get `deleted_at` and the deletion's
+    offset; rows a newer config event set (the customer created again) stay live."""
+    params = [
+        {"b_client_id": g.client_id, "b_at": g.at, "b_offset": g.src_offset}
+        for _, g in sorted(gone.items())
+    ]
+    if not params:
+        return
+    for table in (_table(Customer), _table(Profile)):
+        match = and_(
+            table.c.client_id == bindparam("b_client_id"),
+            table.c.src_offset <= bindparam("b_offset"),
+        )
+        values: dict[str, Any] = {
+            "deleted_at": bindparam("b_at"),
+            "src_offset": bindparam("b_offset"),
+        }
+        conn.execute(update(table).where(match).values(values), params)
 
 
 def _write_pbxes(conn: Connection, batch: Batch) -> None:

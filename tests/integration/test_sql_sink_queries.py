@@ -50,6 +50,8 @@ def events() -> list[Event]:
         s.command(2, Q.expired, command_id="c2", deliveries=2),
         s.command(0, Q.queued, command_id="c3", name="stop"),
         *deliveries(),
+        # A deleted customer's profile, never reported: not one that needs attention now.
+        s.customer("gone", "Gone"), s.inbound("gone", pid=1), s.customer_deleted(50, "gone"),
     ]  # fmt: skip
 
 

@@ -2,6 +2,7 @@
 
 from datetime import UTC, datetime, timedelta
 
+from schemas.customer_deletion import CustomerDeleted
 from schemas.enums import ProfileType, ServerStatus
 from schemas.events import (
     CommandEvent,
@@ -51,6 +52,11 @@ def outbound(client_id: str = "acme", pid: int = 1, name: str = "orders") -> Pro
 def deleted(client_id: str = "acme", pid: int = 1) -> ProfileDeleted:
     """An inbound profile deletion."""
     return ProfileDeleted(client_id=client_id, profile_type=ProfileType.Inbound, profile_id=pid)
+
+
+def customer_deleted(seconds: float = 0, client_id: str = "acme") -> CustomerDeleted:
+    """A customer's deletion, `seconds` after T0."""
+    return CustomerDeleted(client_id=client_id, at=at(seconds))
 
 
 def entry(
