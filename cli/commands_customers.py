@@ -68,7 +68,7 @@ def delete_customer(config: Config, client_id: str, yes: bool) -> None:
 
     Its profiles, commands (unfinished ones recorded as cancelled), PBXes, their API
     users, sessions and upstream connections go; its clients' heartbeats answer 404.
-    Not retried on a 503: look with `customers get` before deleting again.
+    A 503 is not retried, as no DELETE is; nothing was recorded then: run it again.
     """
     client = config.client()  # a missing token is said before the question
     if not yes:
