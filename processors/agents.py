@@ -7,12 +7,14 @@ from typing import Any, Protocol, TypeVar
 
 from pydantic import ValidationError
 
-from processors import config, lag, metrics, monitor, orders, pbx_agents, reported
+from processors import config, lag, metrics, monitor, orders, outbox, pbx_agents, reported
 from processors.app import Hub
 from processors.batching import take_events
+from processors.customer_deletion import fold_deletion
 from schemas.access import AccessSet
 from schemas.admin_tokens import AdminTokenSet
 from schemas.commands import Tick
+from schemas.customer_deletion import CustomerDeleted, TokenScopesTrimmed
 from schemas.profiles import CustomerProfiles, CustomerStates
 from schemas.topics import (
     CONFIG_EVENT,
@@ -28,6 +30,7 @@ log = logging.getLogger(__name__)
 ConfigEvent = (
     CustomerUpserted | ProfileUpserted | ProfileDeleted | MaintenanceSet | AccessSet | AdminTokenSet
 )
+ConfigRecord = ConfigEvent | CustomerDeleted | TokenScopesTrimmed
 TICK_KEY = b"tick"
 
 
@@ -48,14 +51,18 @@ def apply_config(hub: Hub, event: ConfigEvent) -> None:
     if isinstance(event, CustomerUpserted):
         hub.customers[cid] = event.customer
         return
-    if isinstance(event, AccessSet):
-        hub.access[cid] = event.access
-        return
     if isinstance(event, AdminTokenSet):
         if event.token is not None:
             hub.admin_tokens[cid] = event.token
         elif cid in hub.admin_tokens:
             del hub.admin_tokens[cid]
+        return
+    if cid not in hub.customers:
+        # Its customer was deleted after the write was accepted: nothing to attach it to.
+        log.info("dropping %s of unknown customer %s", event.kind, cid)
+        return
+    if isinstance(event, AccessSet):
+        hub.access[cid] = event.access
         return
     profiles: CustomerProfiles = hub.profiles.get(cid) or CustomerProfiles()
     if isinstance(event, ProfileUpserted):
@@ -81,17 +88,20 @@ def apply_heartbeats(hub: Hub, client_id: str, msgs: list[HeartbeatMessage]) -> 
     hub.states[client_id] = states
 
 
-async def on_client_config(hub: Hub, cid: str, items: list[tuple[ConfigEvent, int]]) -> None:
+async def on_client_config(hub: Hub, cid: str, items: list[tuple[ConfigRecord, int]]) -> None:
     """One client's configuration records of a batch, in order: tables, then health once."""
     for event, _ in items:
-        apply_config(hub, event)
+        if isinstance(event, CustomerDeleted | TokenScopesTrimmed):
+            await fold_deletion(hub, event)
+        else:
+            apply_config(hub, event)
     latest = max((e.at for e, _ in items if e.at is not None), default=None)
     await monitor.refresh(hub, cid, latest or hub.clock.now())
 
 
-def decode_config(raw: bytes) -> ConfigEvent:
+def decode_config(raw: bytes) -> ConfigRecord:
     """A configuration record."""
-    event: ConfigEvent = CONFIG_EVENT.validate_json(raw)
+    event: ConfigRecord = CONFIG_EVENT.validate_json(raw)
     return event
 
 
@@ -118,15 +128,18 @@ async def on_order(hub: Hub, raw: bytes, offset: int) -> None:
 
 
 async def on_tick(hub: Hub, tick: Tick, stream: Any) -> None:
-    """Sweep one partition: expire commands, find passed deadlines, PBX sessions, outboxes."""
-    parts = hub.settings.partitions
-    for cid in [k for k in hub.commands if partition_for(k, parts) == tick.partition]:
-        await orders.sweep(hub, cid, tick.now)
-    at = await lag.judged_at(hub, tick.partition, tick.now)
-    for cid in [k for k in hub.health if partition_for(k, parts) == tick.partition]:
-        if at is not None and monitor.due(hub, cid, at):
+    """Sweep one partition: only the keys its due indexes say are due (commands, health, PBX)."""
+    part, now, retry = tick.partition, tick.now, hub.settings.sweep_interval_s
+    for cid in hub.commands.due.pop_due(part, now):
+        if cid in hub.commands:
+            await orders.sweep(hub, cid, now)
+        hub.commands.due.settle(part, cid, hub.commands.get(cid), now, retry)
+    at = await lag.judged_at(hub, part, now)
+    if at is not None:
+        for cid in hub.health.due.pop_due(part, at):
             await monitor.refresh(hub, cid, at)
-    await pbx_agents.sweep(hub, stream, tick.partition, tick.now)
+            hub.health.due.settle(part, cid, hub.health.get(cid), at, retry)
+    await pbx_agents.sweep(hub, stream, part, now)
 
 
 async def send_ticks(hub: Hub, now: datetime) -> None:
@@ -172,6 +185,8 @@ async def consume_batches(
         by_client: dict[str, list[tuple[M, int]]] = {}
         last: dict[str, Any] = {}
         for event in events:
+            if event.value is None:
+                continue  # a tombstone: compaction's cue, with nothing to fold
             try:
                 msg = decode(event.value)
             except ValidationError:
@@ -179,10 +194,12 @@ async def consume_batches(
                 continue
             by_client.setdefault(msg.client_id, []).append((msg, event.message.offset))
             last[msg.client_id] = event
-        for cid, items in by_client.items():
-            # Tables route a write to the changelog partition of the current event.
-            stream._set_current_event(last[cid])
-            await handle(hub, cid, items)
+        # The batch's output events are acknowledged together, at its end (outbox).
+        async with outbox.batched():
+            for cid, items in by_client.items():
+                # Tables route a write to the changelog partition of the current event.
+                stream._set_current_event(last[cid])
+                await handle(hub, cid, items)
         for event in events:
             _mark(hub, event)
 

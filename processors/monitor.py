@@ -21,11 +21,3 @@ async def refresh(hub: Hub, cid: str, now: datetime) -> None:
     updated = customer_health.refresh(current, cid, ctx, now)
     if updated is not current or current.outbox:
         await outbox.save(hub.health, hub.health_events, cid, updated, hub.in_flight)
-
-
-def due(hub: Hub, cid: str, now: datetime) -> bool:
-    """Whether the sweep must look at the customer: a deadline passed or events wait."""
-    current: CustomerHealth | None = hub.health.get(cid)
-    if current is None:
-        return False
-    return bool(current.outbox) or (current.next_check is not None and current.next_check <= now)

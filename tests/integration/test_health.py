@@ -185,3 +185,36 @@ def test_a_restarted_worker_picks_the_sweep_up_from_the_table(
         assert events[-1].at == events[1].at + timedelta(seconds=90)
     finally:
         own.stop()
+
+
+def unique(events: list[HealthEvent]) -> list[HealthEvent]:
+    """Events with a repeated id (an outbox published again after a rebalance) once."""
+    seen: dict[str, HealthEvent] = {}
+    for e in events:
+        seen.setdefault(e.id, e)
+    return list(seen.values())
+
+
+def test_deadlines_are_found_once_across_rebalances(
+    kafka_broker: LocalBroker, tmp_path: Path
+) -> None:
+    own = start_hub(kafka_broker, tmp_path)
+    try:
+        cids = [configure(own) for _ in range(6)]  # spread over the partitions
+        for cid in cids:
+            beat(own, cid)
+            wait_recorded(own, cid, "up")
+        own.add_worker()  # a rebalance: some partitions and their due indexes move
+        own.wait_ready()
+        own.advance_clock(61)
+        for cid in cids:
+            wait_recorded(own, cid, "late")
+        own.workers[1].stop()  # and back: the first worker rebuilds what it gets again
+        wait_http(f"{own.worker_url(0)}/hub/ready", READY_TIMEOUT)
+        own.advance_clock(30)
+        for cid in cids:
+            events = unique(wait_recorded(own, cid, "down"))
+            assert path(events) == ["new", "up", "late", "down"], cid
+            assert events[3].at == events[1].at + timedelta(seconds=90)
+    finally:
+        own.stop()

@@ -11,7 +11,8 @@ from schemas.commands import CommandRecord, CustomerCommands, StateChange
 from schemas.enums import ProfileType
 from schemas.events import CommandState
 from schemas.health import CustomerHealth
-from schemas.pbx import Callback, Lockout, PbxConfig, PbxRecord, Session
+from schemas.pbx import Lockout, PbxConfig, PbxRecord, Session
+from schemas.pbx_requests import Callback
 from schemas.pbx_upstream import ConnectionState, ReplacedSession, Upstream, UpstreamConfig
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
@@ -81,27 +82,32 @@ def test_lockout_wakes_when_the_lock_or_the_failures_lapse() -> None:
     assert wake.lockout(Lockout(failures=2, last_failure=at(10)), lock_for) == at(610)
 
 
+SEALED = "sealed"  # opaque here: `due` only asks whether there is one
+
+
+def upstream(fields: tuple[object, ...]) -> Upstream:
+    """A connection with the fields `due` reads set from `fields`."""
+    names = ["removed", "state", "sealed_token", "token_expires_at", "locked_until"]
+    names += ["next_attempt_at", "last_heartbeat_at", "replaced"]
+    cfg = UpstreamConfig(
+        base_url="http://127.0.0.1:1", username="api", sealed_password=SEALED,
+        version="2.0.0", interval_s=60, verify_tls=True, generation="g",
+    )  # fmt: skip
+    values = {"config": cfg, "since": T0, **dict(zip(names, fields, strict=True))}
+    return Upstream.model_validate(values)
+
+
 def upstreams() -> list[Upstream]:
     """Connections in every combination of the fields `due` reads."""
-    cfg = UpstreamConfig(
-        base_url="http://127.0.0.1:1", username="api", sealed_password="x", version="2.0.0",
-        interval_s=60, verify_tls=True, generation="g",
-    )  # fmt: skip
     times = [None, at(-30), at(30)]
-    replaced = [ReplacedSession(sealed_token="t", base_url="http://127.0.0.1:1", verify_tls=True)]
-    result = []
-    for removed, state, token, exp, locked, attempt, beat, repl in itertools.product(
-        [False, True], list(ConnectionState), [None, "sealed"], times, times, times,
-        times, [[], replaced],
-    ):  # fmt: skip
-        result.append(
-            Upstream(
-                config=cfg, removed=removed, state=state, since=T0, sealed_token=token,
-                token_expires_at=exp, locked_until=locked, next_attempt_at=attempt,
-                last_heartbeat_at=beat, replaced=repl,
-            )  # fmt: skip
-        )
-    return result
+    replaced = [
+        ReplacedSession(sealed_token=SEALED, base_url="http://127.0.0.1:1", verify_tls=True)
+    ]
+    combos = itertools.product(
+        [False, True], list(ConnectionState), [None, SEALED], times, times, times, times,
+        [[], replaced],
+    )  # fmt: skip
+    return [upstream(c) for c in combos]
 
 
 @pytest.mark.parametrize("now_s", [0, 29, 31, 59, 61, 200])
@@ -110,4 +116,5 @@ def test_an_upstream_call_due_at_now_is_never_woken_later_than_now(now_s: int) -
     for up in upstreams():
         if due(up, now) is not None:
             when = wake.upstream(up)
-            assert when is not None and when <= now, up
+            assert when is not None, up
+            assert when <= now, up
