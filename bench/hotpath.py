@@ -31,13 +31,16 @@ print = functools.partial(print, flush=True)  # figures appear as they come
 PROFILE = {"ProfileName": "lab", "Active": True, "ReceiveTCP": True, "ReceivePort": 2575}
 
 
-def import_body(customers: int, first: int = 0) -> bytes:
-    """NDJSON: customers (`bench-<first>` on) with one inbound and one outbound profile each."""
+def import_body(customers: int, first: int = 0, **timing: int) -> bytes:
+    """NDJSON: customers (`bench-<first>` on) with one inbound and one outbound profile each.
+
+    `timing` sets the customers' `HeartbeatIntervalSeconds` and `GracePeriodSeconds`.
+    """
     lines = (
         orjson.dumps(
             {
                 "clientId": f"bench-{c}",
-                "customer": {"RelayCustomerID": c + 1, "Name": f"customer {c}"},
+                "customer": {"RelayCustomerID": c + 1, "Name": f"customer {c}", **timing},
                 "inbound": {"1": PROFILE},
                 "outbound": {"1": {"ProfileName": "out"}},
             }

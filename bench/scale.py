@@ -7,9 +7,9 @@ starts it (worker, ingress, SQL and e-mail sinks, an SMTP server). Printed, in o
 - `--idle` seconds with no traffic at all: each process's CPU (share of one core,
   from /proc) and RSS;
 - `--silent-percent` of the customers heartbeat once, then stop (their inbound
-  profile is active, the outbound one inactive, so one profile each goes late): when each went
-  late and down against its deadline (interval 60 s, grace 30 s), and the worker's
-  CPU over that sweep;
+  profile is active, the outbound one inactive, so one profile each goes late):
+  when each went late and down against its deadline (`--interval` 60 s and
+  `--grace` 30 s by default), and the worker's CPU over that sweep;
 - a worker stopped (SIGTERM) and started again: the time until it folds again (on
   `--table-store rocksdb://`, from its own RocksDB state; on memory://, replaying every
   changelog).
@@ -35,14 +35,18 @@ from localkafka.process import ServiceProcess
 
 print = functools.partial(print, flush=True)  # figures appear as they come
 CHUNK = 10_000  # customers per import request (each answered within the client timeout)
-INTERVAL_S, GRACE_S = 60, 30
 
 
-def load(hub: HubCluster, customers: int) -> None:
+def load(hub: HubCluster, customers: int, interval_s: int, grace_s: int) -> None:
     """Bulk import in chunks, then wait until a sample over every partition is visible."""
     t0 = time.perf_counter()
     for start in range(0, customers, CHUNK):
-        body = import_body(min(CHUNK, customers - start), first=start)
+        body = import_body(
+            min(CHUNK, customers - start),
+            first=start,
+            HeartbeatIntervalSeconds=interval_s,
+            GracePeriodSeconds=grace_s,
+        )
         reply = call(
             "POST", f"{hub.url}/admin/import", body,
             {"Authorization": f"Bearer {hub.token}", "Content-Type": "application/x-ndjson"},
@@ -71,7 +75,7 @@ def idle(pids: dict[str, int], seconds: float) -> None:
         )
 
 
-def silent(hub: HubCluster, pids: dict[str, int], count: int) -> None:
+def silent(hub: HubCluster, pids: dict[str, int], count: int, args: argparse.Namespace) -> None:
     """`count` customers heartbeat once and go silent; their late and down times."""
     body, ctype = heartbeat_json(), {"Content-Type": "application/json"}
     sent: dict[str, float] = {}
@@ -80,10 +84,11 @@ def silent(hub: HubCluster, pids: dict[str, int], count: int) -> None:
         assert reply.status == 200, reply.body
         sent[f"bench-{c}"] = time.time()
     cpu0, t0 = cpu_seconds(pids["worker"]), time.perf_counter()
-    time.sleep(INTERVAL_S + GRACE_S + 10)
+    time.sleep(args.interval + args.grace + 10)
     cpu = (cpu_seconds(pids["worker"]) - cpu0) / (time.perf_counter() - t0)
     late, down = transitions(hub, set(sent))
-    for name, found, after in (("late", late, INTERVAL_S), ("down", down, INTERVAL_S + GRACE_S)):
+    deadlines = (("late", late, args.interval), ("down", down, args.interval + args.grace))
+    for name, found, after in deadlines:
         delays = [found[k] - (sent[k.split("/")[0]] + after) for k in found]
         if not delays:
             print(f"silent        none of {count:,} active profiles went {name}")
@@ -147,9 +152,10 @@ def run(args: argparse.Namespace, workdir: Path) -> None:
         try:
             hub.wait_ready()
             pids = processes(hub, extra)
-            load(hub, args.customers)
+            load(hub, args.customers, args.interval, args.grace)
             idle(pids, args.idle)
-            silent(hub, pids, max(1, args.customers * args.silent_percent // 100))
+            if args.silent_percent:
+                silent(hub, pids, max(1, args.customers * args.silent_percent // 100), args)
             restart(hub)
         finally:
             for s in extra:
@@ -162,7 +168,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--customers", type=int, default=500_000)
     parser.add_argument("--idle", type=float, default=60.0)
-    parser.add_argument("--silent-percent", type=int, default=1)
+    parser.add_argument("--silent-percent", type=int, default=1, help="0 skips that part")
+    parser.add_argument("--interval", type=int, default=60, help="customers' heartbeat interval")
+    parser.add_argument("--grace", type=int, default=30, help="customers' grace period")
     parser.add_argument("--partitions", type=int, default=8)
     parser.add_argument(
         "--table-store", default="memory://", choices=("memory://", "rocksdb://"),
