@@ -6,15 +6,17 @@ import uvicorn
 
 from ingest.app import create_app
 from ingest.settings import get_settings
-from schemas.log_format import configure
+from schemas.log_format import configure, library_level
+
+log = logging.getLogger("ingest")
 
 
 def main() -> None:
     """Serve until SIGINT/SIGTERM."""
     settings = get_settings()
-    configure(settings.log_format, "info")
-    # kafka-python logs every connection at INFO; its warnings are what an operator needs.
-    logging.getLogger("kafka").setLevel(logging.WARNING)
+    configure(settings.log_format, settings.log_level)
+    # uvicorn's own lines are library lines, shown only at debug: say where it serves.
+    log.info("ingress serving on http://%s:%d", settings.host, settings.port)
     uvicorn.run(
         create_app(settings),
         host=settings.host,
@@ -22,8 +24,10 @@ def main() -> None:
         loop="uvloop",
         http="httptools",
         access_log=False,
-        log_level="info",
-        log_config=None,  # uvicorn's loggers go through the root handler, in HUB_LOG_FORMAT
+        # uvicorn sets its loggers' level itself; without log_config they go through the
+        # root handler, in HUB_LOG_FORMAT.
+        log_level=library_level(settings.log_level).lower(),
+        log_config=None,
         # Bounded: past it, what is still open is cancelled and the producer flushed, so
         # that the pod ends well within Kubernetes' grace period (30 s in the chart).
         timeout_graceful_shutdown=int(settings.shutdown_grace_s) or None,

@@ -278,8 +278,14 @@ class LocalBroker:
             # Includes KeyboardInterrupt: a half-started broker must not outlive us.
             self.stop()
             raise
+        # The one line a start gives at INFO; the steps before it are DEBUG.
+        pid = self._process.pid if self._process else None
         log.info(
-            "Kafka broker ready on %s after %.1f s", self.bootstrap, time.monotonic() - started
+            "Kafka broker ready on %s after %.1f s (pid %s; log: %s)",
+            self.bootstrap,
+            time.monotonic() - started,
+            pid,
+            self.log_path,
         )
 
     def stop(self, timeout: float = DEFAULT_STOP_TIMEOUT) -> None:
@@ -389,7 +395,7 @@ class LocalBroker:
             *_java_command(libs, "-Xmx256m"), "kafka.tools.StorageTool",
             "format", f"--cluster-id={self._cluster_id()}", "--ignore-formatted", "-c", str(config),
         ]  # fmt: skip
-        log.info("formatting Kafka storage in %s", self._log_dirs)
+        log.debug("formatting Kafka storage in %s", self._log_dirs)
         result = subprocess.run(command, capture_output=True, text=True, timeout=120, check=False)
         if result.returncode != 0:
             output = _last_lines(result.stdout + result.stderr)
@@ -414,7 +420,7 @@ class LocalBroker:
                 start_new_session=True,
             )
         _LIVE_BROKERS.add(self)
-        log.info(
+        log.debug(
             "Kafka broker pid %d starting on %s; log: %s",
             self._process.pid,
             self.bootstrap,

@@ -64,7 +64,8 @@ class ServiceProcess:
             if output:
                 output.close()
         _LIVE.add(self)
-        log.info("%s started (pid %d)", self.name, self._process.pid)
+        # DEBUG: each process says in its own line that it started (`make run` shows those).
+        log.debug("%s started (pid %d)", self.name, self._process.pid)
 
     def stop(self, timeout: float = 20.0) -> None:
         """SIGTERM the group, wait, then SIGKILL what is left."""

@@ -4,6 +4,10 @@ Starts a local single-node Kafka broker (KRaft), creates the topics, then runs a
 processor worker and the HTTP ingress as child processes. Ctrl-C (or SIGTERM) stops
 every process it started, the broker last. Set `HUB_KAFKA_BOOTSTRAP` to use a broker
 that already runs instead; set `HUB_ADMIN_TOKEN` to choose the admin token.
+
+The terminal shows a line per process started, the banner, then what happens (alert
+mails, the demo PBX's calls, the hub's own INFO lines); the libraries' chatter only with
+`HUB_LOG_LEVEL=debug`, which every child process inherits.
 """
 
 import logging
@@ -20,6 +24,7 @@ from localkafka.demo import Demo
 from localkafka.hub import LOCAL_DENY
 from localkafka.process import ServiceProcess, wait_http
 from processors.create_topics import ensure_topics
+from processors.logs import pin_library_levels
 from schemas.settings import KafkaSettings
 
 log = logging.getLogger("hub")
@@ -37,6 +42,8 @@ def _smtp(env: dict[str, str]) -> list[ServiceProcess]:
     if os.environ.get("HUB_SMTP_HOST"):
         return []
     env.update(HUB_SMTP_HOST="127.0.0.1", HUB_SMTP_PORT=str(LOCAL_SMTP_PORT))
+    # aiosmtpd says nothing when it starts: this is its line.
+    log.info("local SMTP server on 127.0.0.1:%d prints every alert mail here", LOCAL_SMTP_PORT)
     args = ("-n", "-c", "aiosmtpd.handlers.Debugging", "-l", f"127.0.0.1:{LOCAL_SMTP_PORT}")
     return [ServiceProcess("smtp", "aiosmtpd", {}, args=args)]
 
@@ -131,14 +138,32 @@ def _run(broker: LocalBroker | None) -> int:
         print(_banner(settings, token, env, demo), flush=True)
         return _watch(services)
     finally:
-        for service in reversed(services):
-            service.stop()
+        _stop(services)
+
+
+def _stop(services: list[ServiceProcess]) -> None:
+    """Stop every service, the last started first, then (after this) the broker.
+
+    A second signal must not cut this short: make forwards its SIGTERM to this process,
+    and Ctrl-C is often pressed twice. The broker would then stop before the workers,
+    which log hundreds of connection errors. Each stop is bounded (SIGKILL after it).
+    """
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, signal.SIG_IGN)
+    for service in reversed(services):
+        service.stop()
+
+
+def _configure_logging() -> None:
+    """Its own lines short; the libraries (and so every child's) quiet unless debug."""
+    level = os.environ.get("HUB_LOG_LEVEL", "info")
+    logging.basicConfig(level=level.upper(), format="%(asctime)s %(name)s %(message)s")
+    pin_library_levels(level)
 
 
 def main() -> int:
     """Run until interrupted; returns the exit code."""
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
-    logging.getLogger("kafka").setLevel(logging.WARNING)
+    _configure_logging()
     signal.signal(signal.SIGTERM, _interrupt)
     RUN_DIR.mkdir(parents=True, exist_ok=True)
     try:

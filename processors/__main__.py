@@ -1,5 +1,6 @@
 """Run one processor worker: `python -m processors`."""
 
+import logging
 from typing import Any
 
 import faust
@@ -15,6 +16,8 @@ from processors.pbx_views import register_pbx_views
 from processors.responder import register_views
 from processors.settings import WorkerSettings, get_settings
 from schemas.log_format import configure, logging_config
+
+log = logging.getLogger("processors")
 
 
 def create(settings: WorkerSettings) -> Hub:
@@ -43,6 +46,13 @@ def main() -> None:
     settings = get_settings()
     settings.key()  # fail at start, not at the first PBX call, when the key is missing
     configure(settings.log_format, settings.log_level)
+    # faust's own start lines are library lines, shown only at debug: say it once.
+    log.info(
+        "worker of '%s*' starting: responder on %s, tables in %s",
+        settings.topic_prefix,
+        settings.url(),
+        settings.table_store,
+    )
     hub = create(settings)
     worker = faust.Worker(
         hub.app,

@@ -5,11 +5,11 @@ hook). Changelog topics are created by the workers themselves, with the same cou
 """
 
 import logging
-import sys
 
 from kafka.admin import ConfigResource, ConfigResourceType, KafkaAdminClient, NewTopic
 from kafka.errors import TopicAlreadyExistsError
 
+from schemas.log_format import configure
 from schemas.settings import KafkaSettings
 from schemas.topics import TopicNames
 
@@ -50,16 +50,27 @@ def topic_specs(settings: KafkaSettings) -> list[NewTopic]:
 def ensure_topics(settings: KafkaSettings) -> None:
     """Create missing topics; raise if an existing one has another partition count."""
     admin = KafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap.split(","))
+    specs = topic_specs(settings)
+    created = 0
     try:
-        for spec in topic_specs(settings):
+        for spec in specs:
             try:
                 admin.create_topics([spec])
-                log.info("created topic %s (%d partitions)", spec.name, spec.num_partitions)
+                created += 1
+                log.debug("created topic %s (%d partitions)", spec.name, spec.num_partitions)
             except TopicAlreadyExistsError:
                 _check_partitions(admin, spec)
                 _align_configs(admin, spec)
     finally:
         admin.close()
+    # One line, not one per topic: `make run` prints it above its banner.
+    log.info(
+        "%d topics '%s*' ready (%d created), %d partitions each",
+        len(specs),
+        settings.topic_prefix,
+        created,
+        settings.partitions,
+    )
 
 
 def _check_partitions(admin: KafkaAdminClient, spec: NewTopic) -> None:
@@ -80,8 +91,9 @@ def _align_configs(admin: KafkaAdminClient, spec: NewTopic) -> None:
 
 def main() -> None:
     """Create the topics named by the environment's settings."""
-    logging.basicConfig(level=logging.INFO, stream=sys.stderr)
-    ensure_topics(KafkaSettings())
+    settings = KafkaSettings()
+    configure(settings.log_format, settings.log_level)
+    ensure_topics(settings)
 
 
 if __name__ == "__main__":

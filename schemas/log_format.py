@@ -3,6 +3,11 @@
 `HUB_LOG_FORMAT=json` gives `{"time", "level", "logger", "message"}` per line, plus
 `client_id`, `pbx_id` (and the exception) where a record has them, for log shippers.
 Log calls name a customer with `extra={"client_id": ...}`; no secret is ever logged.
+
+`HUB_LOG_LEVEL` (default `info`) is the level of the hub's own loggers. The libraries
+under them log at WARNING or above, unless it is `debug`, which shows everything:
+at INFO, faust, aiokafka and uvicorn say hundreds of lines about their own start,
+rebalances and recoveries, which bury what the hub says.
 """
 
 import logging
@@ -15,6 +20,27 @@ import orjson
 LogFormat = Literal["text", "json"]
 TEXT = "%(asctime)s %(levelname)s %(name)s %(message)s"
 CONTEXT = ("client_id", "pbx_id")
+LIBRARY_LOGGERS = (
+    "faust",
+    "mode",
+    "aiokafka",
+    "aiohttp",
+    "kafka",
+    "uvicorn",
+    "alembic",
+    # A faust table of the hub's: what it logs is faust's start and stop of a table.
+    "processors.indexed_table",
+)
+
+
+def library_level(level: str) -> str:
+    """The libraries' level when the hub logs at `level`: WARNING or above, unless debug."""
+    number = logging.getLevelNamesMapping().get(level.upper())
+    if number is None:
+        return level.upper()  # refused by logging, as the root's level is
+    if number <= logging.DEBUG:
+        return "DEBUG"
+    return logging.getLevelName(max(number, logging.WARNING))
 
 
 class JsonFormatter(logging.Formatter):
@@ -47,6 +73,7 @@ def logging_config(fmt: LogFormat, level: str) -> dict[str, Any]:
         "handlers": {
             "default": {"class": "logging.StreamHandler", "formatter": "hub", "level": "NOTSET"}
         },
+        "loggers": {name: {"level": library_level(level)} for name in LIBRARY_LOGGERS},
         "root": {"level": level.upper(), "handlers": ["default"]},
     }
 

@@ -16,3 +16,6 @@ class KafkaSettings(BaseSettings):
     partitions: int = Field(default=8, ge=1, le=1024, description="partitions of every topic")
     replication_factor: int = Field(default=1, ge=1, le=16)
     log_format: LogFormat = Field(default="text", description="text, or json: one object per line")
+    log_level: str = Field(
+        default="info", description="the hub's loggers; libraries log warnings unless debug"
+    )

@@ -1,5 +1,7 @@
 """Run the e-mail sink: `python -m sinks.email`."""
 
+import logging
+
 import faust
 
 from processors.logs import pin_library_levels
@@ -8,6 +10,8 @@ from schemas.topics import TopicNames
 from sinks.email import metrics
 from sinks.email.app import EmailSink, build_sink, register_agent
 from sinks.email.settings import EmailSinkSettings, get_settings
+
+log = logging.getLogger("sinks.email")
 
 
 def create(settings: EmailSinkSettings) -> EmailSink:
@@ -23,6 +27,10 @@ def main() -> None:
     """Run the sink until SIGINT/SIGTERM."""
     settings = get_settings()
     configure(settings.log_format, settings.log_level)
+    # faust's own start lines are library lines, shown only at debug: say it once.
+    topic = TopicNames(settings.topic_prefix).health_events
+    smtp = f"{settings.smtp_host}:{settings.smtp_port}"
+    log.info("e-mail sink starting: alerts of %s mailed through %s", topic, smtp)
     sink = create(settings)
     worker = faust.Worker(
         sink.app,

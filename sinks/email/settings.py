@@ -47,7 +47,6 @@ class EmailSinkSettings(KafkaSettings):
     email_web_bind: str = Field(default="127.0.0.1")
     email_web_port: int = Field(default=6067, ge=0, le=65535, description="0 disables it")
     email_data_dir: str = Field(default=".cache/email-sink", description="faust's data folder")
-    log_level: str = Field(default="info")
 
     @field_validator("alert_healths", "alert_connection_states", mode="before")
     @classmethod

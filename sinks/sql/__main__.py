@@ -56,7 +56,6 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     settings = SqlSinkSettings()
     configure(settings.log_format, settings.log_level)
-    logging.getLogger("kafka").setLevel(logging.WARNING)
     try:
         engine = create_sink_engine(
             settings.url(), sqlite_busy_timeout_s=settings.sqlite_busy_timeout_s

@@ -279,7 +279,8 @@ class SqlSink:
     def on_assigned(self, partitions: int) -> None:
         """After a rebalance gave this replica its partitions."""
         self.stats.partitions = partitions
-        log.info("consuming %d partitions", partitions)
+        # Said at every rebalance: DEBUG, as the workers' rebalance lines (faust's) are.
+        log.debug("consuming %d partitions", partitions)
 
     def _note_lag_if_due(self, consumer: Any) -> None:
         if time.monotonic() - self._lag_at >= LAG_INTERVAL_S:

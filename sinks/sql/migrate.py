@@ -23,10 +23,17 @@ def alembic_config() -> Config:
 def upgrade(engine: Engine, revision: str = "head") -> None:
     """Upgrade the database to `revision` (the latest by default); idempotent."""
     config = alembic_config()
+    before = current_revision(engine)
     with engine.begin() as connection:
         config.attributes["connection"] = connection
         command.upgrade(config, revision)
-    log.info("database schema at %s", current_revision(engine))
+    after = current_revision(engine)
+    # An upgrade is news; a start at the same revision is not (alembic's own lines are
+    # library output, shown with HUB_LOG_LEVEL=debug).
+    if after == before:
+        log.debug("database schema at %s", after)
+    else:
+        log.info("database schema upgraded from %s to %s", before or "none", after)
 
 
 def current_revision(engine: Engine) -> str | None:

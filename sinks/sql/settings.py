@@ -40,7 +40,6 @@ class SqlSinkSettings(KafkaSettings):
     )
     sql_metrics_bind: str = Field(default="127.0.0.1", description="address /metrics listens on")
     sql_metrics_port: int = Field(default=9102, ge=0, le=65535, description="0 disables /metrics")
-    log_level: str = Field(default="info")
 
     @property
     def group_id(self) -> str:
