@@ -115,6 +115,9 @@ def _faust_app(settings: WorkerSettings) -> faust.App:
         broker_heartbeat_interval=settings.session_timeout_s / 5,
         consumer_auto_offset_reset="earliest",
         producer_acks=-1,
+        # A few ms gather a fold's changelog and output records into few requests;
+        # without it each record costs a request of its own (bench.scale).
+        producer_linger_ms=settings.producer_linger_ms,
         stream_wait_empty=False,
         web_bind=settings.web_bind,
         web_port=settings.web_port,

@@ -21,6 +21,12 @@ class WorkerSettings(KafkaSettings, PbxSharedSettings):
     data_dir: str = Field(default=".cache/worker", description="faust's data directory")
     standby_replicas: int = Field(default=1, ge=0, le=8)
     commit_interval_s: float = Field(default=1.0, gt=0, le=60)
+    producer_linger_ms: int = Field(
+        default=5,
+        ge=0,
+        le=100,
+        description="how long the worker's producer gathers records into one request",
+    )
     session_timeout_s: float = Field(
         default=10.0, ge=6, le=300, description="how soon a crashed worker's partitions move"
     )
@@ -33,7 +39,6 @@ class WorkerSettings(KafkaSettings, PbxSharedSettings):
     clock_offset_file: str | None = Field(
         default=None, description="tests and demos only: seconds to shift the clock by"
     )
-    log_level: str = Field(default="info")
     heartbeat_publish_timeout_s: float = Field(
         default=4.0, gt=0, le=60, description="wait for acks=all before a heartbeat is 503"
     )
