@@ -101,18 +101,23 @@ async def _finish(pubs: list[_Publication]) -> None:
 
 
 def _clear(pub: _Publication) -> None:
+    # Read and write under the value's own record: faust takes the partition from the
+    # current event, which by now may be another client's. The write's changelog goes
+    # there, and on rocksdb:// so does the read (one database per partition), which
+    # would find nothing in another's and leave the outbox to be published again.
+    token = _current_event.set(None if pub.event is None else weakref.ref(pub.event))
+    try:
+        _clear_sent(pub)
+    finally:
+        _current_event.reset(token)
+
+
+def _clear_sent(pub: _Publication) -> None:
     # Re-read: another agent may have changed the value while we awaited the broker,
     # or deleted it (its customer was deleted): then nothing is left to clear.
     current: HasOutbox | None = pub.table.get(pub.key)
     if current is None:
         return
     left = [e for e in current.outbox if e.id not in pub.sent]
-    if len(left) == len(current.outbox):
-        return
-    # The clearing write goes to the changelog partition of the value's own record:
-    # faust takes it from the current event, which by now may be another client's.
-    token = _current_event.set(None if pub.event is None else weakref.ref(pub.event))
-    try:
+    if len(left) != len(current.outbox):
         pub.table[pub.key] = current.model_copy(update={"outbox": left})
-    finally:
-        _current_event.reset(token)
