@@ -14,6 +14,7 @@ from processors.codec import table_value_type
 from processors.due_index import Wake
 from processors.indexed_table import IndexedTable
 from processors.offsets import Offsets
+from processors.rocksdb_store import Table
 from processors.settings import WorkerSettings
 from schemas.access import CustomerAccess
 from schemas.admin_tokens import AdminToken
@@ -104,6 +105,8 @@ def _faust_app(settings: WorkerSettings) -> faust.App:
         settings.app_id,
         broker=[f"kafka://{h}" for h in settings.kafka_bootstrap.split(",")],
         store=settings.table_store,
+        # Every app.Table: on rocksdb://, reads find keys outside the current event's partition.
+        Table=Table,
         datadir=str(Path(settings.data_dir).resolve()),
         autodiscover=False,
         topic_partitions=settings.partitions,

@@ -22,13 +22,14 @@ from faust.stores.rocksdb import Store as RocksDBStore
 from faust.types import TP, EventT
 
 from processors.due_index import DueIndex, Wake
+from processors.rocksdb_store import Table
 
 # Keys indexed from disk between yields to the event loop: a rebuild of millions of
 # keys must not starve the consumer's heartbeats to the group coordinator.
 REBUILD_CHUNK = 1000
 
 
-class IndexedTable(faust.Table):  # type: ignore[type-arg]
+class IndexedTable(Table):
     """A table with `due`, the index of when each key must next be swept."""
 
     def __init__(self, app: faust.App, *, wake: Wake, **kwargs: Any) -> None:

@@ -1,9 +1,10 @@
-"""Tables on rocksdb://: a worker that keeps its state on disk still sweeps every deadline.
+"""Tables on rocksdb://: a worker that keeps its state on disk serves and sweeps as on memory.
 
 A restarted worker replays only the changelog written after its last persisted
 offset, and a standby promoted to active replays only what it had not applied; the
 deadlines held on disk before that must still be found by the sweep, once each. The
-hub's clock is moved (its offset file) instead of sleeping.
+hub's clock is moved (its offset file) instead of sleeping. Folds of batches spanning
+partitions read keys of other partitions, which faust's RocksDB store alone would miss.
 """
 
 import time
@@ -20,6 +21,7 @@ from localkafka.hub import READY_TIMEOUT, HubCluster, start_hub
 from localkafka.process import wait_http
 from schemas.events import HealthEvent
 from schemas.topics import TopicNames
+from tests.integration.pbx_helpers import errno, login, make_pbx
 from tests.integration.test_health import WAIT_S, beat, configure
 
 CUSTOMERS = 8  # two per partition on average: every partition holds deadlines
@@ -122,3 +124,11 @@ def test_deadlines_of_a_standby_promoted_to_active_are_swept(rocks_hub: HubClust
     rocks_hub.wait_ready()
     print(f"\nrocksdb standby promoted: ready {time.perf_counter() - started:.1f} s after the stop")
     assert_late_then_down_once(rocks_hub, cids)
+
+
+def test_pbx_users_added_in_batches_spanning_partitions_can_log_in(rocks_hub: HubCluster) -> None:
+    # Made at once, the PBXes and their users are folded in batches across partitions.
+    with ThreadPoolExecutor(CUSTOMERS) as pool:
+        pbxes = list(pool.map(lambda _: make_pbx(rocks_hub), range(CUSTOMERS)))
+    refused = {p.username: errno(login(rocks_hub, p)) for p in pbxes}
+    assert set(refused.values()) == {None}, refused

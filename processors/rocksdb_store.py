@@ -1,0 +1,52 @@
+"""faust's RocksDB store, made to find a key whatever the current event's partition.
+
+faust's store keeps one RocksDB database per partition and, inside a stream, reads a
+key only from the database of the current event's partition. The hub also reads, inside
+a stream, keys of other partitions: a fold of a batch spanning partitions reads before
+it sets each record's event (`processors.pbx_work`), deliveries and upstream calls are
+kicked for a whole batch after it, an outbox is cleared after the batch's end. The
+memory store answers those from its one dict; faust's RocksDB store answered "none",
+so a PBX user added in such a batch was never added to its PBX and logins failed. This
+store answers as the memory store does: the current event's database first (faust's
+fast path), then, on a miss, the key's own database (faust's key index, else every open
+database, by bloom filter). Writes are unchanged: they go, with their changelog record,
+to the current event's partition.
+"""
+
+from typing import Any
+
+import faust
+from faust.stores.rocksdb import Store
+from faust.streams import current_event
+from faust.types import StoreT
+from yarl import URL
+
+
+class RocksDBStore(Store):
+    """faust's RocksDB store; a read missing in the current event's partition looks further."""
+
+    def _get(self, key: bytes) -> bytes | None:
+        value: bytes | None = super()._get(key)
+        if value is None and current_event() is not None:
+            found = self._get_bucket_for_key(key)
+            value = None if found is None else found.value
+        return value
+
+    def _contains(self, key: bytes) -> bool:
+        if super()._contains(key):
+            return True
+        return current_event() is not None and self._get_bucket_for_key(key) is not None
+
+
+class Table(faust.Table):  # type: ignore[type-arg]
+    """A faust table that keeps `rocksdb://` data in a RocksDBStore (the app's `Table`)."""
+
+    def _new_store_by_url(self, url: str | URL) -> StoreT[Any, Any]:
+        if URL(str(url)).scheme != "rocksdb":
+            return super()._new_store_by_url(url)
+        # The arguments faust's Collection._new_store_by_url passes to its store class.
+        return RocksDBStore(
+            url, self.app, self, table_name=self.name, key_type=self.key_type,
+            key_serializer=self.key_serializer, value_serializer=self.value_serializer,
+            value_type=self.value_type, loop=self.loop, options=self.options,
+        )  # fmt: skip

@@ -1,0 +1,66 @@
+"""On rocksdb://, a read inside a stream finds a key stored under another partition.
+
+A real faust app and table on a real RocksDB store (rocksdict) in a temporary data
+dir; the current event is faust's own Event and Message, set as a stream sets it.
+"""
+
+import weakref
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import faust
+import pytest
+from faust.events import Event
+from faust.stores.rocksdb import Store
+from faust.streams import _current_event
+from faust.types import Message, TableT
+
+from processors.rocksdb_store import RocksDBStore, Table
+
+
+@pytest.fixture
+def app(tmp_path: Path) -> faust.App:
+    return faust.App("store-test", store="rocksdb://", datadir=str(tmp_path), Table=Table)
+
+
+@contextmanager
+def event_of_partition(app: faust.App, partition: int) -> Iterator[None]:
+    """Code inside runs as a stream's handler of a record of `partition`."""
+    message = Message("t", partition, 0, 0.0, 0, None, b"k", b"v", None)
+    event = Event(app, b"k", b"v", None, message)
+    token = _current_event.set(weakref.ref(event))
+    try:
+        yield
+    finally:
+        _current_event.reset(token)
+
+
+def stored_in(table: TableT[str, str], partition: int, key: str, value: str) -> None:
+    """Put `key` in the partition's database, as a write under its event does."""
+    store = table.data
+    assert isinstance(store, Store)
+    store._db_for_partition(partition).put(store._encode_key(key), store._encode_value(value))
+
+
+def test_tables_of_the_app_keep_rocksdb_data_in_the_hub_store(app: faust.App) -> None:
+    assert isinstance(app.Table("names", key_type=str, value_type=str).data, RocksDBStore)
+
+
+def test_a_key_of_another_partition_is_found_inside_a_stream(app: faust.App) -> None:
+    table = app.Table("names", key_type=str, value_type=str)
+    stored_in(table, 1, "alice", "a")
+    with event_of_partition(app, 0):
+        assert table.get("alice") == "a"
+        assert "alice" in table
+        assert table.get("bob") is None
+        assert "bob" not in table
+
+
+def test_faust_s_own_store_misses_it(tmp_path: Path) -> None:
+    # Why the hub has its own store: faust reads only the current event's partition.
+    app = faust.App("store-test", store="rocksdb://", datadir=str(tmp_path))
+    table = app.Table("names", key_type=str, value_type=str)
+    stored_in(table, 1, "alice", "a")
+    with event_of_partition(app, 0):
+        assert table.get("alice") is None
