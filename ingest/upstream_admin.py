@@ -4,7 +4,6 @@ The password is sealed here (`schemas.sealed`, under `HUB_SECRET_KEY`) before it
 published: Kafka, the changelogs and the answers never hold it in clear.
 """
 
-import secrets
 from urllib.parse import quote
 
 from starlette.requests import Request
@@ -14,15 +13,12 @@ from ingest import pbx_records
 from ingest.admin import AdminProblem, parse
 from ingest.pbx_admin import pbx_address, require_pbx
 from ingest.services import Services
-from schemas.pbx_secrets import md5_hex
 from schemas.pbx_upstream import (
     UpstreamBody,
     UpstreamConfig,
     UpstreamRemoved,
     UpstreamSet,
-    login_digest,
 )
-from schemas.sealed import seal
 
 
 def _key(services: Services) -> bytes:
@@ -43,17 +39,7 @@ async def put_upstream(request: Request, services: Services) -> Response:
     cid, pbx = pbx_address(request)
     body: UpstreamBody = await parse(request, services, UpstreamBody)
     await require_pbx(services, cid, pbx)
-    key = _key(services)
-    config = UpstreamConfig(
-        base_url=body.BaseUrl,
-        username=body.Username,
-        sealed_password=seal(key, md5_hex(body.Password)),
-        version=body.Version,
-        interval_s=body.HeartbeatIntervalSeconds,
-        verify_tls=body.VerifyTls,
-        generation=secrets.token_hex(8),
-        login_digest=login_digest(key, body),
-    )
+    config = UpstreamConfig.from_body(_key(services), body)
     record = UpstreamSet(client_id=cid, pbx_id=pbx, config=config, at=services.clock.now())
     await pbx_records.publish(services, record)
     return _answer(await fetch(services, cid, pbx))

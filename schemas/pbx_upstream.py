@@ -7,6 +7,7 @@ the connection's state in the `pbx-upstreams` table (key "{clientId}/{pbxId}").
 
 import hashlib
 import hmac
+import secrets
 from datetime import datetime
 from enum import StrEnum
 from typing import Literal
@@ -16,6 +17,7 @@ import orjson
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from schemas.pbx_secrets import md5_hex
+from schemas.sealed import seal
 
 MAX_INTERVAL_S = 25 * 60
 
@@ -66,6 +68,20 @@ class UpstreamConfig(BaseModel):
         default=None,
         description="`login_digest` of the settings; None (older records) counts as changed",
     )
+
+    @classmethod
+    def from_body(cls, key: bytes, body: "UpstreamBody") -> "UpstreamConfig":
+        """What a PUT of `body` configures: password sealed, digest keyed, a new generation."""
+        return cls(
+            base_url=body.BaseUrl,
+            username=body.Username,
+            sealed_password=seal(key, md5_hex(body.Password)),
+            version=body.Version,
+            interval_s=body.HeartbeatIntervalSeconds,
+            verify_tls=body.VerifyTls,
+            generation=secrets.token_hex(8),
+            login_digest=login_digest(key, body),
+        )
 
 
 def login_digest(key: bytes, body: UpstreamBody) -> str:

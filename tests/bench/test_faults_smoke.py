@@ -7,15 +7,12 @@ fault cost included, are printed for whoever reads the log, never asserted.
 """
 
 import re
-import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 
 from localkafka import postgres
+from tests.bench.runner import run_bench
 
-ROOT = Path(__file__).resolve().parents[2]
 RESULT = re.compile(
     r"^result\s+sent (\d+)\s+200 (\d+)\s.*\smissing (\d+)"
     r"\s+state-mismatches (\d+)\s+sql-mismatches (\d+)$",
@@ -30,23 +27,18 @@ def test_faults_under_load_lose_no_heartbeat_and_count_each_once() -> None:
         postgres.ensure_postgres()
     except postgres.PostgresError as e:
         pytest.skip(f"PostgreSQL cannot be provided here: {e}")
-    done = subprocess.run(
-        [sys.executable, "-m", "bench.faults", "--quick"],
-        cwd=ROOT, capture_output=True, text=True, timeout=480, check=False,
-    )  # fmt: skip
-    print(done.stdout)
-    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
-    found = RESULT.search(done.stdout)
-    assert found, done.stdout
+    out = run_bench("faults", "--quick", timeout=480)
+    found = RESULT.search(out)
+    assert found, out
     sent, answered, missing, states, sql = (int(g) for g in found.groups())
-    assert sent > 0, done.stdout
-    assert answered > 0, done.stdout
-    assert (missing, states, sql) == (0, 0, 0), done.stdout
-    alerts = ALERTS.search(done.stdout)
-    assert alerts, done.stdout
+    assert sent > 0, out
+    assert answered > 0, out
+    assert (missing, states, sql) == (0, 0, 0), out
+    alerts = ALERTS.search(out)
+    assert alerts, out
     owed, not_mailed = (int(g) for g in alerts.groups())
-    assert owed > 0, done.stdout  # profiles went down and up: the sink owed mail
-    assert not_mailed == 0, done.stdout
-    upstream = UPSTREAM.search(done.stdout)
-    assert upstream, done.stdout
-    assert upstream.group(1) == "connected", done.stdout
+    assert owed > 0, out  # profiles went down and up: the sink owed mail
+    assert not_mailed == 0, out
+    upstream = UPSTREAM.search(out)
+    assert upstream, out
+    assert upstream.group(1) == "connected", out

@@ -6,14 +6,11 @@ order, none twice); the figures are printed for whoever reads the log, never ass
 
 import re
 import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 
 from bench.wrk import ensure_wrk
-
-ROOT = Path(__file__).resolve().parents[2]
+from tests.bench.runner import run_bench
 
 
 def _figure(out: str, phase: str, name: str) -> str:
@@ -27,15 +24,10 @@ def test_a_small_pbx_run_delivers_everything_in_order() -> None:
         ensure_wrk()
     except (OSError, subprocess.CalledProcessError) as e:
         pytest.skip(f"wrk cannot be installed here: {e}")
-    done = subprocess.run(
-        [sys.executable, "-m", "bench.pbx", "--quick"],
-        cwd=ROOT, capture_output=True, text=True, timeout=400, check=False,
-    )  # fmt: skip
-    print(done.stdout)
-    assert done.returncode == 0, done.stderr[-3000:]
+    out = run_bench("pbx", "--quick", timeout=400)
     for phase in ("logins", "heartbeats", "events in"):
-        assert _figure(done.stdout, phase, "errors") == "0"
-    delivered, expected = _figure(done.stdout, "deliveries", "delivered / expected").split()[:3:2]
+        assert _figure(out, phase, "errors") == "0"
+    delivered, expected = _figure(out, "deliveries", "delivered / expected").split()[:3:2]
     assert delivered == expected
-    assert _figure(done.stdout, "deliveries", "missing (not received) / duplicates") == "0 / 0"
-    assert _figure(done.stdout, "deliveries", "order violations").startswith("0 ")
+    assert _figure(out, "deliveries", "missing (not received) / duplicates") == "0 / 0"
+    assert _figure(out, "deliveries", "order violations").startswith("0 ")

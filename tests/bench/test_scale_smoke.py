@@ -6,22 +6,14 @@ due index. Its figures are printed for whoever reads the log, never asserted.
 """
 
 import re
-import subprocess
-import sys
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
+from tests.bench.runner import run_bench
 
 
 def test_a_small_scale_run_finds_every_silent_profile_late_then_down() -> None:
     args = ["--customers", "400", "--idle", "2", "--silent-percent", "5"]
     args += ["--interval", "4", "--grace", "3", "--partitions", "4"]
-    done = subprocess.run(
-        [sys.executable, "-m", "bench.scale", *args],
-        cwd=ROOT, capture_output=True, text=True, timeout=500, check=False,
-    )  # fmt: skip
-    print(done.stdout)
-    assert done.returncode == 0, done.stderr[-3000:]
-    lines = re.findall(r"^silent +(\d+ of \d+) active profiles (late|down);", done.stdout, re.M)
+    out = run_bench("scale", *args, timeout=500)
+    lines = re.findall(r"^silent +(\d+ of \d+) active profiles (late|down);", out, re.M)
     found = {health: count for count, health in lines}
-    assert found == {"late": "20 of 20", "down": "20 of 20"}, done.stdout
+    assert found == {"late": "20 of 20", "down": "20 of 20"}, out

@@ -1,6 +1,5 @@
 """A PUT of an upstream connection, folded: when it logs in again, and what it logs out."""
 
-import secrets
 from datetime import UTC, datetime, timedelta
 from types import SimpleNamespace
 from typing import Any, cast
@@ -25,7 +24,6 @@ from schemas.pbx_upstream import (
     login_digest,
     same_login,
 )
-from schemas.sealed import seal
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
 C, P = "acme", "pbx1"
@@ -43,16 +41,8 @@ def at(seconds: float) -> datetime:
 
 def config(body: UpstreamBody, digest: bool = True) -> UpstreamConfig:
     """What the ingress publishes for a PUT of `body`."""
-    return UpstreamConfig(
-        base_url=body.BaseUrl,
-        username=body.Username,
-        sealed_password=seal(HUB_KEY, md5_hex(body.Password)),
-        version=body.Version,
-        interval_s=body.HeartbeatIntervalSeconds,
-        verify_tls=body.VerifyTls,
-        generation=secrets.token_hex(8),
-        login_digest=login_digest(HUB_KEY, body) if digest else None,
-    )
+    config = UpstreamConfig.from_body(HUB_KEY, body)
+    return config if digest else config.model_copy(update={"login_digest": None})
 
 
 def work() -> Work:
