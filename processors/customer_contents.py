@@ -12,8 +12,7 @@ from typing import Any
 from faust.web import View
 
 from processors.app import Hub
-from processors.customer_deletion import customer_pbx_ids
-from processors.pbx_fold import pbx_key
+from processors.pbx_fold import customer_pbx_ids, pbx_key
 from processors.responder import _wait_s, caught_up
 from processors.routing import route
 from schemas.commands import CustomerCommands
@@ -33,7 +32,7 @@ def contents(hub: Hub, client_id: str) -> CustomerContents | None:
     profiles: CustomerProfiles = hub.profiles.get(client_id) or CustomerProfiles()
     cc: CustomerCommands = hub.commands.get(client_id) or CustomerCommands()
     now = hub.clock.now()
-    pbx_ids = customer_pbx_ids(list(hub.pbxes.keys()), client_id)
+    pbx_ids = customer_pbx_ids(hub.pbxes.keys(), client_id)
     records: dict[str, PbxRecord] = {p: hub.pbxes[pbx_key(client_id, p)] for p in pbx_ids}
     ups: dict[str, Upstream | None] = {
         p: hub.pbx_upstreams.get(pbx_key(client_id, p)) for p in pbx_ids

@@ -16,7 +16,7 @@ waits until the record's offset is applied, which is after the last step.
 """
 
 import logging
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -140,19 +140,13 @@ async def _send_all(topic: Any, records: Sequence[Record]) -> None:
         await fut
 
 
-def customer_pbx_ids(keys: Iterable[str], client_id: str) -> list[str]:
-    """The ids of the customer's PBXes among `pbxes` keys (`<clientId>/<pbxId>`)."""
-    prefix = f"{client_id}/"
-    return sorted(k[len(prefix) :] for k in keys if k.startswith(prefix))
-
-
 async def forget_pbxes(hub: Hub, cid: str, at: datetime) -> None:
     """Every PBX of the customer goes, under the PBX lock as every PBX change does."""
     async with hub.pbx_lock:
         w = Work(hub)  # no event of its own: writes go to the config record's partition
         released = [
             UserReleased(username=user, client_id=cid, pbx_id=pbx, at=at)
-            for pbx in customer_pbx_ids(list(hub.pbxes.keys()), cid)
+            for pbx in fold.customer_pbx_ids(hub.pbxes.keys(), cid)
             for user in forget_pbx(w, cid, pbx, at)
         ]
         # Before the writes: a crash between them folds the record again, and finds

@@ -1,6 +1,7 @@
 """Fold the PBX API's records into the working copy of its tables (see processors.pbx_work)."""
 
 import logging
+from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -34,6 +35,12 @@ from schemas.pbx_topics import (
 )
 
 log = logging.getLogger(__name__)
+
+
+def customer_pbx_ids(keys: Iterable[str], client_id: str) -> list[str]:
+    """The ids of the customer's PBXes among `pbxes` keys (`<clientId>/<pbxId>`), sorted."""
+    prefix = f"{client_id}/"
+    return sorted(k[len(prefix) :] for k in keys if k.startswith(prefix))
 
 
 def pbx_key(client_id: str, pbx_id: str) -> str:

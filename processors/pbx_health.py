@@ -12,6 +12,7 @@ hub out, `late` while degraded; the worse of the two judgements is the PBX's.
 from datetime import datetime
 
 from processors.app import Hub
+from processors.pbx_fold import customer_pbx_ids, pbx_key
 from schemas.events import Health
 from schemas.health import SEVERITY, PbxHealthView
 from schemas.pbx import PbxRecord
@@ -59,9 +60,8 @@ def pbx_health(
 
 def customer_pbxes(hub: Hub, client_id: str, now: datetime) -> list[PbxHealthView]:
     """Every PBX of the customer, by id."""
-    prefix = f"{client_id}/"
-    found = [(k[len(prefix) :], v) for k, v in hub.pbxes.items() if k.startswith(prefix)]
     return [
-        pbx_health(pid, rec, now, hub.pbx_upstreams.get(prefix + pid))
-        for pid, rec in sorted(found, key=lambda kv: kv[0])
+        pbx_health(pid, rec, now, hub.pbx_upstreams.get(key))
+        for pid in customer_pbx_ids(hub.pbxes.keys(), client_id)
+        if (rec := hub.pbxes.get(key := pbx_key(client_id, pid))) is not None
     ]

@@ -10,7 +10,6 @@ from processors.commands import apply_order, record_deliveries
 from processors.customer_deletion import (
     cancel_all,
     config_keys,
-    customer_pbx_ids,
     forget_pbx,
     without_customer,
 )
@@ -90,7 +89,7 @@ def test_the_config_records_to_forget_are_every_profile_s_and_the_access() -> No
 
 def test_only_the_customer_s_own_pbxes_are_found() -> None:
     keys = ["acme/hq", "acme/lab", "acme2/hq", "other/acme", "acm/e"]
-    assert customer_pbx_ids(keys, C) == ["hq", "lab"]
+    assert pbx_fold.customer_pbx_ids(keys, C) == ["hq", "lab"]
 
 
 def token(client_ids: list[str], created: datetime = T0) -> AdminToken:
