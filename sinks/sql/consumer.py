@@ -7,6 +7,7 @@ record of the failed batch, waits (exponential backoff up to `retry_backoff_max_
 and tries again: it never commits past a row it did not write, and never exits.
 """
 
+import contextlib
 import logging
 import threading
 import time
@@ -49,6 +50,7 @@ class SinkStats:
     batches: int = 0
     failed_batches: int = 0
     skipped_records: int = 0
+    rejoins: int = 0
     lag: dict[str, int] = field(default_factory=dict)
     # (monotonic start of the current outage or None, seconds of the outages before it):
     # one tuple, so that a reader on another thread never sees half an update.
@@ -118,6 +120,8 @@ class SqlSink:
         self._pruned_at = float("-inf")
         self._lag_at = float("-inf")
         self._rebalanced = False
+        # Monotonic time of joining or of a revocation, until partitions are assigned.
+        self._rejoining_since: float | None = None
 
     def run(self, stop: threading.Event) -> None:
         """Consume until `stop` is set; then write and commit what was read, and close."""
@@ -126,13 +130,42 @@ class SqlSink:
             return
         try:
             while not stop.is_set():
+                if self._rejoin_stuck():
+                    consumer = self._reconnect(consumer, stop)
+                    if consumer is None:
+                        return
                 self._prune_if_due()
                 self._note_lag_if_due(consumer)
                 if not (self._poll(consumer, stop) and self._flush(consumer)):
                     stop.wait(self._backoff.next_delay())
             self._flush(consumer)
         finally:
+            if consumer is not None:
+                consumer.close(autocommit=False, timeout_ms=CLOSE_TIMEOUT_MS)
+
+    def _rejoin_stuck(self) -> bool:
+        """True when a rebalance has gone on longer than `rejoin_timeout_s`.
+
+        kafka-python's group membership can stay rebalancing for good after the broker
+        was slow (seen under load: every commit refused with RebalanceInProgressError for
+        minutes while polling went on); a new consumer joins afresh.
+        """
+        since = self._rejoining_since
+        return since is not None and time.monotonic() - since > self.settings.rejoin_timeout_s
+
+    def _reconnect(self, consumer: Any, stop: threading.Event) -> Any:
+        """Close the stuck consumer and join with a new one; what was read is read again."""
+        log.warning(
+            "rebalance not finished after %.0f s; joining the group again with a new consumer",
+            self.settings.rejoin_timeout_s,
+        )
+        self.stats.rejoins += 1
+        with contextlib.suppress(KafkaError):
             consumer.close(autocommit=False, timeout_ms=CLOSE_TIMEOUT_MS)
+        self._writer.clear()
+        self._forget()
+        self._rebalanced = False
+        return self._connect(stop)
 
     def _connect(self, stop: threading.Event) -> Any:
         # A broker that is not up yet is waited for, like a database that is down.
@@ -146,6 +179,7 @@ class SqlSink:
             self._await_topics(consumer, stop)
             consumer.subscribe(self._decoder.topics, listener=_Revoked(self, consumer))
             self._backoff.reset()
+            self._rejoining_since = time.monotonic()  # joining is a rebalance too
             return consumer
         return None
 
@@ -243,6 +277,9 @@ class SqlSink:
         self._forget()
 
     def _commit(self, consumer: Any) -> None:
+        if self._rejoining_since is not None:
+            # Refused until the group settles; the offsets stay for the next flush.
+            return
         offsets = {tp: OffsetAndMetadata(n, "", -1) for tp, n in self._next.items()}
         try:
             consumer.commit(offsets, timeout_ms=COMMIT_TIMEOUT_MS)
@@ -264,6 +301,8 @@ class SqlSink:
         """
         self.stats.partitions = 0
         self._rebalanced = True
+        if self._rejoining_since is None:
+            self._rejoining_since = time.monotonic()
 
     def _settle_rebalance(self, consumer: Any) -> None:
         """Keep the offsets of partitions still owned; the new owner re-reads the others.
@@ -279,6 +318,7 @@ class SqlSink:
     def on_assigned(self, partitions: int) -> None:
         """After a rebalance gave this replica its partitions."""
         self.stats.partitions = partitions
+        self._rejoining_since = None
         # Said at every rebalance: DEBUG, as the workers' rebalance lines (faust's) are.
         log.debug("consuming %d partitions", partitions)
 

@@ -74,6 +74,7 @@ class SinkCollector:
             (names.SQL_BATCHES, "Batches written and committed.", "batches"),
             (names.SQL_BATCH_FAILURES, "Batches the database refused.", "failed_batches"),
             (names.SQL_SKIPPED, "Undecodable records skipped.", "skipped_records"),
+            (names.SQL_REJOINS, "Stuck rebalances given up (a new consumer joined).", "rejoins"),
         )
         return [
             CounterMetricFamily(name, doc, value=None if stats is None else getattr(stats, field))

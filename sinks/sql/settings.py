@@ -32,6 +32,12 @@ class SqlSinkSettings(KafkaSettings):
     retry_backoff_max_s: float = Field(
         default=30.0, gt=0, le=600, description="longest wait between retries of a failed batch"
     )
+    rejoin_timeout_s: float = Field(
+        default=60.0,
+        ge=5,
+        le=3600,
+        description="a rebalance unfinished after this long is given up: a new consumer joins",
+    )
     prune_interval_s: float = Field(
         default=3600.0, gt=0, description="how often heartbeats past retention are deleted"
     )

@@ -61,6 +61,10 @@ class SqlWriter:
             raise UndecodableRecord(f"{type(event).__name__} does not fit the tables: {e}") from e
         self._events.append((event, offset, partition))
 
+    def clear(self) -> None:
+        """Drop the buffered events (they will be read from Kafka again)."""
+        self._batch, self._events = self._new_batch(), []
+
     def flush(self) -> int:
         """Write the buffered events in one transaction; returns the rows written."""
         batch, events = self._batch, self._events

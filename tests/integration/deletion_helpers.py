@@ -72,6 +72,7 @@ def sql_sink(hub: HubCluster) -> Iterator[Engine]:
         database_url=SecretStr(url),
         consumer_group=f"del-{uuid.uuid4().hex[:8]}",
         batch_linger_s=0.1,
+        rejoin_timeout_s=15.0,
     )
     upgrade(engine)
     stop = threading.Event()

@@ -162,7 +162,7 @@ class Stream:
         consumer = KafkaConsumer(bootstrap_servers=self.bootstrap, enable_auto_commit=False)
         admin = KafkaAdminClient(bootstrap_servers=self.bootstrap)
         try:
-            tps = [TopicPartition(t, p) for t in self._sunk() for p in range(PARTITIONS)]
+            tps = [TopicPartition(t, p) for t in self.sunk() for p in range(PARTITIONS)]
             ends = consumer.end_offsets(tps)
             committed = admin.list_group_offsets(group).get(group, {})
             return sum(ends[tp] - (committed[tp].offset if tp in committed else 0) for tp in tps)
@@ -170,7 +170,8 @@ class Stream:
             consumer.close()
             admin.close()
 
-    def _sunk(self) -> list[str]:
+    def sunk(self) -> list[str]:
+        """The topics the sink reads."""
         n = self.names
         return [
             n.config, n.heartbeats, n.command_events, n.health_events,
@@ -410,3 +411,30 @@ def test_service_started_while_the_database_is_down_waits_for_it(
         assert counted(sql_database) == 2 * 5 * 2
         process.send_signal(signal.SIGTERM)
         assert process.wait(timeout=WAIT_S) == 0, log_path.read_text()[-3000:]
+
+
+def test_a_rebalance_that_does_not_finish_is_given_up_and_joined_again(
+    stream: Stream, sql_database: SqlDatabase
+) -> None:
+    settings = sink_settings(stream, sql_database).model_copy(update={"rejoin_timeout_s": 5.0})
+    stream.send(workload(clients=3, beats=5))
+    # A member that holds the partitions and then stops polling: the sink's join waits on
+    # it until it leaves (its poll interval, 12 s), past the sink's rejoin timeout.
+    ghost = KafkaConsumer(
+        bootstrap_servers=stream.bootstrap,
+        group_id=settings.group_id,
+        enable_auto_commit=False,
+        session_timeout_ms=12_000,
+        max_poll_interval_ms=12_000,
+        heartbeat_interval_ms=1_000,
+    )
+    ghost.subscribe(stream.sunk())
+    try:
+        wait_until(lambda: bool(ghost.poll(timeout_ms=200, max_records=1) or ghost.assignment()),
+                   "the other member to hold the partitions")  # fmt: skip
+        with running_sink(settings, sql_database) as sink:
+            wait_until(lambda: sink.stats.rejoins > 0, "the sink to give up the stuck join")
+            wait_until(lambda: stream.lag(settings.group_id) == 0, "the sink to commit everything")
+    finally:
+        ghost.close(autocommit=False)
+    assert count(sql_database, "heartbeats") == 3 * 5 * 2
