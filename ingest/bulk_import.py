@@ -10,7 +10,6 @@ import does not wait for that).
 An import is a set of upserts, so one answered 503 is simply sent again.
 """
 
-import asyncio
 from typing import Any
 
 import orjson
@@ -33,7 +32,7 @@ from schemas.profiles import (
 from schemas.topics import CustomerUpserted, ProfileUpserted, config_key, partition_for
 
 ConfigRecord = CustomerUpserted | ProfileUpserted
-IN_FLIGHT = 2000  # records awaiting their acknowledgement at once
+IN_FLIGHT = 5000  # records awaiting their acknowledgement at once (one wake-up each batch)
 
 
 class ImportLine(BaseModel):
@@ -89,16 +88,13 @@ def records_of(raw: bytes, at: Any) -> list[ConfigRecord]:
 async def _publish_all(services: Services, records: list[ConfigRecord]) -> None:
     parts = services.settings.partitions
     for start in range(0, len(records), IN_FLIGHT):
-        await asyncio.gather(
-            *(
-                services.publisher.publish(
-                    services.topics.config,
-                    config_key(r),
-                    r.model_dump_json().encode(),
-                    partition=partition_for(r.client_id, parts),
-                )
-                for r in records[start : start + IN_FLIGHT]
-            )
+        chunk = records[start : start + IN_FLIGHT]
+        await services.publisher.publish_many(
+            services.topics.config,
+            [
+                (config_key(r), r.model_dump_json().encode(), partition_for(r.client_id, parts))
+                for r in chunk
+            ],
         )
 
 

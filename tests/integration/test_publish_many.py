@@ -1,0 +1,73 @@
+"""`Publisher.publish_many` on the real broker: all acknowledged, or the batch fails."""
+
+import uuid
+
+import pytest
+from kafka import KafkaAdminClient, KafkaConsumer, TopicPartition
+
+from ingest.errors import BrokerUnavailable
+from ingest.publisher import Publisher
+from localkafka.broker import LocalBroker
+
+pytestmark = pytest.mark.integration
+
+
+def topic_on(broker: LocalBroker, **configs: str) -> str:
+    """A new topic with 2 partitions and the given configuration."""
+    admin = KafkaAdminClient(bootstrap_servers=broker.bootstrap)
+    try:
+        name = f"many-{uuid.uuid4().hex[:10]}"
+        spec = {"num_partitions": 2, "replication_factor": 1, "configs": configs}
+        admin.create_topics({name: spec}, wait_for_metadata=True)
+        return name
+    finally:
+        admin.close()
+
+
+def values_in(broker: LocalBroker, topic: str) -> list[bytes]:
+    """Every value of the topic, partition 0 first."""
+    consumer = KafkaConsumer(bootstrap_servers=broker.bootstrap, consumer_timeout_ms=2000)
+    try:
+        consumer.assign([TopicPartition(topic, p) for p in (0, 1)])
+        consumer.seek_to_beginning()
+        return [r.value for r in sorted(consumer, key=lambda r: (r.partition, r.offset))]
+    finally:
+        consumer.close()
+
+
+async def test_every_record_of_a_batch_is_durable_when_it_returns(
+    kafka_broker: LocalBroker,
+) -> None:
+    topic = topic_on(kafka_broker)
+    publisher = Publisher(kafka_broker.bootstrap, timeout_s=5.0)
+    records = [(b"k%d" % i, b"v%05d" % i, i % 2) for i in range(3000)]
+    try:
+        await publisher.publish_many(topic, records)
+        await publisher.publish_many(topic, [])  # nothing to send: returns at once
+    finally:
+        publisher.close()
+    stored = values_in(kafka_broker, topic)
+    assert stored == [v for _, v, p in records if p == 0] + [v for _, v, p in records if p == 1]
+    assert publisher.health.last_ack is not None
+
+
+async def test_a_batch_the_broker_refuses_raises(kafka_broker: LocalBroker) -> None:
+    # Sent (the producer's own limit is 1 MB), then refused by the topic's limit.
+    topic = topic_on(kafka_broker, **{"max.message.bytes": "512"})
+    publisher = Publisher(kafka_broker.bootstrap, timeout_s=5.0)
+    try:
+        with pytest.raises(BrokerUnavailable):
+            await publisher.publish_many(topic, [(b"k", b"v", 0), (b"k", b"x" * 4000, 1)])
+        assert not publisher.health.status(publisher.now()).ready
+    finally:
+        publisher.close()
+
+
+async def test_a_record_too_large_to_send_fails_the_batch(kafka_broker: LocalBroker) -> None:
+    topic = topic_on(kafka_broker)
+    publisher = Publisher(kafka_broker.bootstrap, timeout_s=5.0)
+    try:
+        with pytest.raises(BrokerUnavailable):
+            await publisher.publish_many(topic, [(b"k", b"v", 0), (b"k", b"x" * 2_000_000, 0)])
+    finally:
+        publisher.close()
