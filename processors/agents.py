@@ -89,14 +89,38 @@ def apply_heartbeats(hub: Hub, client_id: str, msgs: list[HeartbeatMessage]) -> 
 
 
 async def on_client_config(hub: Hub, cid: str, items: list[tuple[ConfigRecord, int]]) -> None:
-    """One client's configuration records of a batch, in order: tables, then health once."""
+    """One client's configuration records of a batch, in order: tables, then health once.
+
+    A run of profile upserts and window changes (an imported customer's profiles, say)
+    is applied to one copy of the client's profiles, written once at the run's end.
+    """
+    editing: CustomerProfiles | None = None
     for event, _ in items:
+        if isinstance(event, ProfileUpserted | MaintenanceSet) and cid in hub.customers:
+            editing = editing or _editable(hub.profiles.get(cid))
+            _edit(editing, event)
+            continue
+        if editing is not None:
+            hub.profiles[cid], editing = editing, None
         if isinstance(event, CustomerDeleted | TokenScopesTrimmed):
             await fold_deletion(hub, event)
         else:
             apply_config(hub, event)
+    if editing is not None:
+        hub.profiles[cid] = editing
     latest = max((e.at for e, _ in items if e.at is not None), default=None)
     await monitor.refresh(hub, cid, latest or hub.clock.now())
+
+
+def _editable(profiles: CustomerProfiles | None) -> CustomerProfiles:
+    return CustomerProfiles() if profiles is None else profiles.model_copy(deep=True)
+
+
+def _edit(profiles: CustomerProfiles, event: ProfileUpserted | MaintenanceSet) -> None:
+    if isinstance(event, ProfileUpserted):
+        config.upsert_into(profiles, event)
+    else:
+        config.maintenance_into(profiles, event)
 
 
 def decode_config(raw: bytes) -> ConfigRecord:

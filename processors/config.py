@@ -9,17 +9,22 @@ from schemas.topics import MaintenanceSet, ProfileDeleted, ProfileUpserted
 def upsert_profile(profiles: CustomerProfiles, event: ProfileUpserted) -> CustomerProfiles:
     """The customer's profiles with one created or replaced."""
     result = profiles.model_copy(deep=True)
+    upsert_into(result, event)
+    return result
+
+
+def upsert_into(profiles: CustomerProfiles, event: ProfileUpserted) -> None:
+    """Create or replace one profile in `profiles` itself (a copy the caller owns)."""
     cfg = event.profile
     if isinstance(cfg, InboundConfig):
-        result.inbound[cfg.profile_id] = cfg.wire
+        profiles.inbound[cfg.profile_id] = cfg.wire
     else:
-        result.outbound[cfg.profile_id] = cfg.wire
+        profiles.outbound[cfg.profile_id] = cfg.wire
     key = profile_key(cfg.profile_type, cfg.profile_id)
     if cfg.timing.model_fields_set:
-        result.timing[key] = cfg.timing
+        profiles.timing[key] = cfg.timing
     else:
-        result.timing.pop(key, None)
-    return result
+        profiles.timing.pop(key, None)
 
 
 def delete_profile(profiles: CustomerProfiles, event: ProfileDeleted) -> CustomerProfiles:
@@ -36,9 +41,14 @@ def delete_profile(profiles: CustomerProfiles, event: ProfileDeleted) -> Custome
 def set_maintenance(profiles: CustomerProfiles, event: MaintenanceSet) -> CustomerProfiles:
     """The customer's profiles with one profile's maintenance windows replaced."""
     result = profiles.model_copy(deep=True)
+    maintenance_into(result, event)
+    return result
+
+
+def maintenance_into(profiles: CustomerProfiles, event: MaintenanceSet) -> None:
+    """Replace one profile's maintenance windows in `profiles` itself."""
     key = profile_key(event.profile_type, event.profile_id)
     if event.windows:
-        result.maintenance[key] = sorted(event.windows, key=lambda w: w.start)
+        profiles.maintenance[key] = sorted(event.windows, key=lambda w: w.start)
     else:
-        result.maintenance.pop(key, None)
-    return result
+        profiles.maintenance.pop(key, None)
