@@ -257,6 +257,11 @@ class LocalBroker:
         return self._process is not None and self._process.poll() is None
 
     @property
+    def pid(self) -> int:
+        """The broker's process id (0 when it is not started)."""
+        return self._process.pid if self._process else 0
+
+    @property
     def _log_dirs(self) -> Path:
         return self.data_dir / "kafka-logs"
 

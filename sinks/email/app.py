@@ -97,7 +97,8 @@ async def handle(sink: EmailSink, raw: bytes) -> None:
     if decision.notice is not None:
         await deliver(sink, decision.notice)
     # Only now: a crash before this line sends the message again (at least once).
-    sink.states[key] = decision.state
+    if decision.record:
+        sink.states[key] = decision.state
 
 
 async def deliver(sink: EmailSink, notice: Notice) -> None:

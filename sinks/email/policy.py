@@ -68,6 +68,10 @@ class Decision:
 
     state: AlertState
     notice: Notice | None
+    # False when only `last_at` moved for an event that cannot alert: the table is not
+    # written. Safe: `last_at` guards against mailing an alertable event twice, and every
+    # alertable event records its own (a replayed non-alertable one mails nothing).
+    record: bool = True
 
 
 def profile_key(event: HealthEvent) -> str:
@@ -125,7 +129,7 @@ def decide(state: AlertState | None, event: AlertEvent, rules: AlertRules) -> De
     if state.flapping_until is not None:
         return _while_flapping(state, utc(state.flapping_until), event, alertable, rules)
     if not alertable:
-        return Decision(state.model_copy(update={"last_at": at}), None)
+        return Decision(state.model_copy(update={"last_at": at}), None, record=False)
     recent = [*_within(state.transitions, at, rules.flap_window), at]
     if len(recent) > rules.flap_max_transitions:
         flapping = AlertState(last_at=at, transitions=recent, flapping_until=at + rules.flap_window)
@@ -145,7 +149,7 @@ def _while_flapping(
         stable = AlertState(last_at=at, transitions=[at] if alertable else [])
         return Decision(stable, Notice(NoticeKind.stable, event, suppressed=state.suppressed))
     if not alertable:
-        return Decision(state.model_copy(update={"last_at": at}), None)
+        return Decision(state.model_copy(update={"last_at": at}), None, record=False)
     recent = [*_within(state.transitions, at, rules.flap_window), at]
     update = {
         "last_at": at,

@@ -75,10 +75,18 @@ def test_profile_and_pbx_connection_events_are_mailed_to_their_own_lists() -> No
     assert sorted(s.states) == ["acme/inbound/7", "acme/pbx/p1"]
 
 
-def test_a_degraded_connection_sends_nothing_but_is_recorded() -> None:
+def test_a_degraded_connection_sends_nothing_and_writes_nothing() -> None:
     s = sink()
     assert handled(s, connection("connected", "degraded", 0)) == []
-    assert s.states["acme/pbx/p1"].last_at == T0
+    assert "acme/pbx/p1" not in s.states
+
+
+def test_an_alert_is_recorded_and_a_later_quiet_change_leaves_it() -> None:
+    s = sink()
+    assert len(handled(s, health(Health.up, Health.late, 0))) == 1
+    assert len(handled(s, health(Health.new, Health.up, 1))) == 1  # not alertable
+    assert s.states["acme/inbound/7"].last_at == T0
+    assert len(handled(s, health(Health.up, Health.late, 0))) == 1  # replayed: skipped
 
 
 def test_a_record_of_an_unknown_kind_is_skipped(caplog: pytest.LogCaptureFixture) -> None:

@@ -65,13 +65,14 @@ def connection(before: C | None, after: C, minutes: float = 0.0) -> PbxConnectio
 
 
 def run(events: Sequence[AlertEvent], rules: AlertRules = RULES) -> list[Decision | None]:
-    """Feed the events of one profile (or PBX) through `decide`, threading the state."""
+    """Feed the events of one profile (or PBX) through `decide`, threading the state as
+    the sink records it (not for a decision it need not record)."""
     state: AlertState | None = None
     out: list[Decision | None] = []
     for event in events:
         decision = decide(state, event, rules)
         out.append(decision)
-        if decision is not None:
+        if decision is not None and decision.record:
             state = decision.state
     return out
 
@@ -135,12 +136,24 @@ def test_each_alertable_transition_gives_one_transition_notice() -> None:
     assert [d.notice.event for d in decisions if d and d.notice] == events
 
 
-def test_non_alert_changes_send_nothing_but_are_recorded() -> None:
+def test_non_alert_changes_send_nothing_and_write_nothing() -> None:
     decisions = run([change(Health.new, Health.up, 0), change(Health.up, Health.paused, 1)])
     assert kinds(decisions) == [None, None]
-    last = decisions[-1]
-    assert last is not None
-    assert last.state.last_at == T0 + timedelta(minutes=1)
+    assert [d.record for d in decisions if d] == [False, False]
+
+
+def test_an_alert_replayed_after_a_non_alert_change_is_still_skipped() -> None:
+    down, up = change(Health.up, Health.down, 5), change(Health.down, Health.up, 6)
+    quiet = change(Health.up, Health.paused, 7)
+    decisions = run([down, up, quiet, down, up, quiet])
+    assert kinds(decisions) == [
+        NoticeKind.transition,
+        NoticeKind.transition,
+        None,
+        None,
+        None,
+        None,
+    ]
 
 
 def test_an_event_at_or_before_the_last_handled_one_is_skipped() -> None:
