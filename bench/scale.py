@@ -12,7 +12,11 @@ starts it (worker, ingress, SQL and e-mail sinks, an SMTP server). Printed, in o
   `--grace` 30 s by default), and the worker's CPU over that sweep;
 - a worker stopped (SIGTERM) and started again: the time until it folds again (on
   `--table-store rocksdb://`, from its own RocksDB state; on memory://, replaying every
-  changelog).
+  changelog);
+- a second worker started (a new worker: it takes half the partitions, and standby
+  copies of the others): the time until every partition is served; then the first
+  worker SIGKILLed (a failover onto the standby copies): the time until every
+  partition is served again.
 Timings are printed, never asserted. Every run stops by itself.
 """
 
@@ -148,6 +152,39 @@ def restart(hub: HubCluster) -> None:
     print(f"restart       worker folds again {time.perf_counter() - t0:.1f} s after its start")
 
 
+def served_by(hub: HubCluster, index: int, clients: list[str]) -> bool:
+    """Whether worker `index` answers every client's state (its own, or by its owner)."""
+    for cid in clients:
+        reply = call("GET", f"{hub.worker_url(index)}/hub/customers/{cid}")
+        if reply.status != 200:
+            return False
+    return True
+
+
+def until_served(hub: HubCluster, index: int, clients: list[str], what: str) -> None:
+    """Print how long until worker `index` serves every one of `clients`."""
+    t0 = time.perf_counter()
+    while True:
+        try:
+            if served_by(hub, index, clients):
+                break
+        except OSError:
+            pass  # its web server is not up yet
+        assert time.perf_counter() - t0 < READY_TIMEOUT * 10, f"{what}: never served"
+        time.sleep(0.2)
+    print(f"{what:<13} every partition served {time.perf_counter() - t0:.1f} s after it")
+
+
+def failover(hub: HubCluster, args: argparse.Namespace) -> None:
+    """A second worker joins (standby replicas on); then the first is SIGKILLed."""
+    clients = [f"bench-{c}" for c in range(min(args.customers, args.partitions * 8))]
+    hub.add_worker()
+    until_served(hub, 1, clients, "new worker")
+    time.sleep(args.standby_wait)  # its standby copies catch up on the others
+    hub.workers[0].kill()
+    until_served(hub, 1, clients, "failover")
+
+
 def run(args: argparse.Namespace, workdir: Path) -> None:
     """The whole benchmark on a private broker."""
     port, controller = free_ports(2)
@@ -169,6 +206,7 @@ def run(args: argparse.Namespace, workdir: Path) -> None:
             if args.silent_percent:
                 silent(hub, pids, max(1, args.customers * args.silent_percent // 100), args)
             restart(hub)
+            failover(hub, args)
         finally:
             for s in extra:
                 s.stop()
@@ -184,6 +222,10 @@ def main() -> None:
     parser.add_argument("--interval", type=int, default=60, help="customers' heartbeat interval")
     parser.add_argument("--grace", type=int, default=30, help="customers' grace period")
     parser.add_argument("--partitions", type=int, default=8)
+    parser.add_argument(
+        "--standby-wait", type=float, default=10.0,
+        help="seconds between the second worker serving and the first one's SIGKILL",
+    )  # fmt: skip
     parser.add_argument(
         "--table-store", default="memory://", choices=("memory://", "rocksdb://"),
         help="the worker's HUB_TABLE_STORE (rocksdb://: a restart reads its own disk)",
