@@ -123,6 +123,9 @@ def _run(broker: LocalBroker | None) -> int:
         # Everything runs on this machine: PBX API callbacks to loopback are allowed.
         "HUB_PBX_DENY_NETWORKS": os.environ.get("HUB_PBX_DENY_NETWORKS", LOCAL_DENY),
         "HUB_PUBLIC_URL": os.environ.get("HUB_PUBLIC_URL", _ingress_url()),
+        # On disk in the run folder: a restart reads its own state instead of replaying
+        # every changelog (4 s against 42 s at 50,000 customers; README, Scaling).
+        "HUB_TABLE_STORE": os.environ.get("HUB_TABLE_STORE", "rocksdb://"),
     }
     demo = Demo.new()
     env.setdefault(
