@@ -227,7 +227,7 @@ def main() -> None:
         help="seconds between the second worker serving and the first one's SIGKILL",
     )  # fmt: skip
     parser.add_argument(
-        "--table-store", default="memory://", choices=("memory://", "rocksdb://"),
+        "--table-store", default="rocksdb://", choices=("memory://", "rocksdb://"),
         help="the worker's HUB_TABLE_STORE (rocksdb://: a restart reads its own disk)",
     )  # fmt: skip
     args = parser.parse_args()
