@@ -75,6 +75,9 @@ class Publisher:
             delivery_timeout_ms=ms + 1000,
             max_block_ms=ms,
             reconnect_backoff_max_ms=1000,
+            # The first connection is bounded like a send (the default, 30 s, held a
+            # write answered 503 while the broker was down for that long).
+            bootstrap_timeout_ms=ms,
         )
 
     async def _ensure(self) -> Any:

@@ -17,7 +17,11 @@ BEAT = b'[{"ProfileId": 1, "ProfileType": 1, "ServerStatus": 1}]'
 
 def client(**settings: object) -> TestClient:
     """The routes with a responder URL nothing listens on, and no lifespan."""
-    base = {"admin_token": TOKEN, "responder_url": f"http://127.0.0.1:{free_port()}"}
+    base = {
+        "admin_token": TOKEN,
+        "responder_url": f"http://127.0.0.1:{free_port()}",
+        "publish_timeout_s": 1.0,  # no broker listens: a write fails within a second
+    }
     services = build_services(IngestSettings(**{**base, **settings}))  # type: ignore[arg-type]
     app = Starlette(routes=ROUTES)
     app.state.services = services
