@@ -111,27 +111,7 @@ class Publisher:
         self, topic: str, key: bytes, value: bytes, partition: int | None = None
     ) -> Ack:
         """Send one record and wait until every in-sync replica has it."""
-        started, timer = self._clock(), time.perf_counter()
-        loop = asyncio.get_running_loop()
-        fut: asyncio.Future[Any] = loop.create_future()
-        try:
-            producer = await self._ensure()
-            kf = await self._send(producer, topic, key, value, partition)
-        except (KafkaError, BrokerUnavailable) as e:
-            self.health.failed(self._clock(), f"cannot send to Kafka: {e!r}")
-            PUBLISH.failed(topic, "send")
-            raise BrokerUnavailable(str(e)) from e
-        kf.add_callback(lambda md: loop.call_soon_threadsafe(_settle, fut, md, None))
-        kf.add_errback(lambda exc: loop.call_soon_threadsafe(_settle, fut, None, exc))
-        try:
-            md = await asyncio.wait_for(fut, self.timeout_s)
-        except (TimeoutError, KafkaError) as e:
-            self.health.failed(self._clock(), f"no acknowledgement from Kafka: {e!r}")
-            PUBLISH.unacknowledged(topic, e)
-            self._replace_if_stalled(producer, started)
-            raise BrokerUnavailable(f"no acknowledgement from Kafka: {e!r}") from e
-        self.health.acked(self._clock())
-        PUBLISH.acknowledged(topic, time.perf_counter() - timer)
+        md = await self._deliver(topic, [(key, value, partition)])
         return Ack(md.topic, md.partition, md.offset)
 
     async def publish_many(self, topic: str, records: Sequence[Record]) -> None:
@@ -140,8 +120,11 @@ class Publisher:
         One wake-up of the event loop for the whole batch (the last acknowledgement, or
         the first failure), not one per record: the bulk paths' way to publish.
         """
-        if not records:
-            return
+        if records:
+            await self._deliver(topic, records)
+
+    async def _deliver(self, topic: str, records: Sequence[Record]) -> Any:
+        """Send every record, await every acknowledgement; the last one's metadata."""
         started, timer = self._clock(), time.perf_counter()
         done = _AllAcked(asyncio.get_running_loop(), len(records))
         try:
@@ -154,7 +137,7 @@ class Publisher:
             PUBLISH.failed(topic, "send")
             raise BrokerUnavailable(str(e)) from e
         try:
-            await asyncio.wait_for(done.future, self.timeout_s)
+            md = await asyncio.wait_for(done.future, self.timeout_s)
         except (TimeoutError, KafkaError) as e:
             self.health.failed(self._clock(), f"no acknowledgement from Kafka: {e!r}")
             PUBLISH.unacknowledged(topic, e)
@@ -162,6 +145,7 @@ class Publisher:
             raise BrokerUnavailable(f"no acknowledgement from Kafka: {e!r}") from e
         self.health.acked(self._clock())
         PUBLISH.acknowledged(topic, time.perf_counter() - timer)
+        return md
 
     async def _send(
         self, producer: Any, topic: str, key: bytes, value: bytes, partition: int | None
@@ -217,10 +201,11 @@ def _settle(fut: "asyncio.Future[Any]", md: Any, exc: BaseException | None) -> N
 
 
 class _AllAcked:
-    """Counts a batch's acknowledgements on the producer's thread; settles its future once."""
+    """Counts a batch's acknowledgements on the producer's thread; settles its future once,
+    with the last acknowledged record's metadata or the first failure."""
 
     def __init__(self, loop: asyncio.AbstractEventLoop, count: int) -> None:
-        self.future: asyncio.Future[None] = loop.create_future()
+        self.future: asyncio.Future[Any] = loop.create_future()
         self._loop = loop
         self._left = count
         self._lock = threading.Lock()
@@ -236,5 +221,7 @@ class _AllAcked:
             if not (failed or self._left == 0):
                 return
             self._settled = True
-        error = outcome if failed else None
-        self._loop.call_soon_threadsafe(_settle, self.future, None, error)
+        if failed:
+            self._loop.call_soon_threadsafe(_settle, self.future, None, outcome)
+        else:  # the last record's metadata
+            self._loop.call_soon_threadsafe(_settle, self.future, outcome, None)

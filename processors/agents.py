@@ -31,6 +31,7 @@ ConfigEvent = (
     CustomerUpserted | ProfileUpserted | ProfileDeleted | MaintenanceSet | AccessSet | AdminTokenSet
 )
 ConfigRecord = ConfigEvent | CustomerDeleted | TokenScopesTrimmed
+TableEvent = CustomerUpserted | ProfileDeleted | AccessSet | AdminTokenSet
 TICK_KEY = b"tick"
 
 
@@ -45,8 +46,8 @@ BATCH = 500
 BATCH_WITHIN_S = 0.02
 
 
-def apply_config(hub: Hub, event: ConfigEvent) -> None:
-    """Write one configuration event into the tables."""
+def apply_config(hub: Hub, event: TableEvent) -> None:
+    """Write one configuration event (not a profile edit: see on_client_config) into the tables."""
     cid = event.client_id
     if isinstance(event, CustomerUpserted):
         hub.customers[cid] = event.customer
@@ -57,24 +58,26 @@ def apply_config(hub: Hub, event: ConfigEvent) -> None:
         elif cid in hub.admin_tokens:
             del hub.admin_tokens[cid]
         return
-    if cid not in hub.customers:
-        # Its customer was deleted after the write was accepted: nothing to attach it to.
-        log.info("dropping %s of unknown customer %s", event.kind, cid)
+    if not _known(hub, event):
         return
     if isinstance(event, AccessSet):
         hub.access[cid] = event.access
         return
     profiles: CustomerProfiles = hub.profiles.get(cid) or CustomerProfiles()
-    if isinstance(event, ProfileUpserted):
-        hub.profiles[cid] = config.upsert_profile(profiles, event)
-    elif isinstance(event, MaintenanceSet):
-        hub.profiles[cid] = config.set_maintenance(profiles, event)
-    else:
-        updated = config.delete_profile(profiles, event)
-        hub.profiles[cid] = updated
-        states: CustomerStates | None = hub.states.get(cid)
-        if states is not None:
-            hub.states[cid] = reported.prune(states, updated)
+    updated = config.delete_profile(profiles, event)
+    hub.profiles[cid] = updated
+    states: CustomerStates | None = hub.states.get(cid)
+    if states is not None:
+        hub.states[cid] = reported.prune(states, updated)
+
+
+def _known(hub: Hub, event: ConfigEvent) -> bool:
+    """Whether the event's customer exists; logs the drop of an event of one that does not."""
+    if event.client_id in hub.customers:
+        return True
+    # Its customer was deleted after the write was accepted: nothing to attach it to.
+    log.info("dropping %s of unknown customer %s", event.kind, event.client_id)
+    return False
 
 
 def apply_heartbeats(hub: Hub, client_id: str, msgs: list[HeartbeatMessage]) -> None:
@@ -96,9 +99,10 @@ async def on_client_config(hub: Hub, cid: str, items: list[tuple[ConfigRecord, i
     """
     editing: CustomerProfiles | None = None
     for event, _ in items:
-        if isinstance(event, ProfileUpserted | MaintenanceSet) and cid in hub.customers:
-            editing = editing or _editable(hub.profiles.get(cid))
-            _edit(editing, event)
+        if isinstance(event, ProfileUpserted | MaintenanceSet):
+            if _known(hub, event):
+                editing = editing or _editable(hub.profiles.get(cid))
+                _edit(editing, event)
             continue
         if editing is not None:
             hub.profiles[cid], editing = editing, None

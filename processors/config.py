@@ -6,13 +6,6 @@ from schemas.profiles import CustomerProfiles, InboundConfig
 from schemas.topics import MaintenanceSet, ProfileDeleted, ProfileUpserted
 
 
-def upsert_profile(profiles: CustomerProfiles, event: ProfileUpserted) -> CustomerProfiles:
-    """The customer's profiles with one created or replaced."""
-    result = profiles.model_copy(deep=True)
-    upsert_into(result, event)
-    return result
-
-
 def upsert_into(profiles: CustomerProfiles, event: ProfileUpserted) -> None:
     """Create or replace one profile in `profiles` itself (a copy the caller owns)."""
     cfg = event.profile
@@ -35,13 +28,6 @@ def delete_profile(profiles: CustomerProfiles, event: ProfileDeleted) -> Custome
     key = profile_key(event.profile_type, event.profile_id)
     result.timing.pop(key, None)
     result.maintenance.pop(key, None)
-    return result
-
-
-def set_maintenance(profiles: CustomerProfiles, event: MaintenanceSet) -> CustomerProfiles:
-    """The customer's profiles with one profile's maintenance windows replaced."""
-    result = profiles.model_copy(deep=True)
-    maintenance_into(result, event)
     return result
 
 

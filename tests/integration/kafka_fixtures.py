@@ -17,7 +17,9 @@ from localkafka.broker import LocalBroker, free_ports
 class TopicFactory(Protocol):
     """Creates a topic with a fresh name on the test broker and returns the name."""
 
-    def __call__(self, partitions: int = 1, *, compacted: bool = False) -> str: ...
+    def __call__(
+        self, partitions: int = 1, *, compacted: bool = False, configs: dict[str, str] | None = None
+    ) -> str: ...
 
 
 def unique_topic_name(hint: str) -> str:
@@ -28,10 +30,16 @@ def unique_topic_name(hint: str) -> str:
 
 
 def create_topic(
-    admin: KafkaAdminClient, name: str, *, partitions: int = 1, compacted: bool = False
+    admin: KafkaAdminClient,
+    name: str,
+    *,
+    partitions: int = 1,
+    compacted: bool = False,
+    configs: dict[str, str] | None = None,
 ) -> None:
-    """Create a topic and wait until every partition has a leader."""
-    configs = {"cleanup.policy": "compact"} if compacted else {}
+    """Create a topic (with `configs`, the broker's topic settings) and wait until every
+    partition has a leader."""
+    configs = {**({"cleanup.policy": "compact"} if compacted else {}), **(configs or {})}
     spec = {"num_partitions": partitions, "replication_factor": 1, "configs": configs}
     # Without wait_for_metadata the first produce can race the partition's leader election.
     admin.create_topics({name: spec}, wait_for_metadata=True)
@@ -56,6 +64,14 @@ def private_broker(tmp_path: Path) -> Iterator[LocalBroker]:
         yield b
 
 
+def new_topic(broker: LocalBroker, hint: str, partitions: int = 1) -> str:
+    """A fresh topic on `broker` (a private one; the session's has `topic_factory`)."""
+    name = unique_topic_name(hint)
+    with KafkaAdminClient(bootstrap_servers=broker.bootstrap) as admin:
+        create_topic(admin, name, partitions=partitions)
+    return name
+
+
 @pytest.fixture
 def topic_factory(
     kafka_broker: LocalBroker, request: pytest.FixtureRequest
@@ -63,9 +79,11 @@ def topic_factory(
     """Return a function creating fresh topics: `topic_factory(partitions=3, compacted=True)`."""
     admin = KafkaAdminClient(bootstrap_servers=kafka_broker.bootstrap)
 
-    def create(partitions: int = 1, *, compacted: bool = False) -> str:
+    def create(
+        partitions: int = 1, *, compacted: bool = False, configs: dict[str, str] | None = None
+    ) -> str:
         name = unique_topic_name(request.node.name)
-        create_topic(admin, name, partitions=partitions, compacted=compacted)
+        create_topic(admin, name, partitions=partitions, compacted=compacted, configs=configs)
         return name
 
     # Topics are left in place: the session's broker and its data folder go away at the end.

@@ -2,12 +2,11 @@
 
 import asyncio
 import time
-import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer, TopicPartition
+from kafka import KafkaConsumer, KafkaProducer, TopicPartition
 from kafka.errors import KafkaError
 from kafka.producer.transaction_manager import ProducerIdAndEpoch
 
@@ -17,7 +16,7 @@ from ingest.publisher import Ack, Publisher
 from localkafka.broker import LocalBroker
 from localkafka.http import Reply, call
 from localkafka.hub import HubCluster, start_hub
-from tests.integration.kafka_fixtures import create_topic
+from tests.integration.kafka_fixtures import new_topic
 from tests.integration.relay_helpers import JSON, REPORT, configure, report, until_ok
 
 # Longer than the ingress's request (4.5 s) and delivery (6 s) timeouts, as the stall
@@ -122,7 +121,7 @@ def until_changelog(hub: HubCluster, client_id: str, needle: str) -> bool:
 async def test_a_publisher_recovers_from_a_pause_longer_than_its_delivery_timeout(
     private_broker: LocalBroker,
 ) -> None:
-    topic = fresh_topic(private_broker)
+    topic = new_topic(private_broker, "stall", partitions=2)
     publisher = Publisher(private_broker.bootstrap, timeout_s=2.0, stale_s=5.0)
     try:
         await publisher.warm([topic])
@@ -146,7 +145,7 @@ async def test_a_publisher_recovers_from_a_pause_longer_than_its_delivery_timeou
 async def test_a_producer_that_stops_completing_sends_is_replaced(
     private_broker: LocalBroker,
 ) -> None:
-    topic = fresh_topic(private_broker)
+    topic = new_topic(private_broker, "stall", partitions=2)
     publisher = Publisher(private_broker.bootstrap, timeout_s=1.0)
     try:
         await publisher.warm([topic])
@@ -162,17 +161,6 @@ async def test_a_producer_that_stops_completing_sends_is_replaced(
         assert await publisher._ensure() is not wedged
     finally:
         publisher.close()
-
-
-def fresh_topic(broker: LocalBroker) -> str:
-    """A new topic with 2 partitions on the private broker."""
-    admin = KafkaAdminClient(bootstrap_servers=broker.bootstrap)
-    try:
-        name = f"stall-{uuid.uuid4().hex[:10]}"
-        create_topic(admin, name, partitions=2)
-        return name
-    finally:
-        admin.close()
 
 
 async def until_published(publisher: Publisher, topic: str, value: bytes) -> Ack:
@@ -191,7 +179,7 @@ def test_a_patched_kafka_python_producer_sends_again_after_an_expired_sent_batch
     private_broker: LocalBroker,
 ) -> None:
     producer_fix.apply()
-    topic = fresh_topic(private_broker)
+    topic = new_topic(private_broker, "stall", partitions=2)
     producer = KafkaProducer(
         bootstrap_servers=private_broker.bootstrap,
         acks="all",

@@ -11,7 +11,7 @@ from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer, TopicPartition
 from kafka.admin import ConfigResource
 
 from localkafka.broker import LocalBroker, free_ports
-from tests.integration.kafka_fixtures import TopicFactory, create_topic, unique_topic_name
+from tests.integration.kafka_fixtures import TopicFactory, new_topic
 
 pytestmark = pytest.mark.integration
 
@@ -52,13 +52,6 @@ def own_broker(tmp_path: Path) -> Iterator[LocalBroker]:
     port, controller_port = free_ports(2)
     with LocalBroker(data_dir=tmp_path / "kafka", port=port, controller_port=controller_port) as b:
         yield b
-
-
-def new_topic(broker: LocalBroker, hint: str) -> str:
-    name = unique_topic_name(hint)
-    with KafkaAdminClient(bootstrap_servers=broker.bootstrap) as admin:
-        create_topic(admin, name)
-    return name
 
 
 def test_message_produced_with_acks_all_is_consumed_back(

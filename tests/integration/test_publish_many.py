@@ -1,27 +1,14 @@
 """`Publisher.publish_many` on the real broker: all acknowledged, or the batch fails."""
 
-import uuid
-
 import pytest
-from kafka import KafkaAdminClient, KafkaConsumer, TopicPartition
+from kafka import KafkaConsumer, TopicPartition
 
 from ingest.errors import BrokerUnavailable
 from ingest.publisher import Publisher
 from localkafka.broker import LocalBroker
+from tests.integration.kafka_fixtures import TopicFactory
 
 pytestmark = pytest.mark.integration
-
-
-def topic_on(broker: LocalBroker, **configs: str) -> str:
-    """A new topic with 2 partitions and the given configuration."""
-    admin = KafkaAdminClient(bootstrap_servers=broker.bootstrap)
-    try:
-        name = f"many-{uuid.uuid4().hex[:10]}"
-        spec = {"num_partitions": 2, "replication_factor": 1, "configs": configs}
-        admin.create_topics({name: spec}, wait_for_metadata=True)
-        return name
-    finally:
-        admin.close()
 
 
 def values_in(broker: LocalBroker, topic: str) -> list[bytes]:
@@ -36,9 +23,9 @@ def values_in(broker: LocalBroker, topic: str) -> list[bytes]:
 
 
 async def test_every_record_of_a_batch_is_durable_when_it_returns(
-    kafka_broker: LocalBroker,
+    kafka_broker: LocalBroker, topic_factory: TopicFactory
 ) -> None:
-    topic = topic_on(kafka_broker)
+    topic = topic_factory(partitions=2)
     publisher = Publisher(kafka_broker.bootstrap, timeout_s=5.0)
     records = [(b"k%d" % i, b"v%05d" % i, i % 2) for i in range(3000)]
     try:
@@ -51,9 +38,11 @@ async def test_every_record_of_a_batch_is_durable_when_it_returns(
     assert publisher.health.last_ack is not None
 
 
-async def test_a_batch_the_broker_refuses_raises(kafka_broker: LocalBroker) -> None:
+async def test_a_batch_the_broker_refuses_raises(
+    kafka_broker: LocalBroker, topic_factory: TopicFactory
+) -> None:
     # Sent (the producer's own limit is 1 MB), then refused by the topic's limit.
-    topic = topic_on(kafka_broker, **{"max.message.bytes": "512"})
+    topic = topic_factory(partitions=2, configs={"max.message.bytes": "512"})
     publisher = Publisher(kafka_broker.bootstrap, timeout_s=5.0)
     try:
         with pytest.raises(BrokerUnavailable):
@@ -63,8 +52,10 @@ async def test_a_batch_the_broker_refuses_raises(kafka_broker: LocalBroker) -> N
         publisher.close()
 
 
-async def test_a_record_too_large_to_send_fails_the_batch(kafka_broker: LocalBroker) -> None:
-    topic = topic_on(kafka_broker)
+async def test_a_record_too_large_to_send_fails_the_batch(
+    kafka_broker: LocalBroker, topic_factory: TopicFactory
+) -> None:
+    topic = topic_factory(partitions=2)
     publisher = Publisher(kafka_broker.bootstrap, timeout_s=5.0)
     try:
         with pytest.raises(BrokerUnavailable):

@@ -3,7 +3,7 @@
 from datetime import UTC, datetime
 
 from processors.answer import build
-from processors.config import delete_profile, upsert_profile
+from processors.config import delete_profile, upsert_into
 from processors.reported import apply_heartbeat
 from schemas.enums import ProfileType, ResponseStatus, ServerStatus
 from schemas.profiles import CustomerProfiles, CustomerStates, InboundConfig, OutboundConfig
@@ -21,7 +21,7 @@ def profiles() -> CustomerProfiles:
         InboundConfig(wire=InboundProfileBase(RelayInboundProfileID=1, Active=False)),
         OutboundConfig(wire=OutboundProfileBase(RelayOutboundProfileID=5, ProfileName="o")),
     ):
-        result = upsert_profile(result, ProfileUpserted(client_id="c", profile=cfg))
+        upsert_into(result, ProfileUpserted(client_id="c", profile=cfg))
     return result
 
 
