@@ -75,6 +75,8 @@ class Hub:
     deliverer: Any = None
     # Set by processors.upstream_connector.attach: drives upstream connections.
     connector: Any = None
+    # Set by processors.takeover.attach: which partitions' PBX input is folded.
+    takeover: Any = None
 
     def __post_init__(self) -> None:
         self.offsets = Offsets(self.settings.kafka_bootstrap, self.settings.app_id)

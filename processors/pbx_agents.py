@@ -100,19 +100,28 @@ async def fold_batches(hub: Hub, stream: Any, attempts: bool) -> None:
             await w.flush(stream)
         for event in events:
             _mark(hub, event)
-        if hub.deliverer is not None:
-            hub.deliverer.settle(settled)
-            hub.deliverer.kick_all(w.kicks)
-        if hub.connector is not None:
-            hub.connector.settle(w.answered)
-            hub.connector.kick_all(w.connect)
+        _kick(hub, settled, w)
+
+
+def _kick(hub: Hub, settled: list[tuple[str, str, str]], w: Work) -> None:
+    """Start the calls a batch made due, in partitions caught up since taken over."""
+    ready = hub.takeover.ready_keys if hub.takeover is not None else list
+    if hub.deliverer is not None:
+        hub.deliverer.settle(settled)
+        hub.deliverer.kick_all(ready(w.kicks))
+    if hub.connector is not None:
+        hub.connector.settle(w.answered)
+        hub.connector.kick_all(ready(w.connect))
 
 
 async def sweep(hub: Hub, stream: Any, partition: int, now: datetime) -> None:
     """End expired sessions, forget old ones and lapsed lockouts, start due calls.
 
     Only the keys the due indexes give are looked at; each is then given its next time.
+    Nothing is done in a partition taken over until its PBX input is folded (takeover).
     """
+    if hub.takeover is not None and not await hub.takeover.caught_up(partition):
+        return
     retry = hub.settings.sweep_interval_s
     pbx_keys = hub.pbxes.due.pop_due(partition, now)
     lock_keys = hub.pbx_lockouts.due.pop_due(partition, now)

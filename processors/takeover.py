@@ -1,0 +1,75 @@
+"""A partition taken over is acted on only once its PBX input is folded to where it ended.
+
+A worker that takes a partition (a rebalance, a restart) recovers its tables from the
+changelog, which lacks the last writes of a worker killed before its producer sent them;
+the records that made those writes were not committed either, so this worker folds them
+again, but until then its tables are older than what happened. Acting on them would be
+wrong: a connection the table still shows `connecting` would log in a second time, a
+session renewed in a record not yet folded would be expired. So the PBX sweep, and the
+calls a fold starts, wait for each partition until the PBX topics (records and delivery
+attempts) are applied up to their end offsets as read when the partition was first swept.
+
+Every rebalance forgets this and the offsets applied (faust seeks each assigned partition
+back to its committed offset), so a partition that comes back is judged afresh.
+"""
+
+from collections.abc import Iterable
+from typing import Any
+
+from processors.app import Hub
+from processors.responder import applied_offset
+from schemas.topics import partition_for
+
+TPKey = tuple[str, int]
+
+
+class Takeover:
+    """Which owned partitions have their PBX input folded since this worker took them."""
+
+    def __init__(self, hub: Hub) -> None:
+        self.hub = hub
+        self._ready: set[int] = set()
+        self._ends: dict[int, dict[TPKey, int]] = {}
+
+    def ready(self, partition: int) -> bool:
+        """True once `partition` was found caught up (cheap: no broker request)."""
+        return partition in self._ready
+
+    def ready_keys(self, keys: Iterable[str]) -> list[str]:
+        """The `client_id/pbx_id` keys whose partition is ready."""
+        parts = self.hub.settings.partitions
+        return [k for k in keys if partition_for(k.split("/", 1)[0], parts) in self._ready]
+
+    async def caught_up(self, partition: int) -> bool:
+        """Whether `partition`'s PBX topics are applied to their ends as first read."""
+        if partition in self._ready:
+            return True
+        ends = self._ends.get(partition)
+        if ends is None:
+            names = self.hub.names
+            tps = [(names.pbx, partition), (names.pbx_deliveries, partition)]
+            ends = self._ends[partition] = await self.hub.offsets.ends(tps)
+        for tp, end in ends.items():
+            if await applied_offset(self.hub, tp) < end - 1:
+                return False
+        self._ready.add(partition)
+        self._ends.pop(partition, None)
+        return True
+
+    def forget(self) -> None:
+        """A rebalance began: every partition is judged again, from its committed offset."""
+        self._ready.clear()
+        self._ends.clear()
+        self.hub.applied.clear()
+
+
+def attach(hub: Hub) -> Takeover:
+    """Give the hub its takeover guard, reset at each rebalance."""
+    takeover = Takeover(hub)
+    hub.takeover = takeover
+
+    @hub.app.on_partitions_revoked.connect
+    async def on_revoked(app: Any, /, *args: Any, **kwargs: Any) -> None:
+        takeover.forget()
+
+    return takeover
