@@ -105,8 +105,7 @@ def _clear(pub: _Publication) -> None:
     # or deleted it (its customer was deleted): then nothing is left to clear. The read
     # finds the key whatever the current event (on rocksdb:// too: the hub's store looks
     # in the key's own partition, processors.rocksdb_store); only the write needs its
-    # record's partition. Reading under that record too made a worker taking over an
-    # upstream connection log in again (test_pbx_upstream), for reasons not yet known.
+    # record's partition.
     current: HasOutbox | None = pub.table.get(pub.key)
     if current is None:
         return
