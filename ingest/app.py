@@ -31,6 +31,7 @@ from ingest.metrics import RequestMetrics, metrics_page
 from ingest.not_found import not_found
 from ingest.probe import run_probes
 from ingest.publisher import Publisher
+from ingest.relay_fast import RelayFastPath
 from ingest.responder_client import ResponderClient
 from ingest.services import Services
 from ingest.settings import IngestSettings
@@ -147,7 +148,7 @@ PBX_ROUTES = [
 ]
 
 ROUTES = [
-    Route("/api/customer/{clientId}/heartbeat", relay.heartbeat, methods=["PUT"]),
+    Route(relay.ROUTE, relay.heartbeat, methods=["PUT"]),
     Route("/admin/customers/{clientId}", admin.endpoint(admin.put_customer), methods=["PUT"]),
     Route("/admin/customers/{clientId}", admin.endpoint(admin.get_customer), methods=["GET"]),
     Route(
@@ -176,6 +177,10 @@ ROUTES = [
     Route("/metrics", metrics_page, methods=["GET"]),
     *openapi.ROUTES,
 ]
+
+
+# The relay fast path first: heartbeats skip the layers below it (ingest.relay_fast).
+MIDDLEWARE = [Middleware(RelayFastPath), Middleware(RequestMetrics)]
 
 
 def create_app(settings: IngestSettings) -> Starlette:
@@ -209,6 +214,6 @@ def create_app(settings: IngestSettings) -> Starlette:
     return Starlette(
         routes=ROUTES,
         lifespan=lifespan,
-        middleware=[Middleware(RequestMetrics)],
+        middleware=MIDDLEWARE,
         exception_handlers={404: not_found, 405: not_found},
     )

@@ -3,20 +3,20 @@
 import base64
 import binascii
 
-from starlette.requests import Request
+from starlette.datastructures import Headers
 
-from ingest.source import source_address
+from ingest.source import address_of
 from schemas.access import KEY_HEADER
 from schemas.pbx_callback import Network
 from schemas.secret_hash import secret_hash
 
 
-def given_key(request: Request, client_id: str) -> str | None:
+def given_key(headers: Headers, client_id: str) -> str | None:
     """The key of HTTP Basic (user the clientId) or of `X-Hub-Key`; None without one."""
-    header = request.headers.get(KEY_HEADER)
+    header = headers.get(KEY_HEADER)
     if header:
         return header.strip()
-    scheme, _, value = request.headers.get("authorization", "").partition(" ")
+    scheme, _, value = headers.get("authorization", "").partition(" ")
     if scheme.lower() != "basic":
         return None
     try:
@@ -26,7 +26,13 @@ def given_key(request: Request, client_id: str) -> str | None:
     return password if user == client_id else None
 
 
-def caller(request: Request, client_id: str, proxies: tuple[Network, ...]) -> tuple[str, str]:
-    """(source address, SHA-256 of the key or "") as the owning worker checks them."""
-    key = given_key(request, client_id)
-    return source_address(request, proxies), secret_hash(key) if key else ""
+def caller(
+    headers: Headers, peer: str, client_id: str, proxies: tuple[Network, ...]
+) -> tuple[str, str]:
+    """(source address, SHA-256 of the key or "") as the owning worker checks them.
+
+    `peer` is the connection's host (the ASGI scope's client).
+    """
+    key = given_key(headers, client_id)
+    source = address_of(peer, headers.get("x-forwarded-for", ""), proxies)
+    return source, secret_hash(key) if key else ""

@@ -27,10 +27,16 @@ def _canonical(address: str) -> str:
 
 def source_address(request: Request, proxies: tuple[Network, ...]) -> str:
     """The peer's address; behind trusted proxies, the last forwarded hop they did not add."""
-    peer = _canonical(request.client.host if request.client else "")
+    host = request.client.host if request.client else ""
+    return address_of(host, request.headers.get("x-forwarded-for", ""), proxies)
+
+
+def address_of(host: str, forwarded_for: str, proxies: tuple[Network, ...]) -> str:
+    """`source_address` from the peer's host and the X-Forwarded-For header's value."""
+    peer = _canonical(host)
     if not proxies or not _trusted(peer, proxies):
         return peer
-    hops = [_canonical(h) for h in request.headers.get("x-forwarded-for", "").split(",")]
+    hops = [_canonical(h) for h in forwarded_for.split(",")]
     for hop in reversed([h for h in hops if h]):
         if not _trusted(hop, proxies):
             return hop

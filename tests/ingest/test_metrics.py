@@ -6,11 +6,10 @@ import secrets
 import pytest
 from prometheus_client import CollectorRegistry
 from starlette.applications import Starlette
-from starlette.middleware import Middleware
 from starlette.testclient import TestClient
 from starlette.types import Receive, Scope, Send
 
-from ingest.app import ROUTES, build_services
+from ingest.app import MIDDLEWARE, ROUTES, build_services
 from ingest.metrics import REGISTRY, RequestMetrics
 from ingest.settings import IngestSettings
 from localkafka.broker import free_port
@@ -24,7 +23,7 @@ SECRET_CLIENT = f"client-{secrets.token_hex(4)}"
 def client() -> TestClient:
     """The ingress's routes and middleware, a responder URL nothing listens on, no lifespan."""
     settings = IngestSettings(responder_url=f"http://127.0.0.1:{free_port()}")
-    app = Starlette(routes=ROUTES, middleware=[Middleware(RequestMetrics)])
+    app = Starlette(routes=ROUTES, middleware=MIDDLEWARE)
     app.state.services = build_services(settings)
     return TestClient(app)
 

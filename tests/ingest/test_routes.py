@@ -6,7 +6,7 @@ import orjson
 from starlette.applications import Starlette
 from starlette.testclient import TestClient
 
-from ingest.app import ROUTES, build_services
+from ingest.app import MIDDLEWARE, ROUTES, build_services
 from ingest.settings import IngestSettings
 from localkafka.broker import free_port
 from schemas import codec_json
@@ -16,14 +16,15 @@ BEAT = b'[{"ProfileId": 1, "ProfileType": 1, "ServerStatus": 1}]'
 
 
 def client(**settings: object) -> TestClient:
-    """The routes with a responder URL nothing listens on, and no lifespan."""
+    """The routes, behind the relay fast path, with a responder URL nothing listens on,
+    and no lifespan."""
     base = {
         "admin_token": TOKEN,
         "responder_url": f"http://127.0.0.1:{free_port()}",
         "publish_timeout_s": 1.0,  # no broker listens: a write fails within a second
     }
     services = build_services(IngestSettings(**{**base, **settings}))  # type: ignore[arg-type]
-    app = Starlette(routes=ROUTES)
+    app = Starlette(routes=ROUTES, middleware=MIDDLEWARE)
     app.state.services = services
     return TestClient(app)
 
