@@ -38,27 +38,26 @@ async def test_every_record_of_a_batch_is_durable_when_it_returns(
     assert publisher.health.last_ack is not None
 
 
-async def test_a_batch_the_broker_refuses_raises(
-    kafka_broker: LocalBroker, topic_factory: TopicFactory
+# One refused by the topic's limit after it was sent (the producer's own limit is 1 MB);
+# one too large for the producer to send at all.
+REFUSED = [
+    ({"max.message.bytes": "512"}, [(b"k", b"v", 0), (b"k", b"x" * 4000, 1)]),
+    (None, [(b"k", b"v", 0), (b"k", b"x" * 2_000_000, 0)]),
+]
+
+
+@pytest.mark.parametrize(("configs", "records"), REFUSED, ids=["refused", "too-large-to-send"])
+async def test_a_batch_with_a_record_that_fails_raises(
+    kafka_broker: LocalBroker,
+    topic_factory: TopicFactory,
+    configs: dict[str, str] | None,
+    records: list[tuple[bytes, bytes, int]],
 ) -> None:
-    # Sent (the producer's own limit is 1 MB), then refused by the topic's limit.
-    topic = topic_factory(partitions=2, configs={"max.message.bytes": "512"})
+    topic = topic_factory(partitions=2, configs=configs)
     publisher = Publisher(kafka_broker.bootstrap, timeout_s=5.0)
     try:
         with pytest.raises(BrokerUnavailable):
-            await publisher.publish_many(topic, [(b"k", b"v", 0), (b"k", b"x" * 4000, 1)])
+            await publisher.publish_many(topic, records)
         assert not publisher.health.status(publisher.now()).ready
-    finally:
-        publisher.close()
-
-
-async def test_a_record_too_large_to_send_fails_the_batch(
-    kafka_broker: LocalBroker, topic_factory: TopicFactory
-) -> None:
-    topic = topic_factory(partitions=2)
-    publisher = Publisher(kafka_broker.bootstrap, timeout_s=5.0)
-    try:
-        with pytest.raises(BrokerUnavailable):
-            await publisher.publish_many(topic, [(b"k", b"v", 0), (b"k", b"x" * 2_000_000, 0)])
     finally:
         publisher.close()
