@@ -9,15 +9,18 @@ session renewed in a record not yet folded would be expired. So the PBX sweep, a
 calls a fold starts, wait for each partition until the PBX topics (records and delivery
 attempts) are applied up to their end offsets as read when the partition was first swept.
 
-Every rebalance forgets this and the offsets applied (faust seeks each assigned partition
-back to its committed offset), so a partition that comes back is judged afresh.
+What this worker applied is the greater of its own marks and the group's committed
+offset: a mark left from before a rebalance may be stale (the partition was folded
+elsewhere meanwhile, or faust kept the position and committed later), and waiting for
+a new record to move it could wait for ever: the delivery attempts topic gets records
+only from the deliveries this guard holds back. Every rebalance forgets the partitions
+found ready, so each is judged afresh.
 """
 
 from collections.abc import Iterable
 from typing import Any
 
 from processors.app import Hub
-from processors.responder import applied_offset
 from schemas.topics import partition_for
 
 TPKey = tuple[str, int]
@@ -49,18 +52,18 @@ class Takeover:
             names = self.hub.names
             tps = [(names.pbx, partition), (names.pbx_deliveries, partition)]
             ends = self._ends[partition] = await self.hub.offsets.ends(tps)
+        committed = await self.hub.offsets.committed_many(list(ends))
         for tp, end in ends.items():
-            if await applied_offset(self.hub, tp) < end - 1:
+            if max(self.hub.applied.get(tp, -1), committed[tp] - 1) < end - 1:
                 return False
         self._ready.add(partition)
         self._ends.pop(partition, None)
         return True
 
     def forget(self) -> None:
-        """A rebalance began: every partition is judged again, from its committed offset."""
+        """A rebalance began: every partition is judged again."""
         self._ready.clear()
         self._ends.clear()
-        self.hub.applied.clear()
 
 
 def attach(hub: Hub) -> Takeover:
