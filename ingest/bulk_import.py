@@ -4,9 +4,10 @@ One line per customer: `{"clientId": "...", "customer": {...}, "inbound": {"1": 
 "outbound": {"1": {...}}}`, the customer and profile bodies exactly as the PUT
 endpoints take them. Every line is validated before anything is written: one bad line
 is a 400 naming its line number and field (every unknown field, as the PUTs do), and
-nothing is published. Then every record is published (acks=all) and the answer comes
-once all are durable; they become visible in the workers' tables within moments (the
-import does not wait for that).
+nothing is published. Then each customer is published as one record carrying its
+profiles (`CustomerImported`, acks=all), and the answer comes once all are durable;
+they become visible in the workers' tables within moments (the import does not wait
+for that).
 An import is a set of upserts, so one answered 503 is simply sent again.
 """
 
@@ -28,10 +29,10 @@ from schemas.profiles import (
     InboundProfileBody,
     OutboundConfig,
     OutboundProfileBody,
+    ProfileConfig,
 )
-from schemas.topics import CustomerUpserted, ProfileUpserted, config_key, partition_for
+from schemas.topics import CustomerImported, config_key, partition_for
 
-ConfigRecord = CustomerUpserted | ProfileUpserted
 IN_FLIGHT = 5000  # records awaiting their acknowledgement at once (one wake-up each batch)
 
 
@@ -44,9 +45,7 @@ class ImportLine(BaseModel):
     outbound: dict[int, dict[str, Any]] = Field(default_factory=dict)
 
 
-def _profile(
-    line: ImportLine, pid: int, body: dict[str, Any], inbound: bool, at: Any
-) -> ProfileUpserted:
+def _profile(line: ImportLine, pid: int, body: dict[str, Any], inbound: bool) -> ProfileConfig:
     if not 0 < pid < 2**31:
         raise AdminProblem(400, f"profileId {pid} must be a positive 32-bit integer")
     model: type[InboundProfileBody | OutboundProfileBody] = (
@@ -59,25 +58,29 @@ def _profile(
         where = f"{'inbound' if inbound else 'outbound'}.{pid}"
         raise AdminProblem(400, f"invalid: {strict.reason(e, where)}") from e
     wire = addressed(config, pid, line.customer.RelayCustomerID)
-    cfg = (
-        InboundConfig(wire=wire, timing=timing)
-        if inbound
-        else OutboundConfig(wire=wire, timing=timing)
-    )
-    return ProfileUpserted(client_id=line.clientId, profile=cfg, at=at)
+    if inbound:
+        return InboundConfig(wire=wire, timing=timing)
+    return OutboundConfig(wire=wire, timing=timing)
 
 
-def records_of(raw: bytes, at: Any) -> list[ConfigRecord]:
-    """Every record of the body, in order; AdminProblem 400 at the first bad line."""
-    out: list[ConfigRecord] = []
+def records_of(raw: bytes, at: Any) -> list[CustomerImported]:
+    """One record per customer of the body, in order; AdminProblem 400 at the first bad line."""
+    out: list[CustomerImported] = []
     for number, text in enumerate(raw.splitlines(), start=1):
         if not text.strip():
             continue
         try:
             line = strict.from_json(ImportLine, text)
-            out.append(CustomerUpserted(client_id=line.clientId, customer=line.customer, at=at))
-            out += [_profile(line, p, b, True, at) for p, b in sorted(line.inbound.items())]
-            out += [_profile(line, p, b, False, at) for p, b in sorted(line.outbound.items())]
+            inbound = [_profile(line, p, b, True) for p, b in sorted(line.inbound.items())]
+            outbound = [_profile(line, p, b, False) for p, b in sorted(line.outbound.items())]
+            out.append(
+                CustomerImported(
+                    client_id=line.clientId,
+                    customer=line.customer,
+                    profiles=[*inbound, *outbound],
+                    at=at,
+                )
+            )
         except ValidationError as e:
             raise AdminProblem(400, f"line {number}: invalid: {strict.reason(e)}") from e
         except AdminProblem as e:
@@ -85,7 +88,7 @@ def records_of(raw: bytes, at: Any) -> list[ConfigRecord]:
     return out
 
 
-async def _publish_all(services: Services, records: list[ConfigRecord]) -> None:
+async def _publish_all(services: Services, records: list[CustomerImported]) -> None:
     parts = services.settings.partitions
     for start in range(0, len(records), IN_FLIGHT):
         chunk = records[start : start + IN_FLIGHT]
@@ -106,6 +109,5 @@ async def post_import(request: Request, services: Services) -> Response:
         raise AdminProblem(413, str(e)) from e
     records = records_of(raw, services.clock.now())
     await _publish_all(services, records)
-    customers = sum(isinstance(r, CustomerUpserted) for r in records)
-    body = {"customers": customers, "profiles": len(records) - customers}
+    body = {"customers": len(records), "profiles": sum(len(r.profiles) for r in records)}
     return Response(orjson.dumps(body), 200, None, "application/json")

@@ -18,6 +18,7 @@ from schemas.customer_deletion import CustomerDeleted, TokenScopesTrimmed
 from schemas.profiles import CustomerProfiles, CustomerStates
 from schemas.topics import (
     CONFIG_EVENT,
+    CustomerImported,
     CustomerUpserted,
     HeartbeatMessage,
     MaintenanceSet,
@@ -30,7 +31,7 @@ log = logging.getLogger(__name__)
 ConfigEvent = (
     CustomerUpserted | ProfileUpserted | ProfileDeleted | MaintenanceSet | AccessSet | AdminTokenSet
 )
-ConfigRecord = ConfigEvent | CustomerDeleted | TokenScopesTrimmed
+ConfigRecord = ConfigEvent | CustomerImported | CustomerDeleted | TokenScopesTrimmed
 TableEvent = CustomerUpserted | ProfileDeleted | AccessSet | AdminTokenSet
 TICK_KEY = b"tick"
 
@@ -96,9 +97,12 @@ async def on_client_config(hub: Hub, cid: str, items: list[tuple[ConfigRecord, i
 
     A run of profile upserts and window changes (an imported customer's profiles, say)
     is applied to one copy of the client's profiles, written once at the run's end.
+    An import is folded as its parts; its never-heard profiles publish no transition
+    into `new` (see monitor.refresh).
     """
     editing: CustomerProfiles | None = None
-    for event, _ in items:
+    imported = any(isinstance(e, CustomerImported) for e, _ in items)
+    for event in _expanded(items):
         if isinstance(event, ProfileUpserted | MaintenanceSet):
             if _known(hub, event):
                 editing = editing or _editable(hub.profiles.get(cid))
@@ -113,7 +117,20 @@ async def on_client_config(hub: Hub, cid: str, items: list[tuple[ConfigRecord, i
     if editing is not None:
         hub.profiles[cid] = editing
     latest = max((e.at for e, _ in items if e.at is not None), default=None)
-    await monitor.refresh(hub, cid, latest or hub.clock.now())
+    await monitor.refresh(hub, cid, latest or hub.clock.now(), quiet_new=imported)
+
+
+def _expanded(
+    items: list[tuple[ConfigRecord, int]],
+) -> list[ConfigEvent | CustomerDeleted | TokenScopesTrimmed]:
+    """The batch's events in order, each import replaced by its parts."""
+    out: list[ConfigEvent | CustomerDeleted | TokenScopesTrimmed] = []
+    for event, _ in items:
+        if isinstance(event, CustomerImported):
+            out += event.parts()
+        else:
+            out.append(event)
+    return out
 
 
 def _editable(profiles: CustomerProfiles | None) -> CustomerProfiles:

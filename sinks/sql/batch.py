@@ -14,7 +14,7 @@ from typing import TypeVar
 from schemas.customer_deletion import CustomerDeleted
 from schemas.events import CommandEvent, HealthEvent, PbxConnectionEvent
 from schemas.pbx_topics import ChangeKind, DeliveryAttempt, PbxChange
-from schemas.topics import CustomerUpserted, HeartbeatMessage, ProfileUpserted
+from schemas.topics import CustomerImported, CustomerUpserted, HeartbeatMessage, ProfileUpserted
 from sinks.sql.events import Event
 from sinks.sql.models import (
     CommandHistoryRow,
@@ -126,6 +126,11 @@ class Batch:
             self._add_command(event)
         elif isinstance(event, CustomerUpserted):
             self._add_customer(customer_row(event, offset))
+        elif isinstance(event, CustomerImported):
+            parts = event.parts()  # the customer's row, then its profiles' rows
+            for part in parts:
+                self.add(part, offset, partition)
+            self.events -= len(parts)  # one event, however many rows
         elif isinstance(event, CustomerDeleted):
             self._add_customer_gone(CustomerGone(event.client_id, utc(event.at), offset))
         elif isinstance(event, ProfileUpserted):

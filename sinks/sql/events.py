@@ -10,6 +10,7 @@ from schemas.events import HEALTH_TOPIC_EVENT, CommandEvent, HealthEvent, PbxCon
 from schemas.pbx_topics import DeliveryAttempt, PbxChange
 from schemas.topics import (
     CONFIG_EVENT,
+    CustomerImported,
     CustomerUpserted,
     HeartbeatMessage,
     ProfileDeleted,
@@ -20,6 +21,7 @@ from sinks.sql.errors import SqlSinkError
 
 Event: TypeAlias = (
     CustomerUpserted
+    | CustomerImported
     | CustomerDeleted
     | ProfileUpserted
     | ProfileDeleted
@@ -38,7 +40,10 @@ class UndecodableRecord(SqlSinkError):
 
 def _config(value: bytes) -> Event | None:
     event = CONFIG_EVENT.validate_json(value)
-    if isinstance(event, CustomerUpserted | CustomerDeleted | ProfileUpserted | ProfileDeleted):
+    if isinstance(
+        event,
+        CustomerUpserted | CustomerImported | CustomerDeleted | ProfileUpserted | ProfileDeleted,
+    ):
         return event
     return None  # a config event without a table here (maintenance windows, say)
 

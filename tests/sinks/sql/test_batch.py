@@ -7,6 +7,7 @@ from schemas.events import CommandState, Health
 from schemas.pbx import EndReason
 from schemas.pbx_topics import ChangeKind, Outcome
 from schemas.pbx_upstream import ConnectionState
+from schemas.topics import CustomerImported
 from sinks.sql.batch import Batch, ProfileGone
 from sinks.sql.events import Event
 from sinks.sql.models import ProfileRow
@@ -25,6 +26,18 @@ def test_later_config_event_wins_and_older_offset_does_not() -> None:
     batch.add(s.customer(name="new"), offset=5)
     batch.add(s.customer(name="old"), offset=3)
     assert batch.customers["acme"].name == "new"
+
+
+def test_an_imported_customer_gives_its_row_and_each_profile_row_at_its_offset() -> None:
+    profiles = [s.inbound(pid=1).profile, s.outbound(pid=2).profile]
+    imported = CustomerImported(client_id="acme", customer=s.customer().customer, profiles=profiles)
+    batch = folded(s.inbound(pid=1, name="older"), imported)
+    assert batch.customers["acme"].src_offset == 1
+    assert set(batch.profiles) == {("acme", 1, 1), ("acme", 2, 2)}
+    row = batch.profiles[("acme", 1, 1)]
+    assert isinstance(row, ProfileRow)
+    assert row.profile_name == "lab results"
+    assert len(batch) == 2  # events taken in, not rows
 
 
 def test_deleting_a_profile_in_the_batch_leaves_a_delete() -> None:
