@@ -48,13 +48,13 @@ def test_imported_customers_and_profiles_are_answered_like_ones_put_one_by_one(
     assert answer.OutboundProfileList[0].ProfileName == "orders"
 
 
-def test_imported_profiles_are_new_with_no_transition_until_first_heard(hub: HubCluster) -> None:
+def test_imported_profiles_publish_no_transition_until_first_heard(hub: HubCluster) -> None:
     cid = f"imp-{uuid.uuid4().hex[:8]}"
     line = {
         "clientId": cid,
         "customer": {"RelayCustomerID": 9, "Name": "quiet"},
         "inbound": {"7": {"ProfileName": "lab", "Active": True}},
-        "outbound": {"2": {"ProfileName": "orders", "Active": True}},
+        "outbound": {"2": {"ProfileName": "orders", "Active": False}},
     }
     headers = {"Authorization": f"Bearer {hub.token}", "Content-Type": "application/x-ndjson"}
     assert call("POST", f"{hub.url}/admin/import", orjson.dumps(line), headers).status == 200
@@ -63,12 +63,12 @@ def test_imported_profiles_are_new_with_no_transition_until_first_heard(hub: Hub
         assert time.monotonic() < deadline
         time.sleep(0.2)
     health = hub.admin("GET", f"/customers/{cid}/health").json()
-    assert [p["health"] for p in health["profiles"]] == ["new", "new"]
+    assert sorted(p["health"] for p in health["profiles"]) == ["new", "paused"]
     body = orjson.dumps([{"ProfileId": 7, "ProfileType": 1, "ServerStatus": 1}])
     assert hub.heartbeat(cid, body, JSON).status == 200
     topic = TopicNames(hub.prefix).health_events
     events = read_events(hub.bootstrap, topic, cid, HealthEvent.model_validate_json, 2)
     # The first transitions stored are those of the first heartbeat, from none: no
-    # transition into `new` was published by the import.
+    # transition into `new` or `paused` was published by the import.
     seen = {(e.profile_id, e.from_health, e.to_health.value) for e in events}
-    assert seen == {(7, None, "up"), (2, None, "new")}
+    assert seen == {(7, None, "up"), (2, None, "paused")}
