@@ -100,8 +100,12 @@ async def on_client_config(hub: Hub, cid: str, items: list[tuple[ConfigRecord, i
     An import is folded as its parts; its never-heard profiles publish no transition
     into `new` (see monitor.refresh).
     """
+    imports = [e for e, _ in items if isinstance(e, CustomerImported)]
+    if len(imports) == len(items):
+        await on_imports(hub, cid, imports)
+        return
     editing: CustomerProfiles | None = None
-    imported = any(isinstance(e, CustomerImported) for e, _ in items)
+    imported = bool(imports)
     for event in _expanded(items):
         if isinstance(event, ProfileUpserted | MaintenanceSet):
             if _known(hub, event):
@@ -118,6 +122,26 @@ async def on_client_config(hub: Hub, cid: str, items: list[tuple[ConfigRecord, i
         hub.profiles[cid] = editing
     latest = max((e.at for e, _ in items if e.at is not None), default=None)
     await monitor.refresh(hub, cid, latest or hub.clock.now(), quiet_new=imported)
+
+
+async def on_imports(hub: Hub, cid: str, imports: list[CustomerImported]) -> None:
+    """A client's imports of a batch: two table writes, and health only if ever heard.
+
+    A customer with no reported state and no stored health is, after an import, `new`
+    or `paused` (inactive) in every profile with nothing due: imports carry no
+    maintenance windows, and deadlines start at a first heartbeat. So its health is
+    neither evaluated nor stored (see monitor.refresh's `quiet_new`); the table reads
+    and the evaluation are skipped, the import's main cost in the worker.
+    """
+    profiles = _editable(hub.profiles.get(cid))
+    for event in imports:
+        for part in event.profile_upserts():
+            config.upsert_into(profiles, part)
+    hub.customers[cid] = imports[-1].customer
+    hub.profiles[cid] = profiles
+    if cid in hub.states or cid in hub.health:
+        latest = max((e.at for e in imports if e.at is not None), default=None)
+        await monitor.refresh(hub, cid, latest or hub.clock.now(), quiet_new=True)
 
 
 def _expanded(

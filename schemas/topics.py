@@ -201,12 +201,12 @@ class CustomerImported(BaseModel):
     def parts(self) -> list[CustomerUpserted | ProfileUpserted]:
         """The customer's upsert, then each profile's, as single writes would carry them."""
         first = CustomerUpserted(client_id=self.client_id, customer=self.customer, at=self.at)
+        return [first, *self.profile_upserts()]
+
+    def profile_upserts(self) -> list[ProfileUpserted]:
+        """Each profile's upsert, in order."""
         return [
-            first,
-            *(
-                ProfileUpserted(client_id=self.client_id, at=self.at, profile=p)
-                for p in self.profiles
-            ),
+            ProfileUpserted(client_id=self.client_id, at=self.at, profile=p) for p in self.profiles
         ]
 
 
