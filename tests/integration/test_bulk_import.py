@@ -8,7 +8,7 @@ import orjson
 from localkafka.http import call
 from localkafka.hub import HubCluster
 from schemas import codec_json
-from schemas.events import HealthEvent
+from schemas.events import Health, HealthEvent
 from schemas.topics import TopicNames
 from tests.integration.events import read_events
 from tests.integration.relay_helpers import JSON, REPORT
@@ -72,3 +72,9 @@ def test_imported_profiles_publish_no_transition_until_first_heard(hub: HubClust
     # transition into `new` or `paused` was published by the import.
     seen = {(e.profile_id, e.from_health, e.to_health.value) for e in events}
     assert seen == {(7, None, "up"), (2, None, "paused")}
+    # Imported again once heard from, it is evaluated as after a PUT.
+    line["inbound"] = {"7": {"ProfileName": "lab", "Active": False}}
+    assert call("POST", f"{hub.url}/admin/import", orjson.dumps(line), headers).status == 200
+    events = read_events(hub.bootstrap, topic, cid, HealthEvent.model_validate_json, 3)
+    last = events[-1]
+    assert (last.profile_id, last.from_health, last.to_health.value) == (7, Health.up, "paused")
