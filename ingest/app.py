@@ -26,7 +26,9 @@ from ingest import (
 )
 from ingest import health_admin as health
 from ingest import orders_admin as orders
+from ingest.answers import Answers
 from ingest.errors import BrokerUnavailable
+from ingest.heartbeat_batches import HeartbeatBatches
 from ingest.metrics import RequestMetrics, metrics_page
 from ingest.not_found import not_found
 from ingest.probe import run_probes
@@ -45,12 +47,14 @@ log = logging.getLogger(__name__)
 
 def build_services(settings: IngestSettings) -> Services:
     """The shared clients, not yet connected."""
+    topics = TopicNames(settings.topic_prefix)
+    publisher = Publisher(
+        settings.kafka_bootstrap, settings.publish_timeout_s, stale_s=settings.ready_stale_s
+    )
     return Services(
         settings=settings,
-        topics=TopicNames(settings.topic_prefix),
-        publisher=Publisher(
-            settings.kafka_bootstrap, settings.publish_timeout_s, stale_s=settings.ready_stale_s
-        ),
+        topics=topics,
+        publisher=publisher,
         responder=ResponderClient(
             settings.responder_url,
             settings.responder_timeout_s,
@@ -60,6 +64,13 @@ def build_services(settings: IngestSettings) -> Services:
         admin_token=settings.token(),
         clock=Clock(settings.clock_offset_file),
         gate=Gate(settings.max_in_flight, settings.max_loop_lag_s),
+        answers=Answers(settings.kafka_bootstrap, topics.answers),
+        heartbeats=HeartbeatBatches(
+            publisher,
+            topics.heartbeats,
+            linger_s=settings.heartbeat_linger_ms / 1000,
+            max_records=settings.heartbeat_batch,
+        ),
     )
 
 
@@ -87,10 +98,16 @@ async def healthz(request: Request) -> Response:
 
 
 async def readyz(request: Request) -> Response:
-    """Readiness: Kafka writes are being acknowledged right now."""
+    """Readiness: Kafka writes are being acknowledged, and the answers replica is caught up."""
     status = _write_status(request)
-    body = {"status": "ready" if status.ready else "unready", **_status_body(status)}
-    return JSONResponse(body, status_code=200 if status.ready else 503)
+    replica = request.app.state.services.answers.ready
+    ready = status.ready and replica
+    body = {
+        "status": "ready" if ready else "unready",
+        "answers": "caught up" if replica else "reading",
+        **_status_body(status),
+    }
+    return JSONResponse(body, status_code=200 if ready else 503)
 
 
 PROFILE = "/admin/customers/{clientId}/profiles/{ptype}/{profileId:int}"
@@ -190,6 +207,7 @@ def create_app(settings: IngestSettings) -> Starlette:
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         app.state.services = services
+        services.answers.replica.start(asyncio.get_running_loop())
         try:
             await services.publisher.warm(list(services.topics.all()))
         except BrokerUnavailable as e:
@@ -210,6 +228,7 @@ def create_app(settings: IngestSettings) -> Starlette:
                 await task
         await services.responder.close()
         services.publisher.close()
+        services.answers.replica.stop()
 
     return Starlette(
         routes=ROUTES,

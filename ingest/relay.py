@@ -3,29 +3,31 @@
 `answer` is the whole route, from the request's parts to the response. The fast path
 (`ingest.relay_fast`) calls it straight from ASGI; the Starlette route below calls it
 too (for the in-process tests and any request the fast path leaves to the router).
+
+No worker is asked: the answer is built from this process's replica of the answers
+topic (`ingest.answers`), the heartbeat published (with the ids of the commands the
+answer carries) in a batch with others, and the answer sent once Kafka has the batch.
 """
 
 import logging
 from collections.abc import AsyncIterator
+from datetime import datetime
 
 from starlette.datastructures import Headers
 from starlette.requests import Request
 from starlette.responses import Response
 
 from ingest.body import read_chunks
-from ingest.errors import (
-    BodyTooLarge,
-    ResponderUnavailable,
-    UnknownClient,
-    UnsupportedMediaType,
-)
+from ingest.errors import BodyTooLarge, BrokerUnavailable, UnsupportedMediaType
 from ingest.negotiation import Negotiated, error_format, negotiate
 from ingest.relay_caller import caller
 from ingest.services import Services
-from schemas import wire
+from processors import answer as answers
+from schemas import access, wire
 from schemas.enums import ResponseStatus
-from schemas.relay import ProfileListResponseData
-from schemas.responder import formats_header
+from schemas.errors import DecodeError
+from schemas.relay import ProfileHeartbeatData, ProfileListResponseData
+from schemas.topics import HeartbeatMessage, partition_for
 
 log = logging.getLogger(__name__)
 MAX_CLIENT_ID = 128
@@ -71,30 +73,66 @@ async def answer(
         return failure(neg, 503, "Heartbeat not recorded: the hub is at capacity, retry shortly.")
     try:
         who = caller(headers, peer, client_id, services.settings.proxies())
-        return await _forward(services, neg, client_id, raw, who)
+        return await _accept(services, neg, client_id, raw, who)
     finally:
         services.gate.leave()
 
 
-async def _forward(
+REFUSED = {
+    401: "A key is required for this customer: HTTP Basic (clientId, key) or X-Hub-Key.",
+    403: "Heartbeats of this customer are not accepted from this address.",
+}
+
+
+async def _accept(
     services: Services, neg: Negotiated, client_id: str, raw: bytes, who: tuple[str, str]
 ) -> Response:
-    formats = formats_header(neg.request, neg.response)
-    try:
-        status, body = await services.responder.heartbeat(client_id, raw, formats, who)
-    except UnknownClient:
+    if not services.answers.ready:
+        return failure(neg, 503, "Heartbeat not recorded: the hub is starting, retry shortly.")
+    state = services.answers.get(client_id)
+    if state is None:
         return failure(neg, 404, _unknown(client_id))
-    except ResponderUnavailable as e:
+    refused = access.refusal(state.access, *who)
+    if refused is not None:
+        return _refused(neg, refused)
+    try:
+        items = wire.decode_heartbeats(neg.request, raw, services.settings.max_body_bytes)
+    except DecodeError as e:
+        return failure(neg, 400, f"Invalid heartbeat body: {e}.")
+    received_at = services.clock.now()
+    found = answers.for_heartbeat(state, client_id, items, received_at)
+    try:
+        await services.heartbeats.publish(
+            client_id.encode(),
+            _message(client_id, items, found, received_at),
+            partition_for(client_id, services.settings.partitions),
+        )
+    except BrokerUnavailable as e:
         log.warning(
             "heartbeat of %s not accepted: %s", client_id, e, extra={"client_id": client_id}
         )
         return failure(neg, 503, f"Heartbeat not recorded, retry shortly: {e}")
-    if status in (400, 401, 403):
-        response = failure(neg, status, body.decode())
-        if status == 401:
-            response.headers["WWW-Authenticate"] = 'Basic realm="heartbeat hub"'
-        return response
-    return Response(body, 200, None, neg.content_type)
+    return Response(wire.encode_response(neg.response, found.answer), 200, None, neg.content_type)
+
+
+def _message(
+    client_id: str, items: list[ProfileHeartbeatData], found: answers.Answer, at: datetime
+) -> bytes:
+    # Built from parts validated a moment ago: no second validation on the hot path.
+    msg = HeartbeatMessage.model_construct(
+        client_id=client_id,
+        received_at=at,
+        profiles=items,
+        delivered_commands=found.delivered_commands,
+    )
+    return msg.model_dump_json().encode()
+
+
+def _refused(neg: Negotiated, status: int) -> Response:
+    response = failure(neg, status, REFUSED[status])
+    if status == 401:
+        response.headers["WWW-Authenticate"] = 'Basic realm="heartbeat hub"'
+    return response
 
 
 def _unknown(client_id: str) -> str:

@@ -11,7 +11,6 @@ from ingest.errors import ResponderUnavailable, UnknownClient
 from ingest.owners import OwnerMap
 from schemas.commands import CustomerCommands
 from schemas.profiles import CustomerView
-from schemas.responder import FORMATS_HEADER, KEY_HASH_HEADER, SOURCE_HEADER
 
 log = logging.getLogger(__name__)
 
@@ -34,26 +33,6 @@ class ResponderClient:
                 timeout=self.timeout, connector=aiohttp.TCPConnector(limit=256)
             )
         return self._session
-
-    async def heartbeat(
-        self, client_id: str, body: bytes, formats: str, caller: tuple[str, str] = ("", "")
-    ) -> tuple[int, bytes]:
-        """Hand the heartbeat to its owner, which answers once Kafka has it (see schemas.responder).
-
-        Returns (200, the answer's wire bytes) or (400/401/403, the reason); raises UnknownClient
-        and ResponderUnavailable (which covers Kafka not acknowledging).
-        """
-        status, answer = await self._request(
-            "POST",
-            client_id,
-            f"/hub/heartbeat/{_quote(client_id)}",
-            data=body,
-            headers={FORMATS_HEADER: formats, SOURCE_HEADER: caller[0], KEY_HASH_HEADER: caller[1]},
-        )
-        if status in (400, 401, 403):
-            return status, _reason(answer, status).encode()
-        self._check(status, answer)
-        return status, answer
 
     async def customer(self, client_id: str) -> tuple[bool, CustomerView]:
         """The customer view; the flag says whether it includes every acknowledged write."""

@@ -2,6 +2,8 @@
 
 from dataclasses import dataclass
 
+from ingest.answers import Answers
+from ingest.heartbeat_batches import HeartbeatBatches
 from ingest.publisher import Publisher
 from ingest.responder_client import ResponderClient
 from ingest.settings import IngestSettings
@@ -21,3 +23,5 @@ class Services:
     admin_token: str | None
     clock: Clock
     gate: Gate
+    answers: Answers
+    heartbeats: HeartbeatBatches

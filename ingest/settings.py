@@ -24,6 +24,12 @@ class IngestSettings(KafkaSettings, PbxSharedSettings):
     max_import_bytes: int = Field(default=256 * 1_048_576, ge=1024, description="bulk import")
     publish_timeout_s: float = Field(default=5.0, gt=0, le=60)
     responder_timeout_s: float = Field(default=5.0, gt=0, le=60)
+    heartbeat_linger_ms: float = Field(
+        default=2.0, ge=0, le=50, description="how long a batch of heartbeats gathers"
+    )
+    heartbeat_batch: int = Field(
+        default=500, ge=1, le=10_000, description="most heartbeats published in one batch"
+    )
     clock_offset_file: str | None = Field(
         default=None, description="tests and demos only: seconds to shift the clock by"
     )

@@ -5,7 +5,7 @@ from typing import Any
 
 import faust
 
-from processors import metrics_web, takeover, upstream_connector
+from processors import answer_state, metrics_web, takeover, upstream_connector
 from processors.agents import register_agents
 from processors.app import Hub, build_hub
 from processors.customer_contents import register_contents_view
@@ -31,6 +31,7 @@ def create(settings: WorkerSettings) -> Hub:
     deliverer = attach(hub)
     connector = upstream_connector.attach(hub)
     takeover.attach(hub)
+    answer_state.attach(hub)
     metrics_web.attach(hub)
 
     @hub.app.on_before_shutdown.connect

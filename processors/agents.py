@@ -7,7 +7,17 @@ from typing import Any, Protocol, TypeVar
 
 from pydantic import ValidationError
 
-from processors import config, lag, metrics, monitor, orders, outbox, pbx_agents, reported
+from processors import (
+    answer_state,
+    config,
+    lag,
+    metrics,
+    monitor,
+    orders,
+    outbox,
+    pbx_agents,
+    reported,
+)
 from processors.app import Hub
 from processors.batching import take_events
 from processors.customer_deletion import fold_deletion
@@ -103,9 +113,16 @@ async def on_client_config(hub: Hub, cid: str, items: list[tuple[ConfigRecord, i
     imports = [e for e, _ in items if isinstance(e, CustomerImported)]
     if len(imports) == len(items):
         await on_imports(hub, cid, imports)
-        return
+    else:
+        await _on_config(hub, cid, items, imported=bool(imports))
+    deleted = any(isinstance(e, CustomerDeleted) for e, _ in items)
+    await answer_state.sync(hub, cid, deleted=deleted)
+
+
+async def _on_config(
+    hub: Hub, cid: str, items: list[tuple[ConfigRecord, int]], *, imported: bool
+) -> None:
     editing: CustomerProfiles | None = None
-    imported = bool(imports)
     for event in _expanded(items):
         if isinstance(event, ProfileUpserted | MaintenanceSet):
             if _known(hub, event):
@@ -188,12 +205,14 @@ async def on_client_heartbeats(
     latest = max(m.received_at for m, _ in items)
     lag.note_heartbeats(hub, partition_for(cid, hub.settings.partitions), latest)
     await monitor.refresh(hub, cid, latest)
+    await answer_state.sync(hub, cid, heard=True)
 
 
 async def on_order(hub: Hub, raw: bytes, offset: int) -> None:
     """An operator order: orders, then health (a desired state changes `stopped`'s reason)."""
     cid, at = await orders.apply_order(hub, raw, offset)
     await monitor.refresh(hub, cid, at)
+    await answer_state.sync(hub, cid)
 
 
 async def on_tick(hub: Hub, tick: Tick, stream: Any) -> None:
@@ -205,12 +224,14 @@ async def on_tick(hub: Hub, tick: Tick, stream: Any) -> None:
         for cid in hub.commands.due.pop_due(part, now):
             if cid in hub.commands:
                 await orders.sweep(hub, cid, now)
+                await answer_state.sync(hub, cid)
             hub.commands.due.settle(part, cid, hub.commands.get(cid), now, retry)
         at = await lag.judged_at(hub, part, now)
         if at is not None:
             for cid in hub.health.due.pop_due(part, at):
                 await monitor.refresh(hub, cid, at)
                 hub.health.due.settle(part, cid, hub.health.get(cid), at, retry)
+        await answer_state.flush_states(hub, part)
     await pbx_agents.sweep(hub, stream, part, now)
 
 

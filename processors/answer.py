@@ -1,7 +1,11 @@
 """Build the heartbeat answer (`ProfileListResponseData`) from a customer's tables."""
 
 from dataclasses import dataclass, field
+from datetime import datetime
 
+from processors import commands, reported
+from schemas.answer_state import AnswerState
+from schemas.commands import COMMAND_BYTES, CustomerCommands
 from schemas.enums import ResponseStatus
 from schemas.profiles import CustomerProfiles, CustomerStates, ReportedState
 from schemas.relay import (
@@ -88,3 +92,40 @@ def build(
         ResponseStatus=ResponseStatus.Success,
         LogMessage=message,
     )
+
+
+@dataclass(frozen=True, slots=True)
+class Answer:
+    """The answer, and the ids of the commands it carries (recorded as delivered)."""
+
+    answer: ProfileListResponseData
+    delivered_commands: list[str]
+
+
+def for_heartbeat(
+    state: AnswerState, client_id: str, items: list[ProfileHeartbeatData], received_at: datetime
+) -> Answer:
+    """The answer as it will be once this heartbeat is folded.
+
+    The heartbeat's own entries come from the heartbeat; a configured profile it does
+    not carry shows the state last published. The orders are those the heartbeat leaves
+    (an acknowledged command is no longer carried; an expired one neither).
+    """
+    profiles = state.profiles
+    after = reported.apply_heartbeat(state.states, profiles, items, received_at)
+    cc = state.commands
+    if cc is None or commands.is_idle(cc):
+        return Answer(build(profiles, after, items), [])
+    cc = commands.on_heartbeat(cc, client_id, items, received_at)
+    orders, carried = _orders(cc, profiles)
+    return Answer(build(profiles, after, items, orders), carried)
+
+
+def _orders(cc: CustomerCommands, profiles: CustomerProfiles) -> tuple[Orders, list[str]]:
+    """What each configured profile's answer carries, and the ids of the commands in it."""
+    configured = {f"inbound/{p}" for p in profiles.inbound}
+    configured |= {f"outbound/{p}" for p in profiles.outbound}
+    heads = {k: r for k, r in commands.heads(cc).items() if k in configured}
+    pending = {k: int(COMMAND_BYTES[r.command]) for k, r in heads.items()}
+    desired = {k: int(d.pending) for k, d in cc.desired.items() if d.pending and k in configured}
+    return Orders(pending=pending, desired=desired), [r.id for r in heads.values()]

@@ -42,6 +42,7 @@ class Hub:
     ticks: Any
     command_events: Any
     health_events: Any
+    answers: Any
     customers: Any
     profiles: Any
     states: Any
@@ -71,6 +72,10 @@ class Hub:
     # Every change of the PBX tables holds this: agents and the sweep read, await the
     # broker, and write; without it one could overwrite what another wrote meanwhile.
     pbx_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    # What this worker last published to the answers topic per client, and the clients
+    # whose reported states changed since, per partition (see processors.answer_state).
+    answer_sent: dict[str, tuple[int, float]] = field(default_factory=dict)
+    answer_dirty: dict[int, set[str]] = field(default_factory=dict)
     # Set by processors.pbx_delivery.attach: starts delivery attempts (process-local).
     deliverer: Any = None
     # Set by processors.upstream_connector.attach: drives upstream connections.
@@ -168,6 +173,7 @@ def build_hub(settings: WorkerSettings) -> Hub:
         ticks=_raw_topic(app, names.ticks),
         command_events=_raw_topic(app, names.command_events),
         health_events=_raw_topic(app, names.health_events),
+        answers=_raw_topic(app, names.answers),
         customers=_table(app, "customers", CustomerConfig),
         profiles=_table(app, "profiles", CustomerProfiles),
         states=_table(app, "profile-states", CustomerStates),

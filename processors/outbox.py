@@ -32,7 +32,10 @@ class HasOutbox(Protocol):
 
 @dataclass
 class _Publication:
-    """Events of one saved value, sent; the outbox is cleared once they are acknowledged."""
+    """Events of one saved value, sent; the outbox is cleared once they are acknowledged.
+
+    Without a table: records sent with no outbox to clear (`acknowledged`).
+    """
 
     table: Any
     key: str
@@ -74,6 +77,16 @@ async def save(table: Any, topic: Any, key: str, value: HasOutbox, in_flight: se
     await _finish([pub])
 
 
+async def acknowledged(futures: list[Any]) -> None:
+    """Await these sends' acknowledgements; inside `batched()`, with the batch's, at its end."""
+    pub = _Publication(None, "", set(), futures, None, set())
+    deferred = _DEFERRED.get()
+    if deferred is not None:
+        deferred.append(pub)
+        return
+    await _finish([pub])
+
+
 @asynccontextmanager
 async def batched() -> AsyncIterator[None]:
     """Publish the outboxes saved inside together, when the block ends."""
@@ -101,6 +114,8 @@ async def _finish(pubs: list[_Publication]) -> None:
 
 
 def _clear(pub: _Publication) -> None:
+    if pub.table is None:
+        return
     # Re-read: another agent may have changed the value while we awaited the broker,
     # or deleted it (its customer was deleted): then nothing is left to clear. The read
     # finds the key whatever the current event (on rocksdb:// too: the hub's store looks

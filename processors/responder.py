@@ -10,16 +10,14 @@ from typing import Any
 import orjson
 from faust.web import View
 
-from processors import commands, customer_health, pbx_health, relay_heartbeat
+from processors import customer_health, pbx_health
 from processors.app import Hub
 from processors.routing import OWNER_TABLE, is_ready, route
 from schemas import access
 from schemas.commands import CustomerCommands
 from schemas.health import CustomerHealth, HealthView, view_of, with_pbxes
 from schemas.profiles import CustomerConfig, CustomerProfiles, CustomerStates, CustomerView
-from schemas.responder import FORMATS_HEADER, KEY_HASH_HEADER, SOURCE_HEADER, parse_formats
 from schemas.topics import partition_for
-from schemas.wire import Format
 
 log = logging.getLogger(__name__)
 JSON = "application/json"
@@ -27,15 +25,10 @@ EMPTY_COMMANDS = CustomerCommands()
 WAIT_POLL_S = 0.005
 CATCH_UP_S = 5.0
 MAX_WAIT_S = 30.0
-ANSWER_CATCH_UP_S = 2.0
 
 
 def _json(view: Any, body: bytes, status: int = 200) -> Any:
     return view.bytes(body, content_type=JSON, status=status)
-
-
-def _wire_type(fmt: Format) -> str:
-    return "application/json" if fmt is Format.JSON else "application/xml"
 
 
 def customer_view(hub: Hub, client_id: str) -> CustomerView | None:
@@ -114,16 +107,6 @@ def owners(hub: Hub) -> dict[str, str]:
     }
 
 
-def has_orders(hub: Hub, client_id: str) -> bool:
-    """Whether the client has commands or desired states in flight.
-
-    Only then must the answer wait until the client's earlier heartbeats are applied,
-    so that what it delivers and counts is exact; other answers are served at once.
-    """
-    cc: CustomerCommands | None = hub.commands.get(client_id)
-    return cc is not None and not commands.is_idle(cc)
-
-
 def _wait_s(request: Any) -> float:
     try:
         return min(max(float(request.query.get("wait", CATCH_UP_S)), 0.0), MAX_WAIT_S)
@@ -133,28 +116,6 @@ def _wait_s(request: Any) -> float:
 
 def register_views(hub: Hub) -> None:
     """Mount the responder's views on the worker's web server."""
-
-    @hub.app.page("/hub/heartbeat/{client_id}")
-    class HeartbeatView(View):
-        async def post(self, request: Any, client_id: str) -> Any:
-            async def serve() -> Any:
-                try:
-                    formats = parse_formats(request.headers.get(FORMATS_HEADER))
-                except ValueError:
-                    return _json(self, b'{"error":"bad formats header"}', 400)
-                body = await request.read()
-                if has_orders(hub, client_id):
-                    await caught_up(hub, client_id, ANSWER_CATCH_UP_S)
-                caller = (
-                    request.headers.get(SOURCE_HEADER, ""),
-                    request.headers.get(KEY_HASH_HEADER, ""),
-                )
-                out = await relay_heartbeat.serve(hub, client_id, body, formats, caller)
-                if out.status == 200:
-                    return self.bytes(out.body, content_type=_wire_type(formats[1]))
-                return _json(self, orjson.dumps({"error": out.error}), out.status)
-
-            return await route(hub, self, request, client_id, serve)
 
     def read_view(produce: Callable[[str], bytes | None]) -> type[View]:
         """A GET view of one customer, answered after catching up; 404 when unknown."""

@@ -12,14 +12,14 @@ from typing import Any
 from yarl import URL
 
 from processors.app import Hub
-from schemas.responder import FORMATS_HEADER, FORWARDED_HEADER, KEY_HASH_HEADER, SOURCE_HEADER
+from schemas.responder import FORWARDED_HEADER
 from schemas.topics import partition_for
 
 log = logging.getLogger(__name__)
 
 Serve = Callable[[], Awaitable[Any]]
 OWNER_TABLE = "customers"
-PASSED_HEADERS = (FORMATS_HEADER, "X-Hub-Event-Secret", SOURCE_HEADER, KEY_HASH_HEADER)
+PASSED_HEADERS = ("X-Hub-Event-Secret",)
 
 
 def _ident(url: URL) -> tuple[str, int]:

@@ -85,6 +85,11 @@ class TopicNames:
         return f"{self.prefix}pbx-deliveries"
 
     @property
+    def answers(self) -> str:
+        """What each client's answer needs (compacted; `schemas.answer_state`), by clientId."""
+        return f"{self.prefix}answers"
+
+    @property
     def probes(self) -> str:
         """Probe records the ingress writes while idle, to know its writes are acknowledged."""
         return f"{self.prefix}ingress-probes"
@@ -115,6 +120,7 @@ class TopicNames:
             self.pbx: False,
             self.pbx_changes: False,
             self.pbx_deliveries: False,
+            self.answers: True,
             **dict.fromkeys(self.changelogs(), True),
         }
 

@@ -56,7 +56,7 @@ def test_an_overlong_client_id_is_404() -> None:
     assert "Unknown clientId" in text
 
 
-def test_no_reachable_worker_is_503_with_retry_after() -> None:
+def test_a_heartbeat_before_the_answers_replica_caught_up_is_503_with_retry_after() -> None:
     reply = client().put(
         "/api/customer/c1/heartbeat", content=BEAT, headers={"Content-Type": "application/json"}
     )

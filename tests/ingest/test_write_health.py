@@ -59,6 +59,7 @@ def client(clock: FakeClock) -> tuple[TestClient, WriteHealth]:
     services = build_services(settings)
     services.publisher._clock = clock
     services.publisher.health = WriteHealth(stale_s=10, started=clock.now)
+    services.answers.replica.ready.set()  # the answers replica caught up
     app = Starlette(routes=ROUTES)
     app.state.services = services
     return TestClient(app), services.publisher.health
@@ -75,6 +76,7 @@ def test_readyz_is_503_until_a_write_is_acknowledged_then_200() -> None:
     assert ok.status_code == 200
     assert ok.json() == {
         "status": "ready",
+        "answers": "caught up",
         "kafkaWrites": "acknowledged",
         "reason": "ok",
         "lastAckAgeSeconds": 0.0,
@@ -96,3 +98,13 @@ def test_healthz_fails_only_after_the_liveness_limit_of_failing_writes() -> None
     assert stuck.json()["status"] == "stuck"
     health.acked(clock.now)
     assert http.get("/healthz").status_code == 200
+
+
+def test_readyz_is_503_while_the_answers_replica_reads() -> None:
+    clock = FakeClock()
+    http, health = client(clock)
+    health.acked(clock.now)
+    http.app.state.services.answers.replica.ready.clear()  # type: ignore[attr-defined]
+    reading = http.get("/readyz")
+    assert reading.status_code == 503
+    assert reading.json()["answers"] == "reading"

@@ -1,0 +1,46 @@
+"""The answers topic held in memory: what each client's heartbeat answer needs.
+
+The workers publish each client's `AnswerState` (`processors.answer_state`); this
+replica (`ingest.replica`: every partition, read from the start, then followed) keeps
+the raw bytes of each, about 1 KB a client of two profiles. A value is decoded on use
+and the decoded object kept for the most recent `cache_size` clients: a hub of a
+million profiles is held in memory as bytes, and the clients heartbeating now are
+answered without decoding.
+"""
+
+from ingest.replica import Replica
+from schemas.answer_state import AnswerState
+
+CACHE_SIZE = 50_000
+
+
+def _raw(value: bytes) -> bytes:
+    return value
+
+
+class Answers:
+    """Each client's latest AnswerState, from the compacted answers topic."""
+
+    def __init__(self, bootstrap: str, topic: str, cache_size: int = CACHE_SIZE) -> None:
+        self.replica: Replica[bytes] = Replica(bootstrap, topic, _raw)
+        self._cache_size = cache_size
+        self._decoded: dict[str, tuple[bytes, AnswerState]] = {}
+
+    @property
+    def ready(self) -> bool:
+        """Whether the replica has read the topic up to where it ended at the start."""
+        return self.replica.ready.is_set()
+
+    def get(self, client_id: str) -> AnswerState | None:
+        """The client's state; None for a client with none (an unknown customer)."""
+        raw = self.replica.get(client_id)
+        if raw is None:
+            return None
+        hit = self._decoded.get(client_id)
+        if hit is not None and hit[0] is raw:
+            return hit[1]
+        state = AnswerState.model_validate_json(raw)
+        if len(self._decoded) >= self._cache_size:
+            self._decoded.pop(next(iter(self._decoded)))
+        self._decoded[client_id] = (raw, state)
+        return state

@@ -1,0 +1,63 @@
+"""Publish heartbeats in batches: one produce round trip and one wake-up per batch.
+
+Each heartbeat waits for its own batch: a batch is sent once `max_records` have
+gathered or `linger_s` after its first record, whichever comes first, and every
+heartbeat of it is answered when the broker has acknowledged them all (acks=all, the
+idempotent producer), or refused (BrokerUnavailable) when the batch failed: a failed
+batch answers 503 to its own heartbeats and to nothing else.
+"""
+
+import asyncio
+from dataclasses import dataclass, field
+
+from ingest.errors import BrokerUnavailable
+from ingest.publisher import Publisher, Record
+
+Waiting = tuple[Record, "asyncio.Future[None]"]
+
+
+@dataclass
+class HeartbeatBatches:
+    """Gathers heartbeat records and publishes them a batch at a time."""
+
+    publisher: Publisher
+    topic: str
+    linger_s: float = 0.002
+    max_records: int = 500
+    _pending: list[Waiting] = field(default_factory=list)
+    _timer: asyncio.TimerHandle | None = None
+    _sending: set["asyncio.Task[None]"] = field(default_factory=set)
+
+    async def publish(self, key: bytes, value: bytes, partition: int) -> None:
+        """Return once the record's batch is acknowledged; raise BrokerUnavailable if not."""
+        loop = asyncio.get_running_loop()
+        done: asyncio.Future[None] = loop.create_future()
+        self._pending.append(((key, value, partition), done))
+        if len(self._pending) >= self.max_records:
+            self._flush()
+        elif self._timer is None:
+            self._timer = loop.call_later(self.linger_s, self._flush)
+        await done
+
+    def _flush(self) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+        batch, self._pending = self._pending, []
+        if batch:
+            task = asyncio.get_running_loop().create_task(self._send(batch))
+            self._sending.add(task)
+            task.add_done_callback(self._sending.discard)
+
+    async def _send(self, batch: list[Waiting]) -> None:
+        try:
+            await self.publisher.publish_many(self.topic, [record for record, _ in batch])
+        except Exception as e:  # BrokerUnavailable, or anything else: never leave one waiting
+            refused = e if isinstance(e, BrokerUnavailable) else BrokerUnavailable(repr(e))
+            for _, done in batch:
+                if not done.done():
+                    done.set_exception(refused)
+            return
+        for _, done in batch:
+            if not done.done():
+                done.set_result(None)
