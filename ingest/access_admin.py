@@ -8,7 +8,7 @@ answers once the change is applied (202 if it is durable but not yet visible).
 from starlette.requests import Request
 from starlette.responses import Response
 
-from ingest.admin import parse, publish
+from ingest.admin import parse, publish, shown
 from ingest.services import Services
 from schemas.access import AccessBody, AccessSet, CustomerAccess
 from schemas.secret_hash import secret_hash
@@ -23,7 +23,9 @@ async def put_access(request: Request, services: Services) -> Response:
         key_hash=secret_hash(body.Key) if body.Key else None, networks=body.AllowedNetworks
     )
     await publish(services, AccessSet(client_id=cid, access=stored, at=services.clock.now()))
-    return await get_access(request, services)
+    found = await get_access(request, services)
+    await shown(services, cid)
+    return found
 
 
 async def get_access(request: Request, services: Services) -> Response:
@@ -38,4 +40,6 @@ async def delete_access(request: Request, services: Services) -> Response:
     await services.responder.customer(cid)
     empty = AccessSet(client_id=cid, access=CustomerAccess(), at=services.clock.now())
     await publish(services, empty)
-    return await get_access(request, services)
+    found = await get_access(request, services)
+    await shown(services, cid)
+    return found

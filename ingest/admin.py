@@ -124,6 +124,22 @@ async def publish(
     return ack.offset
 
 
+async def shown(services: Services, client_id: str) -> None:
+    """Wait (bounded) until this ingress's relay answers show what the worker has folded.
+
+    Called after a write's read-back (the worker folded it, and so published the
+    client's answer state): the client's next heartbeat answered here shows the write.
+    """
+    await services.answers.caught_up(client_id, services.settings.apply_wait_s)
+
+
+async def written(services: Services, client_id: str) -> Response:
+    """The customer view after a write, once the answers at this ingress show it too."""
+    applied, view = await services.responder.customer(client_id)
+    await shown(services, client_id)
+    return view_response(applied, view)
+
+
 async def put_customer(request: Request, services: Services) -> Response:
     """Create or replace a customer."""
     client_id = request.path_params["clientId"]
@@ -131,7 +147,7 @@ async def put_customer(request: Request, services: Services) -> Response:
     await publish(
         services, CustomerUpserted(client_id=client_id, customer=customer, at=services.clock.now())
     )
-    return view_response(*await services.responder.customer(client_id))
+    return await written(services, client_id)
 
 
 async def get_customer(request: Request, services: Services) -> Response:
@@ -163,7 +179,7 @@ async def put_profile(request: Request, services: Services) -> Response:
     )
     event = ProfileUpserted(client_id=client_id, profile=cfg, at=services.clock.now())
     await publish(services, event)
-    return view_response(*await services.responder.customer(client_id))
+    return await written(services, client_id)
 
 
 def addressed(wire: Any, pid: int, customer_id: int) -> Any:
@@ -193,4 +209,4 @@ async def delete_profile(request: Request, services: Services) -> Response:
         client_id=client_id, profile_type=ptype, profile_id=pid, at=services.clock.now()
     )
     await publish(services, event)
-    return view_response(*await services.responder.customer(client_id))
+    return await written(services, client_id)

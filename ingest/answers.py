@@ -10,6 +10,7 @@ answered without decoding.
 
 from ingest.replica import Replica
 from schemas.answer_state import AnswerState
+from schemas.topics import partition_for
 
 CACHE_SIZE = 50_000
 
@@ -21,8 +22,11 @@ def _raw(value: bytes) -> bytes:
 class Answers:
     """Each client's latest AnswerState, from the compacted answers topic."""
 
-    def __init__(self, bootstrap: str, topic: str, cache_size: int = CACHE_SIZE) -> None:
+    def __init__(
+        self, bootstrap: str, topic: str, partitions: int, cache_size: int = CACHE_SIZE
+    ) -> None:
         self.replica: Replica[bytes] = Replica(bootstrap, topic, _raw)
+        self.partitions = partitions
         self._cache_size = cache_size
         self._decoded: dict[str, tuple[bytes, AnswerState]] = {}
 
@@ -44,3 +48,11 @@ class Answers:
             self._decoded.pop(next(iter(self._decoded)))
         self._decoded[client_id] = (raw, state)
         return state
+
+    async def caught_up(self, client_id: str, timeout_s: float) -> bool:
+        """Wait until this replica holds every state now published for the client's partition.
+
+        An admin write calls it once the owning worker has folded the write (and so
+        published the client's state): the next heartbeat answered here shows it.
+        """
+        return await self.replica.catch_up(partition_for(client_id, self.partitions), timeout_s)

@@ -31,6 +31,7 @@ from ingest.errors import BrokerUnavailable
 from ingest.heartbeat_batches import HeartbeatBatches
 from ingest.metrics import RequestMetrics, metrics_page
 from ingest.not_found import not_found
+from ingest.own_orders import OwnOrders
 from ingest.probe import run_probes
 from ingest.publisher import Publisher
 from ingest.relay_fast import RelayFastPath
@@ -64,13 +65,14 @@ def build_services(settings: IngestSettings) -> Services:
         admin_token=settings.token(),
         clock=Clock(settings.clock_offset_file),
         gate=Gate(settings.max_in_flight, settings.max_loop_lag_s),
-        answers=Answers(settings.kafka_bootstrap, topics.answers),
+        answers=Answers(settings.kafka_bootstrap, topics.answers, settings.partitions),
         heartbeats=HeartbeatBatches(
             publisher,
             topics.heartbeats,
             linger_s=settings.heartbeat_linger_ms / 1000,
             max_records=settings.heartbeat_batch,
         ),
+        own_orders=OwnOrders(),
     )
 
 

@@ -14,6 +14,7 @@ import orjson
 from starlette.requests import Request
 from starlette.responses import Response
 
+from ingest.admin import shown
 from ingest.errors import ResponderUnavailable, UnknownClient
 from ingest.services import Services
 from schemas.customer_deletion import CustomerContents, CustomerDeleted, CustomerDeletion
@@ -36,6 +37,7 @@ async def delete_customer(request: Request, services: Services) -> Response:
     try:
         caught_up, left = await _contents(services, cid)
         done = caught_up and left is None
+        await shown(services, cid)
     except ResponderUnavailable:
         done = False  # durable all the same: the worker folds it when it can
     answer = CustomerDeletion(ClientId=cid, DeletedAt=event.at, **found.model_dump())

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from ingest.errors import BrokerUnavailable
 from ingest.publisher import Publisher, Record
 
-Waiting = tuple[Record, "asyncio.Future[None]"]
+Waiting = tuple[Record, "asyncio.Future[int]"]
 
 
 @dataclass
@@ -28,16 +28,16 @@ class HeartbeatBatches:
     _timer: asyncio.TimerHandle | None = None
     _sending: set["asyncio.Task[None]"] = field(default_factory=set)
 
-    async def publish(self, key: bytes, value: bytes, partition: int) -> None:
-        """Return once the record's batch is acknowledged; raise BrokerUnavailable if not."""
+    async def publish(self, key: bytes, value: bytes, partition: int) -> int:
+        """The record's offset, once its batch is acknowledged; BrokerUnavailable if not."""
         loop = asyncio.get_running_loop()
-        done: asyncio.Future[None] = loop.create_future()
+        done: asyncio.Future[int] = loop.create_future()
         self._pending.append(((key, value, partition), done))
         if len(self._pending) >= self.max_records:
             self._flush()
         elif self._timer is None:
             self._timer = loop.call_later(self.linger_s, self._flush)
-        await done
+        return await done
 
     def _flush(self) -> None:
         if self._timer is not None:
@@ -51,13 +51,13 @@ class HeartbeatBatches:
 
     async def _send(self, batch: list[Waiting]) -> None:
         try:
-            await self.publisher.publish_many(self.topic, [record for record, _ in batch])
+            offsets = await self.publisher.publish_many(self.topic, [r for r, _ in batch])
         except Exception as e:  # BrokerUnavailable, or anything else: never leave one waiting
             refused = e if isinstance(e, BrokerUnavailable) else BrokerUnavailable(repr(e))
             for _, done in batch:
                 if not done.done():
                     done.set_exception(refused)
             return
-        for _, done in batch:
+        for (_, done), offset in zip(batch, offsets, strict=True):
             if not done.done():
-                done.set_result(None)
+                done.set_result(offset)

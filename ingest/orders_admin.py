@@ -11,7 +11,7 @@ import orjson
 from starlette.requests import Request
 from starlette.responses import Response
 
-from ingest.admin import AdminProblem, parse, profile_address
+from ingest.admin import AdminProblem, parse, profile_address, shown
 from ingest.errors import ResponderUnavailable
 from ingest.services import Services
 from schemas.commands import (
@@ -66,6 +66,7 @@ async def put_desired_state(request: Request, services: Services) -> Response:
     )
     await publish(services, order)
     applied, cc = await services.responder.commands(client_id)
+    await shown(services, client_id)
     desired = cc.desired.get(profile_key(ptype, pid))
     payload = desired.model_dump(mode="json") if desired else {"action": 0}
     return Response(orjson.dumps(payload), 200 if applied else 202, None, JSON)
@@ -93,6 +94,7 @@ async def post_command(request: Request, services: Services) -> Response:
         applied, _ = await services.responder.commands(client_id)
     except ResponderUnavailable:
         applied = False
+    await shown(services, client_id)
     location = f"{request.url.path}/{order.command_id}"
     created = orjson.dumps({"id": order.command_id, "visible": applied})
     return Response(created, 201, {"Location": location}, JSON)
@@ -145,6 +147,7 @@ async def delete_command(request: Request, services: Services) -> Response:
     )
     await publish(services, order)
     _, after = await _command(request, services)
+    await shown(services, client_id)
     if after.state is not CommandState.cancelled:
         raise AdminProblem(409, f"command {after.state} before it could be cancelled")
     return Response(after.model_dump_json().encode(), 200, None, JSON)

@@ -111,33 +111,36 @@ class Publisher:
         self, topic: str, key: bytes, value: bytes, partition: int | None = None
     ) -> Ack:
         """Send one record and wait until every in-sync replica has it."""
-        md = await self._deliver(topic, [(key, value, partition)])
+        [md] = await self._deliver(topic, [(key, value, partition)])
         return Ack(md.topic, md.partition, md.offset)
 
-    async def publish_many(self, topic: str, records: Sequence[Record]) -> None:
+    async def publish_many(self, topic: str, records: Sequence[Record]) -> list[int]:
         """Send records of one topic and wait until every in-sync replica has them all.
 
         One wake-up of the event loop for the whole batch (the last acknowledgement, or
-        the first failure), not one per record: the bulk paths' way to publish.
+        the first failure), not one per record: the bulk paths' way to publish. Returns
+        each record's offset, in order.
         """
-        if records:
-            await self._deliver(topic, records)
+        if not records:
+            return []
+        return [md.offset for md in await self._deliver(topic, records)]
 
-    async def _deliver(self, topic: str, records: Sequence[Record]) -> Any:
-        """Send every record, await every acknowledgement; the last one's metadata."""
+    async def _deliver(self, topic: str, records: Sequence[Record]) -> list[Any]:
+        """Send every record, await every acknowledgement; each record's metadata."""
         started, timer = self._clock(), time.perf_counter()
         done = _AllAcked(asyncio.get_running_loop(), len(records))
         try:
             producer = await self._ensure()
-            (await self._send(producer, topic, *records[0])).add_both(done.one)
-            for key, value, partition in records[1:]:
-                producer.send(topic, key=key, value=value, partition=partition).add_both(done.one)
+            (await self._send(producer, topic, *records[0])).add_both(done.one, 0)
+            for i, (key, value, partition) in enumerate(records[1:], start=1):
+                sent = producer.send(topic, key=key, value=value, partition=partition)
+                sent.add_both(done.one, i)
         except (KafkaError, BrokerUnavailable) as e:
             self.health.failed(self._clock(), f"cannot send to Kafka: {e!r}")
             PUBLISH.failed(topic, "send")
             raise BrokerUnavailable(str(e)) from e
         try:
-            md = await asyncio.wait_for(done.future, self.timeout_s)
+            mds: list[Any] = await asyncio.wait_for(done.future, self.timeout_s)
         except (TimeoutError, KafkaError) as e:
             self.health.failed(self._clock(), f"no acknowledgement from Kafka: {e!r}")
             PUBLISH.unacknowledged(topic, e)
@@ -145,7 +148,7 @@ class Publisher:
             raise BrokerUnavailable(f"no acknowledgement from Kafka: {e!r}") from e
         self.health.acked(self._clock())
         PUBLISH.acknowledged(topic, time.perf_counter() - timer)
-        return md
+        return mds
 
     async def _send(
         self, producer: Any, topic: str, key: bytes, value: bytes, partition: int | None
@@ -202,20 +205,22 @@ def _settle(fut: "asyncio.Future[Any]", md: Any, exc: BaseException | None) -> N
 
 class _AllAcked:
     """Counts a batch's acknowledgements on the producer's thread; settles its future once,
-    with the last acknowledged record's metadata or the first failure."""
+    with every record's metadata (in order) or the first failure."""
 
     def __init__(self, loop: asyncio.AbstractEventLoop, count: int) -> None:
         self.future: asyncio.Future[Any] = loop.create_future()
         self._loop = loop
         self._left = count
+        self._results: list[Any] = [None] * count
         self._lock = threading.Lock()
         self._settled = False
 
-    def one(self, outcome: Any) -> None:
-        """A record's outcome: its metadata, or the exception that failed it."""
+    def one(self, index: int, outcome: Any) -> None:
+        """Record `index`'s outcome: its metadata, or the exception that failed it."""
         with self._lock:
             if self._settled:
                 return
+            self._results[index] = outcome
             self._left -= 1
             failed = isinstance(outcome, BaseException)
             if not (failed or self._left == 0):
@@ -223,5 +228,5 @@ class _AllAcked:
             self._settled = True
         if failed:
             self._loop.call_soon_threadsafe(_settle, self.future, None, outcome)
-        else:  # the last record's metadata
-            self._loop.call_soon_threadsafe(_settle, self.future, outcome, None)
+        else:
+            self._loop.call_soon_threadsafe(_settle, self.future, self._results, None)

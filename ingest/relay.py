@@ -100,9 +100,10 @@ async def _accept(
     except DecodeError as e:
         return failure(neg, 400, f"Invalid heartbeat body: {e}.")
     received_at = services.clock.now()
-    found = answers.for_heartbeat(state, client_id, items, received_at)
+    orders = services.own_orders.current(client_id, state.commands)
+    found = answers.for_heartbeat(state, client_id, items, received_at, orders)
     try:
-        await services.heartbeats.publish(
+        offset = await services.heartbeats.publish(
             client_id.encode(),
             _message(client_id, items, found, received_at),
             partition_for(client_id, services.settings.partitions),
@@ -112,6 +113,8 @@ async def _accept(
             "heartbeat of %s not accepted: %s", client_id, e, extra={"client_id": client_id}
         )
         return failure(neg, 503, f"Heartbeat not recorded, retry shortly: {e}")
+    if found.orders_after is not None and found.orders_after is not orders:
+        services.own_orders.note(client_id, offset, found.orders_after)
     return Response(wire.encode_response(neg.response, found.answer), 200, None, neg.content_type)
 
 

@@ -41,6 +41,8 @@ class Replica(Generic[V]):
         self._thread: threading.Thread | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._progress: asyncio.Future[None] | None = None
+        self._ends_lock = threading.Lock()
+        self._ends_consumer: KafkaConsumer | None = None
 
     def get(self, key: str) -> V | None:
         """The key's latest value; None when it has none (never written, or removed)."""
@@ -66,6 +68,10 @@ class Replica(Generic[V]):
         self._stop.set()
         if self._thread is not None:
             self._thread.join(timeout_s)
+        with self._ends_lock:
+            if self._ends_consumer is not None:
+                self._ends_consumer.close()
+                self._ends_consumer = None
 
     async def wait_applied(self, partition: int, offset: int, timeout_s: float) -> bool:
         """Wait until the record at `offset` of `partition` is applied; False on timeout."""
@@ -79,6 +85,29 @@ class Replica(Generic[V]):
             except TimeoutError:
                 return False
         return True
+
+    async def catch_up(self, partition: int, timeout_s: float) -> bool:
+        """Wait until every record now in `partition` is applied (read-your-writes).
+
+        One round trip for the partition's end offset, then `wait_applied`; False when
+        the end cannot be read or is not reached in time, or the replica is not running.
+        """
+        if self._thread is None:
+            return False
+        try:
+            end = await asyncio.to_thread(self._end_offset, partition)
+        except KafkaError as e:
+            log.warning("end offset of %s[%d] unknown: %r", self.topic, partition, e)
+            return False
+        return end == 0 or await self.wait_applied(partition, end - 1, timeout_s)
+
+    def _end_offset(self, partition: int) -> int:
+        with self._ends_lock:  # a consumer of its own: the follower's is its thread's alone
+            if self._ends_consumer is None:
+                self._ends_consumer = KafkaConsumer(bootstrap_servers=self.bootstrap, group_id=None)
+            tp = TopicPartition(self.topic, partition)
+            end: int = self._ends_consumer.end_offsets([tp])[tp]
+            return end
 
     def _run(self) -> None:
         while not self._stop.is_set():

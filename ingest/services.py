@@ -4,6 +4,7 @@ from dataclasses import dataclass
 
 from ingest.answers import Answers
 from ingest.heartbeat_batches import HeartbeatBatches
+from ingest.own_orders import OwnOrders
 from ingest.publisher import Publisher
 from ingest.responder_client import ResponderClient
 from ingest.settings import IngestSettings
@@ -25,3 +26,4 @@ class Services:
     gate: Gate
     answers: Answers
     heartbeats: HeartbeatBatches
+    own_orders: OwnOrders

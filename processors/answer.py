@@ -96,29 +96,39 @@ def build(
 
 @dataclass(frozen=True, slots=True)
 class Answer:
-    """The answer, and the ids of the commands it carries (recorded as delivered)."""
+    """The answer, the ids of the commands it carries, and the orders it leaves.
+
+    `orders_after` is what the fold of this heartbeat will make of the orders (settled,
+    expired, deliveries counted); None when there were none to change.
+    """
 
     answer: ProfileListResponseData
     delivered_commands: list[str]
+    orders_after: CustomerCommands | None = None
 
 
 def for_heartbeat(
-    state: AnswerState, client_id: str, items: list[ProfileHeartbeatData], received_at: datetime
+    state: AnswerState,
+    client_id: str,
+    items: list[ProfileHeartbeatData],
+    received_at: datetime,
+    orders: CustomerCommands | None,
 ) -> Answer:
     """The answer as it will be once this heartbeat is folded.
 
     The heartbeat's own entries come from the heartbeat; a configured profile it does
-    not carry shows the state last published. The orders are those the heartbeat leaves
-    (an acknowledged command is no longer carried; an expired one neither).
+    not carry shows the state last published. The orders (`orders`: the published
+    ones, or newer ones this process knows) are those the heartbeat leaves: an
+    acknowledged command is no longer carried, an expired one neither.
     """
     profiles = state.profiles
     after = reported.apply_heartbeat(state.states, profiles, items, received_at)
-    cc = state.commands
-    if cc is None or commands.is_idle(cc):
+    if orders is None or (commands.is_idle(orders) and not commands.has_due(orders, received_at)):
         return Answer(build(profiles, after, items), [])
-    cc = commands.on_heartbeat(cc, client_id, items, received_at)
-    orders, carried = _orders(cc, profiles)
-    return Answer(build(profiles, after, items, orders), carried)
+    settled = commands.on_heartbeat(orders, client_id, items, received_at)
+    wanted, carried = _orders(settled, profiles)
+    left = commands.record_deliveries(settled, client_id, carried, received_at)
+    return Answer(build(profiles, after, items, wanted), carried, left)
 
 
 def _orders(cc: CustomerCommands, profiles: CustomerProfiles) -> tuple[Orders, list[str]]:

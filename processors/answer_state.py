@@ -18,7 +18,7 @@ import time
 import zlib
 from typing import Any
 
-from processors import commands, outbox
+from processors import outbox
 from processors.app import Hub
 from schemas.answer_state import AnswerState, open_orders
 from schemas.commands import CustomerCommands
@@ -38,7 +38,7 @@ def state_of(hub: Hub, cid: str) -> AnswerState | None:
         profiles=hub.profiles.get(cid) or CustomerProfiles(),
         states=hub.states.get(cid) or CustomerStates(),
         access=hub.access.get(cid),
-        commands=None if cc is None or commands.is_idle(cc) else open_orders(cc),
+        commands=None if cc is None else open_orders(cc),
     )
 
 

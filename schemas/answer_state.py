@@ -23,15 +23,18 @@ class AnswerState(BaseModel):
     )
     access: CustomerAccess | None = None
     commands: CustomerCommands | None = Field(
-        default=None, description="queued commands and desired states; None when idle"
+        default=None, description="queued commands, desired states, offsets folded; None if none"
     )
 
 
 def open_orders(cc: CustomerCommands) -> CustomerCommands:
-    """Only what an answer can carry or a heartbeat can settle: queues and their commands."""
+    """Only what an answer can carry or a heartbeat can settle (queues and their commands),
+    and the offsets of the last order and heartbeat folded into them."""
     queued = {c for q in cc.queues.values() for c in q}
     return CustomerCommands(
         desired=cc.desired,
         queues={k: q for k, q in cc.queues.items() if q},
         commands={c: r for c, r in cc.commands.items() if c in queued},
+        heartbeat_offset=cc.heartbeat_offset,
+        order_offset=cc.order_offset,
     )
