@@ -13,7 +13,7 @@ from tests.integration.relay_helpers import JSON, REPORT, configure, until_ok
 
 HEARTBEATS = 5
 INGRESS_ROUTE = "/api/customer/{clientId}/heartbeat"
-WORKER_ROUTE = "/hub/heartbeat/{client_id}"
+WORKER_ROUTE = "/hub/customers/{client_id}"
 
 
 def scrape(url: str) -> list[Sample]:
@@ -62,10 +62,13 @@ def test_ingress_counts_heartbeats_by_route_template(hub: HubCluster) -> None:
     duration = f"{names.HTTP_DURATION}_count"
     assert value(samples, duration, route=INGRESS_ROUTE, method="PUT") >= HEARTBEATS
     assert value(samples, f"{names.PUBLISH_DURATION}_count") >= 1  # admin writes
+    # Heartbeats are published by the ingress, a batch at a time.
+    topic = f"{hub.prefix}relay-heartbeats"
+    assert value(samples, f"{names.PUBLISH_DURATION}_count", topic=topic) >= 1
     no_label_names(samples, client_id)
 
 
-def test_worker_counts_heartbeats_publishes_and_folds(hub: HubCluster) -> None:
+def test_worker_counts_folds_and_admin_reads(hub: HubCluster) -> None:
     client_id = beaten(hub)
     topic = f"{hub.prefix}relay-heartbeats"
 
@@ -76,8 +79,7 @@ def test_worker_counts_heartbeats_publishes_and_folds(hub: HubCluster) -> None:
 
     samples = eventually(hub.worker_url(0), settled)
     assert settled(samples), [s for s in samples if s.name.startswith("hub_")]
-    assert value(samples, names.HTTP_REQUESTS, route=WORKER_ROUTE, status="200") >= HEARTBEATS
-    assert value(samples, f"{names.PUBLISH_DURATION}_count", topic=topic) >= HEARTBEATS
+    assert value(samples, names.HTTP_REQUESTS, route=WORKER_ROUTE, status="200") >= 1
     assert value(samples, names.TABLE_ENTRIES, table="customers") >= 1
     lag = [s for s in samples if s.name == names.CONSUMER_LAG and s.labels.get("topic") == topic]
     assert lag

@@ -170,12 +170,12 @@ async def test_worker_requests_are_counted_by_route_template() -> None:
         return web.Response(status=int(request.match_info["client_id"][-3:]))
 
     app = web.Application(middlewares=[record_request])
-    app.router.add_post("/hub/heartbeat/{client_id}", handler)
-    route = "/hub/heartbeat/{client_id}"
-    labels = {"route": route, "method": "POST", "status": "404"}
+    app.router.add_get("/hub/customers/{client_id}", handler)
+    route = "/hub/customers/{client_id}"
+    labels = {"route": route, "method": "GET", "status": "404"}
     before = metrics.REGISTRY.get_sample_value(names.HTTP_REQUESTS, labels) or 0
     async with TestClient(TestServer(app)) as http:
-        assert (await http.post("/hub/heartbeat/secret-404")).status == 404
+        assert (await http.get("/hub/customers/secret-404")).status == 404
         assert (await http.get("/elsewhere")).status == 404
     assert metrics.REGISTRY.get_sample_value(names.HTTP_REQUESTS, labels) == before + 1
     unmatched = {"route": "unmatched", "method": "GET", "status": "404"}
