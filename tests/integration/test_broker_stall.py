@@ -41,12 +41,16 @@ def ready(hub: HubCluster) -> Reply:
 
 
 def writes_answer_200(hub: HubCluster, client_id: str, tx: str) -> None:
-    """A heartbeat and an admin write both succeed within RECOVERY_S."""
+    """A heartbeat succeeds within RECOVERY_S; an admin write is durable at once and, once
+    the worker's own clients are back and it has folded what waited, visible (200)."""
     beat = until_ok(lambda: hub.heartbeat(client_id, report(tx), JSON), RECOVERY_S, 0.2)
     assert beat.status == 200, beat.body
     customer = {"RelayCustomerID": 9, "Name": f"after {tx}"}
-    put = until_ok(lambda: hub.admin("PUT", f"/customers/{client_id}", customer), 5, 0.2)
-    assert put.status == 200, put.body
+    deadline = time.monotonic() + 2 * RECOVERY_S
+    while (put := hub.admin("PUT", f"/customers/{client_id}", customer)).status != 200:
+        assert put.status in (202, 503), put.body  # durable, not yet visible; or not yet
+        assert time.monotonic() < deadline, put.body
+        time.sleep(0.2)
 
 
 def changelog_holds(hub: HubCluster, client_id: str, needle: str) -> bool:
@@ -75,7 +79,7 @@ def test_the_hub_answers_again_within_seconds_after_a_broker_pause(
     paused = time.monotonic()
     try:
         assert stall_hub.heartbeat(client_id, REPORT, JSON).status == 503
-        # Heartbeats are published by the worker; the ingress learns from its probes.
+        # The heartbeat's batch found no broker; the ingress's probes say so too.
         assert until_status(lambda: ready(stall_hub), 503, 10).status == 503
         time.sleep(max(0.0, STALL_S - (time.monotonic() - paused)))
     finally:
