@@ -200,12 +200,16 @@ async def on_client_heartbeats(
     (their deliveries are counted exactly); health is evaluated once, at the latest.
     """
     apply_heartbeats(hub, cid, [m for m, _ in items])
+    changed = False
     for msg, offset in items:
-        await orders.on_heartbeat(hub, msg, offset)
+        changed = await orders.on_heartbeat(hub, msg, offset) or changed
     latest = max(m.received_at for m, _ in items)
     lag.note_heartbeats(hub, partition_for(cid, hub.settings.partitions), latest)
     await monitor.refresh(hub, cid, latest)
-    await answer_state.sync(hub, cid, heard=True)
+    if changed:
+        await answer_state.sync(hub, cid)
+    else:
+        await answer_state.heard(hub, cid)
 
 
 async def on_order(hub: Hub, raw: bytes, offset: int) -> None:

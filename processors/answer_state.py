@@ -47,6 +47,16 @@ def _digest(state: AnswerState) -> int:
     return zlib.crc32(state.model_dump_json(exclude={"states"}).encode())
 
 
+async def heard(hub: Hub, cid: str) -> None:
+    """After heartbeats that changed only the reported states: mark the client for the
+    sweep's coalesced publication (no state is built or compared, the fold's hot path);
+    a client this worker has published nothing for yet is synced at once."""
+    if cid not in hub.answer_sent:
+        await sync(hub, cid)
+        return
+    hub.answer_dirty.setdefault(partition_for(cid, hub.settings.partitions), set()).add(cid)
+
+
 async def sync(hub: Hub, cid: str, *, heard: bool = False, deleted: bool = False) -> None:
     """Publish the client's state if an answer would differ; after a heartbeat, mark it.
 

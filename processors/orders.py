@@ -29,16 +29,21 @@ async def apply_order(hub: Hub, raw: bytes, offset: int) -> tuple[str, datetime]
     return order.client_id, order.at
 
 
-async def on_heartbeat(hub: Hub, msg: Any, offset: int) -> None:
-    """Acknowledge, fail, expire and count deliveries after one heartbeat, once."""
+async def on_heartbeat(hub: Hub, msg: Any, offset: int) -> bool:
+    """Acknowledge, fail, expire and count deliveries after one heartbeat, once.
+
+    Whether the orders changed (and were saved).
+    """
     cid: str = msg.client_id
     cc: CustomerCommands | None = hub.commands.get(cid)
     if cc is None or offset <= cc.heartbeat_offset:
-        return
+        return False
     updated = commands.on_heartbeat(cc, cid, msg.profiles, msg.received_at)
     updated = commands.record_deliveries(updated, cid, msg.delivered_commands, msg.received_at)
-    if updated is not cc:
-        await save(hub, cid, updated.model_copy(update={"heartbeat_offset": offset}))
+    if updated is cc:
+        return False
+    await save(hub, cid, updated.model_copy(update={"heartbeat_offset": offset}))
+    return True
 
 
 async def sweep(hub: Hub, cid: str, now: datetime) -> None:
