@@ -10,6 +10,8 @@ starts it (worker, ingress, SQL and e-mail sinks, an SMTP server). Printed, in o
   profile is active, the outbound one inactive, so one profile each goes late):
   when each went late and down against its deadline (`--interval` 60 s and
   `--grace` 30 s by default), and the worker's CPU over that sweep;
+- the ingress stopped and started: the time until it is ready (its replica of the
+  answers topic read to the end) and its RSS per profile;
 - a worker stopped (SIGTERM) and started again: the time until it folds again (on
   `--table-store rocksdb://`, from its own RocksDB state; on memory://, replaying every
   changelog);
@@ -152,6 +154,22 @@ def restart(hub: HubCluster) -> None:
     print(f"restart       worker folds again {time.perf_counter() - t0:.1f} s after its start")
 
 
+def ingress_restart(hub: HubCluster, profiles: int) -> None:
+    """The ingress stopped and started: seconds until its answers replica is read (ready),
+    and its memory per profile then."""
+    ingress = hub.ingress
+    assert ingress is not None
+    ingress.stop()
+    t0 = time.perf_counter()
+    ingress.start()
+    hub.wait_ready()
+    ready = time.perf_counter() - t0
+    rss = rss_bytes(ingress.pid) if ingress.pid is not None else 0
+    print(f"ingress       ready {ready:.1f} s after its start ({profiles:,} profiles in its "
+          f"answers replica); RSS {rss / 1e6:,.0f} MB, "
+          f"{rss / profiles:,.0f} B a profile")  # fmt: skip
+
+
 def served_by(hub: HubCluster, index: int, clients: list[str]) -> bool:
     """Whether worker `index` answers every client's state (its own, or by its owner)."""
     for cid in clients:
@@ -206,6 +224,7 @@ def run(args: argparse.Namespace, workdir: Path) -> None:
             if args.silent_percent:
                 silent(hub, pids, max(1, args.customers * args.silent_percent // 100), args)
             restart(hub)
+            ingress_restart(hub, 2 * args.customers)
             failover(hub, args)
         finally:
             for s in extra:

@@ -23,7 +23,8 @@ from processors.batching import take_events
 from processors.customer_deletion import fold_deletion
 from schemas.access import AccessSet
 from schemas.admin_tokens import AdminTokenSet
-from schemas.commands import Tick
+from schemas.answer_state import AnswerState, open_orders
+from schemas.commands import CustomerCommands, Tick
 from schemas.customer_deletion import CustomerDeleted, TokenScopesTrimmed
 from schemas.profiles import CustomerProfiles, CustomerStates
 from schemas.topics import (
@@ -113,8 +114,8 @@ async def on_client_config(hub: Hub, cid: str, items: list[tuple[ConfigRecord, i
     imports = [e for e, _ in items if isinstance(e, CustomerImported)]
     if len(imports) == len(items):
         await on_imports(hub, cid, imports)
-    else:
-        await _on_config(hub, cid, items, imported=bool(imports))
+        return
+    await _on_config(hub, cid, items, imported=bool(imports))
     deleted = any(isinstance(e, CustomerDeleted) for e, _ in items)
     await answer_state.sync(hub, cid, deleted=deleted)
 
@@ -142,13 +143,14 @@ async def _on_config(
 
 
 async def on_imports(hub: Hub, cid: str, imports: list[CustomerImported]) -> None:
-    """A client's imports of a batch: two table writes, and health only if ever heard.
+    """A client's imports of a batch: two table writes, its answer state, and health only
+    if ever heard from.
 
     A customer with no reported state and no stored health is, after an import, `new`
     or `paused` (inactive) in every profile with nothing due: imports carry no
     maintenance windows, and deadlines start at a first heartbeat. So its health is
-    neither evaluated nor stored (see monitor.refresh's `quiet_new`); the table reads
-    and the evaluation are skipped, the import's main cost in the worker.
+    neither evaluated nor stored (see monitor.refresh's `quiet_new`); the answer state
+    is built from what the import wrote, without reading it back.
     """
     profiles = _editable(hub.profiles.get(cid))
     for event in imports:
@@ -156,9 +158,18 @@ async def on_imports(hub: Hub, cid: str, imports: list[CustomerImported]) -> Non
             config.upsert_into(profiles, part)
     hub.customers[cid] = imports[-1].customer
     hub.profiles[cid] = profiles
-    if cid in hub.states or cid in hub.health:
+    states: CustomerStates | None = hub.states.get(cid)
+    if states is not None or cid in hub.health:
         latest = max((e.at for e in imports if e.at is not None), default=None)
         await monitor.refresh(hub, cid, latest or hub.clock.now(), quiet_new=True)
+    cc: CustomerCommands | None = hub.commands.get(cid)
+    state = AnswerState(
+        profiles=profiles,
+        states=states or CustomerStates(),
+        access=hub.access.get(cid),
+        commands=None if cc is None else open_orders(cc),
+    )
+    await answer_state.publish(hub, cid, state)
 
 
 def _expanded(

@@ -42,9 +42,23 @@ def state_of(hub: Hub, cid: str) -> AnswerState | None:
     )
 
 
-def _digest(state: AnswerState) -> int:
-    """What an answer shows besides the reported states, hashed."""
-    return zlib.crc32(state.model_dump_json(exclude={"states"}).encode())
+def _encoded(state: AnswerState) -> tuple[int, bytes]:
+    """The record's value, and a hash of what an answer shows besides the reported states.
+
+    One serialization for both: the states are written last, after the hashed part
+    (field order in a JSON object means nothing to the reader).
+    """
+    rest = state.model_dump_json(exclude={"states"}).encode()
+    value = rest[:-1] + b',"states":' + state.states.model_dump_json().encode() + b"}"
+    return zlib.crc32(rest), value
+
+
+async def publish(hub: Hub, cid: str, state: AnswerState) -> None:
+    """Publish `state` if an answer would differ from what was last published."""
+    digest, value = _encoded(state)
+    sent = hub.answer_sent.get(cid)
+    if sent is None or sent[0] != digest:
+        await _send(hub, cid, value, digest)
 
 
 async def heard(hub: Hub, cid: str) -> None:
@@ -57,8 +71,8 @@ async def heard(hub: Hub, cid: str) -> None:
     hub.answer_dirty.setdefault(partition_for(cid, hub.settings.partitions), set()).add(cid)
 
 
-async def sync(hub: Hub, cid: str, *, heard: bool = False, deleted: bool = False) -> None:
-    """Publish the client's state if an answer would differ; after a heartbeat, mark it.
+async def sync(hub: Hub, cid: str, *, deleted: bool = False) -> None:
+    """Publish the client's state from the tables if an answer would differ.
 
     A customer deleted is removed from the topic (a tombstone); records of other keys
     without a customer (an admin token's, say) publish nothing.
@@ -68,13 +82,7 @@ async def sync(hub: Hub, cid: str, *, heard: bool = False, deleted: bool = False
         if deleted and hub.answer_sent.get(cid) != _GONE:
             await _send(hub, cid, None)
         return
-    sent = hub.answer_sent.get(cid)
-    digest = _digest(state)
-    if sent is None or sent[0] != digest:
-        await _send(hub, cid, state, digest)
-    elif heard:
-        part = partition_for(cid, hub.settings.partitions)
-        hub.answer_dirty.setdefault(part, set()).add(cid)
+    await publish(hub, cid, state)
 
 
 async def flush_states(hub: Hub, partition: int) -> None:
@@ -88,14 +96,15 @@ async def flush_states(hub: Hub, partition: int) -> None:
         dirty.discard(cid)
         state = state_of(hub, cid)
         if state is not None:
-            await _send(hub, cid, state, _digest(state))
+            digest, value = _encoded(state)
+            await _send(hub, cid, value, digest)
 
 
-async def _send(hub: Hub, cid: str, state: AnswerState | None, digest: int = -1) -> None:
-    value = None if state is None else state.model_dump_json().encode()
+async def _send(hub: Hub, cid: str, value: bytes | None, digest: int = -1) -> None:
+    """Publish the record (None: a tombstone); its acknowledgement joins the batch's."""
     part = partition_for(cid, hub.settings.partitions)
     fut = await hub.answers.send(key=cid.encode(), value=value, partition=part)
-    hub.answer_sent[cid] = _GONE if state is None else (digest, time.monotonic())
+    hub.answer_sent[cid] = _GONE if value is None else (digest, time.monotonic())
     hub.answer_dirty.get(part, set()).discard(cid)
     await outbox.acknowledged([fut])
 
