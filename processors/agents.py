@@ -152,12 +152,19 @@ async def on_imports(hub: Hub, cid: str, imports: list[CustomerImported]) -> Non
     neither evaluated nor stored (see monitor.refresh's `quiet_new`); the answer state
     is built from what the import wrote, without reading it back.
     """
-    profiles = _editable(hub.profiles.get(cid))
+    before: CustomerProfiles | None = hub.profiles.get(cid)
+    profiles = _editable(before)
     for event in imports:
         for part in event.profile_upserts():
             config.upsert_into(profiles, part)
     hub.customers[cid] = imports[-1].customer
     hub.profiles[cid] = profiles
+    if before is None:
+        # No profile before: no reported state, command or health can exist (a deleted
+        # customer's tables are emptied); relay access can (set on the bare customer).
+        state = AnswerState(profiles=profiles, access=hub.access.get(cid))
+        await answer_state.publish(hub, cid, state)
+        return
     states: CustomerStates | None = hub.states.get(cid)
     if states is not None or cid in hub.health:
         latest = max((e.at for e in imports if e.at is not None), default=None)

@@ -78,3 +78,24 @@ def test_imported_profiles_publish_no_transition_until_first_heard(hub: HubClust
     events = read_events(hub.bootstrap, topic, cid, HealthEvent.model_validate_json, 3)
     last = events[-1]
     assert (last.profile_id, last.from_health, last.to_health.value) == (7, Health.up, "paused")
+
+
+def test_an_import_keeps_the_relay_key_set_on_the_bare_customer(hub: HubCluster) -> None:
+    cid = f"imp-{uuid.uuid4().hex[:8]}"
+    assert hub.admin("PUT", f"/customers/{cid}", {"RelayCustomerID": 5, "Name": "bare"}).ok
+    assert hub.admin("PUT", f"/customers/{cid}/access", {"Key": "k" * 32}).ok
+    line = {
+        "clientId": cid,
+        "customer": {"RelayCustomerID": 5, "Name": "keyed"},
+        "inbound": {"7": {"ProfileName": "lab", "Active": True}},
+    }
+    headers = {"Authorization": f"Bearer {hub.token}", "Content-Type": "application/x-ndjson"}
+    assert call("POST", f"{hub.url}/admin/import", orjson.dumps(line), headers).status == 200
+    body = orjson.dumps([{"ProfileId": 7, "ProfileType": 1, "ServerStatus": 1}])
+    keyed = {"Content-Type": JSON, "X-Hub-Key": "k" * 32}
+    url = f"{hub.url}/api/customer/{cid}/heartbeat"
+    deadline = time.monotonic() + 30
+    while not call("PUT", url, body, keyed).json()["InboundProfileList"]:
+        assert time.monotonic() < deadline  # until the import is in the answers
+        time.sleep(0.2)
+    assert hub.heartbeat(cid, body, JSON).status == 401
