@@ -23,6 +23,7 @@ log = logging.getLogger(__name__)
 JSON = "application/json"
 EMPTY_COMMANDS = CustomerCommands()
 WAIT_POLL_S = 0.005
+COMMITTED_LOOK_S = 0.5
 CATCH_UP_S = 5.0
 MAX_WAIT_S = 30.0
 
@@ -74,13 +75,31 @@ async def caught_up_on(hub: Hub, key: str, topics: tuple[str, ...], timeout_s: f
     for tp in ends:
         await applied_offset(hub, tp)
     deadline = time.monotonic() + timeout_s
-    while any(hub.applied.get(tp, -1) < end - 1 for tp, end in ends.items()):
-        if time.monotonic() >= deadline:
+    next_look = time.monotonic()
+    while behind := [tp for tp, end in ends.items() if hub.applied.get(tp, -1) < end - 1]:
+        now = time.monotonic()
+        if now >= deadline:
             # The partition, not the key: a key may be a token.
             log.warning("partition %d not caught up after %.1f s: %s", part, timeout_s, ends)
             return False
+        if now >= next_look:
+            await _committed_marks(hub, behind)
+            next_look = now + COMMITTED_LOOK_S
         await asyncio.sleep(WAIT_POLL_S)
     return True
+
+
+async def _committed_marks(hub: Hub, tps: list[tuple[str, int]]) -> None:
+    """Raise these partitions' marks to what the group committed, where that is further.
+
+    A partition this worker owned before, lost and took back keeps its old mark, while
+    the worker that held it meanwhile folded (and committed) records this one will never
+    process: what the group committed is in the recovered tables all the same.
+    """
+    committed = await hub.offsets.committed_many(tps)
+    for tp in tps:
+        if committed[tp] - 1 > hub.applied.get(tp, -1):
+            hub.applied[tp] = committed[tp] - 1
 
 
 def health_now(hub: Hub, client_id: str) -> HealthView | None:
