@@ -8,6 +8,7 @@ to let samples round-trip byte for byte. Plain datetimes are accepted everywhere
 
 import re
 from datetime import UTC, datetime, timedelta, timezone
+from functools import lru_cache
 from typing import Annotated, Any, Self, SupportsIndex
 
 from pydantic import BeforeValidator, PlainSerializer
@@ -70,6 +71,13 @@ def _checked_tick(tick: int) -> int:
     return tick
 
 
+# Heartbeats repeat the same transaction and error times for as long as a profile is
+# idle, and every process reads them again: parsed and formatted values are cached
+# (NetDateTime values are immutable, so sharing them is safe).
+CACHE_SIZE = 65_536
+
+
+@lru_cache(maxsize=CACHE_SIZE)
 def parse_net_datetime(s: str) -> datetime:
     """Parse an ISO 8601 date-time as .NET writes it; no offset or `Z` means UTC."""
     m = _ISO.fullmatch(s)
@@ -96,8 +104,12 @@ def _parse_offset(offset: str | None) -> timezone:
 
 def format_net_datetime(d: datetime) -> str:
     """Format like .NET's `yyyy-MM-ddTHH:mm:ss.FFFFFFFzzz`, with `Z` for UTC."""
-    tick = getattr(d, "tick", 0)
-    offset = d.utcoffset()
+    # Equal datetimes in other zones compare (and hash) equal: the offset is in the key.
+    return _format(d, getattr(d, "tick", 0), d.utcoffset())
+
+
+@lru_cache(maxsize=CACHE_SIZE)
+def _format(d: datetime, tick: int, offset: timedelta | None) -> str:
     if offset is not None and offset % _MINUTE:
         # .NET offsets are whole minutes; keep the instant by writing it in UTC.
         d, offset = d.astimezone(UTC), None

@@ -148,3 +148,20 @@ def test_net_date_field_refuses_numbers_and_junk(value: object) -> None:
     with pytest.raises(ValidationError) as info:
         Stamped.model_validate({"at": value})
     assert info.value.errors()[0]["loc"] == ("at",)
+
+
+def test_equal_instants_in_other_zones_format_with_their_own_offsets() -> None:
+    # Formatting is cached, and equal instants compare and hash equal across zones.
+    utc = parse_net_datetime("2024-11-25T12:51:02.2345912Z")
+    eastern = parse_net_datetime("2024-11-25T07:51:02.2345912-05:00")
+    assert utc == eastern
+    assert format_net_datetime(utc) == "2024-11-25T12:51:02.2345912Z"
+    assert format_net_datetime(eastern) == "2024-11-25T07:51:02.2345912-05:00"
+
+
+def test_the_seventh_digit_is_part_of_the_cached_format() -> None:
+    plain = datetime(2024, 11, 25, 12, 51, 2, 234591, tzinfo=UTC)
+    ticked = NetDateTime.from_datetime(plain, tick=2)
+    assert plain == ticked
+    assert format_net_datetime(plain) == "2024-11-25T12:51:02.234591Z"
+    assert format_net_datetime(ticked) == "2024-11-25T12:51:02.2345912Z"
