@@ -44,6 +44,7 @@ class Hub:
     health_events: Any
     answers: Any
     customers: Any
+    live_tokens: Any
     profiles: Any
     states: Any
     commands: Any
@@ -180,6 +181,7 @@ def build_hub(settings: WorkerSettings) -> Hub:
         commands=_indexed(
             app, "commands", CustomerCommands, lambda v: wake.commands(v, command_retention)
         ),
+        live_tokens=_raw_topic(app, names.live_tokens),
         health=_indexed(app, "health", CustomerHealth, wake.health),
         pbx=_raw_topic(app, names.pbx),
         pbx_changes=_raw_topic(app, names.pbx_changes),

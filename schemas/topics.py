@@ -90,6 +90,11 @@ class TopicNames:
         return f"{self.prefix}answers"
 
     @property
+    def live_tokens(self) -> str:
+        """Each live PBX API token's session (compacted; `schemas.live_token`), by its SHA-256."""
+        return f"{self.prefix}pbx-live-tokens"
+
+    @property
     def probes(self) -> str:
         """Probe records the ingress writes while idle, to know its writes are acknowledged."""
         return f"{self.prefix}ingress-probes"
@@ -121,6 +126,7 @@ class TopicNames:
             self.pbx_changes: False,
             self.pbx_deliveries: False,
             self.answers: True,
+            self.live_tokens: True,
             **dict.fromkeys(self.changelogs(), True),
         }
 
