@@ -29,6 +29,7 @@ from ingest import orders_admin as orders
 from ingest.answers import Answers
 from ingest.errors import BrokerUnavailable
 from ingest.heartbeat_batches import HeartbeatBatches
+from ingest.live_tokens import LiveTokens
 from ingest.metrics import RequestMetrics, metrics_page
 from ingest.not_found import not_found
 from ingest.own_orders import OwnOrders
@@ -73,6 +74,7 @@ def build_services(settings: IngestSettings) -> Services:
             max_records=settings.heartbeat_batch,
         ),
         own_orders=OwnOrders(),
+        live_tokens=LiveTokens(settings.kafka_bootstrap, topics.live_tokens, settings.partitions),
     )
 
 
@@ -100,13 +102,15 @@ async def healthz(request: Request) -> Response:
 
 
 async def readyz(request: Request) -> Response:
-    """Readiness: Kafka writes are being acknowledged, and the answers replica is caught up."""
+    """Readiness: Kafka writes are being acknowledged, and the replicas are caught up."""
     status = _write_status(request)
-    replica = request.app.state.services.answers.ready
-    ready = status.ready and replica
+    services: Services = request.app.state.services
+    replica, tokens = services.answers.ready, services.live_tokens.ready
+    ready = status.ready and replica and tokens
     body = {
         "status": "ready" if ready else "unready",
         "answers": "caught up" if replica else "reading",
+        "liveTokens": "caught up" if tokens else "reading",
         **_status_body(status),
     }
     return JSONResponse(body, status_code=200 if ready else 503)
@@ -210,6 +214,7 @@ def create_app(settings: IngestSettings) -> Starlette:
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         app.state.services = services
         services.answers.replica.start(asyncio.get_running_loop())
+        services.live_tokens.replica.start(asyncio.get_running_loop())
         try:
             await services.publisher.warm(list(services.topics.all()))
         except BrokerUnavailable as e:
@@ -231,6 +236,7 @@ def create_app(settings: IngestSettings) -> Starlette:
         await services.responder.close()
         services.publisher.close()
         services.answers.replica.stop()
+        services.live_tokens.replica.stop()
 
     return Starlette(
         routes=ROUTES,

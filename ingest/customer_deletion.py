@@ -38,6 +38,7 @@ async def delete_customer(request: Request, services: Services) -> Response:
         caught_up, left = await _contents(services, cid)
         done = caught_up and left is None
         await shown(services, cid)
+        await services.live_tokens.caught_up(cid, services.settings.apply_wait_s)
     except ResponderUnavailable:
         done = False  # durable all the same: the worker folds it when it can
     answer = CustomerDeletion(ClientId=cid, DeletedAt=event.at, **found.model_dump())

@@ -49,6 +49,14 @@ async def require_pbx(services: Services, cid: str, pbx: str) -> PbxView:
     return found
 
 
+async def sessions_ended(services: Services, cid: str, pbx: str) -> PbxView | None:
+    """The PBX once its owner folded every write, and this ingress's live tokens show it:
+    the next heartbeat here of a session the write ended is refused."""
+    view = await fetch_view(services, cid, pbx)
+    await services.live_tokens.caught_up(cid, services.settings.apply_wait_s)
+    return view
+
+
 def _view(view: PbxView, status: int = 200) -> Response:
     return Response(view.model_dump_json().encode(), status, None, "application/json")
 
@@ -84,6 +92,7 @@ async def delete_pbx(request: Request, services: Services) -> Response:
             services, UserReleased(username=user, client_id=cid, pbx_id=pbx, at=now)
         )
     await pbx_records.publish(services, PbxDeleted(client_id=cid, pbx_id=pbx, at=now))
+    await sessions_ended(services, cid, pbx)
     return Response(status_code=204)
 
 
@@ -128,4 +137,7 @@ async def delete_api_user(request: Request, services: Services) -> Response:
     )
     gone = PbxUserSet(client_id=cid, pbx_id=pbx, username=username, present=False, at=now)
     await pbx_records.publish(services, gone)
-    return _view(await require_pbx(services, cid, pbx))
+    after = await sessions_ended(services, cid, pbx)
+    if after is None:
+        raise AdminProblem(404, f"customer '{cid}' has no PBX '{pbx}'")
+    return _view(after)

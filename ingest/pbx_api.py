@@ -1,10 +1,13 @@
 """The PBX API at the root: `/api/v2.0.0/login`, `heartbeat` and `logout`, and event reports.
 
-The ingress reads and checks each call's fields (every errno that needs no state),
-then asks the workers that hold the state: the source address's owner for its lock,
-the username's owner for the password, the PBX's owner to open the session; the
-token's owner for heartbeats and logouts. Every answer is HTTP 200 with the page's
-JSON, except when Kafka or the workers cannot take the call (503, errno 30001).
+The ingress reads and checks each call's fields (every errno that needs no state).
+A heartbeat it answers alone, from its replica of the live tokens
+(`ingest.pbx_heartbeat`). For the rest it asks the workers that hold the state: the
+source address's owner for its lock, the username's owner for the password, the PBX's
+owner to open the session; the token's owner for logouts. A login and a logout answer
+once this ingress's live tokens show them, so the next heartbeat here does too. Every
+answer is HTTP 200 with the page's JSON, except when Kafka or the workers cannot take
+the call (503, errno 30001).
 """
 
 import logging
@@ -14,13 +17,13 @@ import orjson
 from starlette.requests import Request
 from starlette.responses import Response
 
-from ingest import pbx_records
+from ingest import pbx_heartbeat, pbx_records
 from ingest.body import read_bounded
 from ingest.errors import BodyTooLarge, BrokerUnavailable, ResponderUnavailable
 from ingest.services import Services
 from ingest.source import source_address
 from schemas.pbx_callback import denied_url
-from schemas.pbx_errno import Errno, PbxFailure, failed
+from schemas.pbx_errno import SUCCESS, Errno, PbxFailure, failed
 from schemas.pbx_requests import LoginRequest, complete, heartbeat_request, login_request, url_of
 from schemas.pbx_secrets import is_md5_hex
 from schemas.pbx_topics import LoginAttempt
@@ -70,9 +73,8 @@ async def _call(request: Request, services: Services, call: str) -> Response:
             return answer(await login(request, services, login_request(body)))
         token = _token(request)
         if call == "heartbeat":
-            fields = heartbeat_request(body).model_dump_json(exclude_none=True).encode()
-            return answer(await _token_call(services, token, "heartbeat", fields))
-        return answer(await _token_call(services, token, "logout", b"{}"))
+            return answer(await pbx_heartbeat.heartbeat(services, token, heartbeat_request(body)))
+        return answer(await _logout(services, token))
     except BodyTooLarge:
         return answer(failed(Errno.NOT_JSON))
     except PbxFailure as f:
@@ -90,13 +92,24 @@ def _token(request: Request) -> str:
     return token
 
 
-async def _token_call(services: Services, token: str, call: str, body: bytes) -> bytes:
+async def _logout(services: Services, token: str) -> bytes:
+    """Asked of the token's owner; answered once this ingress's live tokens lost it."""
     status, got = await services.responder.call(
-        "POST", token, f"/hub/pbx-token/{token}/{call}", body
+        "POST", token, f"/hub/pbx-token/{token}/logout", b"{}"
     )
     if status != 200:
         raise ResponderUnavailable(f"worker answered {status}")
+    if got == SUCCESS:
+        await _shown(services, token, present=False)
     return got
+
+
+async def _shown(services: Services, token: str, *, present: bool) -> None:
+    """Wait (bounded) until this ingress's live tokens show the login or logout."""
+    wait = services.settings.apply_wait_s
+    if not await services.live_tokens.shown(token, present=present, timeout_s=wait):
+        what = "login" if present else "logout"
+        log.warning("the live tokens do not show a %s after %.1f s", what, wait)
 
 
 async def login(request: Request, services: Services, req: LoginRequest) -> bytes:
@@ -112,6 +125,7 @@ async def login(request: Request, services: Services, req: LoginRequest) -> byte
     if denied_url(url_of(callback), services.settings.denied()):
         raise PbxFailure(Errno.WRONG_PORT)
     token = await _open(services, owner, req.username, callback.model_dump_json().encode())
+    await _shown(services, token, present=True)
     if failures:
         await pbx_records.publish(services, LoginAttempt(address=source, ok=True, at=now))
     return orjson.dumps({"status": "Success", "token": token, "transport": "HTTP"})

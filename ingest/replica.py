@@ -5,7 +5,8 @@ no consumer group, every partition assigned, read from the beginning. `ready` is
 once each partition's position has reached the end offset it had at the start; from
 then on the replica follows the topic. A record without a value (a tombstone) removes
 its key. `applied(partition)` is the next offset not yet applied, so a writer that
-knows the offset of its record can wait until this replica shows it (`wait_applied`).
+knows the offset of its record can wait until this replica shows it (`wait_applied`);
+one that knows what its write changes waits until it shows (`wait_until`).
 
 A thread polls the topic (kafka-python's consumer blocks); the event loop only reads
 the dict and is woken once per applied batch, never per record.
@@ -75,8 +76,12 @@ class Replica(Generic[V]):
 
     async def wait_applied(self, partition: int, offset: int, timeout_s: float) -> bool:
         """Wait until the record at `offset` of `partition` is applied; False on timeout."""
+        return await self.wait_until(lambda: self.applied(partition) > offset, timeout_s)
+
+    async def wait_until(self, check: Callable[[], bool], timeout_s: float) -> bool:
+        """Wait until `check()` holds, tried again after each batch applied; False on timeout."""
         deadline = time.monotonic() + timeout_s
-        while self.applied(partition) <= offset:
+        while not check():
             remaining = deadline - time.monotonic()
             if remaining <= 0 or self._progress is None:
                 return False

@@ -4,6 +4,7 @@ from dataclasses import dataclass
 
 from ingest.answers import Answers
 from ingest.heartbeat_batches import HeartbeatBatches
+from ingest.live_tokens import LiveTokens
 from ingest.own_orders import OwnOrders
 from ingest.publisher import Publisher
 from ingest.responder_client import ResponderClient
@@ -27,3 +28,4 @@ class Services:
     answers: Answers
     heartbeats: HeartbeatBatches
     own_orders: OwnOrders
+    live_tokens: LiveTokens

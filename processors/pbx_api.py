@@ -1,8 +1,9 @@
 """The PBX API's calls as the owning worker answers them, from its tables.
 
 Each call first waits until the records already in its partition of the `pbx` topic
-are applied, so a heartbeat right after a login, or after a logout, sees it. Writes
-are published (acks=all) before the answer; the agents fold them.
+are applied, so a logout right after a login sees it. Writes are published (acks=all)
+before the answer; the agents fold them. Heartbeats are answered by the ingress from
+its replica of the live tokens (`ingest.pbx_heartbeat`), never here.
 """
 
 import asyncio
@@ -30,8 +31,8 @@ from schemas.pbx import (
 from schemas.pbx_callback import denied_url
 from schemas.pbx_errno import SUCCESS, Errno, failed
 from schemas.pbx_events import NotAnEvent, classify
-from schemas.pbx_requests import Callback, merged, url_of
-from schemas.pbx_topics import EventReceived, SessionLoggedOut, SessionOpened, SessionRenewed
+from schemas.pbx_requests import Callback, url_of
+from schemas.pbx_topics import EventReceived, SessionLoggedOut, SessionOpened
 from schemas.secret_hash import secret_hash
 from schemas.topics import partition_for
 
@@ -155,26 +156,6 @@ def _refusal(s: Session, hub: Hub) -> Errno | None:
     if state is SessionState.logged_out:
         return Errno.NO_SUCH_TOKEN
     return None
-
-
-async def heartbeat(hub: Hub, token: str, change: Callback) -> bytes:
-    """Keep a token alive for 30 minutes from now; the fields given change the callback."""
-    found = session_of(hub, token)
-    if found is None:
-        return failed(Errno.NO_SUCH_TOKEN)
-    key, s = found
-    refused = _refusal(s, hub)
-    if refused is not None:
-        return failed(refused)
-    callback = merged(s.callback, change)
-    if denied_url(url_of(callback), hub.settings.denied()):
-        return failed(Errno.WRONG_PORT)
-    cid, pbx = key.split("/", 1)
-    record = SessionRenewed(
-        client_id=cid, pbx_id=pbx, session_id=s.session_id, callback=callback, at=hub.clock.now()
-    )
-    await publish(hub, cid, record)
-    return SUCCESS
 
 
 async def logout(hub: Hub, token: str) -> bytes:

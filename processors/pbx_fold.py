@@ -5,6 +5,7 @@ from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import Any
 
+from processors import live_tokens
 from processors import pbx_sessions as sessions
 from processors.pbx_work import Work
 from schemas.pbx import (
@@ -76,8 +77,11 @@ def _apply(w: Work, key: str, rec: PbxRecord | None, fx: sessions.Effects) -> No
     w.put("pbxes", key, rec)
     _release(w, key, fx.released)
     w.changes.extend(fx.changes)
+    for s in fx.ended:
+        live_tokens.note(w.tokens, key, s)
     for token in fx.forget_tokens:
         w.put("pbx-tokens", token, None)
+        live_tokens.forget(w.tokens, key, token)
 
 
 def on_pbx(w: Work, msg: PbxUpserted, offset: int) -> None:
@@ -193,6 +197,7 @@ def on_session_opened(w: Work, msg: SessionOpened) -> None:
     rec.sessions[s.session_id] = s
     w.put("pbxes", key, rec)
     w.put("pbx-tokens", msg.token_hash, f"{key}/{s.session_id}")
+    live_tokens.note(w.tokens, key, s)
     w.changes.append(
         sessions.change(ChangeKind.session_opened, msg.client_id, msg.pbx_id, s, msg.at, "open")
     )
@@ -215,10 +220,12 @@ def on_renewed(w: Work, msg: SessionRenewed, offset: int) -> None:
         return
     sessions.renew(s, msg.at)
     s.callback = msg.callback
-    w.put("pbxes", pbx_key(msg.client_id, msg.pbx_id), rec)
+    key = pbx_key(msg.client_id, msg.pbx_id)
+    w.put("pbxes", key, rec)
+    live_tokens.note(w.tokens, key, s)
     kind = ChangeKind.session_renewed
     w.changes.append(sessions.change(kind, msg.client_id, msg.pbx_id, s, msg.at, str(offset)))
-    w.kicks.add(pbx_key(msg.client_id, msg.pbx_id))
+    w.kicks.add(key)
 
 
 def on_logged_out(w: Work, msg: SessionLoggedOut) -> None:

@@ -21,6 +21,14 @@ class Effects:
     released: list[int] = field(default_factory=list)
     changes: list[PbxChange] = field(default_factory=list)
     forget_tokens: list[str] = field(default_factory=list)
+    ended: list[Session] = field(default_factory=list)
+
+    def add(self, other: "Effects") -> None:
+        """Take in another change's effects (a session's end among several)."""
+        self.released += other.released
+        self.changes += other.changes
+        self.forget_tokens += other.forget_tokens
+        self.ended += other.ended
 
 
 def snapshot(s: Session, at: datetime) -> SessionSnapshot:
@@ -58,6 +66,7 @@ def end(rec: PbxRecord, cid: str, pbx: str, s: Session, reason: EndReason, at: d
     s.end_reason, s.ended_at = reason, at
     s.next_attempt_at = None
     fx.changes.append(change(ChangeKind.session_ended, cid, pbx, s, at, "end"))
+    fx.ended.append(s)
     return fx
 
 
@@ -70,9 +79,7 @@ def end_where(
         if s.end_reason is None and (user is None or s.user == user):
             # A session whose 30 minutes passed before the sweep noticed ended by expiry.
             why = EndReason.expired if s.expires_at <= at else reason
-            done = end(rec, cid, pbx, s, why, min(at, s.expires_at))
-            fx.released += done.released
-            fx.changes += done.changes
+            fx.add(end(rec, cid, pbx, s, why, min(at, s.expires_at)))
     return fx
 
 
@@ -81,9 +88,7 @@ def expire(rec: PbxRecord, cid: str, pbx: str, now: datetime, forget_before: dat
     fx = Effects()
     for s in rec.sessions.values():
         if s.end_reason is None and s.expires_at <= now:
-            done = end(rec, cid, pbx, s, EndReason.expired, s.expires_at)
-            fx.released += done.released
-            fx.changes += done.changes
+            fx.add(end(rec, cid, pbx, s, EndReason.expired, s.expires_at))
     for sid, s in list(rec.sessions.items()):
         if s.ended_at is not None and s.ended_at < forget_before:
             fx.forget_tokens.append(s.token_hash)
@@ -92,9 +97,10 @@ def expire(rec: PbxRecord, cid: str, pbx: str, now: datetime, forget_before: dat
 
 
 def renew(s: Session, at: datetime) -> None:
-    """A heartbeat: alive for 30 minutes from `at`."""
-    s.last_seen = at
-    s.expires_at = at + LIFE
+    """A heartbeat: alive for 30 minutes from `at`; never shortened by an earlier renewal
+    folded later (ingresses' clocks differ a little)."""
+    s.last_seen = max(s.last_seen, at)
+    s.expires_at = max(s.expires_at, at + LIFE)
 
 
 def enqueue(

@@ -110,15 +110,12 @@ def register_pbx_views(hub: Hub) -> None:
 
             return await route(hub, self, request, client_id, serve)
 
-    @hub.app.page("/hub/pbx-token/{token}/{call}")
-    class TokenPage(View):
-        async def post(self, request: Any, token: str, call: str) -> Any:
+    @hub.app.page("/hub/pbx-token/{token}/logout")
+    class LogoutPage(View):
+        async def post(self, request: Any, token: str) -> Any:
             async def serve() -> Any:
                 await pbx_api.settle(hub, token)
                 try:
-                    if call == "heartbeat":
-                        change = Callback.model_validate_json(await request.read())
-                        return _json(self, await pbx_api.heartbeat(hub, token, change))
                     return _json(self, await pbx_api.logout(hub, token))
                 except pbx_api.NotRecorded as e:
                     return _unrecorded(self, e)

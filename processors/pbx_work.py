@@ -1,15 +1,17 @@
 """A working copy of the PBX tables for one batch of records: read once, written once.
 
 Folding a batch reads each key from its table the first time, changes the copy, and
-`flush` publishes the batch's `pbx-changes` records (acks=all) before it writes each
-changed key once, in the changelog partition of the last record that touched it. A
-crash before the writes replays the batch: the changes are published again with the
-same ids, which the SQL sink recognizes.
+`flush` publishes the batch's `pbx-changes` records and its tokens' records
+(`processors.live_tokens`), acks=all, before it writes each changed key once, in the
+changelog partition of the last record that touched it. A crash before the writes
+replays the batch: the changes are published again with the same ids, which the SQL
+sink recognizes, and the tokens' records again with the same values.
 """
 
 from dataclasses import dataclass, field
 from typing import Any
 
+from processors import live_tokens
 from processors.app import Hub
 from schemas.events import PbxConnectionEvent
 from schemas.pbx_topics import PbxChange
@@ -27,6 +29,7 @@ class Work:
     values: dict[Key, Any] = field(default_factory=dict)
     dirty: dict[Key, Any] = field(default_factory=dict)
     changes: list[PbxChange] = field(default_factory=list)
+    tokens: live_tokens.Tokens = field(default_factory=dict)
     events: list[PbxConnectionEvent] = field(default_factory=list)
     kicks: set[str] = field(default_factory=set)
     connect: set[str] = field(default_factory=set)
@@ -117,6 +120,8 @@ class Work:
                 key=event.client_id.encode(), value=event.model_dump_json().encode()
             )
             await fut
+        if self.tokens:
+            await live_tokens.publish(self.hub, self.tokens)
         for (name, key), event in self.dirty.items():
             if event is not None:
                 stream._set_current_event(event)
@@ -127,6 +132,7 @@ class Work:
             else:
                 table[key] = value
         self.changes.clear()
+        self.tokens.clear()
         self.events.clear()
         self.dirty.clear()
         self.copied.clear()

@@ -190,7 +190,7 @@ def test_the_token_is_checked_before_the_heartbeat_body() -> None:
     failed_with(call("POST", "/api/v2.0.0/heartbeat?token=abc", b"{}"), "20004")
 
 
-def test_a_valid_heartbeat_needs_a_worker_503_30001() -> None:
+def test_a_valid_heartbeat_before_the_live_tokens_are_read_is_503_30001() -> None:
     path = f"/api/v2.0.0/heartbeat?token={WELL_FORMED}"
     unavailable(call("POST", path, orjson.dumps(BEAT)))
 

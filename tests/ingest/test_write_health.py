@@ -60,6 +60,7 @@ def client(clock: FakeClock) -> tuple[TestClient, WriteHealth]:
     services.publisher._clock = clock
     services.publisher.health = WriteHealth(stale_s=10, started=clock.now)
     services.answers.replica.ready.set()  # the answers replica caught up
+    services.live_tokens.replica.ready.set()  # and the live tokens'
     app = Starlette(routes=ROUTES)
     app.state.services = services
     return TestClient(app), services.publisher.health
@@ -77,6 +78,7 @@ def test_readyz_is_503_until_a_write_is_acknowledged_then_200() -> None:
     assert ok.json() == {
         "status": "ready",
         "answers": "caught up",
+        "liveTokens": "caught up",
         "kafkaWrites": "acknowledged",
         "reason": "ok",
         "lastAckAgeSeconds": 0.0,
@@ -108,3 +110,13 @@ def test_readyz_is_503_while_the_answers_replica_reads() -> None:
     reading = http.get("/readyz")
     assert reading.status_code == 503
     assert reading.json()["answers"] == "reading"
+
+
+def test_readyz_is_503_while_the_live_tokens_replica_reads() -> None:
+    clock = FakeClock()
+    http, health = client(clock)
+    health.acked(clock.now)
+    http.app.state.services.live_tokens.replica.ready.clear()  # type: ignore[attr-defined]
+    reading = http.get("/readyz")
+    assert reading.status_code == 503
+    assert reading.json()["liveTokens"] == "reading"
