@@ -151,7 +151,7 @@ def test_body_faults_come_before_the_token_is_looked_up(body: Any, expected: str
 
 
 def test_a_renewal_answered_here_counts_here_before_the_replica_shows_it() -> None:
-    tokens = LiveTokens("127.0.0.1:9", "t")
+    tokens = LiveTokens("127.0.0.1:9", "t", 4)
     now = datetime.now().astimezone()
     tokens.replica._values[secret_hash(TOKEN)] = live(expires_in_s=10)
     tokens.renewed(TOKEN, now + timedelta(minutes=30), now)
