@@ -5,7 +5,8 @@ heartbeats (7 profiles each) plus config, health and command events to fresh top
 then, for each engine, runs the sink from the start of the topics into an empty
 database until it has committed everything. Prints rows written per second end to
 end (Kafka to committed SQL, consumer group join included), and for the writer
-alone (events already decoded, no Kafka). PostgreSQL is the test server from
+alone (events already decoded, no Kafka), and the CPU the sink's process spends per
+heartbeat record after its group join (`bench.sql_sink_cpu`). PostgreSQL is the test server from
 `localkafka.postgres` (installed and started when needed). Stops by itself.
 """
 
@@ -24,6 +25,7 @@ from kafka.errors import KafkaError
 from pydantic import SecretStr
 from sqlalchemy import Engine, text
 
+from bench.sql_sink_cpu import measure
 from localkafka import postgres
 from localkafka.broker import LocalBroker, free_ports
 from processors.create_topics import ensure_topics
@@ -215,9 +217,36 @@ def line(name: str, records: int, rows: int, elapsed: float) -> str:
 
 
 def bench_engine(
-    kind: str, work: Path, bootstrap: str, names: TopicNames, items: list[Event], batch_size: int
-) -> None:
-    """Both measurements on one engine, each into an empty database."""
+    kind: str, work: Path, bootstrap: str, names: TopicNames, items: list[Event], batch_size: int,
+    measures: set[str],
+) -> None:  # fmt: skip
+    """The chosen measurements on one engine, each into an empty database."""
+    if "sink" in measures:
+        with sink_settings(kind, work, bootstrap, names, batch_size) as (settings, engine):
+            rows, elapsed, consuming = run_sink(settings, engine, names)
+            print(line(f"sink {kind} incl. group join", len(items), rows, elapsed), flush=True)
+            print(line(f"sink {kind} after join", len(items), rows, consuming), flush=True)
+            print(f"{'':<32} tables hold {table_rows(engine)} rows", flush=True)
+    if "cpu" in measures:
+        with sink_settings(kind, work, bootstrap, names, batch_size) as (settings, engine):
+            run = measure(
+                settings, lambda: lag(bootstrap, names, settings.group_id) == 0, TIMEOUT_S
+            )
+            print(cpu_line(f"sink {kind} process CPU", items, run.cpu_s, run.wall_s), flush=True)
+    if "writer" in measures:
+        with database(kind, work) as url:
+            engine = create_sink_engine(url)
+            upgrade(engine)
+            rows, elapsed = writer_only(engine, items, batch_size)
+            print(line(f"writer {kind} (no Kafka)", len(items), rows, elapsed), flush=True)
+            engine.dispose()
+
+
+@contextmanager
+def sink_settings(
+    kind: str, work: Path, bootstrap: str, names: TopicNames, batch_size: int
+) -> Iterator[tuple[SqlSinkSettings, Engine]]:
+    """An empty, migrated database and the settings of a sink in a group of its own."""
     with database(kind, work) as url:
         engine = create_sink_engine(url)
         upgrade(engine)
@@ -226,17 +255,19 @@ def bench_engine(
             database_url=SecretStr(url), consumer_group=f"bench-{uuid.uuid4().hex[:8]}",
             batch_size=batch_size, batch_linger_s=0.2,
         )  # fmt: skip
-        rows, elapsed, consuming = run_sink(settings, engine, names)
-        print(line(f"sink {kind} incl. group join", len(items), rows, elapsed), flush=True)
-        print(line(f"sink {kind} after join", len(items), rows, consuming), flush=True)
-        print(f"{'':<32} tables hold {table_rows(engine)} rows", flush=True)
-        engine.dispose()
-    with database(kind, work) as url:
-        engine = create_sink_engine(url)
-        upgrade(engine)
-        rows, elapsed = writer_only(engine, items, batch_size)
-        print(line(f"writer {kind} (no Kafka)", len(items), rows, elapsed), flush=True)
-        engine.dispose()
+        try:
+            yield settings, engine
+        finally:
+            engine.dispose()
+
+
+def cpu_line(name: str, items: list[Event], cpu_s: float, wall_s: float) -> str:
+    """One CPU result line: µs of the sink's process CPU per heartbeat record."""
+    heartbeats = sum(isinstance(e, HeartbeatMessage) for e in items)
+    return (
+        f"{name:<32} heartbeats={heartbeats:>7}  records={len(items):>7}  cpu={cpu_s:.2f} s  "
+        f"wall={wall_s:.2f} s  {cpu_s / heartbeats * 1e6:>6.1f} us CPU/heartbeat"
+    )
 
 
 def main() -> None:
@@ -246,6 +277,11 @@ def main() -> None:
     ap.add_argument("--customers", type=int, default=50)
     ap.add_argument("--batch-size", type=int, default=2000)
     ap.add_argument("--engines", default="sqlite,postgresql")
+    ap.add_argument(
+        "--measures", default="sink,cpu,writer",
+        help="sink: rows/s end to end; cpu: CPU per heartbeat of the sink's own process; "
+        "writer: rows/s of the writer alone",
+    )  # fmt: skip
     args = ap.parse_args()
     items = events(args.customers, args.heartbeats)
     port, controller = free_ports(2)
@@ -263,7 +299,10 @@ def main() -> None:
         publish(broker.bootstrap, names, items)
         print(f"published {len(items)} records in {time.perf_counter() - started:.1f} s")
         for kind in args.engines.split(","):
-            bench_engine(kind, work, broker.bootstrap, names, items, args.batch_size)
+            bench_engine(
+                kind, work, broker.bootstrap, names, items, args.batch_size,
+                set(args.measures.split(",")),
+            )  # fmt: skip
 
 
 if __name__ == "__main__":

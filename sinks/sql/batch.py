@@ -15,23 +15,22 @@ from schemas.customer_deletion import CustomerDeleted
 from schemas.events import CommandEvent, HealthEvent, PbxConnectionEvent
 from schemas.pbx_topics import ChangeKind, DeliveryAttempt, PbxChange
 from schemas.topics import CustomerImported, CustomerUpserted, HeartbeatMessage, ProfileUpserted
-from sinks.sql.events import Event
+from sinks.sql.events import SinkEvent
+from sinks.sql.heartbeats import HeartbeatRecord, ProfileReport, merged, record_of
 from sinks.sql.models import (
     CommandHistoryRow,
     CommandRow,
     CustomerRow,
     HealthStateRow,
     HealthTransitionRow,
-    HeartbeatRow,
     PbxConnectionHealthRow,
     PbxDeletedRow,
     PbxDeliveryRow,
     PbxRow,
     PbxSessionRow,
     ProfileRow,
-    ReportedStateRow,
 )
-from sinks.sql.rollups import Contribution
+from sinks.sql.rollups import Contribution, minute_keys
 from sinks.sql.rows import (
     PbxKey,
     ProfileKey,
@@ -40,12 +39,10 @@ from sinks.sql.rows import (
     customer_row,
     delivery_row,
     health_rows,
-    heartbeat_rows,
     pbx_deleted_row,
     pbx_row,
     profile_key,
     profile_row,
-    reported_state,
     session_row,
     utc,
 )
@@ -89,9 +86,9 @@ class Batch:
         self.customers: dict[str, CustomerRow] = {}
         self.customers_gone: dict[str, CustomerGone] = {}
         self.profiles: dict[ProfileKey, ProfileRow | ProfileGone] = {}
-        self.reported: dict[ProfileKey, ReportedStateRow] = {}
+        self.reported: dict[ProfileKey, ProfileReport] = {}
         self.health: dict[ProfileKey, HealthStateRow] = {}
-        self.heartbeats: dict[tuple[ProfileKey, datetime], HeartbeatRow] = {}
+        self.heartbeats: dict[tuple[ProfileKey, datetime], ProfileReport] = {}
         self.transitions: dict[str, HealthTransitionRow] = {}
         self.commands: dict[str, CommandRow] = {}
         self.history: dict[tuple[str, int], CommandHistoryRow] = {}
@@ -111,13 +108,18 @@ class Batch:
             self.heartbeats, self.transitions, self.commands, self.history,
             self.pbxes, self.pbxes_deleted, self.sessions, self.deliveries, self.connections,
         )  # fmt: skip
-        return sum(len(t) for t in tables) + len({c.key for c in self.contributions})
+        return sum(len(t) for t in tables) + len(minute_keys(self.contributions))
 
-    def add(self, event: Event, offset: int, partition: int = 0) -> None:
+    def add(self, event: SinkEvent, offset: int, partition: int = 0) -> None:
         """Fold one event, read at `offset` of its `partition`, into the batch."""
-        self.events += 1
-        if isinstance(event, HeartbeatMessage):
+        self._fold(event, offset, partition)
+        self.events += 1  # one event, however many rows
+
+    def _fold(self, event: SinkEvent, offset: int, partition: int) -> None:
+        if isinstance(event, HeartbeatRecord):
             self._add_heartbeat(event, offset, partition)
+        elif isinstance(event, HeartbeatMessage):
+            self._add_heartbeat(record_of(event), offset, partition)
         elif isinstance(event, HealthEvent):
             self._add_health(event)
         elif isinstance(event, PbxConnectionEvent):
@@ -127,10 +129,8 @@ class Batch:
         elif isinstance(event, CustomerUpserted):
             self._add_customer(customer_row(event, offset))
         elif isinstance(event, CustomerImported):
-            parts = event.parts()  # the customer's row, then its profiles' rows
-            for part in parts:
-                self.add(part, offset, partition)
-            self.events -= len(parts)  # one event, however many rows
+            for part in event.parts():  # the customer's row, then its profiles' rows
+                self._fold(part, offset, partition)
         elif isinstance(event, CustomerDeleted):
             self._add_customer_gone(CustomerGone(event.client_id, utc(event.at), offset))
         elif isinstance(event, ProfileUpserted):
@@ -159,20 +159,19 @@ class Batch:
         if old is None or row.src_offset >= old.src_offset:
             self.profiles[key] = row
 
-    def _add_heartbeat(self, message: HeartbeatMessage, offset: int, partition: int) -> None:
-        for row in heartbeat_rows(message):
-            key = (row.client_id, row.profile_type, row.profile_id)
-            status = row.server_status or 0
-            self.contributions.append(
-                Contribution(partition, offset, (*key, row.minute), status, row.received_at)
-            )
-            if self.heartbeats_since is not None and row.received_at < self.heartbeats_since:
-                continue  # past retention: pruning would delete it again
+    def _add_heartbeat(self, record: HeartbeatRecord, offset: int, partition: int) -> None:
+        self.contributions.append((partition, offset, record))
+        received = record.received_at
+        if self.heartbeats_since is not None and received < self.heartbeats_since:
+            return  # past retention: pruning would delete it again; counted in the rollups only
+        reported = self.reported
+        for report in record.entries:
+            key = report[:3]
             if self.raw_heartbeats:
-                self.heartbeats.setdefault((key, row.received_at), row)
-            old = self.reported.get(key)
-            if old is None or _not_older(row.received_at, old.last_heartbeat_at):
-                self.reported[key] = reported_state(row, old)
+                self.heartbeats.setdefault((key, received), report)
+            old = reported.get(key)
+            if old is None or received >= old.last_heartbeat_at:
+                reported[key] = merged(report, old)
 
     def _add_health(self, event: HealthEvent) -> None:
         transition, state = health_rows(event)

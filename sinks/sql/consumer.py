@@ -237,7 +237,7 @@ class SqlSink:
         self._first.setdefault(tp, offset)
         self._next[tp] = offset + 1
         try:
-            event = self._decoder.decode(tp.topic, value)
+            event = self._decoder.read(tp.topic, value)
             if event is not None:
                 self._writer.add(event, offset, tp.partition)
         except UndecodableRecord as e:

@@ -1,4 +1,10 @@
-"""Decoding the values of the topics the sink reads into the `schemas` messages."""
+"""Decoding the values of the topics the sink reads into the `schemas` messages.
+
+`EventDecoder.decode` gives the `schemas` message of any record; `EventDecoder.read`,
+which the sink uses, gives heartbeats as `HeartbeatRecord`s read straight from their
+JSON (`heartbeat_json`), and falls back to `decode` for a heartbeat that path does not
+read, so both accept and refuse the same records.
+"""
 
 from collections.abc import Callable
 from typing import TypeAlias
@@ -18,6 +24,8 @@ from schemas.topics import (
     TopicNames,
 )
 from sinks.sql.errors import SqlSinkError
+from sinks.sql.heartbeat_json import read_heartbeat
+from sinks.sql.heartbeats import HeartbeatRecord
 
 Event: TypeAlias = (
     CustomerUpserted
@@ -32,6 +40,9 @@ Event: TypeAlias = (
     | PbxChange
     | DeliveryAttempt
 )
+
+SinkEvent: TypeAlias = Event | HeartbeatRecord
+"""What the sink folds: a message, or a heartbeat the fast path read."""
 
 
 class UndecodableRecord(SqlSinkError):
@@ -52,6 +63,7 @@ class EventDecoder:
     """Knows which message each of the sink's topics carries."""
 
     def __init__(self, topics: TopicNames) -> None:
+        self._heartbeats = topics.heartbeats
         self._by_topic: dict[str, Callable[[bytes], Event | None]] = {
             topics.config: _config,
             topics.heartbeats: HeartbeatMessage.model_validate_json,
@@ -78,3 +90,12 @@ class EventDecoder:
             return parse(value)
         except ValidationError as e:
             raise UndecodableRecord(f"invalid {topic} record: {e.errors()[0]['msg']}") from e
+
+    def read(self, topic: str, value: bytes | None) -> SinkEvent | None:
+        """Like `decode`, but a heartbeat comes as a `HeartbeatRecord` when it is in the
+        hub's own form (the fast path); raises UndecodableRecord."""
+        if topic == self._heartbeats and value is not None:
+            record = read_heartbeat(value)
+            if record is not None:
+                return record
+        return self.decode(topic, value)

@@ -24,7 +24,9 @@ from sqlmodel import SQLModel
 
 from sinks.sql import rollups
 from sinks.sql.batch import Batch, CustomerGone, ProfileGone
+from sinks.sql.bulk import execute_many
 from sinks.sql.errors import SqlSinkError
+from sinks.sql.heartbeats import heartbeat_row
 from sinks.sql.models import (
     Command,
     CommandHistory,
@@ -56,9 +58,10 @@ def write_batch(conn: Connection, batch: Batch) -> None:
     _upsert_newest(conn, _table(Customer), _ordered(batch.customers), ("client_id",), "src_offset")
     _write_profiles(conn, batch.profiles)
     _mark_deleted(conn, batch.customers_gone)
-    _insert_new(conn, _table(Heartbeat), _ordered(batch.heartbeats))
+    heartbeats, reported = batch.heartbeats, batch.reported
+    _insert_new(conn, _table(Heartbeat), [heartbeat_row(heartbeats[k]) for k in sorted(heartbeats)])
     rollups.write(conn, batch.heartbeat_topic, batch.contributions, lambda t: _insert(conn, t))
-    _upsert_reported(conn, _ordered(batch.reported))
+    _upsert_reported(conn, [reported[k]._asdict() for k in sorted(reported)])
     _insert_new(conn, _table(HealthTransition), _ordered(batch.transitions))
     _upsert_health(conn, _ordered(batch.health))
     _insert_new(conn, _table(CommandHistory), _ordered(batch.history))
@@ -192,9 +195,8 @@ def _upsert_reported(conn: Connection, rows: list[dict[str, Any]]) -> None:
     }
     set_.update({c: func.coalesce(ex[c], table.c[c]) for c in _REPORTED_KEPT})
     where = _newer_or_unset(ex.last_heartbeat_at, table.c.last_heartbeat_at)
-    conn.execute(
-        stmt.on_conflict_do_update(index_elements=PROFILE_KEY, set_=set_, where=where), rows
-    )
+    upsert = stmt.on_conflict_do_update(index_elements=PROFILE_KEY, set_=set_, where=where)
+    execute_many(conn, upsert, rows)
 
 
 def _upsert_health(conn: Connection, rows: list[dict[str, Any]]) -> None:

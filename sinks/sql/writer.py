@@ -17,7 +17,7 @@ from sqlalchemy.exc import DataError, IntegrityError, SQLAlchemyError
 
 from sinks.sql.batch import Batch
 from sinks.sql.errors import BatchRejected, DatabaseUnavailable
-from sinks.sql.events import Event, UndecodableRecord
+from sinks.sql.events import SinkEvent, UndecodableRecord
 from sinks.sql.upserts import write_batch
 
 log = logging.getLogger(__name__)
@@ -46,13 +46,13 @@ class SqlWriter:
         self._clock = clock
         self._raw = raw_heartbeats
         self._topic = heartbeat_topic
-        self._events: list[tuple[Event, int, int]] = []
+        self._events: list[tuple[SinkEvent, int, int]] = []
         self._batch = self._new_batch()
 
     def __len__(self) -> int:
         return len(self._events)
 
-    def add(self, event: Event, offset: int, partition: int = 0) -> None:
+    def add(self, event: SinkEvent, offset: int, partition: int = 0) -> None:
         """Buffer one event read at `offset` of `partition`; raises UndecodableRecord."""
         try:
             self._batch.add(event, offset, partition)
@@ -94,7 +94,7 @@ class SqlWriter:
             raise DatabaseUnavailable(f"{type(e).__name__}: {getattr(e, 'orig', e)}") from e
         return batch.rows()
 
-    def _write_each(self, events: list[tuple[Event, int, int]]) -> int:
+    def _write_each(self, events: list[tuple[SinkEvent, int, int]]) -> int:
         rows = 0
         for event, offset, partition in events:
             single = self._new_batch()
