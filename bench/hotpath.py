@@ -214,6 +214,8 @@ def run(args: argparse.Namespace, workdir: Path) -> None:
     port, controller = free_ports(2)
     with LocalBroker(data_dir=workdir / "kafka", port=port, controller_port=controller) as broker:
         hub = HubCluster(broker.bootstrap, workdir / "hub", partitions=args.partitions)
+        # The wall clock, as in production: the tests' shifted clock stats a file per read.
+        hub.extra_env["HUB_CLOCK_OFFSET_FILE"] = ""
         hub.create_topics()
         hub.add_worker()
         hub.start_ingress()

@@ -19,7 +19,7 @@ from processors import (
     reported,
 )
 from processors.app import Hub
-from processors.batching import take_events
+from processors.batching import Hold, take_events
 from processors.customer_deletion import fold_deletion
 from schemas.access import AccessSet
 from schemas.admin_tokens import AdminTokenSet
@@ -78,9 +78,9 @@ def apply_config(hub: Hub, event: TableEvent) -> None:
     profiles: CustomerProfiles = hub.profiles.get(cid) or CustomerProfiles()
     updated = config.delete_profile(profiles, event)
     hub.profiles[cid] = updated
-    states: CustomerStates | None = hub.states.get(cid)
+    states: CustomerStates | None = hub.reported.get(cid)
     if states is not None:
-        hub.states[cid] = reported.prune(states, updated)
+        hub.reported.write(cid, reported.prune(states, updated))
 
 
 def _known(hub: Hub, event: ConfigEvent) -> bool:
@@ -93,14 +93,15 @@ def _known(hub: Hub, event: ConfigEvent) -> bool:
 
 
 def apply_heartbeats(hub: Hub, client_id: str, msgs: list[HeartbeatMessage]) -> None:
-    """Write a client's heartbeats' reported states into the tables, in one write."""
+    """Fold a client's heartbeats into its reported states, written with its partition's
+    next flush (see processors.states_buffer)."""
     profiles: CustomerProfiles | None = hub.profiles.get(client_id)
     if profiles is None:
         return
-    states: CustomerStates = hub.states.get(client_id) or CustomerStates()
+    states: CustomerStates = hub.reported.get(client_id) or CustomerStates()
     for msg in msgs:
         states = reported.apply_heartbeat(states, profiles, msg.profiles, msg.received_at)
-    hub.states[client_id] = states
+    hub.reported.put(partition_for(client_id, hub.settings.partitions), client_id, states)
 
 
 async def on_client_config(hub: Hub, cid: str, items: list[tuple[ConfigRecord, int]]) -> None:
@@ -165,7 +166,7 @@ async def on_imports(hub: Hub, cid: str, imports: list[CustomerImported]) -> Non
         state = AnswerState(profiles=profiles, access=hub.access.get(cid))
         await answer_state.publish(hub, cid, state)
         return
-    states: CustomerStates | None = hub.states.get(cid)
+    states: CustomerStates | None = hub.reported.get(cid)
     if states is not None or cid in hub.health:
         latest = max((e.at for e in imports if e.at is not None), default=None)
         await monitor.refresh(hub, cid, latest or hub.clock.now(), quiet_new=True)
@@ -254,6 +255,8 @@ async def on_tick(hub: Hub, tick: Tick, stream: Any) -> None:
                 await monitor.refresh(hub, cid, at)
                 hub.health.due.settle(part, cid, hub.health.get(cid), at, retry)
         await answer_state.flush_states(hub, part)
+        if hub.reported.due(part):
+            hub.reported.flush(part)
     await pbx_agents.sweep(hub, stream, part, now)
 
 
@@ -293,10 +296,15 @@ ClientHandler = Callable[[Hub, str, list[tuple[M, int]]], Awaitable[None]]
 
 
 async def consume_batches(
-    hub: Hub, stream: Any, decode: Callable[[bytes], M], handle: ClientHandler[M]
+    hub: Hub,
+    stream: Any,
+    decode: Callable[[bytes], M],
+    handle: ClientHandler[M],
+    hold: Hold | None = None,
 ) -> None:
-    """Records in batches (up to BATCH or BATCH_WITHIN_S), handed over per client in order."""
-    async for events in take_events(stream, BATCH, BATCH_WITHIN_S):
+    """Records in batches (up to BATCH or BATCH_WITHIN_S), handed over per client in order;
+    acknowledged after the batch, or handed to `hold` (see take_events)."""
+    async for events in take_events(stream, BATCH, BATCH_WITHIN_S, hold):
         by_client: dict[str, list[tuple[M, int]]] = {}
         last: dict[str, Any] = {}
         for event in events:
@@ -329,7 +337,11 @@ def register_agents(hub: Hub) -> None:
     @hub.app.agent(hub.heartbeats, name="apply-heartbeats")
     async def heartbeat_agent(stream: Any) -> None:
         await consume_batches(
-            hub, stream, HeartbeatMessage.model_validate_json, on_client_heartbeats
+            hub,
+            stream,
+            HeartbeatMessage.model_validate_json,
+            on_client_heartbeats,
+            hold=hub.reported.hold_events,
         )
 
     @hub.app.agent(hub.orders, name="apply-orders")
@@ -340,6 +352,10 @@ def register_agents(hub: Hub) -> None:
     async def tick_agent(stream: Any) -> None:
         tick = Tick.model_validate_json
         await consume(hub, stream, lambda h, e: on_tick(h, tick(e.value), stream), mark=False)
+
+    @hub.app.on_partitions_revoked.connect
+    async def forget_unwritten(app: Any, /, *args: Any, **kwargs: Any) -> None:
+        hub.reported.revoked()
 
     @hub.app.timer(interval=hub.settings.sweep_interval_s)  # type: ignore[untyped-decorator]
     async def tick_timer() -> None:

@@ -36,7 +36,7 @@ def state_of(hub: Hub, cid: str) -> AnswerState | None:
     cc: CustomerCommands | None = hub.commands.get(cid)
     return AnswerState(
         profiles=hub.profiles.get(cid) or CustomerProfiles(),
-        states=hub.states.get(cid) or CustomerStates(),
+        states=hub.reported.get(cid) or CustomerStates(),
         access=hub.access.get(cid),
         commands=None if cc is None else open_orders(cc),
     )

@@ -16,6 +16,7 @@ from processors.indexed_table import IndexedTable
 from processors.offsets import Offsets
 from processors.rocksdb_store import Table
 from processors.settings import WorkerSettings
+from processors.states_buffer import StatesBuffer
 from schemas.access import CustomerAccess
 from schemas.admin_tokens import AdminToken
 from schemas.clock import Clock
@@ -43,8 +44,8 @@ class Hub:
     command_events: Any
     health_events: Any
     answers: Any
-    customers: Any
     live_tokens: Any
+    customers: Any
     profiles: Any
     states: Any
     commands: Any
@@ -84,8 +85,15 @@ class Hub:
     # Set by processors.takeover.attach: which partitions' PBX input is folded.
     takeover: Any = None
 
+    # The `states` table with heartbeats' writes coalesced (processors.states_buffer):
+    # read and write reported states through it.
+    reported: StatesBuffer = field(init=False)
+
     def __post_init__(self) -> None:
         self.offsets = Offsets(self.settings.kafka_bootstrap, self.settings.app_id)
+        self.reported = StatesBuffer(
+            self.states, self.settings.states_flush_s, lambda: self.app.consumer_generation_id
+        )
 
 
 def _idempotent_producers() -> None:
@@ -175,13 +183,13 @@ def build_hub(settings: WorkerSettings) -> Hub:
         command_events=_raw_topic(app, names.command_events),
         health_events=_raw_topic(app, names.health_events),
         answers=_raw_topic(app, names.answers),
+        live_tokens=_raw_topic(app, names.live_tokens),
         customers=_table(app, "customers", CustomerConfig),
         profiles=_table(app, "profiles", CustomerProfiles),
         states=_table(app, "profile-states", CustomerStates),
         commands=_indexed(
             app, "commands", CustomerCommands, lambda v: wake.commands(v, command_retention)
         ),
-        live_tokens=_raw_topic(app, names.live_tokens),
         health=_indexed(app, "health", CustomerHealth, wake.health),
         pbx=_raw_topic(app, names.pbx),
         pbx_changes=_raw_topic(app, names.pbx_changes),

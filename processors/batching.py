@@ -12,7 +12,7 @@ load. Here the waiter reads its event first, and only the batch loop resets the 
 """
 
 import asyncio
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from typing import Any
 
 from mode.utils.aiter import aiter
@@ -20,9 +20,14 @@ from mode.utils.futures import notify
 
 from processors import metrics
 
+Hold = Callable[[list[Any]], None]
 
-async def take_events(stream: Any, max_: int, within: float) -> AsyncIterator[Sequence[Any]]:
-    """Up to `max_` events at a time, or what came within `within` seconds; acked after use."""
+
+async def take_events(
+    stream: Any, max_: int, within: float, hold: Hold | None = None
+) -> AsyncIterator[Sequence[Any]]:
+    """Up to `max_` events at a time, or what came within `within` seconds; acked after use,
+    or handed to `hold`, which acknowledges them later (`event.ack()`)."""
     events: list[Any] = []
     full, consumed = asyncio.Event(), asyncio.Event()
     state: dict[str, asyncio.Future[None] | None] = {"consuming": None}
@@ -56,8 +61,11 @@ async def take_events(stream: Any, max_: int, within: float) -> AsyncIterator[Se
                 yield list(events)
                 metrics.folded(stream.prefix, len(events))  # an agent's stream: its name
             finally:
-                for event in events:
-                    await stream.ack(event)
+                if hold is None:
+                    for event in events:
+                        await stream.ack(event)
+                else:
+                    hold(list(events))
                 events.clear()
                 busy, state["consuming"] = state["consuming"], None
                 notify(busy)

@@ -62,7 +62,8 @@ async def delete_customer(hub: Hub, msg: CustomerDeleted) -> None:
     await forget_pbxes(hub, cid, msg.at)
     await _send_all(hub.config, _config_records(hub, cid, msg.at))
     await _publish_outboxes(hub, cid)
-    for table in (hub.commands, hub.health, hub.states, hub.profiles, hub.access):
+    hub.reported.delete(cid)
+    for table in (hub.commands, hub.health, hub.profiles, hub.access):
         if cid in table:
             del table[cid]
     log.info("customer %s deleted", cid, extra={"client_id": cid})

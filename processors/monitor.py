@@ -26,7 +26,7 @@ async def refresh(hub: Hub, cid: str, now: datetime, *, quiet_new: bool = False)
     if customer is None or profiles is None:
         return
     current: CustomerHealth = hub.health.get(cid) or CustomerHealth()
-    ctx = (customer, profiles, hub.states.get(cid) or _NO_STATES, hub.commands.get(cid))
+    ctx = (customer, profiles, hub.reported.get(cid) or _NO_STATES, hub.commands.get(cid))
     updated = customer_health.refresh(current, cid, ctx, now)
     if quiet_new and _untouched(current, updated):
         return

@@ -41,7 +41,7 @@ def customer_view(hub: Hub, client_id: str) -> CustomerView | None:
         client_id=client_id,
         customer=customer,
         profiles=hub.profiles.get(client_id) or CustomerProfiles(),
-        states=hub.states.get(client_id) or CustomerStates(),
+        states=hub.reported.get(client_id) or CustomerStates(),
         as_of=datetime.now(UTC),
     )
 
@@ -108,7 +108,7 @@ def health_now(hub: Hub, client_id: str) -> HealthView | None:
     if customer is None:
         return None
     profiles = hub.profiles.get(client_id) or CustomerProfiles()
-    states = hub.states.get(client_id) or CustomerStates()
+    states = hub.reported.get(client_id) or CustomerStates()
     current: CustomerHealth = hub.health.get(client_id) or CustomerHealth()
     ctx = (customer, profiles, states, hub.commands.get(client_id))
     now = hub.clock.now()

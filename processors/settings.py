@@ -30,6 +30,13 @@ class WorkerSettings(KafkaSettings, PbxSharedSettings):
     session_timeout_s: float = Field(
         default=10.0, ge=6, le=300, description="how soon a crashed worker's partitions move"
     )
+    states_flush_s: float = Field(
+        default=5.0,
+        ge=0,
+        le=300,
+        description="how long heartbeats' reported states wait for one table write "
+        "(a worker that dies replays at most this much; 0: at every sweep)",
+    )
     sweep_interval_s: float = Field(
         default=1.0, gt=0, le=60, description="how often each owned partition is swept"
     )
