@@ -8,6 +8,7 @@ replays the batch: the changes are published again with the same ids, which the 
 sink recognizes, and the tokens' records again with the same values.
 """
 
+import asyncio
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -110,16 +111,21 @@ class Work:
 
     async def flush(self, stream: Any) -> None:
         """Publish the changes and connection events, then write every changed key once."""
-        for change in self.changes:
-            fut = await self.hub.pbx_changes.send(
+        # Sent in order, acknowledged together: one round trip per batch, not per record
+        # (the idempotent producer keeps each partition's order).
+        futures = [
+            await self.hub.pbx_changes.send(
                 key=change.client_id.encode(), value=change.model_dump_json().encode()
             )
-            await fut
+            for change in self.changes
+        ]
         for event in self.events:
-            fut = await self.hub.health_events.send(
-                key=event.client_id.encode(), value=event.model_dump_json().encode()
+            futures.append(
+                await self.hub.health_events.send(
+                    key=event.client_id.encode(), value=event.model_dump_json().encode()
+                )
             )
-            await fut
+        await asyncio.gather(*futures)
         if self.tokens:
             await live_tokens.publish(self.hub, self.tokens)
         for (name, key), event in self.dirty.items():
