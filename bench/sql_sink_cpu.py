@@ -23,6 +23,7 @@ from typing import Any
 
 from sinks.sql.consumer import SqlSink
 from sinks.sql.database import create_sink_engine
+from sinks.sql.gc_tuning import tune_gc
 from sinks.sql.settings import SqlSinkSettings
 
 STOP_TIMEOUT_S = 30.0
@@ -63,6 +64,7 @@ def child() -> None:
         stop.set()
 
     signal.signal(signal.SIGTERM, handle)
+    tune_gc()  # as `python -m sinks.sql` does
     sink.run(stop)
     assigned_cpu, assigned_at = sink.assigned_cpu_s or 0.0, sink.assigned_at or 0.0
     result = {"cpu_s": stopped[0] - assigned_cpu, "wall_s": stopped[1] - assigned_at}

@@ -20,6 +20,7 @@ from sinks.sql import metrics
 from sinks.sql.consumer import Backoff, SqlSink
 from sinks.sql.database import create_sink_engine
 from sinks.sql.errors import SqlSinkError
+from sinks.sql.gc_tuning import tune_gc
 from sinks.sql.migrate import upgrade
 from sinks.sql.settings import SqlSinkSettings
 
@@ -72,6 +73,7 @@ def main(argv: list[str] | None = None) -> int:
     server = metrics.serve(settings, sink.stats)
     if migrate_when_up(engine, stop, Backoff(settings.retry_backoff_max_s)):
         log.info("SQL sink consuming '%s*' as group %s", settings.topic_prefix, settings.group_id)
+        tune_gc()
         sink.run(stop)
     if server is not None:
         server.shutdown()

@@ -30,7 +30,7 @@ from sinks.sql.models import (
     PbxSessionRow,
     ProfileRow,
 )
-from sinks.sql.rollups import Contribution, minute_keys
+from sinks.sql.rollups import Rollup
 from sinks.sql.rows import (
     PbxKey,
     ProfileKey,
@@ -81,7 +81,7 @@ class Batch:
         self.heartbeats_since = heartbeats_since
         self.raw_heartbeats = raw_heartbeats
         self.heartbeat_topic = heartbeat_topic
-        self.contributions: list[Contribution] = []
+        self.rollup = Rollup()
         self.events = 0
         self.customers: dict[str, CustomerRow] = {}
         self.customers_gone: dict[str, CustomerGone] = {}
@@ -108,7 +108,7 @@ class Batch:
             self.heartbeats, self.transitions, self.commands, self.history,
             self.pbxes, self.pbxes_deleted, self.sessions, self.deliveries, self.connections,
         )  # fmt: skip
-        return sum(len(t) for t in tables) + len(minute_keys(self.contributions))
+        return sum(len(t) for t in tables) + len(self.rollup)
 
     def add(self, event: SinkEvent, offset: int, partition: int = 0) -> None:
         """Fold one event, read at `offset` of its `partition`, into the batch."""
@@ -160,7 +160,7 @@ class Batch:
             self.profiles[key] = row
 
     def _add_heartbeat(self, record: HeartbeatRecord, offset: int, partition: int) -> None:
-        self.contributions.append((partition, offset, record))
+        self.rollup.add(partition, offset, record)
         received = record.received_at
         if self.heartbeats_since is not None and received < self.heartbeats_since:
             return  # past retention: pruning would delete it again; counted in the rollups only

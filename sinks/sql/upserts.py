@@ -26,7 +26,7 @@ from sinks.sql import rollups
 from sinks.sql.batch import Batch, CustomerGone, ProfileGone
 from sinks.sql.bulk import execute_many
 from sinks.sql.errors import SqlSinkError
-from sinks.sql.heartbeats import heartbeat_row
+from sinks.sql.heartbeats import REPORT_COLUMNS, ProfileReport, heartbeat_row
 from sinks.sql.models import (
     Command,
     CommandHistory,
@@ -60,8 +60,8 @@ def write_batch(conn: Connection, batch: Batch) -> None:
     _mark_deleted(conn, batch.customers_gone)
     heartbeats, reported = batch.heartbeats, batch.reported
     _insert_new(conn, _table(Heartbeat), [heartbeat_row(heartbeats[k]) for k in sorted(heartbeats)])
-    rollups.write(conn, batch.heartbeat_topic, batch.contributions, lambda t: _insert(conn, t))
-    _upsert_reported(conn, [reported[k]._asdict() for k in sorted(reported)])
+    rollups.write(conn, batch.heartbeat_topic, batch.rollup, lambda t: _insert(conn, t))
+    _upsert_reported(conn, [reported[k] for k in sorted(reported)])
     _insert_new(conn, _table(HealthTransition), _ordered(batch.transitions))
     _upsert_health(conn, _ordered(batch.health))
     _insert_new(conn, _table(CommandHistory), _ordered(batch.history))
@@ -182,7 +182,7 @@ def _gone_params(gone: ProfileGone) -> dict[str, Any]:
     }
 
 
-def _upsert_reported(conn: Connection, rows: list[dict[str, Any]]) -> None:
+def _upsert_reported(conn: Connection, rows: list[ProfileReport]) -> None:
     """Heartbeat columns of profile_state: newest heartbeat wins, nulls keep the last value."""
     if not rows:
         return
@@ -196,7 +196,7 @@ def _upsert_reported(conn: Connection, rows: list[dict[str, Any]]) -> None:
     set_.update({c: func.coalesce(ex[c], table.c[c]) for c in _REPORTED_KEPT})
     where = _newer_or_unset(ex.last_heartbeat_at, table.c.last_heartbeat_at)
     upsert = stmt.on_conflict_do_update(index_elements=PROFILE_KEY, set_=set_, where=where)
-    execute_many(conn, upsert, rows)
+    execute_many(conn, upsert, REPORT_COLUMNS, rows)
 
 
 def _upsert_health(conn: Connection, rows: list[dict[str, Any]]) -> None:

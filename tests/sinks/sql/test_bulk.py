@@ -44,6 +44,7 @@ def test_rows_are_stored_as_execute_stores_them(monkeypatch: pytest.MonkeyPatch)
         conn.execute(stmt, rows())
     with engines[1].begin() as conn:
         monkeypatch.setattr(conn, "execute", None)  # the driver's executemany only
-        execute_many(conn, stmt, rows())
+        columns = list(rows()[0])
+        execute_many(conn, stmt, columns, [tuple(row.values()) for row in rows()])
     assert stored(engines[1]) == stored(engines[0])
     assert len(stored(engines[0])) == 5
