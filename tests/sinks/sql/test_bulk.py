@@ -5,10 +5,9 @@ from typing import Any
 
 import pytest
 from sqlalchemy import Engine, text
-from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.dialects.postgresql import psycopg
+from sqlalchemy.dialects import sqlite
 
-from sinks.sql.bulk import _value_names, _values_row, execute_many
+from sinks.sql.bulk import execute_many
 from sinks.sql.database import create_sink_engine
 from sinks.sql.migrate import upgrade
 from sinks.sql.models import ProfileState
@@ -49,22 +48,3 @@ def test_rows_are_stored_as_execute_stores_them(monkeypatch: pytest.MonkeyPatch)
         execute_many(conn, stmt, columns, [tuple(row.values()) for row in rows()])
     assert stored(engines[1]) == stored(engines[0])
     assert len(stored(engines[0])) == 5
-
-
-def test_postgresql_statement_is_split_around_its_one_values_row() -> None:
-    table = ProfileState.__table__  # type: ignore[attr-defined]
-    stmt = postgresql.insert(table)
-    keys = ["client_id", "profile_type", "profile_id"]
-    set_ = {"server_status": stmt.excluded.server_status}
-    upsert = stmt.on_conflict_do_update(index_elements=keys, set_=set_)
-    sql = upsert.compile(dialect=psycopg.dialect(), column_keys=keys).string
-    assert _value_names(sql) == keys
-    assert _values_row(sql) == (
-        "INSERT INTO profile_state (client_id, profile_type, profile_id) VALUES ",
-        "(%s::VARCHAR, %s::SMALLINT, %s::INTEGER)",
-        " ON CONFLICT (client_id, profile_type, profile_id)"
-        " DO UPDATE SET server_status = excluded.server_status",
-    )
-    where = table.c.server_status == 3
-    other = stmt.on_conflict_do_update(index_elements=keys, set_=set_, where=where)
-    assert _value_names(other.compile(dialect=psycopg.dialect(), column_keys=keys).string) == []
