@@ -21,9 +21,9 @@ from dataclasses import dataclass
 from types import FrameType
 from typing import Any
 
+from schemas.gc_tuning import tune_gc
 from sinks.sql.consumer import SqlSink
 from sinks.sql.database import create_sink_engine
-from sinks.sql.gc_tuning import tune_gc
 from sinks.sql.settings import SqlSinkSettings
 
 STOP_TIMEOUT_S = 30.0

@@ -6,6 +6,7 @@ import uvicorn
 
 from ingest.app import create_app
 from ingest.settings import get_settings
+from schemas.gc_tuning import tune_gc
 from schemas.log_format import configure, library_level
 
 log = logging.getLogger("ingest")
@@ -17,8 +18,10 @@ def main() -> None:
     configure(settings.log_format, settings.log_level)
     # uvicorn's own lines are library lines, shown only at debug: say where it serves.
     log.info("ingress serving on http://%s:%d", settings.host, settings.port)
+    app = create_app(settings)
+    tune_gc()
     uvicorn.run(
-        create_app(settings),
+        app,
         host=settings.host,
         port=settings.port,
         loop="uvloop",

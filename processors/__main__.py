@@ -15,6 +15,7 @@ from processors.pbx_delivery import attach
 from processors.pbx_views import register_pbx_views
 from processors.responder import register_views
 from processors.settings import WorkerSettings, get_settings
+from schemas.gc_tuning import tune_gc
 from schemas.log_format import configure, logging_config
 
 log = logging.getLogger("processors")
@@ -62,6 +63,7 @@ def main() -> None:
         logging_config=logging_config(settings.log_format, settings.log_level),
     )
     pin_library_levels(settings.log_level)
+    tune_gc()
     worker.execute_from_commandline()
 
 

@@ -15,12 +15,12 @@ from types import FrameType
 from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
+from schemas.gc_tuning import tune_gc
 from schemas.log_format import configure
 from sinks.sql import metrics
 from sinks.sql.consumer import Backoff, SqlSink
 from sinks.sql.database import create_sink_engine
 from sinks.sql.errors import SqlSinkError
-from sinks.sql.gc_tuning import tune_gc
 from sinks.sql.migrate import upgrade
 from sinks.sql.settings import SqlSinkSettings
 
