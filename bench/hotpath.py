@@ -146,7 +146,7 @@ def heartbeat_run(
     before = topic_records(hub.bootstrap, topic)
     cpu0 = {n: cpu_seconds(p) for n, p in pids.items()}
     groups = [hub.prefix + g for g in ("workers", "sql-sink", "email-sink")]
-    sampler = LagSampler(hub.bootstrap, groups)
+    sampler = LagSampler(hub.bootstrap, groups, scraped=_scraped(hub))
     sampler.start()
     result = run_wrk(
         f"{hub.url}/", seconds=args.seconds, connections=args.connections, script=script
@@ -170,9 +170,15 @@ def heartbeat_run(
     return result
 
 
+def _scraped(hub: HubCluster) -> dict[str, list[str]]:
+    """The workers' group, read from the workers' /metrics (see bench.lag)."""
+    urls = [f"{hub.worker_url(i)}/metrics" for i in range(len(hub.workers))]
+    return {hub.prefix + "workers": urls}
+
+
 def settle_lag(hub: HubCluster, groups: list[str]) -> None:
     """Prints how long after the load every group's lag took to reach zero."""
-    sampler = LagSampler(hub.bootstrap, groups)
+    sampler = LagSampler(hub.bootstrap, groups, scraped=_scraped(hub))
     t0 = time.perf_counter()
     while any(sampler.lag().values()) and time.perf_counter() - t0 < 30:
         time.sleep(0.25)
@@ -216,6 +222,7 @@ def run(args: argparse.Namespace, workdir: Path) -> None:
         hub = HubCluster(broker.bootstrap, workdir / "hub", partitions=args.partitions)
         # The wall clock, as in production: the tests' shifted clock stats a file per read.
         hub.extra_env["HUB_CLOCK_OFFSET_FILE"] = ""
+        hub.extra_env["HUB_LAG_INTERVAL_S"] = "1"  # the workers' lag, sampled each second
         hub.create_topics()
         hub.add_worker()
         hub.start_ingress()

@@ -48,10 +48,15 @@ async def group_lag(
     return lag
 
 
-def watch_lag(app: Any, lag: ConsumerLag, measure: Callable[[], Awaitable[dict[str, int]]]) -> None:
-    """Measure the lag every LAG_INTERVAL_S on a timer of `app`; keep the last figures."""
+def watch_lag(
+    app: Any,
+    lag: ConsumerLag,
+    measure: Callable[[], Awaitable[dict[str, int]]],
+    interval_s: float = LAG_INTERVAL_S,
+) -> None:
+    """Measure the lag every `interval_s` on a timer of `app`; keep the last figures."""
 
-    @app.timer(interval=LAG_INTERVAL_S)  # type: ignore[untyped-decorator]
+    @app.timer(interval=interval_s)  # type: ignore[untyped-decorator]
     async def measure_lag() -> None:
         if app.should_stop or app.rebalancing:
             return  # stopping: the offset clients are closed; rebalancing: owners move

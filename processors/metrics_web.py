@@ -79,5 +79,5 @@ def attach(hub: Hub) -> CollectorRegistry:
     driver: Any = hub.app.web  # faust's aiohttp driver; its Application is not started yet
     driver.web_app.middlewares.append(record_request)
     serve_metrics(hub.app, registry)
-    watch_lag(hub.app, lag, lambda: measure_lag(hub))
+    watch_lag(hub.app, lag, lambda: measure_lag(hub), hub.settings.lag_interval_s)
     return registry

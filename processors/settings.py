@@ -37,6 +37,13 @@ class WorkerSettings(KafkaSettings, PbxSharedSettings):
         description="how long heartbeats' reported states wait for one table write "
         "(a worker that dies replays at most this much; 0: at every sweep)",
     )
+    lag_interval_s: float = Field(
+        default=10.0,
+        ge=0.5,
+        le=300,
+        description="how often the consumer lag metric is measured (from the records "
+        "folded, not only the offsets committed)",
+    )
     sweep_interval_s: float = Field(
         default=1.0, gt=0, le=60, description="how often each owned partition is swept"
     )
