@@ -28,6 +28,7 @@ from schemas.enums import ResponseStatus
 from schemas.errors import DecodeError
 from schemas.relay import ProfileHeartbeatData, ProfileListResponseData
 from schemas.topics import HeartbeatMessage, partition_for
+from schemas.wire import Format
 
 log = logging.getLogger(__name__)
 MAX_CLIENT_ID = 128
@@ -115,7 +116,11 @@ async def _accept(
         return failure(neg, 503, f"Heartbeat not recorded, retry shortly: {e}")
     if found.orders_after is not None and found.orders_after is not orders:
         services.own_orders.note(client_id, offset, found.orders_after)
-    return Response(wire.encode_response(neg.response, found.answer), 200, None, neg.content_type)
+    if neg.response is Format.JSON:
+        body = found.json()
+    else:
+        body = wire.encode_response(neg.response, found.model())
+    return Response(body, 200, None, neg.content_type)
 
 
 def _message(

@@ -1,9 +1,11 @@
 """Build the heartbeat answer (`ProfileListResponseData`) from a customer's tables."""
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 
 from processors import commands, reported
+from processors.answer_json import build_json
+from processors.answer_parts import NO_ORDERS, Orders, message_for
 from schemas.answer_state import AnswerState
 from schemas.commands import COMMAND_BYTES, CustomerCommands
 from schemas.enums import ResponseStatus
@@ -18,17 +20,6 @@ from schemas.relay import (
 )
 
 _NONE = ReportedState()
-
-
-@dataclass(frozen=True, slots=True)
-class Orders:
-    """What the operator wants of each profile, by profile key (`inbound/7`)."""
-
-    pending: dict[str, int] = field(default_factory=dict)
-    desired: dict[str, int] = field(default_factory=dict)
-
-
-NO_ORDERS = Orders()
 
 
 def _state_fields(state: ReportedState | None, key: str, orders: Orders) -> dict[str, object]:
@@ -59,16 +50,6 @@ def outbound(
     return RelayOutboundProfile.model_construct(**{**dict(cfg), **fields})
 
 
-def unknown_entries(profiles: CustomerProfiles, items: list[ProfileHeartbeatData]) -> list[str]:
-    """Heartbeat entries naming profiles the customer does not have, for the log message."""
-    out: list[str] = []
-    for item in items:
-        table = profiles.inbound if item.ProfileType == 1 else profiles.outbound
-        if item.ProfileId not in table:
-            out.append(f"{item.ProfileType.name} {item.ProfileId}")
-    return sorted(set(out))
-
-
 def build(
     profiles: CustomerProfiles,
     states: CustomerStates,
@@ -76,10 +57,7 @@ def build(
     orders: Orders = NO_ORDERS,
 ) -> ProfileListResponseData:
     """The answer: every configured profile, inactive ones included, ordered by id."""
-    unknown = unknown_entries(profiles, items)
-    message = "Heartbeat accepted."
-    if unknown:
-        message += " Not configured, ignored: " + ", ".join(unknown) + "."
+    message = message_for(profiles, items)
     return ProfileListResponseData(
         InboundProfileList=[
             inbound(cfg, states.inbound.get(pid), orders)
@@ -96,15 +74,27 @@ def build(
 
 @dataclass(frozen=True, slots=True)
 class Answer:
-    """The answer, the ids of the commands it carries, and the orders it leaves.
+    """What the answer is made of, the ids of the commands it carries, and the orders it
+    leaves; `model()` builds it, `json()` writes it as JSON straight away.
 
     `orders_after` is what the fold of this heartbeat will make of the orders (settled,
     expired, deliveries counted); None when there were none to change.
     """
 
-    answer: ProfileListResponseData
+    profiles: CustomerProfiles
+    states: CustomerStates
+    items: list[ProfileHeartbeatData]
+    orders: Orders
     delivered_commands: list[str]
     orders_after: CustomerCommands | None = None
+
+    def model(self) -> ProfileListResponseData:
+        """The answer as a model (for the XML codec)."""
+        return build(self.profiles, self.states, self.items, self.orders)
+
+    def json(self) -> bytes:
+        """The answer's JSON bytes, as the JSON codec writes the model."""
+        return build_json(self.profiles, self.states, self.items, self.orders)
 
 
 def for_heartbeat(
@@ -124,11 +114,11 @@ def for_heartbeat(
     profiles = state.profiles
     after = reported.apply_heartbeat(state.states, profiles, items, received_at)
     if orders is None or (commands.is_idle(orders) and not commands.has_due(orders, received_at)):
-        return Answer(build(profiles, after, items), [])
+        return Answer(profiles, after, items, NO_ORDERS, [])
     settled = commands.on_heartbeat(orders, client_id, items, received_at)
     wanted, carried = _orders(settled, profiles)
     left = commands.record_deliveries(settled, client_id, carried, received_at)
-    return Answer(build(profiles, after, items, wanted), carried, left)
+    return Answer(profiles, after, items, wanted, carried, left)
 
 
 def _orders(cc: CustomerCommands, profiles: CustomerProfiles) -> tuple[Orders, list[str]]:
