@@ -51,7 +51,7 @@ def refresh(
     now: datetime,
 ) -> CustomerHealth:
     """The customer's health at `now`; the same object when nothing changed."""
-    result = CustomerHealth(outbox=list(current.outbox))
+    result = CustomerHealth.model_construct(outbox=list(current.outbox), profiles={})
     checks: list[datetime] = []
     for key, (ptype, pid, wire) in _profiles(ctx[1]).items():
         verdict = evaluate(_inputs(key, ptype, pid, wire, ctx), now)
@@ -87,6 +87,10 @@ def _fold(
     verdict: Verdict,
 ) -> ProfileHealth:
     if prev is not None and prev.health == verdict.health:
+        # The same object when nothing changed: refresh then finds the profiles equal
+        # by identity, which is most heartbeats.
+        if prev.reason == verdict.reason:
+            return prev
         return prev.model_copy(update={"reason": verdict.reason})
     at = max(verdict.at, prev.since) if prev else verdict.at
     ptype, pid, wire = profile

@@ -2,6 +2,7 @@
 
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 from typing import Annotated, Literal
 
 from kafka.partitioner.default import murmur2
@@ -14,6 +15,9 @@ from schemas.enums import ProfileType
 from schemas.health import Window
 from schemas.profiles import CustomerConfig, ProfileConfig
 from schemas.relay import ProfileHeartbeatData
+
+PARTITION_CACHE = 262_144
+"""Client ids whose partition is remembered (a few MB)."""
 
 WORKER_TABLES = (
     "customers",
@@ -131,11 +135,13 @@ class TopicNames:
         }
 
 
+@lru_cache(maxsize=PARTITION_CACHE)
 def partition_for(client_id: str, partitions: int) -> int:
     """The partition of a clientId: Kafka's default murmur2 partitioner on its UTF-8 bytes.
 
     Every topic is partitioned this way so that one worker owns all of a customer's
     records; it equals what the Java client and faust compute for the same key.
+    Cached: murmur2 is pure Python here, and every heartbeat asks several times.
     """
     h: int = murmur2(client_id.encode())
     return (h & 0x7FFFFFFF) % partitions
