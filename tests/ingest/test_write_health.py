@@ -1,5 +1,6 @@
 """Readiness and liveness of the ingress follow its Kafka acknowledgements."""
 
+import pytest
 from starlette.applications import Starlette
 from starlette.testclient import TestClient
 
@@ -102,21 +103,14 @@ def test_healthz_fails_only_after_the_liveness_limit_of_failing_writes() -> None
     assert http.get("/healthz").status_code == 200
 
 
-def test_readyz_is_503_while_the_answers_replica_reads() -> None:
+@pytest.mark.parametrize(
+    ("replica", "member"), [("answers", "answers"), ("live_tokens", "liveTokens")]
+)
+def test_readyz_is_503_while_a_replica_reads(replica: str, member: str) -> None:
     clock = FakeClock()
     http, health = client(clock)
     health.acked(clock.now)
-    http.app.state.services.answers.replica.ready.clear()  # type: ignore[attr-defined]
+    getattr(http.app.state.services, replica).replica.ready.clear()  # type: ignore[attr-defined]
     reading = http.get("/readyz")
     assert reading.status_code == 503
-    assert reading.json()["answers"] == "reading"
-
-
-def test_readyz_is_503_while_the_live_tokens_replica_reads() -> None:
-    clock = FakeClock()
-    http, health = client(clock)
-    health.acked(clock.now)
-    http.app.state.services.live_tokens.replica.ready.clear()  # type: ignore[attr-defined]
-    reading = http.get("/readyz")
-    assert reading.status_code == 503
-    assert reading.json()["liveTokens"] == "reading"
+    assert reading.json()[member] == "reading"
