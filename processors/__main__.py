@@ -5,7 +5,14 @@ from typing import Any
 
 import faust
 
-from processors import answer_state, metrics_web, takeover, upstream_connector
+from processors import (
+    answer_state,
+    metrics_web,
+    rebalance_log,
+    seek_fix,
+    takeover,
+    upstream_connector,
+)
 from processors.agents import register_agents
 from processors.app import Hub, build_hub
 from processors.customer_contents import register_contents_view
@@ -34,6 +41,7 @@ def create(settings: WorkerSettings) -> Hub:
     takeover.attach(hub)
     answer_state.attach(hub)
     metrics_web.attach(hub)
+    rebalance_log.attach(hub)
 
     @hub.app.on_before_shutdown.connect
     async def close_offsets(app: Any, /, *args: Any, signal: Any, **kwargs: Any) -> None:
@@ -56,6 +64,7 @@ def main() -> None:
         settings.url(),
         settings.table_store,
     )
+    seek_fix.install()
     hub = create(settings)
     worker = faust.Worker(
         hub.app,

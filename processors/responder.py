@@ -80,7 +80,12 @@ async def caught_up_on(hub: Hub, key: str, topics: tuple[str, ...], timeout_s: f
         now = time.monotonic()
         if now >= deadline:
             # The partition, not the key: a key may be a token.
-            log.warning("partition %d not caught up after %.1f s: %s", part, timeout_s, ends)
+            log.warning(
+                "partition %d not caught up after %.1f s: applied/end %s",
+                part,
+                timeout_s,
+                {tp: (hub.applied.get(tp, -1) + 1, ends[tp]) for tp in behind},
+            )
             return False
         if now >= next_look:
             await _committed_marks(hub, behind)

@@ -49,6 +49,9 @@ def test_a_worker_and_an_ingress_at_info_say_nothing_of_the_libraries(
     start = f"INFO processors worker of '{hub.prefix}*' starting: responder on http://"
     assert worker.count(start) == 1
     assert ingress.count("INFO ingest ingress serving on http://") == 1
+    # and, in a line of its own, what it holds after each rebalance.
+    assert "INFO processors.rebalance partitions assigned: [0, 1, 2, 3] (generation " in worker
+    assert "INFO processors.rebalance tables recovered: folding again" in worker
 
 
 def create_topics(bootstrap: str, level: str) -> list[str]:
