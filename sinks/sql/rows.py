@@ -1,29 +1,23 @@
 """Mapping the hub's messages to SQL rows (pure functions, no database)."""
 
 from datetime import UTC, datetime
-from typing import TypeVar
 
 from schemas.events import FINAL_COMMAND_STATES, CommandEvent, HealthEvent, PbxConnectionEvent
 from schemas.pbx_topics import DeliveryAttempt, PbxChange
-from schemas.relay import ProfileHeartbeatData
-from schemas.topics import CustomerUpserted, HeartbeatMessage, ProfileDeleted, ProfileUpserted
+from schemas.topics import CustomerUpserted, ProfileDeleted, ProfileUpserted
 from sinks.sql.models import (
     CommandHistoryRow,
     CommandRow,
     CustomerRow,
     HealthStateRow,
     HealthTransitionRow,
-    HeartbeatRow,
     PbxConnectionHealthRow,
     PbxDeletedRow,
     PbxDeliveryRow,
     PbxRow,
     PbxSessionRow,
     ProfileRow,
-    ReportedStateRow,
 )
-
-T = TypeVar("T")
 
 ProfileKey = tuple[str, int, int]
 """(client_id, profile_type, profile_id)."""
@@ -82,52 +76,6 @@ def profile_row(event: ProfileUpserted, offset: int) -> ProfileRow:
         config=wire.model_dump(mode="json"),
         src_offset=offset,
     )
-
-
-def heartbeat_rows(message: HeartbeatMessage) -> list[HeartbeatRow]:
-    """One heartbeats row per entry, configured profile or not."""
-    received = utc(message.received_at)
-    return [_heartbeat_row(message.client_id, received, entry) for entry in message.profiles]
-
-
-def _heartbeat_row(client_id: str, received: datetime, entry: ProfileHeartbeatData) -> HeartbeatRow:
-    return HeartbeatRow(
-        client_id=client_id,
-        profile_type=int(entry.ProfileType),
-        profile_id=entry.ProfileId,
-        received_at=received,
-        day=received.date(),
-        minute=received.replace(second=0, microsecond=0),
-        server_status=int(entry.ServerStatus),
-        last_transaction_id=entry.LastTransactionId,
-        last_transaction_at=utc_or_none(entry.LastTransactionDateTime),
-        last_error=entry.LastError,
-        last_error_at=utc_or_none(entry.LastErrorDateTime),
-    )
-
-
-def reported_state(row: HeartbeatRow, previous: ReportedStateRow | None = None) -> ReportedStateRow:
-    """The profile_state columns a heartbeat entry sets, over the `previous` ones if any:
-    a field the entry reports as null keeps its last known value."""
-    p = previous or _NO_STATE
-    return ReportedStateRow(
-        client_id=row.client_id,
-        profile_type=row.profile_type,
-        profile_id=row.profile_id,
-        server_status=row.server_status,
-        last_transaction_id=_first(row.last_transaction_id, p.last_transaction_id),
-        last_transaction_at=_first(row.last_transaction_at, p.last_transaction_at),
-        last_error=_first(row.last_error, p.last_error),
-        last_error_at=_first(row.last_error_at, p.last_error_at),
-        last_heartbeat_at=row.received_at,
-    )
-
-
-_NO_STATE = ReportedStateRow(client_id="", profile_type=0, profile_id=0)
-
-
-def _first(value: T | None, fallback: T | None) -> T | None:
-    return fallback if value is None else value
 
 
 def health_rows(event: HealthEvent) -> tuple[HealthTransitionRow, HealthStateRow]:

@@ -4,7 +4,6 @@ from datetime import UTC, date, datetime, timedelta, timezone
 
 import pytest
 
-from schemas.enums import ServerStatus
 from schemas.events import CommandState, Health
 from schemas.pbx import EndReason
 from schemas.pbx_topics import ChangeKind, Outcome
@@ -16,11 +15,9 @@ from sinks.sql.rows import (
     delivery_row,
     epoch_ms,
     health_rows,
-    heartbeat_rows,
     pbx_deleted_row,
     pbx_row,
     profile_row,
-    reported_state,
     session_row,
     utc,
 )
@@ -34,30 +31,6 @@ def test_times_are_stored_as_plain_utc() -> None:
     assert utc(local) == datetime(2026, 11, 21, 2, 0, 0, 123456, tzinfo=UTC)
     assert type(utc(local)) is datetime
     assert utc(datetime(2026, 1, 1)) == datetime(2026, 1, 1, tzinfo=UTC)  # naive means UTC
-
-
-def test_heartbeat_gives_one_row_per_entry_with_utc_day_and_minute() -> None:
-    message = s.heartbeat(45, s.entry(1), s.entry(2, ServerStatus.Error, error="down"))
-    rows = heartbeat_rows(message)
-    assert [(r.profile_id, r.server_status) for r in rows] == [(1, 1), (2, 6)]
-    assert rows[0].received_at == s.at(45)
-    assert rows[0].day == date(2026, 11, 21)  # 23:59:30 + 45 s is past midnight
-    assert rows[0].minute == datetime(2026, 11, 21, 0, 0, tzinfo=UTC)
-    assert rows[1].last_error == "down"
-
-
-def test_heartbeat_keeps_entries_of_profiles_nobody_configured() -> None:
-    rows = heartbeat_rows(s.heartbeat(0, s.entry(99)))
-    assert [r.profile_id for r in rows] == [99]
-
-
-def test_reported_fields_sent_as_null_keep_their_last_value() -> None:
-    old = reported_state(heartbeat_rows(s.heartbeat(0, s.entry(1, tx="t1", tx_at=s.at(-1))))[0])
-    now = heartbeat_rows(s.heartbeat(10, s.entry(1, ServerStatus.Stopped)))[0]
-    merged = reported_state(now, old)
-    assert (merged.server_status, merged.last_heartbeat_at) == (2, s.at(10))
-    assert (merged.last_transaction_id, merged.last_transaction_at) == ("t1", s.at(-1))
-    assert reported_state(now).last_transaction_id is None
 
 
 def test_customer_and_profile_rows_carry_the_config_event_offset() -> None:
