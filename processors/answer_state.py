@@ -8,8 +8,9 @@ are marked applied: an admin write answered after its fold is in the topic).
 
 The reported states alone change with every heartbeat; publishing them each time would
 be a record per heartbeat. They are coalesced instead: a client whose states changed is
-marked, and the sweep publishes it once `STATES_EVERY_S` have passed since its last
-record. An answer shows the heartbeat's own entries from the heartbeat itself, so only
+marked, and the sweep publishes it once `states_flush_s` (`HUB_STATES_FLUSH_S`, the
+period the worker's own table waits too: processors.states_buffer) have passed since
+its last record. An answer shows the heartbeat's own entries from the heartbeat itself, so only
 the reported fields of configured profiles a heartbeat does not carry can be that
 stale (plus the replica's delay).
 """
@@ -25,7 +26,6 @@ from schemas.commands import CustomerCommands
 from schemas.profiles import CustomerProfiles, CustomerStates
 from schemas.topics import partition_for
 
-STATES_EVERY_S = 5.0
 _GONE = (-1, 0.0)
 
 
@@ -90,8 +90,8 @@ async def flush_states(hub: Hub, partition: int) -> None:
     dirty = hub.answer_dirty.get(partition)
     if not dirty:
         return
-    now = time.monotonic()
-    due = [c for c in dirty if now - hub.answer_sent.get(c, _GONE)[1] >= STATES_EVERY_S]
+    now, every = time.monotonic(), hub.settings.states_flush_s
+    due = [c for c in dirty if now - hub.answer_sent.get(c, _GONE)[1] >= every]
     for cid in due:
         dirty.discard(cid)
         state = state_of(hub, cid)

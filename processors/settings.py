@@ -34,8 +34,9 @@ class WorkerSettings(KafkaSettings, PbxSharedSettings):
         default=5.0,
         ge=0,
         le=300,
-        description="how long heartbeats' reported states wait for one table write "
-        "(a worker that dies replays at most this much; 0: at every sweep)",
+        description="how long heartbeats' reported states wait for one table write and "
+        "one answers record per client (a worker that dies replays at most this much; "
+        "0: at every sweep)",
     )
     lag_interval_s: float = Field(
         default=10.0,
