@@ -5,6 +5,7 @@
 `GET  .../profiles/{type}/{id}/commands[?state=...]`, `GET|DELETE .../commands/{commandId}`
 """
 
+import logging
 import uuid
 
 import orjson
@@ -30,6 +31,8 @@ from schemas.topics import partition_for
 
 JSON = "application/json"
 Order = DesiredStateSet | CommandQueued | CommandCancelled
+
+log = logging.getLogger(__name__)
 
 
 async def publish(services: Services, order: Order) -> None:
@@ -94,6 +97,13 @@ async def post_command(request: Request, services: Services) -> Response:
         applied, _ = await services.responder.commands(client_id)
     except ResponderUnavailable:
         applied = False
+    if not applied:
+        log.warning(
+            "command %s queued for %s: not folded yet, answered as not visible",
+            order.command_id,
+            client_id,
+            extra={"client_id": client_id},
+        )
     await shown(services, client_id)
     location = f"{request.url.path}/{order.command_id}"
     created = orjson.dumps({"id": order.command_id, "visible": applied})
