@@ -6,13 +6,39 @@ the raw bytes of each, about 1 KB a client of two profiles. A value is decoded o
 and the decoded object kept for the most recent `cache_size` clients: a hub of a
 million profiles is held in memory as bytes, and the clients heartbeating now are
 answered without decoding.
+
+Most new values of a client differ from its last only in the reported states, which
+the workers write as the value's last member (`processors.answer_state._encoded`):
+when everything before that member is unchanged, only the states are decoded and the
+rest of the decoded object is kept.
 """
+
+from pydantic import ValidationError
 
 from ingest.replica import Replica
 from schemas.answer_state import AnswerState
+from schemas.profiles import CustomerStates
 from schemas.topics import partition_for
 
 CACHE_SIZE = 50_000
+STATES_MEMBER = b',"states":'
+
+
+def decode(raw: bytes, previous: tuple[bytes, AnswerState] | None = None) -> AnswerState:
+    """The state `raw` holds; `previous` (a value and its state) spares decoding again
+    what did not change before the states member."""
+    if previous is not None:
+        old_raw, old = previous
+        cut = raw.rfind(STATES_MEMBER)
+        same_rest = cut == old_raw.rfind(STATES_MEMBER) and raw[:cut] == old_raw[:cut]
+        if cut > 0 and same_rest and raw.endswith(b"}"):
+            try:
+                states = CustomerStates.model_validate_json(raw[cut + len(STATES_MEMBER) : -1])
+            except ValidationError:
+                pass  # not the workers' layout: the whole value is decoded below
+            else:
+                return old.model_copy(update={"states": states})
+    return AnswerState.model_validate_json(raw)
 
 
 def _raw(value: bytes) -> bytes:
@@ -43,8 +69,8 @@ class Answers:
         hit = self._decoded.get(client_id)
         if hit is not None and hit[0] is raw:
             return hit[1]
-        state = AnswerState.model_validate_json(raw)
-        if len(self._decoded) >= self._cache_size:
+        state = decode(raw, hit)
+        if hit is None and len(self._decoded) >= self._cache_size:
             self._decoded.pop(next(iter(self._decoded)))
         self._decoded[client_id] = (raw, state)
         return state

@@ -39,7 +39,22 @@ class RocksDBStore(Store):
 
 
 class Table(faust.Table):  # type: ignore[type-arg]
-    """A faust table that keeps `rocksdb://` data in a RocksDBStore (the app's `Table`)."""
+    """A faust table that keeps `rocksdb://` data in a RocksDBStore (the app's `Table`).
+
+    Its `get` asks the store whether the key is there instead of catching a KeyError:
+    faust's (the generic `Mapping.get`) raises one through three layers for every key
+    missing, and most reads on the fold's path miss (a customer with no commands, say).
+    Measured on the hot path: a tenth of the worker's time in `get`, most of it there.
+    The tables have no default factory, so both answer `default` for a missing key.
+    """
+
+    def get(self, key: Any, default: Any = None) -> Any:
+        """The key's value, or `default` when the table does not hold it."""
+        store = self.data
+        if key not in store:
+            return default
+        self.on_key_get(key)
+        return store[key]
 
     def _new_store_by_url(self, url: str | URL) -> StoreT[Any, Any]:
         if URL(str(url)).scheme != "rocksdb":

@@ -64,3 +64,20 @@ def test_faust_s_own_store_misses_it(tmp_path: Path) -> None:
     stored_in(table, 1, "alice", "a")
     with event_of_partition(app, 0):
         assert table.get("alice") is None
+
+
+@pytest.mark.parametrize("store", ["memory://", "rocksdb://"])
+def test_get_answers_the_value_or_the_default_without_a_key_error(
+    tmp_path: Path, store: str
+) -> None:
+    app = faust.App("store-test", store=store, datadir=str(tmp_path), Table=Table)
+    table = app.Table("names", key_type=str, value_type=str)
+    if store == "memory://":
+        table.data["alice"] = "a"
+    else:
+        stored_in(table, 0, "alice", "a")
+    with event_of_partition(app, 0):
+        assert table.get("alice") == "a"
+        assert table.get("bob") is None
+        assert table.get("bob", "none") == "none"
+        assert table.get("alice", "none") == "a"
