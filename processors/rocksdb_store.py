@@ -43,9 +43,10 @@ class Table(faust.Table):  # type: ignore[type-arg]
 
     Its `get` asks the store whether the key is there instead of catching a KeyError:
     faust's (the generic `Mapping.get`) raises one through three layers for every key
-    missing, and most reads on the fold's path miss (a customer with no commands, say).
-    Measured on the hot path: a tenth of the worker's time in `get`, most of it there.
-    The tables have no default factory, so both answer `default` for a missing key.
+    missing, and many reads on the fold's path miss (a customer with no commands, say).
+    Measured in process: a miss 0.85 µs through faust's, 0.12 µs here; a hit 0.43 and
+    0.26 µs. The tables have no default factory, so both answer `default` for a missing
+    key.
     """
 
     def get(self, key: Any, default: Any = None) -> Any:
