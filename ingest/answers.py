@@ -16,12 +16,11 @@ rest of the decoded object is kept.
 from pydantic import ValidationError
 
 from ingest.replica import Replica
-from schemas.answer_state import AnswerState
+from schemas.answer_state import STATES_MEMBER, AnswerState
 from schemas.profiles import CustomerStates
 from schemas.topics import partition_for
 
 CACHE_SIZE = 50_000
-STATES_MEMBER = b',"states":'
 
 
 def decode(raw: bytes, previous: tuple[bytes, AnswerState] | None = None) -> AnswerState:

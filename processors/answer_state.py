@@ -21,7 +21,7 @@ from typing import Any
 
 from processors import outbox
 from processors.app import Hub
-from schemas.answer_state import AnswerState, open_orders
+from schemas.answer_state import STATES_MEMBER, AnswerState, open_orders
 from schemas.commands import CustomerCommands
 from schemas.profiles import CustomerProfiles, CustomerStates
 from schemas.topics import partition_for
@@ -49,7 +49,7 @@ def _encoded(state: AnswerState) -> tuple[int, bytes]:
     (field order in a JSON object means nothing to the reader).
     """
     rest = state.model_dump_json(exclude={"states"}).encode()
-    value = rest[:-1] + b',"states":' + state.states.model_dump_json().encode() + b"}"
+    value = rest[:-1] + STATES_MEMBER + state.states.model_dump_json().encode() + b"}"
     return zlib.crc32(rest), value
 
 

@@ -12,6 +12,10 @@ from schemas.access import CustomerAccess
 from schemas.commands import CustomerCommands
 from schemas.profiles import CustomerProfiles, CustomerStates
 
+# The workers write the reported states as a value's last member, after this prefix
+# (processors.answer_state); the ingress decodes only them when the rest is unchanged.
+STATES_MEMBER = b',"states":'
+
 
 class AnswerState(BaseModel):
     """A client's profiles, their last reported state, its relay access and open orders."""
