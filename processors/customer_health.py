@@ -5,7 +5,7 @@ from datetime import datetime
 from processors.health import Inputs, Verdict, evaluate, timing
 from schemas.commands import CustomerCommands, profile_key
 from schemas.enums import ClientAction, ProfileType
-from schemas.events import HealthEvent
+from schemas.events import Health, HealthEvent
 from schemas.health import CustomerHealth, ProfileHealth
 from schemas.profiles import CustomerConfig, CustomerProfiles, CustomerStates
 from schemas.relay import InboundProfileBase, OutboundProfileBase
@@ -56,6 +56,11 @@ def refresh(
     for key, (ptype, pid, wire) in _profiles(ctx[1]).items():
         verdict = evaluate(_inputs(key, ptype, pid, wire, ctx), now)
         prev = current.profiles.get(key)
+        if prev is not None and _state_in_replay(prev, verdict):
+            result.profiles[key] = prev
+            if current.next_check:
+                checks.append(current.next_check)
+            continue
         result.profiles[key] = _fold(result, client_id, (ptype, pid, wire), prev, verdict)
         if verdict.next_check:
             checks.append(verdict.next_check)
@@ -63,6 +68,21 @@ def refresh(
     if result.profiles == current.profiles and _check_still_good(current, result, now):
         return current
     return result
+
+
+HEARD = frozenset({Health.up, Health.late, Health.down, Health.stopped, Health.error})
+
+
+def _state_in_replay(prev: ProfileHealth, verdict: Verdict) -> bool:
+    """Whether a profile heard from before finds no reported state: it is being read again.
+
+    Reported states reach their table only at a partition's flush, while health is
+    written at once (processors.states_buffer); a worker that took the partition over
+    (a rebalance, a restart, a standby promoted) can hold `up` with no state until it
+    folds the unacknowledged heartbeats again. Until then the profile keeps its health
+    and its deadline: judging it `new` would publish a transition that never happened.
+    """
+    return verdict.health is Health.new and prev.health in HEARD
 
 
 def _check_still_good(current: CustomerHealth, result: CustomerHealth, now: datetime) -> bool:
