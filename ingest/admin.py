@@ -124,21 +124,24 @@ async def publish(
     return ack.offset
 
 
-async def shown(services: Services, client_id: str) -> None:
+async def shown(services: Services, client_id: str) -> bool:
     """Wait (bounded) until this ingress's relay answers show what the worker has folded.
 
     Called after a write's read-back (the worker folded it, and so published the
     client's answer state): the client's next heartbeat answered here shows the write.
+    Returns whether they do.
     """
     wait_s = services.settings.apply_wait_s
-    if not await services.answers.caught_up(client_id, wait_s):
-        # Answered all the same (the write is durable); its heartbeats follow shortly.
-        log.warning(
-            "answers here do not show the write to %s yet after %.1f s",
-            client_id,
-            wait_s,
-            extra={"client_id": client_id},
-        )
+    if await services.answers.caught_up(client_id, wait_s):
+        return True
+    # Answered all the same (the write is durable); its heartbeats follow shortly.
+    log.warning(
+        "answers here do not show the write to %s yet after %.1f s",
+        client_id,
+        wait_s,
+        extra={"client_id": client_id},
+    )
+    return False
 
 
 async def written(services: Services, client_id: str) -> Response:

@@ -104,9 +104,10 @@ async def post_command(request: Request, services: Services) -> Response:
             client_id,
             extra={"client_id": client_id},
         )
-    await shown(services, client_id)
+    # Visible: folded by the worker, and shown in this ingress's answers.
+    visible = applied and await shown(services, client_id)
     location = f"{request.url.path}/{order.command_id}"
-    created = orjson.dumps({"id": order.command_id, "visible": applied})
+    created = orjson.dumps({"id": order.command_id, "visible": visible})
     return Response(created, 201, {"Location": location}, JSON)
 
 

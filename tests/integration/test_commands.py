@@ -46,6 +46,8 @@ def queue(hub: HubCluster, cid: str, command: str, **kw: int) -> str:
         time.sleep(0.2)
     assert reply.status == 201, reply.body
     assert reply.headers["location"].endswith(reply.json()["id"])
+    # Not visible: the hub gave up waiting (HUB_APPLY_WAIT_S) for its answers to show it.
+    assert reply.json()["visible"] is True, reply.body
     command_id: str = reply.json()["id"]
     return command_id
 
