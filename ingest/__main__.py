@@ -27,6 +27,9 @@ def main() -> None:
         loop="uvloop",
         http="httptools",
         access_log=False,
+        # The client address is the connection's: X-Forwarded-For is believed only from
+        # HUB_TRUSTED_PROXIES (ingest.source), never by the server on its own.
+        proxy_headers=False,
         # uvicorn sets its loggers' level itself; without log_config they go through the
         # root handler, in HUB_LOG_FORMAT.
         log_level=library_level(settings.log_level).lower(),

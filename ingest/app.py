@@ -202,11 +202,11 @@ ROUTES = [
 ]
 
 
-# The relay fast path first: heartbeats skip the layers below it (ingest.relay_fast).
-MIDDLEWARE = [Middleware(RelayFastPath), Middleware(RequestMetrics)]
+# Heartbeats skip these: the relay fast path wraps the app (ingest.relay_fast).
+MIDDLEWARE = [Middleware(RequestMetrics)]
 
 
-def create_app(settings: IngestSettings) -> Starlette:
+def create_app(settings: IngestSettings) -> RelayFastPath:
     """The ingress app for these settings."""
     services = build_services(settings)
 
@@ -238,9 +238,11 @@ def create_app(settings: IngestSettings) -> Starlette:
         services.answers.replica.stop()
         services.live_tokens.replica.stop()
 
-    return Starlette(
-        routes=ROUTES,
-        lifespan=lifespan,
-        middleware=MIDDLEWARE,
-        exception_handlers={404: not_found, 405: not_found},
+    return RelayFastPath(
+        Starlette(
+            routes=ROUTES,
+            lifespan=lifespan,
+            middleware=MIDDLEWARE,
+            exception_handlers={404: not_found, 405: not_found},
+        )
     )

@@ -9,6 +9,7 @@ from starlette.testclient import TestClient
 
 from ingest.app import MIDDLEWARE, ROUTES, build_services
 from ingest.metrics import REGISTRY
+from ingest.relay_fast import RelayFastPath
 from ingest.settings import IngestSettings
 from localkafka.broker import free_port
 from schemas import metric_names as names
@@ -24,7 +25,10 @@ def clients() -> tuple[TestClient, TestClient]:
         responder_url=f"http://127.0.0.1:{free_port()}",
         max_body_bytes=1024,
     )
-    fast, plain = Starlette(routes=ROUTES, middleware=MIDDLEWARE), Starlette(routes=ROUTES)
+    fast, plain = (
+        RelayFastPath(Starlette(routes=ROUTES, middleware=MIDDLEWARE)),
+        Starlette(routes=ROUTES),
+    )
     # One set of clients each: a TestClient runs its own event loop.
     fast.state.services, plain.state.services = build_services(settings), build_services(settings)
     return TestClient(fast), TestClient(plain)

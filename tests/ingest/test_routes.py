@@ -7,6 +7,7 @@ from starlette.applications import Starlette
 from starlette.testclient import TestClient
 
 from ingest.app import MIDDLEWARE, ROUTES, build_services
+from ingest.relay_fast import RelayFastPath
 from ingest.settings import IngestSettings
 from localkafka.broker import free_port
 from schemas import codec_json
@@ -24,7 +25,7 @@ def client(**settings: object) -> TestClient:
         "publish_timeout_s": 1.0,  # no broker listens: a write fails within a second
     }
     services = build_services(IngestSettings(**{**base, **settings}))  # type: ignore[arg-type]
-    app = Starlette(routes=ROUTES, middleware=MIDDLEWARE)
+    app = RelayFastPath(Starlette(routes=ROUTES, middleware=MIDDLEWARE))
     app.state.services = services
     return TestClient(app)
 
