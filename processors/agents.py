@@ -227,8 +227,10 @@ async def on_client_heartbeats(
     await monitor.refresh(hub, cid, latest)
     if changed:
         await answer_state.sync(hub, cid)
-    else:
-        await answer_state.heard(hub, cid)
+        return
+    profiles: CustomerProfiles | None = hub.profiles.get(cid)
+    carried_all = profiles is not None and reported.carries_all(profiles, items[-1][0].profiles)
+    await answer_state.heard(hub, cid, carried_all=carried_all)
 
 
 async def on_order(hub: Hub, raw: bytes, offset: int) -> None:

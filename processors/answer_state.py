@@ -13,8 +13,19 @@ period the worker's own table waits too: processors.states_buffer) have passed s
 its last record. An answer shows the heartbeat's own entries from the heartbeat itself, so only
 the reported fields of configured profiles a heartbeat does not carry can be that
 stale (plus the replica's delay).
+
+Most clients report every profile in every heartbeat; their answers then show nothing
+of the published states, and republishing them every few seconds was most of the
+answers topic's traffic (the worker building and sending, the broker storing, every
+ingress reading and decoding). A client whose last heartbeat carried every configured
+profile waits `carried_states_every_s` (`HUB_CARRIED_STATES_EVERY_S`, 60 s) instead;
+one whose heartbeat left a profile out waits `states_flush_s` as before. So the
+reported fields of a profile left out are at most `states_flush_s` old once the client
+leaves it out, and at most `carried_states_every_s` old in the answer to the first
+heartbeat that does.
 """
 
+import math
 import time
 import zlib
 from typing import Any
@@ -61,14 +72,22 @@ async def publish(hub: Hub, cid: str, state: AnswerState) -> None:
         await _send(hub, cid, value, digest)
 
 
-async def heard(hub: Hub, cid: str) -> None:
+async def heard(hub: Hub, cid: str, *, carried_all: bool = False) -> None:
     """After heartbeats that changed only the reported states: mark the client for the
     sweep's coalesced publication (no state is built or compared, the fold's hot path);
-    a client this worker has published nothing for yet is synced at once."""
+    a client this worker has published nothing for yet is synced at once.
+
+    `carried_all`: the last heartbeat had an entry for every configured profile, so the
+    client may wait `carried_states_every_s` rather than `states_flush_s`.
+    """
     if cid not in hub.answer_sent:
         await sync(hub, cid)
         return
-    hub.answer_dirty.setdefault(partition_for(cid, hub.settings.partitions), set()).add(cid)
+    settings = hub.settings
+    every = settings.carried_states_every_s if carried_all else settings.states_flush_s
+    dirty = hub.answer_dirty.setdefault(partition_for(cid, settings.partitions), {})
+    if every < dirty.get(cid, math.inf):
+        dirty[cid] = every
 
 
 async def sync(hub: Hub, cid: str, *, deleted: bool = False) -> None:
@@ -90,10 +109,10 @@ async def flush_states(hub: Hub, partition: int) -> None:
     dirty = hub.answer_dirty.get(partition)
     if not dirty:
         return
-    now, every = time.monotonic(), hub.settings.states_flush_s
-    due = [c for c in dirty if now - hub.answer_sent.get(c, _GONE)[1] >= every]
+    now = time.monotonic()
+    due = [c for c, every in dirty.items() if now - hub.answer_sent.get(c, _GONE)[1] >= every]
     for cid in due:
-        dirty.discard(cid)
+        dirty.pop(cid, None)
         state = state_of(hub, cid)
         if state is not None:
             digest, value = _encoded(state)
@@ -105,7 +124,7 @@ async def _send(hub: Hub, cid: str, value: bytes | None, digest: int = -1) -> No
     part = partition_for(cid, hub.settings.partitions)
     fut = await hub.answers.send(key=cid.encode(), value=value, partition=part)
     hub.answer_sent[cid] = _GONE if value is None else (digest, time.monotonic())
-    hub.answer_dirty.get(part, set()).discard(cid)
+    hub.answer_dirty.get(part, {}).pop(cid, None)
     await outbox.acknowledged([fut])
 
 

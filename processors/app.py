@@ -75,9 +75,10 @@ class Hub:
     # broker, and write; without it one could overwrite what another wrote meanwhile.
     pbx_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     # What this worker last published to the answers topic per client, and the clients
-    # whose reported states changed since, per partition (see processors.answer_state).
+    # whose reported states changed since with how long each may wait, per partition
+    # (see processors.answer_state).
     answer_sent: dict[str, tuple[int, float]] = field(default_factory=dict)
-    answer_dirty: dict[int, set[str]] = field(default_factory=dict)
+    answer_dirty: dict[int, dict[str, float]] = field(default_factory=dict)
     # Set by processors.pbx_delivery.attach: starts delivery attempts (process-local).
     deliverer: Any = None
     # Set by processors.upstream_connector.attach: drives upstream connections.

@@ -17,6 +17,14 @@ def is_configured(profiles: CustomerProfiles, item: ProfileHeartbeatData) -> boo
     return item.ProfileId in table
 
 
+def carries_all(profiles: CustomerProfiles, items: Iterable[ProfileHeartbeatData]) -> bool:
+    """Whether the heartbeat has an entry for every configured profile."""
+    carried = {(int(i.ProfileType), i.ProfileId) for i in items}
+    return all((1, p) in carried for p in profiles.inbound) and all(
+        (2, p) in carried for p in profiles.outbound
+    )
+
+
 def fold(previous: ReportedState | None, item: ProfileHeartbeatData, at: datetime) -> ReportedState:
     """The state after one heartbeat entry.
 

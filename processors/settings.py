@@ -38,6 +38,14 @@ class WorkerSettings(KafkaSettings, PbxSharedSettings):
         "one answers record per client (a worker that dies replays at most this much; "
         "0: at every sweep)",
     )
+    carried_states_every_s: float = Field(
+        default=60.0,
+        ge=0,
+        le=3600,
+        description="how often the answers record of a client whose last heartbeat carried "
+        "every profile is republished for its reported states alone (an answer shows a "
+        "carried profile's fields from the heartbeat itself)",
+    )
     lag_interval_s: float = Field(
         default=10.0,
         ge=0.5,

@@ -1,5 +1,6 @@
 """The relay heartbeat round trip through the real broker, worker and ingress."""
 
+import time
 import uuid
 from pathlib import Path
 
@@ -167,6 +168,28 @@ def test_admin_view_shows_the_last_reported_state(hub: HubCluster) -> None:
         "HeartbeatIntervalSeconds": 60,
         "GracePeriodSeconds": 30,
     }
+
+
+def test_a_profile_a_heartbeat_leaves_out_is_answered_with_its_last_reported_state(
+    hub: HubCluster,
+) -> None:
+    client_id = configure_sample_customer(hub)
+    both = [{"ProfileId": 1, "ProfileType": 1, "ServerStatus": 1},
+            {"ProfileId": 1, "ProfileType": 2, "ServerStatus": 2}]  # fmt: skip
+    for _ in range(2):  # all carried: their answers show nothing published
+        assert hub.heartbeat(client_id, orjson.dumps(both), JSON).status == 200
+    # The outbound profile left out: its state comes from what the worker published,
+    # within HUB_STATES_FLUSH_S once a heartbeat left it out.
+    deadline = time.monotonic() + 30
+    while True:
+        reply = hub.heartbeat(client_id, orjson.dumps(both[:1]), JSON)
+        assert reply.status == 200, reply.body
+        out = outs(codec_json.decode_response(reply.body))[0]
+        if out.ServerStatus == 2:
+            break
+        assert time.monotonic() < deadline, out
+        time.sleep(0.5)
+    assert out.LastHeartbeatDateTime is not None
 
 
 @pytest.mark.parametrize(

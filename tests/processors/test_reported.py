@@ -2,7 +2,7 @@
 
 from datetime import UTC, datetime, timedelta
 
-from processors.reported import apply_heartbeat, prune
+from processors.reported import apply_heartbeat, carries_all, prune
 from schemas.enums import ProfileType, ServerStatus
 from schemas.profiles import CustomerProfiles, CustomerStates
 from schemas.relay import InboundProfileBase, OutboundProfileBase, ProfileHeartbeatData
@@ -57,3 +57,11 @@ def test_prune_drops_states_of_deleted_profiles() -> None:
     pruned = prune(states, remaining)
     assert list(pruned.of(ProfileType.Inbound)) == [1]
     assert pruned.outbound == {}
+
+
+def test_carries_all_only_when_every_configured_profile_has_an_entry() -> None:
+    both = [entry(1, 1, 1), entry(2, 2, 1)]
+    assert carries_all(PROFILES, both)
+    assert carries_all(PROFILES, [*both, entry(9, 1, 1)])  # an unknown one besides
+    assert not carries_all(PROFILES, both[:1])
+    assert not carries_all(PROFILES, [entry(1, 2, 1), entry(2, 1, 1)])  # types swapped
