@@ -50,24 +50,28 @@ def refresh(
     ctx: tuple[CustomerConfig, CustomerProfiles, CustomerStates, CustomerCommands | None],
     now: datetime,
 ) -> CustomerHealth:
-    """The customer's health at `now`; the same object when nothing changed."""
-    result = CustomerHealth.model_construct(outbox=list(current.outbox), profiles={})
+    """The customer's health at `now`; the same object when nothing changed (most
+    heartbeats: nothing new is built then)."""
+    profiles: dict[str, ProfileHealth] = {}
+    events: list[HealthEvent] = []
     checks: list[datetime] = []
     for key, (ptype, pid, wire) in _profiles(ctx[1]).items():
         verdict = evaluate(_inputs(key, ptype, pid, wire, ctx), now)
         prev = current.profiles.get(key)
         if prev is not None and _state_in_replay(prev, verdict):
-            result.profiles[key] = prev
+            profiles[key] = prev
             if current.next_check:
                 checks.append(current.next_check)
             continue
-        result.profiles[key] = _fold(result, client_id, (ptype, pid, wire), prev, verdict)
+        profiles[key] = _fold(events, client_id, (ptype, pid, wire), prev, verdict)
         if verdict.next_check:
             checks.append(verdict.next_check)
-    result.next_check = min(checks, default=None)
-    if result.profiles == current.profiles and _check_still_good(current, result, now):
+    next_check = min(checks, default=None)
+    if profiles == current.profiles and _check_still_good(current.next_check, next_check, now):
         return current
-    return result
+    return CustomerHealth.model_construct(
+        outbox=[*current.outbox, *events], profiles=profiles, next_check=next_check
+    )
 
 
 HEARD = frozenset({Health.up, Health.late, Health.down, Health.stopped, Health.error})
@@ -85,7 +89,7 @@ def _state_in_replay(prev: ProfileHealth, verdict: Verdict) -> bool:
     return verdict.health is Health.new and prev.health in HEARD
 
 
-def _check_still_good(current: CustomerHealth, result: CustomerHealth, now: datetime) -> bool:
+def _check_still_good(old: datetime | None, new: datetime | None, now: datetime) -> bool:
     """Whether the stored next check may stay: equal, or earlier and not yet reached.
 
     A heartbeat moves a profile's deadline later; writing that on every heartbeat
@@ -93,14 +97,13 @@ def _check_still_good(current: CustomerHealth, result: CustomerHealth, now: date
     earlier check is safe: the sweep then re-evaluates and stores the later one. So
     health is written at most once per interval per customer, and on transitions.
     """
-    old, new = current.next_check, result.next_check
     if old == new:
         return True
     return old is not None and new is not None and now < old <= new
 
 
 def _fold(
-    result: CustomerHealth,
+    events: list[HealthEvent],
     client_id: str,
     profile: tuple[ProfileType, int, Profile],
     prev: ProfileHealth | None,
@@ -114,7 +117,7 @@ def _fold(
         return prev.model_copy(update={"reason": verdict.reason})
     at = max(verdict.at, prev.since) if prev else verdict.at
     ptype, pid, wire = profile
-    result.outbox.append(
+    events.append(
         HealthEvent(
             client_id=client_id,
             profile_type=ptype,

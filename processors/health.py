@@ -36,9 +36,12 @@ class Verdict:
     next_check: datetime | None
 
 
+_NO_OVERRIDE = Timing()
+
+
 def timing(interval_s: int, grace_s: int, override: Timing | None) -> tuple[timedelta, timedelta]:
     """The interval and grace in force: the profile's override, else the customer's."""
-    o = override or Timing()
+    o = override or _NO_OVERRIDE
     interval = o.HeartbeatIntervalSeconds or interval_s
     grace = o.GracePeriodSeconds if o.GracePeriodSeconds is not None else grace_s
     return timedelta(seconds=interval), timedelta(seconds=grace)
