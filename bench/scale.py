@@ -93,6 +93,21 @@ def idle(pids: dict[str, int], seconds: float) -> None:
         )
 
 
+def scrape(hub: HubCluster, pids: dict[str, int], times: int = 3) -> None:
+    """What a Prometheus scrape of the worker's /metrics costs it: wall time and CPU."""
+    url = f"{hub.worker_url(0)}/metrics"
+    walls, cpus = [], []
+    for _ in range(times):
+        cpu, started = cpu_seconds(pids["worker"]), time.perf_counter()
+        assert call("GET", url).status == 200
+        walls.append(time.perf_counter() - started)
+        cpus.append(cpu_seconds(pids["worker"]) - cpu)
+    print(
+        f"scrape        worker /metrics: {max(walls) * 1000:,.0f} ms at most,"
+        f" {max(cpus) * 1000:,.0f} ms of its CPU ({times} scrapes)"
+    )
+
+
 def silent(hub: HubCluster, pids: dict[str, int], count: int, args: argparse.Namespace) -> None:
     """`count` customers heartbeat once and go silent; their late and down times."""
     body, ctype = heartbeat_json(), {"Content-Type": "application/json"}
@@ -221,6 +236,7 @@ def run(args: argparse.Namespace, workdir: Path) -> None:
             pids = {**processes(hub, extra), "broker": broker.pid}
             load(hub, pids, args.customers, args.interval, args.grace)
             idle(pids, args.idle)
+            scrape(hub, pids)
             if args.silent_percent:
                 silent(hub, pids, max(1, args.customers * args.silent_percent // 100), args)
             restart(hub)

@@ -9,7 +9,7 @@ from typing import Any
 import faust
 from faust.transport.drivers import aiokafka as aiokafka_driver
 
-from processors import wake
+from processors import tallies, wake
 from processors.codec import table_value_type
 from processors.due_index import Wake
 from processors.indexed_table import IndexedTable
@@ -17,6 +17,7 @@ from processors.offsets import Offsets
 from processors.rocksdb_store import Table
 from processors.settings import WorkerSettings
 from processors.states_buffer import StatesBuffer
+from processors.tally import Summarize
 from schemas.access import CustomerAccess
 from schemas.admin_tokens import AdminToken
 from schemas.clock import Clock
@@ -157,11 +158,14 @@ def _table(app: faust.App, name: str, model: type[Any]) -> Any:
     return app.Table(name, key_type=str, value_type=table_value_type(model))
 
 
-def _indexed(app: faust.App, name: str, model: type[Any], wake: Wake) -> IndexedTable:
-    """A table whose keys the sweep finds by due time (see processors.due_index)."""
+def _indexed(
+    app: faust.App, name: str, model: type[Any], wake: Wake, summarize: Summarize | None = None
+) -> IndexedTable:
+    """A table whose keys the sweep finds by due time (see processors.due_index), and
+    whose values are tallied by `summarize` when given (see processors.tally)."""
     table = IndexedTable(
-        app, wake=wake, name=name, key_type=str, value_type=table_value_type(model),
-        beacon=app.tables.beacon,
+        app, wake=wake, summarize=summarize, name=name, key_type=str,
+        value_type=table_value_type(model), beacon=app.tables.beacon,
     )  # fmt: skip
     app.tables.add(table)
     return table
@@ -189,9 +193,13 @@ def build_hub(settings: WorkerSettings) -> Hub:
         profiles=_table(app, "profiles", CustomerProfiles),
         states=_table(app, "profile-states", CustomerStates),
         commands=_indexed(
-            app, "commands", CustomerCommands, lambda v: wake.commands(v, command_retention)
+            app,
+            "commands",
+            CustomerCommands,
+            lambda v: wake.commands(v, command_retention),
+            tallies.command_states,
         ),
-        health=_indexed(app, "health", CustomerHealth, wake.health),
+        health=_indexed(app, "health", CustomerHealth, wake.health, tallies.profile_healths),
         pbx=_raw_topic(app, names.pbx),
         pbx_changes=_raw_topic(app, names.pbx_changes),
         pbx_deliveries=_raw_topic(app, names.pbx_deliveries),

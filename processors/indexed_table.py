@@ -23,6 +23,7 @@ from faust.types import TP, EventT
 
 from processors.due_index import DueIndex, Wake
 from processors.rocksdb_store import Table
+from processors.tally import Summarize, Tally
 
 # Keys indexed from disk between yields to the event loop: a rebuild of millions of
 # keys must not starve the consumer's heartbeats to the group coordinator.
@@ -32,9 +33,13 @@ REBUILD_CHUNK = 1000
 class IndexedTable(Table):
     """A table with `due`, the index of when each key must next be swept."""
 
-    def __init__(self, app: faust.App, *, wake: Wake, **kwargs: Any) -> None:
+    def __init__(
+        self, app: faust.App, *, wake: Wake, summarize: Summarize | None = None, **kwargs: Any
+    ) -> None:
         super().__init__(app, **kwargs)
         self.due = DueIndex(wake)
+        # What the values hold, counted for the worker's gauges (processors.tally).
+        self.tally = None if summarize is None else Tally(summarize)
         # RocksDB only: active partitions whose every stored key is in the index.
         self._indexed: set[int] = set()
         # Counts rebalances, so that a rebuild overtaken by one stops (see _index_from_disk).
@@ -43,12 +48,12 @@ class IndexedTable(Table):
     def on_key_set(self, key: Any, value: Any) -> None:
         """Write to the changelog (faust), then index the value under its partition."""
         super().on_key_set(key, value)
-        self.due.note(self._partition_of_write(key), key, value)
+        self._note(self._partition_of_write(key), key, value)
 
     def on_key_del(self, key: Any) -> None:
         """Write the tombstone (faust), then forget the key's due time."""
         super().on_key_del(key)
-        self.due.note(self._partition_of_write(key), key, None)
+        self._note(self._partition_of_write(key), key, None)
 
     def apply_changelog_batch(self, batch: Iterable[EventT[Any]]) -> None:
         """Apply recovered records to the store (faust), then index them."""
@@ -56,7 +61,7 @@ class IndexedTable(Table):
         super().apply_changelog_batch(events)
         for event in events:
             value = None if event.message.value is None else event.value
-            self.due.note(event.message.partition, str(event.key), value)
+            self._note(event.message.partition, str(event.key), value)
 
     async def on_rebalance(
         self, assigned: set[TP], revoked: set[TP], newly_assigned: set[TP], generation_id: int = 0
@@ -67,6 +72,8 @@ class IndexedTable(Table):
         kept = {tp.partition for tp in assigned}
         lost = {tp.partition for tp in revoked} - kept
         self.due.forget(lost)
+        if self.tally is not None:
+            self.tally.forget(lost)
         self._indexed -= lost
 
     async def on_recovery_completed(self, active_tps: set[TP], standby_tps: set[TP]) -> None:
@@ -78,6 +85,8 @@ class IndexedTable(Table):
         await super().on_recovery_completed(active_tps, standby_tps)
         active = {tp.partition for tp in active_tps}
         self.due.keep_only(active)
+        if self.tally is not None:
+            self.tally.keep_only(active)
         self._indexed &= active
         if isinstance(self.data, RocksDBStore):
             await self._index_from_disk(self.data, active - self._indexed)
@@ -94,12 +103,17 @@ class IndexedTable(Table):
             db = store._db_for_partition(partition)
             # _visible_items skips faust's persisted-offset key.
             for n, (key, value) in enumerate(store._visible_items(db), start=1):
-                self.due.note(partition, store._decode_key(key), store._decode_value(value))
+                self._note(partition, store._decode_key(key), store._decode_value(value))
                 if n % REBUILD_CHUNK == 0:
                     await asyncio.sleep(0)
                     if self._rebalances != rebalances:
                         return
             self._indexed.add(partition)
+
+    def _note(self, partition: int, key: str, value: Any) -> None:
+        self.due.note(partition, key, value)
+        if self.tally is not None:
+            self.tally.note(partition, key, value)
 
     def _partition_of_write(self, key: Any) -> int:
         partition = self.partition_for_key(key)

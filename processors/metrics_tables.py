@@ -2,14 +2,19 @@
 
 Counts only, and only over the partitions this worker actively owns: a standby copy
 of another worker's partitions is left out, so that sums over the workers are exact.
-Every table key begins with the key it is partitioned by (`<clientId>/...`, a token's
-hash, a username, an address); its partition is computed once and cached.
+A scrape walks no table of customers: profiles by health and commands by state come
+from the tallies their tables keep as they are written (processors.tally), and the
+keys of a table from its tally or RocksDB's estimate. The PBX gauges walk the PBXes
+(far fewer than customers). Every table key begins with the key it is partitioned by
+(`<clientId>/...`, a token's hash, a username, an address); its partition is computed
+once and cached.
 """
 
 from collections.abc import Callable, Iterable, Mapping
 from functools import lru_cache
 from typing import Any
 
+from faust.stores.rocksdb import Store as RocksDBStore
 from prometheus_client.metrics_core import GaugeMetricFamily, Metric
 
 from processors.app import Hub
@@ -59,6 +64,20 @@ def _backlog(queued: int) -> GaugeMetricFamily:
     return GaugeMetricFamily(names.PBX_DELIVERY_BACKLOG, doc, value=queued)
 
 
+def _every(labels: Iterable[Any], counts: Mapping[str, int]) -> dict[str, int]:
+    return {str(label): counts.get(str(label), 0) for label in labels}
+
+
+def _estimated_keys(store: RocksDBStore, mine: set[int]) -> int:
+    """RocksDB's estimate of the keys of `mine` (faust's offset key left out)."""
+    total = 0
+    for partition in mine:
+        db = store._dbs.get(partition)
+        if db is not None:
+            total += max(0, int(db.property_int_value("rocksdb.estimate-num-keys") or 0) - 1)
+    return total
+
+
 def _owned_items(table: Any, owned: Owned) -> Iterable[tuple[str, Any]]:
     return ((k, v) for k, v in table.items() if owned(k))
 
@@ -75,46 +94,51 @@ class TableCollector:
 
     def collect(self) -> Iterable[Metric]:
         """Count now."""
-        owned = self.owned()
+        mine = self.mine()
         return [
-            _entries(self.entries(owned)),
-            _profiles(self.profiles(owned)),
-            _commands(self.commands(owned)),
-            *self.pbx(owned),
+            _entries(self.entries(mine)),
+            _profiles(self.profiles(mine)),
+            _commands(self.commands(mine)),
+            *self.pbx(self.owned(mine)),
         ]
 
-    def owned(self) -> Owned:
-        """Whether a key is in a partition this worker actively owns."""
-        hub = self.hub
-        topic, count = hub.names.heartbeats, hub.settings.partitions
-        mine = {tp.partition for tp in hub.app.assignor.assigned_actives() if tp.topic == topic}
+    def mine(self) -> set[int]:
+        """The partitions this worker actively owns."""
+        topic = self.hub.names.heartbeats
+        return {
+            tp.partition for tp in self.hub.app.assignor.assigned_actives() if tp.topic == topic
+        }
+
+    def owned(self, mine: set[int]) -> Owned:
+        """Whether a key is in one of `mine`."""
+        count = self.hub.settings.partitions
         if len(mine) == count:
             return _all  # one worker owns everything: no key need be looked at
         return lambda key: _partition(key, count) in mine
 
-    def entries(self, owned: Owned) -> dict[str, int]:
-        """Keys per table."""
+    def entries(self, mine: set[int]) -> dict[str, int]:
+        """Keys per table: counted by the tables that keep a tally, estimated by RocksDB
+        for the others; only the memory store, on a worker not owning every partition,
+        is walked."""
+        owned = self.owned(mine)
 
         def count(table: Any) -> int:
+            tally = getattr(table, "tally", None)
+            if tally is not None:
+                return int(tally.keys(mine))
+            if isinstance(getattr(table, "data", None), RocksDBStore):
+                return _estimated_keys(table.data, mine)
             return len(table) if owned is _all else sum(1 for key in table if owned(key))
 
         return {name: count(table) for name, table in self.hub.app.tables.items()}
 
-    def profiles(self, owned: Owned) -> dict[str, int]:
+    def profiles(self, mine: set[int]) -> dict[str, int]:
         """Profiles per health, every health named (0 when none)."""
-        counts = dict.fromkeys(Health, 0)
-        for _, health in _owned_items(self.hub.health, owned):
-            for profile in health.profiles.values():
-                counts[profile.health] += 1
-        return {str(h): n for h, n in counts.items()}
+        return _every(Health, self.hub.health.tally.counts(mine))
 
-    def commands(self, owned: Owned) -> dict[str, int]:
+    def commands(self, mine: set[int]) -> dict[str, int]:
         """Commands per state, every state named."""
-        counts = dict.fromkeys(CommandState, 0)
-        for _, cc in _owned_items(self.hub.commands, owned):
-            for record in cc.commands.values():
-                counts[record.state] += 1
-        return {str(s): n for s, n in counts.items()}
+        return _every(CommandState, self.hub.commands.tally.counts(mine))
 
     def pbx(self, owned: Owned) -> list[GaugeMetricFamily]:
         """Sessions per state at the hub's clock, and the events queued for them."""

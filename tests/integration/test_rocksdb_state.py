@@ -19,10 +19,12 @@ from localkafka.broker import LocalBroker
 from localkafka.http import call
 from localkafka.hub import READY_TIMEOUT, HubCluster, start_hub
 from localkafka.process import wait_http
+from schemas import metric_names as names
 from schemas.events import HealthEvent
 from schemas.topics import TopicNames
 from tests.integration.pbx_helpers import errno, login, make_pbx
 from tests.integration.test_health import WAIT_S, beat, configure
+from tests.integration.test_metrics import eventually, value
 
 CUSTOMERS = 8  # two per partition on average: every partition holds deadlines
 INTERVAL_S, GRACE_S = 60, 30  # as test_health.configure sets them
@@ -109,6 +111,10 @@ def test_deadlines_on_disk_are_swept_after_a_worker_restarts_on_its_state(
     worker.start()  # the same data dir: its RocksDB tables and persisted offsets
     wait_http(f"{rocks_hub.worker_url(0)}/hub/ready", READY_TIMEOUT)
     print(f"\nrocksdb restart: ready {time.perf_counter() - started:.1f} s after its start")
+    # The gauges' tallies were read back from disk with the due index: every profile up.
+    samples = eventually(rocks_hub.worker_url(0), lambda s: value(s, names.PROFILES) > 0)
+    assert value(samples, names.PROFILES, health="up") == CUSTOMERS
+    assert value(samples, names.TABLE_ENTRIES, table="health") == CUSTOMERS
     assert_late_then_down_once(rocks_hub, cids)
 
 

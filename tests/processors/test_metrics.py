@@ -8,12 +8,13 @@ from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 from prometheus_client import CollectorRegistry
 
-from processors import metrics
+from processors import metrics, tallies
 from processors.app import Hub
 from processors.metrics_lag import group_lag
 from processors.metrics_tables import TableCollector
 from processors.metrics_web import record_request, registry_for
 from processors.offsets import Offsets, TPKey
+from processors.tally import Summarize, Tally
 from schemas import metric_names as names
 from schemas.commands import CommandRecord, CustomerCommands, StateChange
 from schemas.enums import ProfileType
@@ -76,6 +77,16 @@ def session(sid: str, expires_in_s: float, queue: list[int], ended: bool = False
     )  # fmt: skip
 
 
+class Tallied(dict[str, Any]):
+    """A table's values with the tally the worker keeps of them."""
+
+    def __init__(self, values: dict[str, Any], summarize: Summarize) -> None:
+        super().__init__(values)
+        self.tally = Tally(summarize)
+        for key, value in values.items():
+            self.tally.note(partition_for(key, PARTITIONS), key, value)
+
+
 def stub_hub(owned: set[int], tables: dict[str, dict[str, Any]]) -> Hub:
     """A hub owning `owned` partitions actively, with plain dicts for tables."""
     actives = {TP(NAMES.heartbeats, p) for p in owned} | {TP(NAMES.ticks, p) for p in owned}
@@ -96,8 +107,14 @@ def two_customers() -> tuple[dict[str, dict[str, Any]], str, str]:
         "s3": session("s3", 60, [], ended=True),
     })  # fmt: skip
     tables: dict[str, dict[str, Any]] = {
-        "health": {mine: health(Health.up, Health.late), theirs: health(Health.down)},
-        "commands": {mine: commands(CommandState.queued), theirs: commands(CommandState.failed)},
+        "health": Tallied(
+            {mine: health(Health.up, Health.late), theirs: health(Health.down)},
+            tallies.profile_healths,
+        ),
+        "commands": Tallied(
+            {mine: commands(CommandState.queued), theirs: commands(CommandState.failed)},
+            tallies.command_states,
+        ),
         "pbxes": {f"{mine}/p1": rec, f"{theirs}/p1": rec},
         "customers": {mine: object(), theirs: object()},
     }
