@@ -29,6 +29,7 @@ from ingest import orders_admin as orders
 from ingest.answers import Answers
 from ingest.errors import BrokerUnavailable
 from ingest.heartbeat_batches import HeartbeatBatches
+from ingest.heartbeat_producer import HeartbeatProducer
 from ingest.live_tokens import LiveTokens
 from ingest.metrics import RequestMetrics, metrics_page
 from ingest.not_found import not_found
@@ -53,6 +54,10 @@ def build_services(settings: IngestSettings) -> Services:
     publisher = Publisher(
         settings.kafka_bootstrap, settings.publish_timeout_s, stale_s=settings.ready_stale_s
     )
+    # The heartbeats' own producer; its acknowledgements count in the same write health.
+    producer = HeartbeatProducer(
+        settings.kafka_bootstrap, settings.publish_timeout_s, publisher.health, publisher.now
+    )
     return Services(
         settings=settings,
         topics=topics,
@@ -67,8 +72,9 @@ def build_services(settings: IngestSettings) -> Services:
         clock=Clock(settings.clock_offset_file),
         gate=Gate(settings.max_in_flight, settings.max_loop_lag_s),
         answers=Answers(settings.kafka_bootstrap, topics.answers, settings.partitions),
+        heartbeat_producer=producer,
         heartbeats=HeartbeatBatches(
-            publisher,
+            producer,
             topics.heartbeats,
             linger_s=settings.heartbeat_linger_ms / 1000,
             max_records=settings.heartbeat_batch,
@@ -234,6 +240,7 @@ def create_app(settings: IngestSettings) -> RelayFastPath:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
         await services.responder.close()
+        await services.heartbeat_producer.close()
         services.publisher.close()
         services.answers.replica.stop()
         services.live_tokens.replica.stop()

@@ -8,19 +8,29 @@ batch answers 503 to its own heartbeats and to nothing else.
 """
 
 import asyncio
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Protocol
 
 from ingest.errors import BrokerUnavailable
-from ingest.publisher import Publisher, Record
+from ingest.publisher import Record
 
 Waiting = tuple[Record, "asyncio.Future[int]"]
+
+
+class PublishesMany(Protocol):
+    """What publishes a batch: `ingest.heartbeat_producer.HeartbeatProducer`."""
+
+    async def publish_many(self, topic: str, records: Sequence[Record]) -> list[int]:
+        """Each record's offset once all are acknowledged; BrokerUnavailable if not."""
+        ...
 
 
 @dataclass
 class HeartbeatBatches:
     """Gathers heartbeat records and publishes them a batch at a time."""
 
-    publisher: Publisher
+    publisher: PublishesMany
     topic: str
     linger_s: float = 0.002
     max_records: int = 500

@@ -4,6 +4,7 @@ from dataclasses import dataclass
 
 from ingest.answers import Answers
 from ingest.heartbeat_batches import HeartbeatBatches
+from ingest.heartbeat_producer import HeartbeatProducer
 from ingest.live_tokens import LiveTokens
 from ingest.own_orders import OwnOrders
 from ingest.publisher import Publisher
@@ -26,6 +27,7 @@ class Services:
     clock: Clock
     gate: Gate
     answers: Answers
+    heartbeat_producer: HeartbeatProducer
     heartbeats: HeartbeatBatches
     own_orders: OwnOrders
     live_tokens: LiveTokens

@@ -60,7 +60,7 @@ def client(states: dict[str, AnswerState]) -> tuple[TestClient, Recorder, Servic
         services.answers.replica._values[cid] = value.model_dump_json().encode()
     services.answers.replica.ready.set()
     recorder = Recorder()
-    services.heartbeats.publisher = recorder  # type: ignore[assignment]
+    services.heartbeats.publisher = recorder
     app = RelayFastPath(Starlette(routes=ROUTES, middleware=MIDDLEWARE))
     app.state.services = services
     return TestClient(app), recorder, services
