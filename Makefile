@@ -44,6 +44,7 @@ bench: $(STAMP) jars
 	$(BIN)/python -m bench.pbx
 	$(BIN)/python -m bench.overload
 	$(BIN)/python -m bench.replication
+	$(BIN)/python -m bench.publish_clients
 	$(BIN)/python -m bench.scale
 
 # The fault suite under load at full size (at least 100,000 heartbeats); `make test`
