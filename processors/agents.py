@@ -10,6 +10,7 @@ from pydantic import ValidationError
 from processors import (
     answer_state,
     config,
+    health_unchanged,
     lag,
     metrics,
     monitor,
@@ -92,16 +93,21 @@ def _known(hub: Hub, event: ConfigEvent) -> bool:
     return False
 
 
-def apply_heartbeats(hub: Hub, client_id: str, msgs: list[HeartbeatMessage]) -> None:
+def apply_heartbeats(
+    hub: Hub, client_id: str, msgs: list[HeartbeatMessage]
+) -> tuple[CustomerStates, CustomerStates] | None:
     """Fold a client's heartbeats into its reported states, written with its partition's
-    next flush (see processors.states_buffer)."""
+    next flush (see processors.states_buffer); the states before and after (None for a
+    client without profiles)."""
     profiles: CustomerProfiles | None = hub.profiles.get(client_id)
     if profiles is None:
-        return
-    states: CustomerStates = hub.reported.get(client_id) or CustomerStates()
+        return None
+    before: CustomerStates = hub.reported.get(client_id) or CustomerStates()
+    states = before
     for msg in msgs:
         states = reported.apply_heartbeat(states, profiles, msg.profiles, msg.received_at)
     hub.reported.put(partition_for(client_id, hub.settings.partitions), client_id, states)
+    return before, states
 
 
 async def on_client_config(hub: Hub, cid: str, items: list[tuple[ConfigRecord, int]]) -> None:
@@ -218,13 +224,18 @@ async def on_client_heartbeats(
     The reported states are folded into one value; orders still see every heartbeat
     (their deliveries are counted exactly); health is evaluated once, at the latest.
     """
-    apply_heartbeats(hub, cid, [m for m, _ in items])
+    states = apply_heartbeats(hub, cid, [m for m, _ in items])
     changed = False
     for msg, offset in items:
         changed = await orders.on_heartbeat(hub, msg, offset) or changed
     latest = max(m.received_at for m, _ in items)
     lag.note_heartbeats(hub, partition_for(cid, hub.settings.partitions), latest)
-    await monitor.refresh(hub, cid, latest)
+    if (
+        changed
+        or states is None
+        or not health_unchanged.unchanged(hub.health.get(cid), *states, latest)
+    ):
+        await monitor.refresh(hub, cid, latest)
     if changed:
         await answer_state.sync(hub, cid)
         return
