@@ -36,8 +36,9 @@ def unchanged(
         return False
     if at >= current.next_check:
         return False
-    if any(p.health not in KEPT for p in current.profiles.values()):
-        return False
+    for profile in current.profiles.values():
+        if profile.health not in KEPT:
+            return False
     return _same_verdicts(before.inbound, after.inbound) and _same_verdicts(
         before.outbound, after.outbound
     )
@@ -46,7 +47,10 @@ def unchanged(
 def _same_verdicts(before: dict[int, ReportedState], after: dict[int, ReportedState]) -> bool:
     if before.keys() != after.keys():
         return False
-    return all(_judged_alike(before[pid], state) for pid, state in after.items())
+    for pid, state in after.items():
+        if not _judged_alike(before[pid], state):
+            return False
+    return True
 
 
 def _judged_alike(old: ReportedState, new: ReportedState) -> bool:
