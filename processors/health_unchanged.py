@@ -47,10 +47,7 @@ def unchanged(
 def _same_verdicts(before: dict[int, ReportedState], after: dict[int, ReportedState]) -> bool:
     if before.keys() != after.keys():
         return False
-    for pid, state in after.items():
-        if not _judged_alike(before[pid], state):
-            return False
-    return True
+    return all(_judged_alike(before[pid], state) for pid, state in after.items())
 
 
 def _judged_alike(old: ReportedState, new: ReportedState) -> bool:
