@@ -116,10 +116,7 @@ async def _accept(
         return failure(neg, 503, f"Heartbeat not recorded, retry shortly: {e}")
     if found.orders_after is not None and found.orders_after is not orders:
         services.own_orders.note(client_id, offset, found.orders_after)
-    if neg.response is Format.JSON:
-        body = found.json()
-    else:
-        body = wire.encode_response(neg.response, found.model())
+    body = found.json() if neg.response is Format.JSON else found.xml()
     return Response(body, 200, None, neg.content_type)
 
 

@@ -6,6 +6,7 @@ from datetime import datetime
 from processors import commands, reported
 from processors.answer_json import build_json
 from processors.answer_parts import NO_ORDERS, Orders, message_for
+from schemas import codec_xml
 from schemas.answer_state import AnswerState
 from schemas.commands import COMMAND_BYTES, CustomerCommands
 from schemas.enums import ResponseStatus
@@ -95,6 +96,23 @@ class Answer:
     def json(self) -> bytes:
         """The answer's JSON bytes, as the JSON codec writes the model."""
         return build_json(self.profiles, self.states, self.items, self.orders)
+
+    def xml(self) -> bytes:
+        """The answer's XML bytes, as the XML codec writes the model (`encode_answer`:
+        each configuration's lines made once per configuration object)."""
+        profiles, states, orders = self.profiles, self.states, self.orders
+        return codec_xml.encode_answer(
+            [
+                (cfg, _state_fields(states.inbound.get(pid), f"inbound/{pid}", orders))
+                for pid, cfg in sorted(profiles.inbound.items())
+            ],
+            [
+                (cfg, _state_fields(states.outbound.get(pid), f"outbound/{pid}", orders))
+                for pid, cfg in sorted(profiles.outbound.items())
+            ],
+            ResponseStatus.Success,
+            message_for(profiles, self.items),
+        )
 
 
 def for_heartbeat(

@@ -137,15 +137,18 @@ def _text(value: object) -> str:
 
 
 def _encode_members(model: BaseModel, contract: _Contract, indent: str, out: list[str]) -> None:
-    p = contract.prefix
     for name in contract.members:
-        value = getattr(model, name)
-        if value is None:
-            out.append(f'{indent}<{p}{name} i:nil="true" />')
-        elif name in contract.lists:
-            _encode_list(name, value, contract.lists[name], indent, out)
-        else:
-            out.append(f"{indent}<{p}{name}>{_text(value)}</{p}{name}>")
+        _encode_member(name, getattr(model, name), contract, indent, out)
+
+
+def _encode_member(name: str, value: Any, contract: _Contract, indent: str, out: list[str]) -> None:
+    p = contract.prefix
+    if value is None:
+        out.append(f'{indent}<{p}{name} i:nil="true" />')
+    elif name in contract.lists:
+        _encode_list(name, value, contract.lists[name], indent, out)
+    else:
+        out.append(f"{indent}<{p}{name}>{_text(value)}</{p}{name}>")
 
 
 def _encode_list(
@@ -187,6 +190,78 @@ def encode_response(r: ProfileListResponseData) -> bytes:
     _encode_members(r, _RESPONSE, "  ", out)
     out.append(f"</{_RESPONSE.name}>")
     return "\n".join(out).encode()
+
+
+# The members of a relay profile that come from its state and orders, not its
+# configuration: `encode_answer` writes the rest once per configuration object.
+STATE_MEMBERS = frozenset(
+    {"ClientActionRequest", "ServerStatus", "LastTransactionDateTime", "PendingHeartbeatCommand",
+     "LastHeartbeatDateTime"}
+)  # fmt: skip
+_PROFILE_INDENT = "      "
+_TEMPLATES_MAX = 100_000
+_templates: dict[int, tuple[BaseModel, list[str]]] = {}
+
+
+def _template(contract: _Contract, cfg: BaseModel) -> list[str]:
+    """A profile's lines, a state member's line left as its bare name; made once per object."""
+    hit = _templates.get(id(cfg))
+    if hit is not None and hit[0] is cfg:
+        return hit[1]
+    lines: list[str] = []
+    for name in contract.members:
+        if name in STATE_MEMBERS:
+            lines.append(name)
+        else:
+            _encode_member(name, getattr(cfg, name), contract, _PROFILE_INDENT, lines)
+    if len(_templates) >= _TEMPLATES_MAX:
+        _templates.pop(next(iter(_templates)))
+    _templates[id(cfg)] = (cfg, lines)  # the object is held, so its id is not reused
+    return lines
+
+
+def encode_answer(
+    inbound: Iterable[tuple[BaseModel, Mapping[str, object]]],
+    outbound: Iterable[tuple[BaseModel, Mapping[str, object]]],
+    status: IntEnum,
+    message: str | None,
+) -> bytes:
+    """`encode_response` of an answer given as each profile's configuration (inbound or
+    outbound base model) with its state members; the same bytes, made faster."""
+    out = [f"<{_RESPONSE.name}{_ROOT_NS}>"]
+    for name in _RESPONSE.members:
+        if name == "InboundProfileList":
+            _answer_list(name, _INBOUND, inbound, out)
+        elif name == "OutboundProfileList":
+            _answer_list(name, _OUTBOUND, outbound, out)
+        else:
+            value = status if name == "ResponseStatus" else message
+            _encode_member(name, value, _RESPONSE, "  ", out)
+    out.append(f"</{_RESPONSE.name}>")
+    return "\n".join(out).encode()
+
+
+def _answer_list(
+    name: str,
+    item: _Contract,
+    profiles: Iterable[tuple[BaseModel, Mapping[str, object]]],
+    out: list[str],
+) -> None:
+    start = len(out)
+    out.append(f"  <{name}{_ACCESS_NS}>")
+    p = item.prefix
+    for cfg, state in profiles:
+        out.append(f"    <{p}{item.name}>")
+        for line in _template(item, cfg):
+            if line in STATE_MEMBERS:
+                _encode_member(line, state[line], item, _PROFILE_INDENT, out)
+            else:
+                out.append(line)
+        out.append(f"    </{p}{item.name}>")
+    if len(out) == start + 1:
+        out[start] = f"  <{name}{_ACCESS_NS} />"
+        return
+    out.append(f"  </{name}>")
 
 
 # --- decoding -------------------------------------------------------------------------
