@@ -53,6 +53,9 @@ class HeartbeatProducer:
         self._created_at = 0.0
         self._lock = asyncio.Lock()
         self._stopping: set[asyncio.Task[None]] = set()
+        # This producer's own last acknowledgement: the shared health also counts the
+        # other writes', which say nothing about whether this one is stalled.
+        self._last_ack: float | None = None
         self.replacements = 0
 
     async def publish_many(self, topic: str, records: Sequence[Record]) -> list[int]:
@@ -75,7 +78,8 @@ class HeartbeatProducer:
             PUBLISH.unacknowledged(topic, e)
             self._replace_if_stalled(producer, started)
             raise BrokerUnavailable(f"no acknowledgement from Kafka: {e!r}") from e
-        self.health.acked(self._clock())
+        self._last_ack = self._clock()
+        self.health.acked(self._last_ack)
         PUBLISH.acknowledged(topic, time.perf_counter() - timer)
         return [md.offset for md in acked]
 
@@ -125,7 +129,7 @@ class HeartbeatProducer:
     def _replace_if_stalled(self, producer: AIOKafkaProducer, started: float) -> None:
         if producer is not self._producer:
             return  # already replaced by a concurrent failure
-        if self.health.last_ack is not None and self.health.last_ack >= started:
+        if self._last_ack is not None and self._last_ack >= started:
             return  # it acknowledged other records meanwhile: not stalled
         if started - self._created_at < self.timeout_s:
             return  # too young to judge

@@ -94,13 +94,24 @@ def create_database(prefix: str = "hub_t") -> str:
     return url(name)
 
 
-def drop_database(database_url: str) -> None:
-    """Drop a database made by `create_database`, closing its connections first."""
+def drop_database(database_url: str, attempts: int = 20) -> None:
+    """Drop a database made by `create_database`, closing its connections first.
+
+    FORCE cannot end a backend of another role: the server's own autovacuum worker,
+    which may be vacuuming a freshly used database. It ends by itself within moments,
+    so the drop is tried again for a while.
+    """
     name = database_url.rsplit("/", 1)[1]
-    with _admin_connection() as conn:
-        conn.execute(
-            sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
-        )
+    drop = sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
+    for attempt in range(attempts):
+        try:
+            with _admin_connection() as conn:
+                conn.execute(drop)
+            return
+        except psycopg.errors.InsufficientPrivilege:
+            if attempt == attempts - 1:
+                raise
+            time.sleep(0.25)
 
 
 @contextlib.contextmanager

@@ -12,7 +12,9 @@ from kafka.producer.transaction_manager import ProducerIdAndEpoch
 
 from ingest import producer_fix
 from ingest.errors import BrokerUnavailable
+from ingest.heartbeat_producer import HeartbeatProducer
 from ingest.publisher import Ack, Publisher
+from ingest.write_health import WriteHealth
 from localkafka.broker import LocalBroker
 from localkafka.http import Reply, call
 from localkafka.hub import HubCluster, start_hub
@@ -210,3 +212,34 @@ def test_a_patched_kafka_python_producer_sends_again_after_an_expired_sent_batch
                 assert time.monotonic() < deadline, "the producer never sent again"
     finally:
         producer_fix.close_producer(producer, 1.0)
+
+
+async def test_the_heartbeat_producer_is_replaced_when_it_alone_is_stalled(
+    private_broker: LocalBroker,
+) -> None:
+    topic = new_topic(private_broker, "stall", partitions=2)
+    health = WriteHealth(stale_s=5.0, started=time.monotonic())
+    producer = HeartbeatProducer(private_broker.bootstrap, 1.0, health)
+    try:
+        assert await producer.publish_many(topic, [(b"k", b"before", 0)]) == [0]
+        await asyncio.sleep(1.1)  # old enough to be judged
+        private_broker.pause()
+        try:
+            # The process's other writes were acknowledged meanwhile (the shared health):
+            # that says nothing of this producer, which acknowledged nothing.
+            health.acked(time.monotonic() + 60)
+            with pytest.raises(BrokerUnavailable):
+                await producer.publish_many(topic, [(b"k", b"during", 0)])
+            assert producer.replacements == 1
+        finally:
+            private_broker.resume()
+        deadline = time.monotonic() + RECOVERY_S
+        while True:
+            try:
+                await producer.publish_many(topic, [(b"k", b"after", 1)])
+                break
+            except BrokerUnavailable:
+                assert time.monotonic() < deadline
+                await asyncio.sleep(0.2)
+    finally:
+        await producer.close()
