@@ -4,8 +4,8 @@ Every other write of the ingress goes through `ingest.publisher` (kafka-python).
 heartbeats, one record each, are the ingress's hot path, and there kafka-python cost
 most: its sender thread, the wake-ups between it and the event loop, and its record
 building in Python. Measured against the local broker, batches of six records with
-four batches in flight (the ingress's shape under load): kafka-python 70 to 79 µs of
-CPU a record, aiokafka 16.5 to 17.2 (`bench/publish_clients.py`). aiokafka builds
+four batches in flight (the ingress's shape under load): kafka-python 65.9 to 69.2 µs
+of CPU a record, aiokafka 17.6 to 18.1 (`bench/publish_clients.py`). aiokafka builds
 record batches in C and sends from the loop that awaits them, with no thread.
 
 Same contract as `Publisher.publish_many`: acks=all and idempotence, every record of a

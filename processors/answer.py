@@ -76,7 +76,8 @@ def build(
 @dataclass(frozen=True, slots=True)
 class Answer:
     """What the answer is made of, the ids of the commands it carries, and the orders it
-    leaves; `model()` builds it, `json()` writes it as JSON straight away.
+    leaves; `json()` and `xml()` write it straight away, as the codecs write the model
+    `build` makes.
 
     `orders_after` is what the fold of this heartbeat will make of the orders (settled,
     expired, deliveries counted); None when there were none to change.
@@ -88,10 +89,6 @@ class Answer:
     orders: Orders
     delivered_commands: list[str]
     orders_after: CustomerCommands | None = None
-
-    def model(self) -> ProfileListResponseData:
-        """The answer as a model (for the XML codec)."""
-        return build(self.profiles, self.states, self.items, self.orders)
 
     def json(self) -> bytes:
         """The answer's JSON bytes, as the JSON codec writes the model."""
