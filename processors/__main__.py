@@ -4,6 +4,7 @@ import logging
 from typing import Any
 
 import faust
+import mode.loop
 
 from processors import (
     answer_state,
@@ -54,6 +55,7 @@ def create(settings: WorkerSettings) -> Hub:
 
 def main() -> None:
     """Start the worker until SIGINT/SIGTERM."""
+    mode.loop.use("uvloop")  # before any loop exists (README, "Why these pieces")
     settings = get_settings()
     settings.key()  # fail at start, not at the first PBX call, when the key is missing
     configure(settings.log_format, settings.log_level)

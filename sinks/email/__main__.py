@@ -3,6 +3,7 @@
 import logging
 
 import faust
+import mode.loop
 
 from processors.logs import pin_library_levels
 from schemas.log_format import configure, logging_config
@@ -25,6 +26,7 @@ def create(settings: EmailSinkSettings) -> EmailSink:
 
 def main() -> None:
     """Run the sink until SIGINT/SIGTERM."""
+    mode.loop.use("uvloop")  # before any loop exists (README, "Why these pieces")
     settings = get_settings()
     configure(settings.log_format, settings.log_level)
     # faust's own start lines are library lines, shown only at debug: say it once.
