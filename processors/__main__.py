@@ -8,7 +8,6 @@ import mode.loop
 
 from processors import (
     answer_state,
-    fetch_gathering,
     metrics_web,
     rebalance_log,
     seek_fix,
@@ -68,7 +67,6 @@ def main() -> None:
         settings.table_store,
     )
     seek_fix.install()
-    fetch_gathering.install(settings.fetch_min_bytes, settings.fetch_max_wait_ms)
     hub = create(settings)
     worker = faust.Worker(
         hub.app,

@@ -27,18 +27,6 @@ class WorkerSettings(KafkaSettings, PbxSharedSettings):
         le=100,
         description="how long the worker's producer gathers records into one request",
     )
-    fetch_min_bytes: int = Field(
-        default=65536,
-        ge=1,
-        le=16 * 1024 * 1024,
-        description="bytes the broker gathers for a worker's fetch (processors.fetch_gathering)",
-    )
-    fetch_max_wait_ms: int = Field(
-        default=25,
-        ge=1,
-        le=1500,
-        description="longest the broker waits to gather them: a record's extra delay when idle",
-    )
     session_timeout_s: float = Field(
         default=10.0, ge=6, le=300, description="how soon a crashed worker's partitions move"
     )
