@@ -12,7 +12,6 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-import orjson
 from sqlalchemy import Engine, text
 
 from bench import topic_read
@@ -46,8 +45,7 @@ class Verdict:
 def kafka_heartbeats(bootstrap: str, topic: str, timeout_s: float) -> dict[str, list[str]]:
     """Per customer, the transaction ids of its records in `topic`, in offset order."""
     found: dict[str, list[str]] = {}
-    for raw in topic_read.values(bootstrap, topic, timeout_s):
-        value = orjson.loads(raw)
+    for value in topic_read.heartbeats(bootstrap, topic, timeout_s):
         found.setdefault(value["client_id"], []).append(value["profiles"][0]["LastTransactionId"])
     return found
 
@@ -127,7 +125,7 @@ def sink_progress(engine: Engine, topic: str) -> dict[int, int]:
 
 
 def wait_for_sink(engine: Engine, bootstrap: str, topic: str, timeout_s: float) -> float:
-    """Seconds until the rollups counted every heartbeat record; raises TimeoutError."""
+    """Seconds until the rollups counted every record of heartbeats; raises TimeoutError."""
     t0 = time.monotonic()
     ends = topic_read.end_offsets(bootstrap, topic)
     while _behind(sink_progress(engine, topic), ends):

@@ -18,6 +18,7 @@ from pathlib import Path
 import orjson
 from kafka import KafkaConsumer, TopicPartition
 
+from bench import topic_read
 from bench.lag import LagSampler
 from bench.procstat import cpu_seconds, rss_bytes
 from bench.wrk import WrkResult, heartbeat_script, run_wrk
@@ -143,7 +144,10 @@ def heartbeat_run(
 ) -> WrkResult:
     """One wrk run; prints throughput, latency, errors, loss, lag and CPU per heartbeat."""
     topic = hub.prefix + "relay-heartbeats"
-    before = topic_records(hub.bootstrap, topic)
+    before, records_before = (
+        topic_read.heartbeat_count(hub.bootstrap, topic),
+        topic_records(hub.bootstrap, topic),
+    )
     cpu0 = {n: cpu_seconds(p) for n, p in pids.items()}
     groups = [hub.prefix + g for g in ("workers", "sql-sink", "email-sink")]
     sampler = LagSampler(hub.bootstrap, groups, scraped=_scraped(hub))
@@ -153,14 +157,18 @@ def heartbeat_run(
     )
     cpu1 = {n: cpu_seconds(p) for n, p in pids.items()}
     worst = sampler.stop()
-    added = topic_records(hub.bootstrap, topic) - before
+    added = topic_read.heartbeat_count(hub.bootstrap, topic) - before
+    records = topic_records(hub.bootstrap, topic) - records_before
     ok = result.requests - result.errors
     print(
         f"{label:<13} {result.rate:,.0f}/s  p50 {result.p50_ms:.1f} ms  p99 {result.p99_ms:.1f}"
         f" ms  errors {result.errors}  200s {ok}  records added {added}"
         f"  missing {max(0, ok - added)}"
     )
-    lag_s = {g.removeprefix(hub.prefix): v / max(result.rate, 1) for g, v in worst.items()}
+    # Lag is counted in records, and a record may hold several heartbeats.
+    record_rate = records / max(args.seconds, 1)
+    print(f"  records       {records:,} ({added / max(records, 1):.1f} heartbeats a record)")
+    lag_s = {g.removeprefix(hub.prefix): v / max(record_rate, 1) for g, v in worst.items()}
     print("  max lag (s of traffic): " + ", ".join(f"{g} {v:.2f}" for g, v in lag_s.items()))
     per = {n: (cpu1[n] - cpu0[n]) / max(result.requests, 1) * 1e6 for n in pids}
     total = sum(per.values())

@@ -2,7 +2,9 @@
 
 import time
 from collections.abc import Iterator
+from typing import Any
 
+import orjson
 from kafka import KafkaConsumer, TopicPartition
 
 POLL_MS = 1000
@@ -25,6 +27,19 @@ def values(bootstrap: str, topic: str, timeout_s: float = 120.0) -> Iterator[byt
                     yield record.value
     finally:
         consumer.close()
+
+
+def heartbeats(bootstrap: str, topic: str, timeout_s: float = 120.0) -> Iterator[dict[str, Any]]:
+    """Every heartbeat of the heartbeats topic as JSON values, in order (a record may hold
+    several: `schemas.heartbeat_records`)."""
+    for raw in values(bootstrap, topic, timeout_s):
+        doc = orjson.loads(raw)
+        yield from doc if isinstance(doc, list) else [doc]
+
+
+def heartbeat_count(bootstrap: str, topic: str, timeout_s: float = 120.0) -> int:
+    """How many heartbeats the heartbeats topic holds (each has one `client_id` member)."""
+    return sum(raw.count(b'"client_id"') for raw in values(bootstrap, topic, timeout_s))
 
 
 def end_offsets(bootstrap: str, topic: str) -> dict[int, int]:

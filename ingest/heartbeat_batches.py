@@ -5,6 +5,10 @@ gathered or `linger_s` after its first record, whichever comes first, and every
 heartbeat of it is answered when the broker has acknowledged them all (acks=all, the
 idempotent producer), or refused (BrokerUnavailable) when the batch failed: a failed
 batch answers 503 to its own heartbeats and to nothing else.
+
+The heartbeats of a batch bound for the same partition are written as one record
+(`schemas.heartbeat_records`): each heartbeat learns its sequence number, its record's
+offset and its place in it.
 """
 
 import asyncio
@@ -14,8 +18,9 @@ from typing import Protocol
 
 from ingest.errors import BrokerUnavailable
 from ingest.publisher import Record
+from schemas import heartbeat_records
 
-Waiting = tuple[Record, "asyncio.Future[int]"]
+Waiting = tuple[tuple[bytes, bytes, int], "asyncio.Future[int]"]  # key, value, partition
 
 
 class PublishesMany(Protocol):
@@ -39,7 +44,8 @@ class HeartbeatBatches:
     _sending: set["asyncio.Task[None]"] = field(default_factory=set)
 
     async def publish(self, key: bytes, value: bytes, partition: int) -> int:
-        """The record's offset, once its batch is acknowledged; BrokerUnavailable if not."""
+        """The heartbeat's sequence number (`heartbeat_records.seq`), once its batch is
+        acknowledged; BrokerUnavailable if not."""
         loop = asyncio.get_running_loop()
         done: asyncio.Future[int] = loop.create_future()
         self._pending.append(((key, value, partition), done))
@@ -60,14 +66,30 @@ class HeartbeatBatches:
             task.add_done_callback(self._sending.discard)
 
     async def _send(self, batch: list[Waiting]) -> None:
+        records, placed = _records(batch)
         try:
-            offsets = await self.publisher.publish_many(self.topic, [r for r, _ in batch])
+            offsets = await self.publisher.publish_many(self.topic, records)
         except Exception as e:  # BrokerUnavailable, or anything else: never leave one waiting
             refused = e if isinstance(e, BrokerUnavailable) else BrokerUnavailable(repr(e))
             for _, done in batch:
                 if not done.done():
                     done.set_exception(refused)
             return
-        for (_, done), offset in zip(batch, offsets, strict=True):
-            if not done.done():
-                done.set_result(offset)
+        for indexes, offset in zip(placed, offsets, strict=True):
+            for position, i in enumerate(indexes):
+                done = batch[i][1]
+                if not done.done():
+                    done.set_result(heartbeat_records.seq(offset, position))
+
+
+def _records(batch: list[Waiting]) -> tuple[list[Record], list[list[int]]]:
+    """One record per partition (and size limit) of the batch, keyed by its first
+    heartbeat's key; and the batch indexes each one holds, in order."""
+    records: list[Record] = []
+    placed: list[list[int]] = []
+    values = [(value, partition) for (_, value, partition), _ in batch]
+    for partition, indexes in heartbeat_records.grouped(values):
+        key = batch[indexes[0]][0][0]
+        records.append((key, heartbeat_records.encode([values[i][0] for i in indexes]), partition))
+        placed.append(indexes)
+    return records, placed

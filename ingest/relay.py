@@ -104,7 +104,7 @@ async def _accept(
     orders = services.own_orders.current(client_id, state.commands)
     found = answers.for_heartbeat(state, client_id, items, received_at, orders)
     try:
-        offset = await services.heartbeats.publish(
+        seq = await services.heartbeats.publish(
             client_id.encode(),
             _message(client_id, items, found, received_at),
             partition_for(client_id, services.settings.partitions),
@@ -115,7 +115,7 @@ async def _accept(
         )
         return failure(neg, 503, f"Heartbeat not recorded, retry shortly: {e}")
     if found.orders_after is not None and found.orders_after is not orders:
-        services.own_orders.note(client_id, offset, found.orders_after)
+        services.own_orders.note(client_id, seq, found.orders_after)
     body = found.json() if neg.response is Format.JSON else found.xml()
     return Response(body, 200, None, neg.content_type)
 

@@ -22,6 +22,7 @@ from processors import (
 from processors.app import Hub
 from processors.batching import Hold, take_events
 from processors.customer_deletion import fold_deletion
+from schemas import heartbeat_records
 from schemas.access import AccessSet
 from schemas.admin_tokens import AdminTokenSet
 from schemas.answer_state import AnswerState, open_orders
@@ -210,10 +211,10 @@ def _edit(profiles: CustomerProfiles, event: ProfileUpserted | MaintenanceSet) -
         config.maintenance_into(profiles, event)
 
 
-def decode_config(raw: bytes) -> ConfigRecord:
-    """A configuration record."""
+def decode_config(raw: bytes) -> list[ConfigRecord]:
+    """A configuration record's event."""
     event: ConfigRecord = CONFIG_EVENT.validate_json(raw)
-    return event
+    return [event]
 
 
 async def on_client_heartbeats(
@@ -226,8 +227,8 @@ async def on_client_heartbeats(
     """
     states = apply_heartbeats(hub, cid, [m for m, _ in items])
     changed = False
-    for msg, offset in items:
-        changed = await orders.on_heartbeat(hub, msg, offset) or changed
+    for msg, at_seq in items:
+        changed = await orders.on_heartbeat(hub, msg, at_seq) or changed
     latest = max(m.received_at for m, _ in items)
     lag.note_heartbeats(hub, partition_for(cid, hub.settings.partitions), latest)
     if (
@@ -311,12 +312,13 @@ ClientHandler = Callable[[Hub, str, list[tuple[M, int]]], Awaitable[None]]
 async def consume_batches(
     hub: Hub,
     stream: Any,
-    decode: Callable[[bytes], M],
+    decode: Callable[[bytes], list[M]],
     handle: ClientHandler[M],
     hold: Hold | None = None,
 ) -> None:
-    """Records in batches (up to BATCH or BATCH_WITHIN_S), handed over per client in order;
-    acknowledged after the batch, or handed to `hold` (see take_events)."""
+    """Records in batches (up to BATCH or BATCH_WITHIN_S), their messages handed over per
+    client in order, each with its sequence number (`heartbeat_records.seq`: a record
+    may hold several); acknowledged after the batch, or handed to `hold` (take_events)."""
     async for events in take_events(stream, BATCH, BATCH_WITHIN_S, hold):
         by_client: dict[str, list[tuple[M, int]]] = {}
         last: dict[str, Any] = {}
@@ -324,12 +326,16 @@ async def consume_batches(
             if event.value is None:
                 continue  # a tombstone: compaction's cue, with nothing to fold
             try:
-                msg = decode(event.value)
+                msgs = decode(event.value)
             except ValidationError:
                 log.exception("skipping unreadable record at %s", event.message.tp)
                 continue
-            by_client.setdefault(msg.client_id, []).append((msg, event.message.offset))
-            last[msg.client_id] = event
+            offset = event.message.offset
+            for index, msg in enumerate(msgs):
+                by_client.setdefault(msg.client_id, []).append(
+                    (msg, heartbeat_records.seq(offset, index))
+                )
+                last[msg.client_id] = event
         # The batch's output events are acknowledged together, at its end (outbox).
         async with outbox.batched():
             for cid, items in by_client.items():
@@ -352,7 +358,7 @@ def register_agents(hub: Hub) -> None:
         await consume_batches(
             hub,
             stream,
-            HeartbeatMessage.model_validate_json,
+            heartbeat_records.decode,
             on_client_heartbeats,
             hold=hub.reported.hold_events,
         )

@@ -29,20 +29,21 @@ async def apply_order(hub: Hub, raw: bytes, offset: int) -> tuple[str, datetime]
     return order.client_id, order.at
 
 
-async def on_heartbeat(hub: Hub, msg: Any, offset: int) -> bool:
-    """Acknowledge, fail, expire and count deliveries after one heartbeat, once.
+async def on_heartbeat(hub: Hub, msg: Any, seq: int) -> bool:
+    """Acknowledge, fail, expire and count deliveries after one heartbeat, once (by its
+    sequence number, `schemas.heartbeat_records.seq`).
 
     Whether the orders changed (and were saved).
     """
     cid: str = msg.client_id
     cc: CustomerCommands | None = hub.commands.get(cid)
-    if cc is None or offset <= cc.heartbeat_offset:
+    if cc is None or seq <= cc.heartbeat_offset:
         return False
     updated = commands.on_heartbeat(cc, cid, msg.profiles, msg.received_at)
     updated = commands.record_deliveries(updated, cid, msg.delivered_commands, msg.received_at)
     if updated is cc:
         return False
-    await save(hub, cid, updated.model_copy(update={"heartbeat_offset": offset}))
+    await save(hub, cid, updated.model_copy(update={"heartbeat_offset": seq}))
     return True
 
 

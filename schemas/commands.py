@@ -130,7 +130,10 @@ class CustomerCommands(BaseModel):
     outbox: list[CommandEvent] = Field(
         default_factory=list, description="events recorded but not yet published"
     )
-    heartbeat_offset: int = Field(default=-1, description="last heartbeat record applied")
+    heartbeat_offset: int = Field(
+        default=-1,
+        description="sequence number (heartbeat_records.seq) of the last heartbeat applied",
+    )
     order_offset: int = Field(default=-1, description="last order record applied")
 
 

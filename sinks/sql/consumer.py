@@ -243,8 +243,7 @@ class SqlSink:
         self._first.setdefault(tp, offset)
         self._next[tp] = offset + 1
         try:
-            event = self._decoder.read(tp.topic, value)
-            if event is not None:
+            for event in self._decoder.read(tp.topic, value):
                 self._writer.add(event, offset, tp.partition)
         except UndecodableRecord as e:
             # Retrying cannot fix a bad record; it is logged and its offset committed.

@@ -1,8 +1,9 @@
 """Decoding the values of the topics the sink reads into the `schemas` messages.
 
-`EventDecoder.decode` gives the `schemas` message of any record; `EventDecoder.read`,
+`EventDecoder.decode` gives the `schemas` messages of any record (a record of the
+heartbeats topic may hold several: `schemas.heartbeat_records`); `EventDecoder.read`,
 which the sink uses, gives heartbeats as `HeartbeatRecord`s read straight from their
-JSON (`heartbeat_json`), and falls back to `decode` for a heartbeat that path does not
+JSON (`heartbeat_json`), and falls back to `decode` for a record that path does not
 read, so both accept and refuse the same records.
 """
 
@@ -11,6 +12,7 @@ from typing import TypeAlias
 
 from pydantic import ValidationError
 
+from schemas import heartbeat_records
 from schemas.customer_deletion import CustomerDeleted
 from schemas.events import HEALTH_TOPIC_EVENT, CommandEvent, HealthEvent, PbxConnectionEvent
 from schemas.pbx_topics import DeliveryAttempt, PbxChange
@@ -24,7 +26,7 @@ from schemas.topics import (
     TopicNames,
 )
 from sinks.sql.errors import SqlSinkError
-from sinks.sql.heartbeat_json import read_heartbeat
+from sinks.sql.heartbeat_json import read_heartbeats
 from sinks.sql.heartbeats import HeartbeatRecord
 
 Event: TypeAlias = (
@@ -49,6 +51,10 @@ class UndecodableRecord(SqlSinkError):
     """A record whose value is not the message its topic carries; it is skipped."""
 
 
+def _heartbeats(value: bytes) -> list[Event]:
+    return list(heartbeat_records.decode(value))
+
+
 def _config(value: bytes) -> Event | None:
     event = CONFIG_EVENT.validate_json(value)
     if isinstance(
@@ -64,9 +70,9 @@ class EventDecoder:
 
     def __init__(self, topics: TopicNames) -> None:
         self._heartbeats = topics.heartbeats
-        self._by_topic: dict[str, Callable[[bytes], Event | None]] = {
+        self._by_topic: dict[str, Callable[[bytes], Event | list[Event] | None]] = {
             topics.config: _config,
-            topics.heartbeats: HeartbeatMessage.model_validate_json,
+            topics.heartbeats: _heartbeats,
             topics.command_events: CommandEvent.model_validate_json,
             topics.health_events: HEALTH_TOPIC_EVENT.validate_json,
             topics.pbx_changes: PbxChange.model_validate_json,
@@ -78,24 +84,27 @@ class EventDecoder:
         """The topics the sink subscribes to."""
         return list(self._by_topic)
 
-    def decode(self, topic: str, value: bytes | None) -> Event | None:
-        """The message in a record, None for a tombstone; raises UndecodableRecord."""
+    def decode(self, topic: str, value: bytes | None) -> list[Event]:
+        """The messages in a record, none for a tombstone; raises UndecodableRecord."""
         if value is None:
-            return None
+            return []
         try:
             parse = self._by_topic[topic]
         except KeyError as e:
             raise UndecodableRecord(f"the sink does not read topic {topic!r}") from e
         try:
-            return parse(value)
+            found = parse(value)
         except ValidationError as e:
             raise UndecodableRecord(f"invalid {topic} record: {e.errors()[0]['msg']}") from e
+        if found is None:
+            return []
+        return found if isinstance(found, list) else [found]
 
-    def read(self, topic: str, value: bytes | None) -> SinkEvent | None:
-        """Like `decode`, but a heartbeat comes as a `HeartbeatRecord` when it is in the
-        hub's own form (the fast path); raises UndecodableRecord."""
+    def read(self, topic: str, value: bytes | None) -> list[SinkEvent]:
+        """Like `decode`, but heartbeats come as `HeartbeatRecord`s when the record is in
+        the hub's own form (the fast path); raises UndecodableRecord."""
         if topic == self._heartbeats and value is not None:
-            record = read_heartbeat(value)
-            if record is not None:
-                return record
-        return self.decode(topic, value)
+            records = read_heartbeats(value)
+            if records is not None:
+                return list(records)
+        return list(self.decode(topic, value))

@@ -1,8 +1,8 @@
 """Heartbeat records read straight from their JSON: the sink's fast path.
 
-`read_heartbeat` reads a record written the way the hub writes it
-(`HeartbeatMessage.model_dump_json()`: numbers for the enums, ISO 8601 times) with
-`orjson` into a `HeartbeatRecord`, without a model per record or entry. Anything else
+`read_heartbeats` reads a record written the way the hub writes it (an array of
+`HeartbeatMessage.model_dump_json()`s, or one: numbers for the enums, ISO 8601 times)
+with `orjson` into `HeartbeatRecord`s, without a model per heartbeat or entry. Anything else
 gives None: a malformed record, and also a well-formed one the model reads with a
 conversion (a number where a string goes, an enum by name, a float id, an unusual
 time format). The decoder then reads that record with the model, which either gives
@@ -38,12 +38,32 @@ class _Bad:
 _BAD = _Bad()
 
 
-def read_heartbeat(value: bytes) -> HeartbeatRecord | None:
-    """The heartbeat in a record in the hub's own form; None for anything else."""
+def read_heartbeats(value: bytes) -> list[HeartbeatRecord] | None:
+    """The heartbeats of a record in the hub's own form (one heartbeat's object, or an
+    array of them: `schemas.heartbeat_records`); None for anything else."""
     try:
         doc = orjson.loads(value)
     except orjson.JSONDecodeError:
         return None
+    records = []
+    for item in doc if type(doc) is list else [doc]:
+        record = _record(item)
+        if record is None:
+            return None
+        records.append(record)
+    return records
+
+
+def read_heartbeat(value: bytes) -> HeartbeatRecord | None:
+    """The heartbeat of a one-heartbeat record (a JSON object) in the hub's own form."""
+    try:
+        doc = orjson.loads(value)
+    except orjson.JSONDecodeError:
+        return None
+    return _record(doc)
+
+
+def _record(doc: object) -> HeartbeatRecord | None:
     if type(doc) is not dict:
         return None
     client_id, profiles = doc.get("client_id"), doc.get("profiles")

@@ -29,27 +29,27 @@ def test_decoder_reads_each_topic_s_message() -> None:
         NAMES.pbx_changes, NAMES.pbx_deliveries,
     }  # fmt: skip
     event = s.heartbeat(0)
-    assert decoder.decode(NAMES.heartbeats, event.model_dump_json().encode()) == event
+    assert decoder.decode(NAMES.heartbeats, event.model_dump_json().encode()) == [event]
     config = s.deleted()
-    assert decoder.decode(NAMES.config, config.model_dump_json().encode()) == config
+    assert decoder.decode(NAMES.config, config.model_dump_json().encode()) == [config]
     change = s.session(ChangeKind.session_renewed, 60)
-    assert decoder.decode(NAMES.pbx_changes, change.model_dump_json().encode()) == change
+    assert decoder.decode(NAMES.pbx_changes, change.model_dump_json().encode()) == [change]
     attempt = s.delivery(3)
-    assert decoder.decode(NAMES.pbx_deliveries, attempt.model_dump_json().encode()) == attempt
+    assert decoder.decode(NAMES.pbx_deliveries, attempt.model_dump_json().encode()) == [attempt]
 
 
 def test_health_events_topic_carries_profile_health_and_pbx_connection_changes() -> None:
     decoder = EventDecoder(NAMES)
     health = s.health(0, Health.down, Health.up)
-    assert decoder.decode(NAMES.health_events, health.model_dump_json().encode()) == health
+    assert decoder.decode(NAMES.health_events, health.model_dump_json().encode()) == [health]
     change = s.connection(5, ConnectionState.credentials_rejected)
-    assert decoder.decode(NAMES.health_events, change.model_dump_json().encode()) == change
+    assert decoder.decode(NAMES.health_events, change.model_dump_json().encode()) == [change]
     with pytest.raises(UndecodableRecord):
         decoder.decode(NAMES.health_events, b'{"kind": "something-new", "client_id": "acme"}')
 
 
 def test_tombstone_decodes_to_nothing() -> None:
-    assert EventDecoder(NAMES).decode(NAMES.config, None) is None
+    assert EventDecoder(NAMES).decode(NAMES.config, None) == []
 
 
 @pytest.mark.parametrize("value", [b"not json", b"{}", s.customer().model_dump_json().encode()])

@@ -7,12 +7,13 @@ from typing import Any
 import orjson
 import pytest
 
+from schemas import heartbeat_records
 from schemas.enums import ServerStatus
 from schemas.events import Health
 from schemas.topics import HeartbeatMessage, TopicNames
 from sinks.sql.batch import Batch
 from sinks.sql.events import EventDecoder, UndecodableRecord
-from sinks.sql.heartbeat_json import net_utc, read_heartbeat
+from sinks.sql.heartbeat_json import net_utc, read_heartbeat, read_heartbeats
 from sinks.sql.heartbeats import HeartbeatRecord, ProfileReport, record_of
 from tests.sinks.sql import samples as s
 
@@ -120,6 +121,8 @@ def test_malformed_record_is_not_read_and_the_decoder_refuses_it(value: object) 
     assert read_heartbeat(raw) is None
     with pytest.raises(UndecodableRecord):
         EventDecoder(NAMES).read(NAMES.heartbeats, raw)
+    with pytest.raises(UndecodableRecord):  # one bad heartbeat refuses its whole record
+        EventDecoder(NAMES).read(NAMES.heartbeats, b"[" + HUB_JSON.encode() + b"," + raw + b"]")
 
 
 @pytest.mark.parametrize(
@@ -135,16 +138,30 @@ def test_malformed_record_is_not_read_and_the_decoder_refuses_it(value: object) 
 def test_record_the_model_reads_with_a_conversion_takes_the_model_path(value: object) -> None:
     raw = encode(value)
     assert read_heartbeat(raw) is None
-    event = EventDecoder(NAMES).read(NAMES.heartbeats, raw)
-    assert event == HeartbeatMessage.model_validate_json(raw)
+    events = EventDecoder(NAMES).read(NAMES.heartbeats, raw)
+    assert events == [HeartbeatMessage.model_validate_json(raw)]
+    # The same heartbeat among others in one record: the whole record takes the model path.
+    many = b"[" + HUB_JSON.encode() + b"," + raw + b"]"
+    assert read_heartbeats(many) is None
+    assert EventDecoder(NAMES).read(NAMES.heartbeats, many)[1] == events[0]
 
 
 def test_decoder_reads_hub_heartbeats_fast_and_other_topics_as_messages() -> None:
     decoder = EventDecoder(NAMES)
-    assert isinstance(decoder.read(NAMES.heartbeats, HUB_JSON.encode()), HeartbeatRecord)
-    assert decoder.read(NAMES.heartbeats, None) is None
+    [one] = decoder.read(NAMES.heartbeats, HUB_JSON.encode())
+    assert isinstance(one, HeartbeatRecord)
+    assert decoder.read(NAMES.heartbeats, None) == []
     health = s.health(0, Health.down)
-    assert decoder.read(NAMES.health_events, health.model_dump_json().encode()) == health
+    assert decoder.read(NAMES.health_events, health.model_dump_json().encode()) == [health]
+
+
+def test_a_record_of_several_heartbeats_is_read_fast_in_order() -> None:
+    first = s.heartbeat(0, s.entry(1, tx="t1"))
+    second = s.heartbeat(10, s.entry(1, ServerStatus.Stopped))
+    raw = heartbeat_records.encode([m.model_dump_json().encode() for m in (first, second)])
+    records = EventDecoder(NAMES).read(NAMES.heartbeats, raw)
+    assert records == [record_of(first), record_of(second)]
+    assert all(isinstance(r, HeartbeatRecord) for r in records)
 
 
 def test_null_fields_keep_their_last_known_value_as_with_the_model_path() -> None:
