@@ -19,14 +19,13 @@ from ingest.publisher import Record
 from ingest.relay_fast import RelayFastPath
 from ingest.services import Services
 from ingest.settings import IngestSettings
-from schemas import codec_json
+from schemas import codec_json, heartbeat_records
 from schemas.access import CustomerAccess
 from schemas.answer_state import AnswerState
 from schemas.commands import CommandRecord, CustomerCommands
 from schemas.profiles import CustomerProfiles
 from schemas.relay import InboundProfileBase
 from schemas.secret_hash import secret_hash
-from schemas.topics import HeartbeatMessage
 
 BEAT = b'[{"ProfileId": 7, "ProfileType": 1, "ServerStatus": 1}]'
 JSON = {"Content-Type": "application/json"}
@@ -76,7 +75,8 @@ def test_a_known_client_is_answered_from_the_replica_and_its_heartbeat_published
     assert answer.InboundProfileList[0].ServerStatus == 1  # from the heartbeat itself
     [[(key, value, partition)]] = recorder.batches
     assert key == b"c1"
-    assert HeartbeatMessage.model_validate_json(value).profiles[0].ProfileId == 7
+    [published] = heartbeat_records.decode(value)
+    assert published.profiles[0].ProfileId == 7
     assert partition is not None
 
 
@@ -94,7 +94,7 @@ def test_the_head_command_is_carried_and_its_id_published() -> None:
     assert answer.InboundProfileList is not None
     assert answer.InboundProfileList[0].PendingHeartbeatCommand != 0
     [[(_, value, _)]] = recorder.batches
-    assert HeartbeatMessage.model_validate_json(value).delivered_commands == ["cmd-1"]
+    assert heartbeat_records.decode(value)[0].delivered_commands == ["cmd-1"]
 
 
 def test_an_unknown_client_is_404_and_nothing_is_published() -> None:

@@ -91,7 +91,7 @@ def test_received_at_in_other_offsets_is_the_same_utc_instant(received: str) -> 
 
 MALFORMED: list[object] = [
     b"not json",
-    b"[]",
+    b"[7]",  # an array, but not of heartbeats ([] is a record of none)
     b"{}",
     doc(client_id=7),
     doc(client_id=None),
