@@ -30,6 +30,7 @@ from schemas import codec_json, codec_xml
 
 print = functools.partial(print, flush=True)  # figures appear as they come
 PROFILE = {"ProfileName": "lab", "Active": True, "ReceiveTCP": True, "ReceivePort": 2575}
+WARM_UP_SAMPLES = 10  # lag samples (one a second) of the customers' first heartbeats
 
 
 def import_body(customers: int, first: int = 0, **timing: int) -> bytes:
@@ -168,8 +169,15 @@ def heartbeat_run(
     # Lag is counted in records, and a record may hold several heartbeats.
     record_rate = records / max(args.seconds, 1)
     print(f"  records       {records:,} ({added / max(records, 1):.1f} heartbeats a record)")
-    lag_s = {g.removeprefix(hub.prefix): v / max(record_rate, 1) for g, v in worst.items()}
-    print("  max lag (s of traffic): " + ", ".join(f"{g} {v:.2f}" for g, v in lag_s.items()))
+    # The first seconds are every customer's first heartbeat (a `new` -> `up` transition
+    # each, a burst for the workers and the e-mail sink): shown apart from the rest.
+    steady = sampler.worst(skip=WARM_UP_SAMPLES)
+    print("  max lag (records; after the first 10 s): " + ", ".join(
+        f"{g.removeprefix(hub.prefix)} {v:,} ({steady.get(g, 0):,})" for g, v in worst.items()
+    ))  # fmt: skip
+    lag_s = {g.removeprefix(hub.prefix): v / max(record_rate, 1) for g, v in steady.items()}
+    print("  ... after 10 s, in s of heartbeat records: "
+          + ", ".join(f"{g} {v:.2f}" for g, v in lag_s.items()))  # fmt: skip
     per = {n: (cpu1[n] - cpu0[n]) / max(result.requests, 1) * 1e6 for n in pids}
     total = sum(per.values())
     print("  CPU per heartbeat (µs): " + ", ".join(f"{n} {v:.0f}" for n, v in per.items())

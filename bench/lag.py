@@ -67,7 +67,11 @@ class LagSampler:
         self._stop.set()
         if self._thread:
             self._thread.join()
-        return {g: max(v, default=0) for g, v in self.samples.items()}
+        return self.worst()
+
+    def worst(self, skip: int = 0) -> dict[str, int]:
+        """Each group's largest lag seen, leaving out the first `skip` samples."""
+        return {g: max(v[skip:], default=0) for g, v in self.samples.items()}
 
 
 def _scraped_lag(url: str, group: str) -> int:
