@@ -8,6 +8,7 @@ import mode.loop
 
 from processors import (
     answer_state,
+    fetch_wait,
     metrics_web,
     rebalance_log,
     seek_fix,
@@ -67,6 +68,7 @@ def main() -> None:
         settings.table_store,
     )
     seek_fix.install()
+    fetch_wait.install(settings.fetch_max_wait_ms)
     hub = create(settings)
     worker = faust.Worker(
         hub.app,

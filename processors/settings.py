@@ -27,6 +27,13 @@ class WorkerSettings(KafkaSettings, PbxSharedSettings):
         le=100,
         description="how long the worker's producer gathers records into one request",
     )
+    fetch_max_wait_ms: int = Field(
+        default=100,
+        ge=1,
+        le=1500,
+        description="longest the broker holds a worker's fetch that finds nothing new "
+        "(processors.fetch_wait)",
+    )
     session_timeout_s: float = Field(
         default=10.0, ge=6, le=300, description="how soon a crashed worker's partitions move"
     )
