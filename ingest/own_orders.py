@@ -1,48 +1,77 @@
-"""Orders as this ingress's own heartbeats left them, until its replica shows the fold.
+"""Orders as this ingress's own heartbeats leave them, until its replica shows the fold.
 
 A heartbeat that settles or delivers a command changes the client's orders, but the
 replica shows that only once the owning worker has folded the heartbeat and published
 the client's state again. A client heartbeating again at this ingress before that must
-not be given the acknowledged command again, nor have a delivery counted twice. So the
-orders each heartbeat leaves (`processors.answer.Answer.orders_after`) are kept here
-with the heartbeat's sequence number (`schemas.heartbeat_records.seq`) and used instead
-of the replica's until the replica has folded that heartbeat; or until the replica
-shows a newer order (an operator's, which the kept orders lack), or `TTL_S` passed.
-Another ingress may carry a command once more within the replication delay: the fold
-counts every delivery exactly, by the ids the heartbeats carried.
+not be given the acknowledged command again, nor have a delivery counted twice. So
+each such heartbeat is kept here (its sequence number, `schemas.heartbeat_records.seq`;
+its entries, time and the ids of the commands its answer carried) until the replica
+has folded it, or `TTL_S` passed; and the orders an answer is built from are the
+published ones with the kept heartbeats folded over them, as the worker will fold
+them (`processors.commands`). An operator's order the replica shows meanwhile is thus
+kept too, and the heartbeat's effects with it. Another ingress may carry a command
+once more within the replication delay: the fold counts every delivery exactly, by
+the ids the heartbeats carried.
 """
 
 import time
 from dataclasses import dataclass, field
+from datetime import datetime
 
+from processors import commands
 from schemas.commands import CustomerCommands
+from schemas.relay import ProfileHeartbeatData
 
 TTL_S = 10.0
 
 
+@dataclass(frozen=True, slots=True)
+class OwnBeat:
+    """A heartbeat this ingress published that changes its client's orders."""
+
+    seq: int
+    items: list[ProfileHeartbeatData]
+    received_at: datetime
+    delivered: list[str]
+    noted_at: float
+
+
 @dataclass
 class OwnOrders:
-    """Per client: (heartbeat seq, orders it left, when), while newer than the replica's."""
+    """Per client: its heartbeats published here that the replica has not shown folded."""
 
     ttl_s: float = TTL_S
-    _after: dict[str, tuple[int, CustomerCommands, float]] = field(default_factory=dict)
+    _beats: dict[str, list[OwnBeat]] = field(default_factory=dict)
 
     def current(
         self, client_id: str, published: CustomerCommands | None
     ) -> CustomerCommands | None:
-        """The orders to answer from: this ingress's own, if newer, else the published ones."""
-        mine = self._after.get(client_id)
-        if mine is None:
+        """The orders to answer from: the published ones, with this ingress's own
+        heartbeats not yet folded into them folded over them."""
+        beats = self._beats.get(client_id)
+        if beats is None:
             return published
-        seq, orders, at = mine
-        seen_beat = published.heartbeat_offset if published else -1
-        seen_order = published.order_offset if published else -1
-        stale = time.monotonic() - at > self.ttl_s
-        if seen_beat >= seq or seen_order > orders.order_offset or stale:
-            del self._after[client_id]
+        seen = published.heartbeat_offset if published is not None else -1
+        now = time.monotonic()
+        left = [b for b in beats if b.seq > seen and now - b.noted_at <= self.ttl_s]
+        if not left or published is None:
+            del self._beats[client_id]
             return published
+        self._beats[client_id] = left
+        orders = published
+        for beat in left:
+            orders = commands.on_heartbeat(orders, client_id, beat.items, beat.received_at)
+            orders = commands.record_deliveries(orders, client_id, beat.delivered, beat.received_at)
         return orders
 
-    def note(self, client_id: str, seq: int, orders: CustomerCommands) -> None:
-        """The orders the heartbeat published as `seq` left."""
-        self._after[client_id] = (seq, orders, time.monotonic())
+    def note(
+        self,
+        client_id: str,
+        seq: int,
+        items: list[ProfileHeartbeatData],
+        received_at: datetime,
+        delivered: list[str],
+    ) -> None:
+        """A heartbeat published as `seq` that changes the client's orders."""
+        beat = OwnBeat(seq, items, received_at, delivered, time.monotonic())
+        self._beats.setdefault(client_id, []).append(beat)

@@ -115,7 +115,7 @@ async def _accept(
         )
         return failure(neg, 503, f"Heartbeat not recorded, retry shortly: {e}")
     if found.orders_after is not None and found.orders_after is not orders:
-        services.own_orders.note(client_id, seq, found.orders_after)
+        services.own_orders.note(client_id, seq, items, received_at, found.delivered_commands)
     body = found.json() if neg.response is Format.JSON else found.xml()
     return Response(body, 200, None, neg.content_type)
 
