@@ -4,8 +4,9 @@ A private broker, a fresh PostgreSQL database, a hub (one worker, the ingress) a
 SQL sink writing to PostgreSQL, on loopback. Customers are loaded by the bulk import;
 a steady load of relay JSON heartbeats (see `bench.faults_load`) runs the whole time,
 while, one after another with pauses: the broker is SIGKILLed and restarted on the
-same data folder and port; the worker is SIGKILLed and started again; a second worker
-joins, then stops (two rebalances); PostgreSQL is stopped under the sink for a while
+same data folder and port; the worker is SIGKILLed and started again; it is paused
+(SIGSTOP) for the run's pause, then continued; it is stopped cleanly and started again;
+a second worker joins, then stops (two rebalances); PostgreSQL is stopped under the sink for a while
 and started again; with `--kill-sink`, the sink is then SIGKILLed (perhaps between a
 rollup's commit and its offsets') and started again. Then the load stops, the sink
 catches up, and `bench.faults_check` checks every heartbeat answered 200 is in Kafka,
@@ -151,6 +152,24 @@ def kill_worker(s: Stack) -> None:
     s.hub.wait_ready()
 
 
+def pause_worker(s: Stack) -> None:
+    """SIGSTOP the worker for the run's pause (longer than the group's session timeout in
+    a full run, so the group gives its partitions up), then SIGCONT it."""
+    s.hub.workers[0].pause()
+    try:
+        time.sleep(s.args.pause)
+    finally:
+        s.hub.workers[0].resume()
+    s.hub.wait_ready()
+
+
+def restart_worker(s: Stack) -> None:
+    """Stop the worker cleanly (SIGTERM, as a rolling upgrade does) and start it again."""
+    s.hub.workers[0].stop()
+    s.hub.workers[0].start()
+    s.hub.wait_ready()
+
+
 def add_worker(s: Stack) -> None:
     """A second worker joins (a rebalance) and gets its partitions."""
     s.hub.add_worker()
@@ -215,6 +234,8 @@ Action = Callable[[Stack], None]
 FAULTS: list[tuple[str, Action]] = [
     ("broker SIGKILL+restart", kill_broker),
     ("worker SIGKILL+restart", kill_worker),
+    ("worker paused (SIGSTOP, SIGCONT)", pause_worker),
+    ("worker stopped cleanly, started", restart_worker),
     ("second worker joins", add_worker),
     ("second worker stops", remove_worker),
     ("PostgreSQL outage", postgres_outage),

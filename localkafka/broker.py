@@ -208,6 +208,27 @@ def _answers_metadata(bootstrap: str) -> bool:
         admin.close()
 
 
+def _wait_stopped(pid: int, timeout_s: float = 5.0) -> None:
+    """Wait until every thread of `pid` is in the stopped state (T), bounded."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        try:
+            tids = os.listdir(f"/proc/{pid}/task")
+        except OSError:
+            return  # gone, or not Linux: nothing to wait for
+        if all(_thread_state(pid, tid) in ("T", "t", "") for tid in tids):
+            return
+        time.sleep(0.01)
+
+
+def _thread_state(pid: int, tid: str) -> str:
+    """A thread's state letter from /proc; "" once it is gone."""
+    try:
+        return Path(f"/proc/{pid}/task/{tid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (OSError, IndexError):
+        return ""
+
+
 def _signal_group(process: subprocess.Popen[bytes], sig: signal.Signals) -> None:
     # The broker leads its own process group (start_new_session), so this reaches
     # anything it started too, and never this Python process.
@@ -319,9 +340,12 @@ class LocalBroker:
         self._forget(process)
 
     def pause(self) -> None:
-        """SIGSTOP the broker, as a long GC pause, a disk stall or a partition would."""
+        """SIGSTOP the broker, as a long GC pause, a disk stall or a partition would;
+        returns once every one of its threads is stopped (a signal is delivered
+        asynchronously: a busy machine could let a request through after it)."""
         if self._process is not None:
             _signal_group(self._process, signal.SIGSTOP)
+            _wait_stopped(self._process.pid)
 
     def resume(self) -> None:
         """SIGCONT a paused broker."""

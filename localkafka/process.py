@@ -81,6 +81,16 @@ class ServiceProcess:
             proc.wait()
         self._forget()
 
+    def pause(self) -> None:
+        """SIGSTOP the group: it holds its sockets and answers nothing, as a frozen host."""
+        if self._process is not None:
+            _signal(self._process, signal.SIGSTOP)
+
+    def resume(self) -> None:
+        """SIGCONT the group after `pause`."""
+        if self._process is not None:
+            _signal(self._process, signal.SIGCONT)
+
     def kill(self) -> None:
         """SIGKILL at once, as a crash would."""
         proc = self._process
