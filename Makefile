@@ -40,6 +40,7 @@ bench: $(STAMP) jars
 	$(BIN)/python -m bench.hotpath
 	$(BIN)/python -m bench.heartbeat
 	$(BIN)/python -m bench.sql_sink
+	$(BIN)/python -m bench.sql_sink_live --engines sqlite,postgresql
 	$(BIN)/python -m bench.sweep
 	$(BIN)/python -m bench.pbx
 	$(BIN)/python -m bench.overload

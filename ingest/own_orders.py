@@ -60,8 +60,9 @@ class OwnOrders:
         self._beats[client_id] = left
         orders = published
         for beat in left:
-            orders = commands.on_heartbeat(orders, client_id, beat.items, beat.received_at)
-            orders = commands.record_deliveries(orders, client_id, beat.delivered, beat.received_at)
+            orders = commands.fold_heartbeat(
+                orders, client_id, beat.items, beat.delivered, beat.received_at
+            )
         return orders
 
     def note(

@@ -190,6 +190,19 @@ def record_deliveries(
     return result
 
 
+def fold_heartbeat(
+    cc: CustomerCommands,
+    client_id: str,
+    items: list[ProfileHeartbeatData],
+    delivered: list[str],
+    at: datetime,
+) -> CustomerCommands:
+    """The orders once a heartbeat is folded: `on_heartbeat`, then the deliveries of the
+    commands its answer carried (`delivered`), as the workers fold every heartbeat."""
+    settled = on_heartbeat(cc, client_id, items, at)
+    return record_deliveries(settled, client_id, delivered, at)
+
+
 def heads(cc: CustomerCommands) -> dict[str, CommandRecord]:
     """The command each profile's answer carries: the head of its queue."""
     return {pkey: cc.commands[q[0]] for pkey, q in cc.queues.items() if q}

@@ -39,8 +39,9 @@ async def on_heartbeat(hub: Hub, msg: Any, seq: int) -> bool:
     cc: CustomerCommands | None = hub.commands.get(cid)
     if cc is None or seq <= cc.heartbeat_offset:
         return False
-    updated = commands.on_heartbeat(cc, cid, msg.profiles, msg.received_at)
-    updated = commands.record_deliveries(updated, cid, msg.delivered_commands, msg.received_at)
+    updated = commands.fold_heartbeat(
+        cc, cid, msg.profiles, msg.delivered_commands, msg.received_at
+    )
     if updated is cc:
         return False
     await save(hub, cid, updated.model_copy(update={"heartbeat_offset": seq}))

@@ -54,15 +54,6 @@ def read_heartbeats(value: bytes) -> list[HeartbeatRecord] | None:
     return records
 
 
-def read_heartbeat(value: bytes) -> HeartbeatRecord | None:
-    """The heartbeat of a one-heartbeat record (a JSON object) in the hub's own form."""
-    try:
-        doc = orjson.loads(value)
-    except orjson.JSONDecodeError:
-        return None
-    return _record(doc)
-
-
 def _record(doc: object) -> HeartbeatRecord | None:
     if type(doc) is not dict:
         return None

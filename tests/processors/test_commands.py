@@ -5,6 +5,7 @@ from datetime import UTC, datetime, timedelta
 from processors.commands import (
     apply_order,
     expire_due,
+    fold_heartbeat,
     heads,
     on_heartbeat,
     prune_finished,
@@ -52,6 +53,16 @@ def deliver(cc: CustomerCommands, when: float, status: int = 1) -> CustomerComma
     """A heartbeat at `when` whose answer carried the head, as the agent applies it."""
     cc = on_heartbeat(cc, C, beat(status), at(when))
     return record_deliveries(cc, C, [r.id for r in heads(cc).values()], at(when))
+
+
+def test_a_folded_heartbeat_acknowledges_the_head_then_counts_what_its_answer_carried() -> None:
+    cc = apply_order(CustomerCommands(), C, queued("a"))
+    cc = apply_order(cc, C, queued("b", "upload-logs"))
+    cc = deliver(cc, 1)
+    # The next heartbeat acknowledges "a"; its answer carried "b", now the head.
+    cc = fold_heartbeat(cc, C, beat(), ["b"], at(2))
+    assert cc.commands["a"].state is CommandState.acknowledged
+    assert (cc.commands["b"].state, cc.commands["b"].deliveries) == (CommandState.delivered, 1)
 
 
 def states(cc: CustomerCommands, cid: str) -> list[str]:

@@ -55,12 +55,12 @@ def test_grouping_keeps_every_value_once_in_order_within_the_limit(
     assert all(idx == sorted(idx) for idx in per_partition.values())
 
 
-@given(st.integers(0, 2**40), st.integers(0, hr.MAX_PER_RECORD - 1), st.integers(1, 5))
+@given(st.integers(0, 2**40), st.integers(1, hr.MAX_PER_RECORD - 1), st.integers(1, 5))
 def test_sequence_numbers_order_heartbeats_as_records_then_places(
     offset: int, index: int, later: int
 ) -> None:
     assert hr.seq(offset, index) < hr.seq(offset + later, 0)
-    if index:
-        assert hr.seq(offset, index) > hr.seq(offset, index - 1)
+    assert hr.seq(offset, index) > hr.seq(offset, index - 1)
+    assert hr.seq(offset, hr.MAX_PER_RECORD - 1) < hr.seq(offset + 1, 0)
     # Past the offset an earlier version stored for an earlier record (one heartbeat each).
     assert hr.seq(offset + later, 0) > offset

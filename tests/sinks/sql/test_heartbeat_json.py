@@ -13,9 +13,16 @@ from schemas.events import Health
 from schemas.topics import HeartbeatMessage, TopicNames
 from sinks.sql.batch import Batch
 from sinks.sql.events import EventDecoder, UndecodableRecord
-from sinks.sql.heartbeat_json import net_utc, read_heartbeat, read_heartbeats
+from sinks.sql.heartbeat_json import net_utc, read_heartbeats
 from sinks.sql.heartbeats import HeartbeatRecord, ProfileReport, record_of
 from tests.sinks.sql import samples as s
+
+
+def read_heartbeat(value: bytes) -> HeartbeatRecord | None:
+    """The one heartbeat of a record holding one (an object), None if unread."""
+    records = read_heartbeats(value)
+    return records[0] if records is not None and len(records) == 1 else None
+
 
 NAMES = TopicNames("hub.")
 HUB_JSON = s.heartbeat(
