@@ -14,6 +14,7 @@ import time
 import uuid
 from collections import Counter
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 import orjson
@@ -24,7 +25,7 @@ from bench.ticker import Ticker
 from localkafka.http import Reply, call
 from localkafka.hub import HubCluster
 from localkafka.receiver import Receiver
-from schemas.events import HealthEvent
+from schemas.events import Health, HealthEvent
 
 PASSWORD = "faults-Pa55"  # noqa: S105 - a bench password
 MD5 = hashlib.md5(PASSWORD.encode()).hexdigest()  # noqa: S324 - the wire's format
@@ -70,11 +71,15 @@ class PbxVerdict:
     down_refused: int = 0
     health_events: int = 0
     health_missing: list[str] = field(default_factory=list)
+    false_alarms: list[str] = field(default_factory=list)
+    """The steady load's profiles that went late or down (each heartbeats every few
+    seconds, well within its interval: any is a false alarm)."""
 
     @property
     def failed(self) -> bool:
-        """Whether an event was lost or misordered, or a health transition is not in SQL."""
-        return bool(self.missing or self.out_of_order or self.health_missing)
+        """Whether an event was lost or misordered, a health transition is not in SQL, or a
+        profile heartbeating all along went late or down."""
+        return bool(self.missing or self.out_of_order or self.health_missing or self.false_alarms)
 
 
 @dataclass
@@ -207,31 +212,35 @@ def receiver_down(load: PbxLoad, seconds: float) -> int:
     return sum(1 for x in r.received[before:] if x.status == 503)
 
 
-def health_event_ids(bootstrap: str, topic: str, prefixes: tuple[str, ...]) -> set[str]:
-    """The ids of the relay HealthEvents of `topic` for customers named with `prefixes`."""
-    found: set[str] = set()
+def health_events(bootstrap: str, topic: str, prefixes: tuple[str, ...]) -> list[HealthEvent]:
+    """The relay HealthEvents of `topic` for customers named with `prefixes`."""
+    found: list[HealthEvent] = []
     for raw in topic_read.values(bootstrap, topic):
-        found |= _health_id(raw, prefixes)
+        doc = orjson.loads(raw)
+        if not isinstance(doc, dict) or doc.get("kind") != "health":
+            continue
+        if str(doc.get("client_id", "")).startswith(prefixes):
+            found.append(HealthEvent.model_validate(doc))
     return found
-
-
-def _health_id(raw: bytes, prefixes: tuple[str, ...]) -> set[str]:
-    doc = orjson.loads(raw)
-    if not isinstance(doc, dict) or doc.get("kind") != "health":
-        return set()
-    if not str(doc.get("client_id", "")).startswith(prefixes):
-        return set()
-    return {HealthEvent.model_validate(doc).id}
 
 
 def check_health(
     engine: Engine, bootstrap: str, topic: str, prefixes: tuple[str, ...], v: PbxVerdict,
-    timeout_s: float = 60.0,
+    timeout_s: float = 60.0, steady: str = "bench-", until: datetime | None = None,
 ) -> None:  # fmt: skip
-    """Every relay HealthEvent on `topic` (of these customers) is a row of health_transitions;
-    waits (bounded) for the sink to write them."""
-    ids = health_event_ids(bootstrap, topic, prefixes)
+    """Every relay HealthEvent on `topic` (of these customers) is a row of health_transitions
+    (waited for, bounded); none of the steady load's customers (`steady`) went late or down
+    before `until` (the load's end: after it, they are late and down as they should be)."""
+    events = health_events(bootstrap, topic, prefixes)
+    ids = {e.id for e in events}
     v.health_events = len(ids)
+    v.false_alarms = [
+        f"{e.client_id} {e.profile_type.name}/{e.profile_id} {e.to_health.value} at {e.at}"
+        for e in events
+        if e.client_id.startswith(steady)
+        and e.to_health in (Health.late, Health.down)
+        and (until is None or e.at < until)
+    ]
     deadline = time.monotonic() + timeout_s
     while True:
         with engine.connect() as conn:

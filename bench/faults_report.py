@@ -72,8 +72,14 @@ def _costs(answers: list[Answer], recorded: set[str]) -> str:
     span = f", failures over {max(times) - min(times):.1f} s" if bad else ""
     return (
         f"answered {t['sent']}, 503 {t['503']}, timeouts {t['timeouts']}, other {t['other']}"
-        f" (no connection {errors}); not 200 but in Kafka {kept}{span}"
+        f" (no connection {errors}); not 200 but in Kafka {kept}{span}; p99 {_p99_ms(answers)}"
     )
+
+
+def _p99_ms(answers: list[Answer]) -> str:
+    """The 99th percentile of the answers' latency (sent to answered), in ms."""
+    waits = sorted(a.done - a.sent for a in answers)
+    return f"{waits[int(len(waits) * 0.99)] * 1000:.0f} ms" if waits else "-"
 
 
 def print_verdict(verdict: Verdict, answers: list[Answer], customers: int) -> None:
@@ -119,12 +125,14 @@ def print_pbx(v: PbxVerdict) -> None:
     )
     print(
         f"health        {v.health_events} relay health events in Kafka,"
-        f" {len(v.health_missing)} missing from health_transitions"
+        f" {len(v.health_missing)} missing from health_transitions;"
+        f" steady load's profiles late or down: {len(v.false_alarms)}"
     )
     for label, items in (
         ("pbx missing", v.missing),
         ("pbx order", v.out_of_order),
         ("health missing", v.health_missing),
+        ("false alarm", v.false_alarms),
     ):
         for item in items[:SHOWN]:
             print(f"  {label}: {item}")

@@ -112,9 +112,10 @@ def sinks(hub: HubCluster, workdir: Path) -> list[ServiceProcess]:
     ]
 
 
-def load_customers(hub: HubCluster, customers: int) -> None:
-    """Bulk import, then wait until the last customer is visible; prints the rate."""
-    body = import_body(customers)
+def load_customers(hub: HubCluster, customers: int, **timing: int) -> None:
+    """Bulk import (`timing` as `import_body` takes it), then wait until the last customer
+    is visible; prints the rate."""
+    body = import_body(customers, **timing)
     t0 = time.perf_counter()
     reply = call(
         "POST",

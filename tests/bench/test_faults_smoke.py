@@ -2,7 +2,8 @@
 
 Only behaviour is checked (the run exits 0, no heartbeat answered 200 is missing from
 Kafka, no customer's state is wrong, no SQL rollup miscounts, every alert the e-mail
-sink owed reached the SMTP server, the upstream PBX connection is connected); the figures, what each
+sink owed reached the SMTP server, no customer heartbeating all along went late or down,
+the upstream PBX connection is connected); the figures, what each
 fault cost included, are printed for whoever reads the log, never asserted.
 """
 
@@ -20,6 +21,7 @@ RESULT = re.compile(
 )
 ALERTS = re.compile(r"^alerts\s+(\d+) messages owed .*, (\d+) missing,", re.M)
 UPSTREAM = re.compile(r"^upstream\s+state (\S+);", re.M)
+FALSE_ALARMS = re.compile(r"^health\s.*late or down: (\d+)$", re.M)
 
 
 def test_faults_under_load_lose_no_heartbeat_and_count_each_once() -> None:
@@ -39,6 +41,9 @@ def test_faults_under_load_lose_no_heartbeat_and_count_each_once() -> None:
     owed, not_mailed = (int(g) for g in alerts.groups())
     assert owed > 0, out  # profiles went down and up: the sink owed mail
     assert not_mailed == 0, out
+    false_alarms = FALSE_ALARMS.search(out)
+    assert false_alarms, out
+    assert false_alarms.group(1) == "0", out  # nobody heartbeating went late under the faults
     upstream = UPSTREAM.search(out)
     assert upstream, out
     assert upstream.group(1) == "connected", out
