@@ -185,6 +185,29 @@ def ingress_restart(hub: HubCluster, profiles: int) -> None:
           f"{rss / profiles:,.0f} B a profile")  # fmt: skip
 
 
+def stack_restart(broker: LocalBroker, hub: HubCluster, extra: list[ServiceProcess]) -> None:
+    """Everything `make run` starts stopped and started again on its state (the broker on
+    its log, the workers on their tables): seconds until the ingress is ready, and until
+    a worker folds an admin write again."""
+    assert hub.ingress is not None
+    for process in [*extra, hub.ingress, *hub.workers]:
+        process.stop()
+    broker.stop()
+    t0 = time.perf_counter()
+    broker.start()
+    for process in [*hub.workers, hub.ingress, *extra]:
+        process.start()
+    hub.wait_ready()
+    ready = time.perf_counter() - t0
+    body = {"RelayCustomerID": 2, "Name": "after the stack's restart"}
+    while hub.admin("PUT", "/customers/bench-stack-restart", body).status != 200:
+        assert time.perf_counter() - t0 < READY_TIMEOUT * 10, "the stack never folded again"
+        time.sleep(0.5)
+    folds = time.perf_counter() - t0
+    print(f"stack restart ingress ready {ready:.1f} s, a worker folding {folds:.1f} s, after "
+          "the broker's start")  # fmt: skip
+
+
 def served_by(hub: HubCluster, index: int, clients: list[str]) -> bool:
     """Whether worker `index` answers every client's state (its own, or by its owner)."""
     for cid in clients:
@@ -241,6 +264,7 @@ def run(args: argparse.Namespace, workdir: Path) -> None:
                 silent(hub, pids, max(1, args.customers * args.silent_percent // 100), args)
             restart(hub)
             ingress_restart(hub, 2 * args.customers)
+            stack_restart(broker, hub, extra)
             failover(hub, args)
         finally:
             for s in extra:
