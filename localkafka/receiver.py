@@ -2,8 +2,13 @@
 
 Tests, benchmarks and the demo point PBX API sessions at it. `status` sets what it
 answers (200 by default); `stall_s` makes it answer late; every request is recorded.
+It speaks HTTP/1.1 and keeps connections open between requests, as the web servers of
+application servers do (a thread per connection); `stop()` closes them too.
 """
 
+import contextlib
+import socket
+import sys
 import threading
 import time
 from dataclasses import dataclass, field
@@ -28,6 +33,15 @@ class Received:
         return orjson.loads(self.body)
 
 
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        # A connection closed under its thread (by the peer, or by `stop()`) is no error.
+        if not isinstance(sys.exc_info()[1], OSError):
+            super().handle_error(request, client_address)
+
+
 @dataclass
 class Receiver:
     """Listens on 127.0.0.1 at a free port until `stop()`."""
@@ -35,14 +49,27 @@ class Receiver:
     status: int = 200
     stall_s: float = 0.0
     received: list[Received] = field(default_factory=list)
-    _server: ThreadingHTTPServer | None = None
+    _server: _Server | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock)
+    _open: set[socket.socket] = field(default_factory=set)
 
     def start(self) -> "Receiver":
         """Start serving in a background thread."""
         owner = self
 
         class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def setup(self) -> None:
+                super().setup()
+                with owner._lock:
+                    owner._open.add(self.connection)
+
+            def finish(self) -> None:
+                with owner._lock:
+                    owner._open.discard(self.connection)
+                super().finish()
+
             def do_POST(self) -> None:
                 length = int(self.headers.get("content-length") or 0)
                 body = self.rfile.read(length)
@@ -61,8 +88,7 @@ class Receiver:
             def log_message(self, format: str, *args: Any) -> None:
                 return
 
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self._server.daemon_threads = True
+        self._server = _Server(("127.0.0.1", 0), Handler)
         threading.Thread(target=self._server.serve_forever, daemon=True).start()
         return self
 
@@ -82,19 +108,24 @@ class Receiver:
             ]
 
     def stop(self) -> None:
-        """Stop listening."""
+        """Stop listening, and close the connections kept open."""
         if self._server is not None:
             self._server.shutdown()
             self._server.server_close()
+        with self._lock:
+            kept, self._open = list(self._open), set()
+        for conn in kept:
+            with contextlib.suppress(OSError):  # already closed by the peer
+                conn.shutdown(socket.SHUT_RDWR)
 
 
 def main() -> None:
     """`python -m localkafka.receiver [port]`: print every event posted to it, answer 200."""
-    import sys
-
     port = int(sys.argv[1]) if len(sys.argv) > 1 else 8260
 
     class Printing(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
         def do_POST(self) -> None:
             body = self.rfile.read(int(self.headers.get("content-length") or 0))
             agent = self.headers.get("user-agent")
