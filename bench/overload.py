@@ -38,7 +38,8 @@ from yarl import URL
 from bench.bench_stack import running_hub, stop_on_signals
 from bench.hotpath import heartbeat_json, load_customers, processes
 from bench.open_loop import NO_ANSWER, Answer, Run, Send, Step, offer, sample
-from bench.pbx import broker_pid, cpu_now, drain
+from bench.pbx import broker_pid
+from bench.pbx_load import cpu_now, drain
 from bench.procstat import TICKS, rss_bytes
 from bench.stats import percentile
 from localkafka.broker import LocalBroker

@@ -36,30 +36,39 @@ from typing import Any
 import orjson
 
 from bench.bench_stack import running_hub, stop_on_signals
-from bench.lag import LagSampler
-from bench.pbx_load import Calls, Delivery, client, drive, wait_for
+from bench.pbx_load import (
+    EVENT_HEADERS,
+    LOOPBACK,
+    PASSWORD,
+    Calls,
+    Cpu,
+    Delivery,
+    client,
+    cpu_now,
+    cpu_per,
+    drain,
+    drive,
+    event_body,
+    login_body,
+    logins,
+    ms,
+    wait_for,
+)
+from bench.pbx_steady import Target, steady_phase
 from bench.pbx_wrk import HeartbeatRun, heartbeat_script, run_heartbeats
-from bench.procstat import cpu_seconds
-from bench.stats import percentile
 from bench.wrk import ensure_wrk
 from localkafka.broker import LocalBroker
 from localkafka.http import Reply
 from localkafka.hub import HubCluster, start_hub
 from localkafka.receiver import Receiver
-from schemas.pbx_secrets import md5_hex
 
 print = functools.partial(print, flush=True)  # figures appear as they come
-PASSWORD = "bench-Pa55word"  # noqa: S105 - the bench users' password
-MD5 = md5_hex(PASSWORD)
-JSON = {"Content-Type": "application/json"}
-EVENT_HEADERS = {"Content-Type": "application/json", "User-Agent": "WebAPI"}
-LOOPBACK = "127.0.0.1"
 Row = tuple[str, str, str]
-Cpu = dict[str, float]
 QUICK = {
     "logins": 20, "login_concurrency": 8, "login_pbxes": 2, "hb_sessions": 20,
     "hb_seconds": 3, "hb_connections": 16, "event_sessions": 10, "events": 50,
-    "event_concurrency": 8, "receivers": 2, "delivery_timeout": 30.0,
+    "event_concurrency": 8, "receivers": 2, "delivery_timeout": 30.0, "steady_rate": 10.0,
+    "steady_seconds": 4.0, "fail_seconds": 1.0,
 }  # fmt: skip
 
 
@@ -133,63 +142,9 @@ def broker_pid(broker: LocalBroker) -> int | None:
     return None
 
 
-def cpu_now(pids: dict[str, int]) -> Cpu:
-    """CPU seconds used so far by each process."""
-    return {name: cpu_seconds(pid) for name, pid in pids.items()}
-
-
-def cpu_per(before: Cpu, after: Cpu, count: int) -> Cpu:
-    """CPU microseconds per item, by process, between two snapshots."""
-    return {n: (after[n] - before[n]) / max(count, 1) * 1e6 for n in before}
-
-
-def drain(hub: HubCluster, timeout_s: float = 60) -> str:
-    """Wait until the workers' group has no lag; how long that took, as a table value."""
-    sampler = LagSampler(hub.bootstrap, [hub.prefix + "workers"])
-    t0 = time.monotonic()
-    while any(sampler.lag().values()):
-        if time.monotonic() - t0 > timeout_s:
-            return f"not in {timeout_s:.0f} s (left: {sampler.lag()})"
-        time.sleep(0.25)
-    return f"{time.monotonic() - t0:.1f} s"
-
-
-def ms(values_s: list[float], q: float) -> float:
-    """The q-th percentile in milliseconds."""
-    return percentile(sorted(values_s), q) * 1000
-
-
-def login_body(user: str, port: int, url: str | None) -> bytes:
-    """A login as an application server sends it, its callback on loopback, v2.0.0."""
-    doc: dict[str, Any] = {"username": user, "password": MD5, "ipaddr": LOOPBACK, "port": port,
-                           "version": "2.0.0"}  # fmt: skip
-    if url is not None:
-        doc |= {"url": url, "urltag": 0}
-    return orjson.dumps(doc)
-
-
 def plain_logins(users: list[str], port: int) -> Callable[[int], bytes]:
     """Login i as users[i mod U], the callback the receiver's root (no events go there)."""
     return lambda i: login_body(users[i % len(users)], port, None)
-
-
-async def logins(
-    base: str, bodies: Callable[[int], bytes], n: int, concurrency: int
-) -> tuple[Calls, dict[int, str]]:
-    """`n` logins, `concurrency` at a time; the calls and the tokens by login number."""
-    tokens: dict[int, str] = {}
-    async with client(concurrency) as http:
-
-        async def one(i: int) -> bool:
-            async with http.post(f"{base}/api/v2.0.0/login", data=bodies(i), headers=JSON) as r:
-                doc = orjson.loads(await r.read())
-            if r.status == 200 and doc.get("status") == "Success":
-                tokens[i] = str(doc["token"])
-                return True
-            return False
-
-        calls = await drive(n, concurrency, one)
-    return calls, tokens
 
 
 def call_rows(phase: str, what: str, calls: Calls) -> list[Row]:
@@ -261,15 +216,6 @@ async def post_events(base: str, event_url: str, n: int, concurrency: int) -> Ca
         return await drive(n, concurrency, one)
 
 
-def event_body(n: int) -> bytes:
-    """A v2.0.0 call record whose `callid` is `n`."""
-    return orjson.dumps(
-        {"event": "NewCdr", "callid": str(n), "timestart": "2026-01-02 03:04:05",
-         "callfrom": "1001", "callto": "1002", "callduration": "3", "talkduration": "2",
-         "status": "ANSWERED", "type": "Internal", "sn": "3631A2"}
-    )  # fmt: skip
-
-
 def open_event_sessions(
     hub: HubCluster, pbx: Pbx, receivers: list[Receiver], args: argparse.Namespace
 ) -> list[str]:
@@ -288,10 +234,10 @@ def open_event_sessions(
 
 def event_phase(
     hub: HubCluster, pids: dict[str, int], pbx: Pbx, receivers: list[Receiver],
-    args: argparse.Namespace,
+    paths: list[str], args: argparse.Namespace,
 ) -> tuple[list[Row], Cpu, Cpu]:  # fmt: skip
-    """Phase 3: post, then wait for every delivery; CPU per event and per delivery."""
-    paths = open_event_sessions(hub, pbx, receivers, args)
+    """Phase 3: post a burst to the sessions on `paths`, then wait for every delivery; CPU
+    per event and per delivery."""
     drain(hub)
     cpu0 = cpu_now(pids)
     calls = asyncio.run(post_events(hub.url, pbx.event_url, args.events, args.event_concurrency))
@@ -361,17 +307,23 @@ def phases(
     login_pbxes = [make_pbx(hub, i, 1) for i in range(args.login_pbxes)]
     users = [u for p in login_pbxes for u in p.users]
     events_pbx = make_pbx(hub, args.login_pbxes, args.event_users)
-    print(f"setup         {len(login_pbxes) + 1} PBXes configured in {time.monotonic() - t0:.1f} s")
+    quiet_pbx = make_pbx(hub, args.login_pbxes + 1, 1)
+    print(f"setup         {len(login_pbxes) + 2} PBXes configured in {time.monotonic() - t0:.1f} s")
     pids, port = pids_of(hub, broker), receivers[0].port
     drain(hub)
     idle_cpu = idle(pids, 1 if args.quick else 3)
     tokens, rows, login_cpu = login_phase(hub, pids, users, port, args)
     tokens += top_up(hub, users, port, args.hb_sessions - len(tokens), args)
     hb_rows, hb_cpu = heartbeat_phase(hub, pids, tokens[: args.hb_sessions], port, args)
-    ev_rows, ev_cpu, dl_cpu = event_phase(hub, pids, events_pbx, receivers, args)
+    paths = open_event_sessions(hub, events_pbx, receivers, args)
+    ev_rows, ev_cpu, dl_cpu = event_phase(hub, pids, events_pbx, receivers, paths, args)
+    busy, quiet = (Target(p.event_url, p.users[0]) for p in (events_pbx, quiet_pbx))
+    st_rows, st_cpu = steady_phase(hub, pids, busy, quiet, receivers, paths, args)
+    print("steady        " + "; ".join(f"{f} {v}" for _, f, v in st_rows))
     cpu = {"idle (per second)": idle_cpu, "login": login_cpu, "heartbeat": hb_cpu,
-           "event (in + fan-out)": ev_cpu, "delivery": dl_cpu}  # fmt: skip
-    return Report(rows + hb_rows + ev_rows, cpu)
+           "event (in + fan-out)": ev_cpu, "delivery (burst)": dl_cpu,
+           "delivery (steady)": st_cpu}  # fmt: skip
+    return Report(rows + hb_rows + ev_rows + st_rows, cpu)
 
 
 def idle(pids: dict[str, int], seconds: float) -> Cpu:
@@ -422,6 +374,10 @@ def parser() -> argparse.ArgumentParser:
     add("--event-concurrency", type=int, default=16)
     add("--receivers", type=int, default=4, help="local receivers the sessions share")
     add("--delivery-timeout", type=float, default=180.0, help="seconds to wait for deliveries")
+    add("--steady-rate", type=float, default=50.0, help="events/s to the busy PBX, phase 4")
+    add("--steady-seconds", type=float, default=20.0)
+    add("--quiet-rate", type=float, default=1.0, help="events/s to the quiet PBX meanwhile")
+    add("--fail-seconds", type=float, default=10.0, help="one session's receiver answers 503")
     return ap
 
 

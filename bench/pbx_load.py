@@ -1,4 +1,5 @@
-"""Helpers of bench.pbx: bounded concurrent calls, and what the receivers got of them.
+"""Helpers of bench.pbx: bounded concurrent calls, what the receivers got of them, logins,
+events, and CPU snapshots.
 
 Every time here is `time.monotonic()`, the clock `localkafka.receiver` stamps receipts
 with, so a receipt's time minus its event's send time is the end-to-end latency.
@@ -8,11 +9,24 @@ import asyncio
 import time
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
 import aiohttp
 import orjson
 
+from bench.lag import LagSampler
+from bench.procstat import cpu_seconds
+from bench.stats import percentile
+from localkafka.hub import HubCluster
 from localkafka.receiver import Receiver
+from schemas.pbx_secrets import md5_hex
+
+PASSWORD = "bench-Pa55word"  # noqa: S105 - the bench users' password
+MD5 = md5_hex(PASSWORD)
+JSON = {"Content-Type": "application/json"}
+EVENT_HEADERS = {"Content-Type": "application/json", "User-Agent": "WebAPI"}
+LOOPBACK = "127.0.0.1"
+Cpu = dict[str, float]
 
 
 @dataclass
@@ -140,3 +154,66 @@ def wait_for(
             shown = time.monotonic()
             print(f"  ... {count} of {total} delivered", flush=True)
         time.sleep(0.1)
+
+
+def cpu_now(pids: dict[str, int]) -> Cpu:
+    """CPU seconds used so far by each process."""
+    return {name: cpu_seconds(pid) for name, pid in pids.items()}
+
+
+def cpu_per(before: Cpu, after: Cpu, count: int) -> Cpu:
+    """CPU microseconds per item, by process, between two snapshots."""
+    return {n: (after[n] - before[n]) / max(count, 1) * 1e6 for n in before}
+
+
+def drain(hub: HubCluster, timeout_s: float = 60) -> str:
+    """Wait until the workers' group has no lag; how long that took, as a table value."""
+    sampler = LagSampler(hub.bootstrap, [hub.prefix + "workers"])
+    t0 = time.monotonic()
+    while any(sampler.lag().values()):
+        if time.monotonic() - t0 > timeout_s:
+            return f"not in {timeout_s:.0f} s (left: {sampler.lag()})"
+        time.sleep(0.25)
+    return f"{time.monotonic() - t0:.1f} s"
+
+
+def ms(values_s: list[float], q: float) -> float:
+    """The q-th percentile in milliseconds."""
+    return percentile(sorted(values_s), q) * 1000
+
+
+def login_body(user: str, port: int, url: str | None) -> bytes:
+    """A login as an application server sends it, its callback on loopback, v2.0.0."""
+    doc: dict[str, Any] = {"username": user, "password": MD5, "ipaddr": LOOPBACK, "port": port,
+                           "version": "2.0.0"}  # fmt: skip
+    if url is not None:
+        doc |= {"url": url, "urltag": 0}
+    return orjson.dumps(doc)
+
+
+async def logins(
+    base: str, bodies: Callable[[int], bytes], n: int, concurrency: int
+) -> tuple[Calls, dict[int, str]]:
+    """`n` logins, `concurrency` at a time; the calls and the tokens by login number."""
+    tokens: dict[int, str] = {}
+    async with client(concurrency) as http:
+
+        async def one(i: int) -> bool:
+            async with http.post(f"{base}/api/v2.0.0/login", data=bodies(i), headers=JSON) as r:
+                doc = orjson.loads(await r.read())
+            if r.status == 200 and doc.get("status") == "Success":
+                tokens[i] = str(doc["token"])
+                return True
+            return False
+
+        calls = await drive(n, concurrency, one)
+    return calls, tokens
+
+
+def event_body(n: int) -> bytes:
+    """A v2.0.0 call record whose `callid` is `n`."""
+    return orjson.dumps(
+        {"event": "NewCdr", "callid": str(n), "timestart": "2026-01-02 03:04:05",
+         "callfrom": "1001", "callto": "1002", "callduration": "3", "talkduration": "2",
+         "status": "ANSWERED", "type": "Internal", "sn": "3631A2"}
+    )  # fmt: skip

@@ -1,7 +1,8 @@
 """`make bench`'s PBX API run at a size that fits the test suite: nothing lost or reordered.
 
 Only behaviour is checked (no error answer, every event delivered to every session, in
-order, none twice); the figures are printed for whoever reads the log, never asserted.
+order, none twice, in the burst and in the steady phase, a session whose receiver
+refused some included); the figures are printed for whoever reads the log, never asserted.
 """
 
 import re
@@ -31,3 +32,11 @@ def test_a_small_pbx_run_delivers_everything_in_order() -> None:
     assert delivered == expected
     assert _figure(out, "deliveries", "missing (not received) / duplicates") == "0 / 0"
     assert _figure(out, "deliveries", "order violations").startswith("0 ")
+    # The steady phase: every event reached every session, the failing one's after its
+    # receiver answered again, and in order.
+    assert _figure(out, "steady", "missing / duplicates / out of order (all)") == "0 / 0 / 0"
+    refused, missing, disordered = _figure(
+        out, "steady", "the failing session: refused / missing / out of order"
+    ).split(" / ")
+    assert int(refused) > 0  # its receiver did refuse some
+    assert (missing, disordered) == ("0", "0")
