@@ -15,7 +15,6 @@ from processors.pbx_work import Work
 from schemas.pbx import LOCK_FOR, Lockout, PbxRecord
 from schemas.pbx_topics import (
     PBX_RECORD,
-    DeliveryAttempt,
     EventReceived,
     LoginAttempt,
     PbxDeleted,
@@ -26,6 +25,7 @@ from schemas.pbx_topics import (
     SessionRenewed,
     UserClaimed,
     UserReleased,
+    decode_attempts,
 )
 from schemas.pbx_upstream import UpstreamRemoved, UpstreamResult, UpstreamSet
 
@@ -87,10 +87,10 @@ async def fold_batches(hub: Hub, stream: Any, attempts: bool) -> None:
                 w.event = event
                 try:
                     if attempts:
-                        msg = DeliveryAttempt.model_validate_json(event.value)
-                        fold.on_attempt(w, msg, hub.settings.pbx_retry_max_s)
-                        key = fold.pbx_key(msg.client_id, msg.pbx_id)
-                        settled.append((key, msg.session_id, msg.id))
+                        for msg in decode_attempts(event.value):
+                            fold.on_attempt(w, msg, hub.settings.pbx_retry_max_s)
+                            key = fold.pbx_key(msg.client_id, msg.pbx_id)
+                            settled.append((key, msg.session_id, msg.id))
                     else:
                         fold_record(
                             hub, w, PBX_RECORD.validate_json(event.value), event.message.offset

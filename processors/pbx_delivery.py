@@ -1,8 +1,9 @@
 """Deliver PBX events to sessions' callbacks: one attempt in flight per session, in order.
 
-An attempt POSTs the head of a session's queue in the session's version and publishes
-a `DeliveryAttempt` (acks=all) to `pbx-deliveries`; the attempts agent folds it, which
-pops the queue or sets the next try, and asks for the next attempt. Which attempts are
+An attempt POSTs the head of a session's queue in the session's version; a burst's
+`DeliveryAttempt`s are published as one record (acks=all) to `pbx-deliveries`; the
+attempts agent folds them, which pops the queue or sets the next try, and asks for the
+next burst. Which attempts are
 in flight is process-local: after a crash or a rebalance the new owner tries the head
 again, so a receiver may get an event twice (at least once), never out of order.
 """
@@ -23,7 +24,7 @@ from processors.app import Hub
 from schemas.pbx import PbxRecord, Session, StoredEvent
 from schemas.pbx_callback import Network, denied_address, denied_url
 from schemas.pbx_events import V1, in_version
-from schemas.pbx_topics import DeliveryAttempt, Outcome
+from schemas.pbx_topics import DeliveryAttempt, Outcome, encode_attempts
 from schemas.topics import partition_for
 
 log = logging.getLogger(__name__)
@@ -198,19 +199,14 @@ class Deliverer:
         return self._http
 
     async def _record(self, attempts: list[DeliveryAttempt]) -> None:
-        """Publish the attempts, in order, and wait until Kafka has them all."""
-        futures = []
-        for attempt in attempts:
-            cid = attempt.client_id
-            futures.append(
-                await self.hub.pbx_deliveries.send(
-                    key=cid.encode(),
-                    value=attempt.model_dump_json().encode(),
-                    partition=partition_for(cid, self.hub.settings.partitions),
-                )
-            )
-        timeout = self.hub.settings.heartbeat_publish_timeout_s
-        await asyncio.wait_for(asyncio.gather(*futures), timeout)
+        """Publish the burst's attempts as one record, and wait until Kafka has it."""
+        cid = attempts[0].client_id
+        future = await self.hub.pbx_deliveries.send(
+            key=cid.encode(),
+            value=encode_attempts(attempts),
+            partition=partition_for(cid, self.hub.settings.partitions),
+        )
+        await asyncio.wait_for(future, self.hub.settings.heartbeat_publish_timeout_s)
 
     async def close(self) -> None:
         """Stop the attempts in flight and close the connection pool."""

@@ -9,6 +9,7 @@ Output: `pbx-changes` (PBXes and sessions as they change, for the SQL sink) and
 how a delivered event leaves its session's queue).
 """
 
+from collections.abc import Sequence
 from datetime import datetime
 from enum import StrEnum
 from typing import Annotated, Literal
@@ -187,6 +188,23 @@ class DeliveryAttempt(BaseModel):
     received_at: datetime = Field(description="when the hub received the event")
     at: datetime = Field(description="when the attempt ended")
     latency_s: float
+
+
+_ATTEMPTS = TypeAdapter(list[DeliveryAttempt])
+
+
+def encode_attempts(attempts: Sequence[DeliveryAttempt]) -> bytes:
+    """One `pbx-deliveries` record holding a burst's attempts, in order (a JSON array):
+    one record, one produce and one fold per burst instead of per delivery."""
+    return _ATTEMPTS.dump_json(list(attempts))
+
+
+def decode_attempts(raw: bytes) -> list[DeliveryAttempt]:
+    """The attempts a `pbx-deliveries` record holds: an array, or one object as earlier
+    versions wrote; raises pydantic's ValidationError if unreadable."""
+    if raw.lstrip()[:1] == b"[":
+        return _ATTEMPTS.validate_json(raw)
+    return [DeliveryAttempt.model_validate_json(raw)]
 
 
 class SessionSnapshot(BaseModel):

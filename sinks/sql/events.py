@@ -15,7 +15,7 @@ from pydantic import ValidationError
 from schemas import heartbeat_records
 from schemas.customer_deletion import CustomerDeleted
 from schemas.events import HEALTH_TOPIC_EVENT, CommandEvent, HealthEvent, PbxConnectionEvent
-from schemas.pbx_topics import DeliveryAttempt, PbxChange
+from schemas.pbx_topics import DeliveryAttempt, PbxChange, decode_attempts
 from schemas.topics import (
     CONFIG_EVENT,
     CustomerImported,
@@ -55,6 +55,10 @@ def _heartbeats(value: bytes) -> list[Event]:
     return list(heartbeat_records.decode(value))
 
 
+def _attempts(value: bytes) -> list[Event]:
+    return list(decode_attempts(value))
+
+
 def _config(value: bytes) -> Event | None:
     event = CONFIG_EVENT.validate_json(value)
     if isinstance(
@@ -76,7 +80,7 @@ class EventDecoder:
             topics.command_events: CommandEvent.model_validate_json,
             topics.health_events: HEALTH_TOPIC_EVENT.validate_json,
             topics.pbx_changes: PbxChange.model_validate_json,
-            topics.pbx_deliveries: DeliveryAttempt.model_validate_json,
+            topics.pbx_deliveries: _attempts,
         }
 
     @property

@@ -32,3 +32,23 @@ def read_events(
                 return found
     finally:
         consumer.close()
+
+
+def read_event_lists(
+    bootstrap: str,
+    topic: str,
+    client_id: str,
+    parse: Callable[[bytes], list[T]],
+    expected: int,
+    wait_s: float = 30.0,
+) -> list[T]:
+    """Like `read_events`, for records holding several events each: every event, in order,
+    once at least `expected` events arrived (or time ran out)."""
+    found: list[T] = []
+    deadline = time.monotonic() + wait_s
+    while len(found) < expected and time.monotonic() <= deadline:
+        lists = read_events(bootstrap, topic, client_id, parse, 0, 0.0)
+        found = [event for events in lists for event in events]
+        if len(found) < expected:
+            time.sleep(0.5)
+    return found

@@ -9,8 +9,8 @@ import pytest
 from localkafka.broker import LocalBroker
 from localkafka.hub import HubCluster, start_hub
 from localkafka.receiver import Receiver
-from schemas.pbx_topics import ChangeKind, DeliveryAttempt, Outcome, PbxChange
-from tests.integration.events import read_events
+from schemas.pbx_topics import ChangeKind, Outcome, PbxChange, decode_attempts
+from tests.integration.events import read_event_lists, read_events
 from tests.integration.pbx_helpers import api, errno, make_pbx, post_event, session_login, wait_for
 
 pytestmark = pytest.mark.integration
@@ -97,11 +97,11 @@ def test_a_failing_receiver_is_retried_in_order_and_holds_back_only_its_session(
         assert pending == {"f": 5, "h": 0}
         failing.status = 200
         assert wait_for(lambda: _bodies(failing, "/f") == events, 40)
-        attempts = read_events(
+        attempts = read_event_lists(
             hub.bootstrap,
             f"{hub.prefix}pbx-deliveries",
             pbx.client_id,
-            DeliveryAttempt.model_validate_json,
+            decode_attempts,
             expected=12,
         )
         failed = [a for a in attempts if a.outcome is Outcome.failed]

@@ -3,7 +3,7 @@
 import pytest
 
 from schemas.events import CommandState, Health
-from schemas.pbx_topics import ChangeKind
+from schemas.pbx_topics import ChangeKind, encode_attempts
 from schemas.pbx_upstream import ConnectionState
 from schemas.topics import TopicNames
 from sinks.sql.consumer import FIRST_BACKOFF_S, Backoff
@@ -36,6 +36,8 @@ def test_decoder_reads_each_topic_s_message() -> None:
     assert decoder.decode(NAMES.pbx_changes, change.model_dump_json().encode()) == [change]
     attempt = s.delivery(3)
     assert decoder.decode(NAMES.pbx_deliveries, attempt.model_dump_json().encode()) == [attempt]
+    burst = [s.delivery(4), s.delivery(5)]  # a burst's attempts, one record
+    assert decoder.decode(NAMES.pbx_deliveries, encode_attempts(burst)) == burst
 
 
 def test_health_events_topic_carries_profile_health_and_pbx_connection_changes() -> None:
