@@ -16,6 +16,10 @@ from types import FrameType
 from localkafka.broker import LocalBroker, free_ports
 from localkafka.hub import HubCluster
 
+WALL_CLOCK = {"HUB_CLOCK_OFFSET_FILE": ""}
+"""The wall clock, as in production: the tests' shifted clock stats a file at every read
+(a few per cent of a busy worker), which a benchmark must not measure."""
+
 
 @contextmanager
 def running_hub(

@@ -44,6 +44,7 @@ from sqlalchemy import Engine
 
 from bench import faults_check as check
 from bench import faults_pbx
+from bench.bench_stack import WALL_CLOCK
 from bench.faults_alerts import AlertLoad, email_sink
 from bench.faults_load import Answer, Load
 from bench.faults_report import (
@@ -124,6 +125,7 @@ def start(args: argparse.Namespace, workdir: Path, stack: contextlib.ExitStack) 
     stack.callback(broker.stop)
     broker.start()
     hub = HubCluster(broker.bootstrap, workdir / "hub", partitions=args.partitions)
+    hub.extra_env.update(WALL_CLOCK)
     stack.callback(hub.stop)
     hub.create_topics()
     hub.add_worker()

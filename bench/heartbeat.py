@@ -14,6 +14,7 @@ from pathlib import Path
 import aiohttp
 import orjson
 
+from bench.bench_stack import WALL_CLOCK
 from bench.stats import summary
 from localkafka.broker import LocalBroker, free_ports
 from localkafka.hub import HubCluster, start_hub
@@ -114,7 +115,7 @@ def main() -> None:
     work = Path(tempfile.mkdtemp(prefix="hub-bench-"))
     port, controller = free_ports(2)
     with LocalBroker(data_dir=work / "kafka", port=port, controller_port=controller) as broker:
-        hub = start_hub(broker, work / "hub")
+        hub = start_hub(broker, work / "hub", env=WALL_CLOCK)
         try:
             ids = configure(hub, args.customers)
             for body, ctype in (

@@ -19,6 +19,7 @@ import orjson
 from kafka import KafkaConsumer, TopicPartition
 
 from bench import topic_read
+from bench.bench_stack import WALL_CLOCK
 from bench.lag import LagSampler
 from bench.procstat import cpu_seconds, rss_bytes
 from bench.wrk import WrkResult, heartbeat_script, run_wrk
@@ -237,8 +238,7 @@ def run(args: argparse.Namespace, workdir: Path) -> None:
     port, controller = free_ports(2)
     with LocalBroker(data_dir=workdir / "kafka", port=port, controller_port=controller) as broker:
         hub = HubCluster(broker.bootstrap, workdir / "hub", partitions=args.partitions)
-        # The wall clock, as in production: the tests' shifted clock stats a file per read.
-        hub.extra_env["HUB_CLOCK_OFFSET_FILE"] = ""
+        hub.extra_env.update(WALL_CLOCK)
         hub.extra_env["HUB_LAG_INTERVAL_S"] = "1"  # the workers' lag, sampled each second
         hub.create_topics()
         hub.add_worker()

@@ -35,7 +35,7 @@ import aiohttp
 import uvloop
 from yarl import URL
 
-from bench.bench_stack import running_hub, stop_on_signals
+from bench.bench_stack import WALL_CLOCK, running_hub, stop_on_signals
 from bench.hotpath import heartbeat_json, load_customers, processes
 from bench.open_loop import NO_ANSWER, Answer, Run, Send, Step, offer, sample
 from bench.pbx import broker_pid
@@ -272,6 +272,7 @@ def measure(hub: HubCluster, broker: LocalBroker, args: argparse.Namespace) -> N
 def start(broker: LocalBroker, workdir: Path, args: argparse.Namespace) -> HubCluster:
     """Topics, one worker and the ingress, with the bound on requests in flight if given."""
     hub = HubCluster(broker.bootstrap, workdir, partitions=args.partitions)
+    hub.extra_env.update(WALL_CLOCK)
     if args.max_in_flight is not None:
         hub.extra_env["HUB_MAX_IN_FLIGHT"] = str(args.max_in_flight)
     hub.create_topics()

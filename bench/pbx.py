@@ -35,7 +35,7 @@ from typing import Any
 
 import orjson
 
-from bench.bench_stack import running_hub, stop_on_signals
+from bench.bench_stack import WALL_CLOCK, running_hub, stop_on_signals
 from bench.pbx_load import (
     EVENT_HEADERS,
     LOOPBACK,
@@ -349,7 +349,8 @@ def top_up(
 def run(args: argparse.Namespace, workdir: Path) -> None:
     """Broker and hub up, the phases, the table; everything stopped on the way out."""
     ensure_wrk()
-    with running_hub(workdir, start_hub) as (broker, hub, t0):
+    start = functools.partial(start_hub, env=WALL_CLOCK)
+    with running_hub(workdir, start) as (broker, hub, t0):
         if not hub.workers[0].running:  # start_hub waits only for running workers
             raise RuntimeError(f"the worker exited:\n{hub.workers[0].log_tail(20)}")
         print(f"hub           broker and hub ready in {time.monotonic() - t0:.1f} s")

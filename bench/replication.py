@@ -15,6 +15,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from bench.bench_stack import WALL_CLOCK
 from bench.hotpath import PROFILE, heartbeat_json, load_customers
 from localkafka.broker import LocalBroker, free_port, free_ports
 from localkafka.http import call
@@ -77,7 +78,7 @@ def run(args: argparse.Namespace, workdir: Path) -> None:
     """The whole benchmark on a private broker."""
     port, controller = free_ports(2)
     with LocalBroker(data_dir=workdir / "kafka", port=port, controller_port=controller) as broker:
-        hub = start_hub(broker, workdir / "hub")
+        hub = start_hub(broker, workdir / "hub", env=WALL_CLOCK)
         try:
             ingress, other = second_ingress(hub)
             try:

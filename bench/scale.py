@@ -32,6 +32,7 @@ from pathlib import Path
 import orjson
 from kafka import KafkaConsumer, TopicPartition
 
+from bench.bench_stack import WALL_CLOCK
 from bench.hotpath import heartbeat_json, import_body, processes, sinks
 from bench.procstat import cpu_seconds, rss_bytes
 from localkafka.broker import LocalBroker, free_ports
@@ -246,6 +247,7 @@ def run(args: argparse.Namespace, workdir: Path) -> None:
     port, controller = free_ports(2)
     with LocalBroker(data_dir=workdir / "kafka", port=port, controller_port=controller) as broker:
         hub = HubCluster(broker.bootstrap, workdir / "hub", partitions=args.partitions)
+        hub.extra_env.update(WALL_CLOCK)
         hub.extra_env["HUB_TABLE_STORE"] = args.table_store
         print(f"tables        {args.table_store}, {args.partitions} partitions")
         hub.create_topics()
