@@ -127,10 +127,15 @@ def _route(names: TopicNames, event: Event) -> tuple[str, bytes]:
     return names.config, config_key(event)
 
 
-def lag(bootstrap: str, names: TopicNames, group: str) -> int:
-    """Records the group has not committed yet (-1 while the group cannot be asked)."""
-    topics = [names.config, names.heartbeats, names.command_events, names.health_events]
-    tps = [TopicPartition(t, p) for t in topics for p in range(PARTITIONS)]
+def lag(
+    bootstrap: str, names: TopicNames, group: str, topics: list[str] | None = None,
+    partitions: int = PARTITIONS,
+) -> int:  # fmt: skip
+    """Records the group has not committed yet in `topics` (by default the config,
+    heartbeat, command and health topics); -1 while the group cannot be asked."""
+    if topics is None:
+        topics = [names.config, names.heartbeats, names.command_events, names.health_events]
+    tps = [TopicPartition(t, p) for t in topics for p in range(partitions)]
     consumer = KafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
     admin = KafkaAdminClient(bootstrap_servers=bootstrap)
     try:
@@ -244,16 +249,17 @@ def bench_engine(
 
 @contextmanager
 def sink_settings(
-    kind: str, work: Path, bootstrap: str, names: TopicNames, batch_size: int
-) -> Iterator[tuple[SqlSinkSettings, Engine]]:
+    kind: str, work: Path, bootstrap: str, names: TopicNames, batch_size: int,
+    *, partitions: int = PARTITIONS, linger_s: float = 0.2,
+) -> Iterator[tuple[SqlSinkSettings, Engine]]:  # fmt: skip
     """An empty, migrated database and the settings of a sink in a group of its own."""
     with database(kind, work) as url:
         engine = create_sink_engine(url)
         upgrade(engine)
         settings = SqlSinkSettings(
-            kafka_bootstrap=bootstrap, topic_prefix=names.prefix, partitions=PARTITIONS,
+            kafka_bootstrap=bootstrap, topic_prefix=names.prefix, partitions=partitions,
             database_url=SecretStr(url), consumer_group=f"bench-{uuid.uuid4().hex[:8]}",
-            batch_size=batch_size, batch_linger_s=0.2,
+            batch_size=batch_size, batch_linger_s=linger_s,
         )  # fmt: skip
         try:
             yield settings, engine

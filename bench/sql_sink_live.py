@@ -21,19 +21,16 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import orjson
-from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer, TopicPartition
-from kafka.errors import KafkaError
-from pydantic import SecretStr
+from kafka import KafkaProducer
 
-from bench.sql_sink import database
+from bench import sql_sink
+from bench.sql_sink import sink_settings
 from bench.sql_sink_cpu import measure
 from localkafka.broker import LocalBroker, free_ports
 from processors.create_topics import ensure_topics
 from schemas import heartbeat_records
 from schemas.settings import KafkaSettings
 from schemas.topics import TopicNames, partition_for
-from sinks.sql.database import create_sink_engine
-from sinks.sql.migrate import upgrade
 from sinks.sql.settings import SqlSinkSettings
 
 print = functools.partial(print, flush=True)  # figures appear as they come
@@ -85,18 +82,7 @@ def _next(n: int, customers: int) -> tuple[bytes, int]:
 
 def lag(bootstrap: str, names: TopicNames, group: str) -> int:
     """Heartbeat records the group has not committed yet (-1 while it cannot be asked)."""
-    tps = [TopicPartition(names.heartbeats, p) for p in range(PARTITIONS)]
-    consumer = KafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
-    admin = KafkaAdminClient(bootstrap_servers=bootstrap)
-    try:
-        ends = consumer.end_offsets(tps)
-        done = admin.list_group_offsets(group).get(group, {})
-        return sum(ends[tp] - (done[tp].offset if tp in done else 0) for tp in tps)
-    except KafkaError:
-        return -1
-    finally:
-        consumer.close()
-        admin.close()
+    return sql_sink.lag(bootstrap, names, group, [names.heartbeats], PARTITIONS)
 
 
 def sample_lag(bootstrap: str, names: TopicNames, group: str, stop: threading.Event) -> list[int]:
@@ -113,18 +99,15 @@ def run(kind: str, work: Path, bootstrap: str, args: argparse.Namespace) -> None
     ensure_topics(
         KafkaSettings(kafka_bootstrap=bootstrap, topic_prefix=names.prefix, partitions=PARTITIONS)
     )
-    with database(kind, work) as url:
-        engine = create_sink_engine(url)
-        upgrade(engine)
-        settings = SqlSinkSettings(
-            kafka_bootstrap=bootstrap, topic_prefix=names.prefix, partitions=PARTITIONS,
-            database_url=SecretStr(url), consumer_group=f"live-{uuid.uuid4().hex[:8]}",
-        )  # fmt: skip
+    defaults = SqlSinkSettings()  # the sink's own batch size and linger, as `make run` has
+    with sink_settings(
+        kind, work, bootstrap, names, defaults.batch_size,
+        partitions=PARTITIONS, linger_s=defaults.batch_linger_s,
+    ) as (settings, _):  # fmt: skip
         sent: list[tuple[int, int]] = []
         lags: list[int] = []
         done = _load(bootstrap, names, settings.group_id, args, sent, lags)
         cpu = measure(settings, done, timeout_s=args.seconds + 300)
-        engine.dispose()
     heartbeats, records = sent[0]
     worst = max(lags[args.warm_up :] or [0])
     print(

@@ -17,10 +17,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from urllib.parse import urlsplit
 
-import aiohttp
-
 from processors import metrics
 from processors.app import Hub
+from processors.http_post import HttpPoster, ProtocolError
 from schemas.pbx import PbxRecord, Session, StoredEvent
 from schemas.pbx_callback import Network, denied_address, denied_url
 from schemas.pbx_events import V1, in_version
@@ -35,6 +34,8 @@ HEADERS = {
 }
 STALE_AFTER_S = 60.0
 BURST = 32
+PER_ORIGIN = 8
+"""Connections kept to one receiver (scheme, host, port) at most."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,7 +65,7 @@ class Deliverer:
         # attempt once recorded: the session is settled when the fold has that one.
         self.in_flight: dict[tuple[str, str], tuple[float, str | None]] = {}
         self.slots = asyncio.Semaphore(hub.settings.pbx_max_deliveries)
-        self._http: aiohttp.ClientSession | None = None
+        self._poster = HttpPoster(hub.settings.pbx_delivery_timeout_s, per_origin=PER_ORIGIN)
         self._tasks: set[asyncio.Task[None]] = set()
 
     def settle(self, done: Iterable[tuple[str, str, str]]) -> None:
@@ -166,16 +167,13 @@ class Deliverer:
         if denied_url(url, self.denied) or await self._resolves_denied(url):
             return Outcome.denied, None, "callback address is in a denied network"
         try:
-            async with self._client().post(
-                url, data=body, headers=HEADERS, allow_redirects=False
-            ) as resp:
-                await resp.read()
-                ok = 200 <= resp.status < 300
-                return (Outcome.delivered if ok else Outcome.failed), resp.status, None
+            status = await self._poster.post(url, body, HEADERS)
         except TimeoutError:
             return Outcome.failed, None, "no answer in time"
-        except aiohttp.ClientError as e:
+        except (OSError, EOFError, ProtocolError) as e:
             return Outcome.failed, None, f"{type(e).__name__}: {e}"[:300]
+        ok = 200 <= status < 300
+        return (Outcome.delivered if ok else Outcome.failed), status, None
 
     async def _resolves_denied(self, url: str) -> bool:
         host = urlsplit(url).hostname or ""
@@ -189,14 +187,6 @@ class Deliverer:
         except OSError:
             return False  # the POST reports the failure
         return any(denied_address(str(info[4][0]), self.denied) for info in infos)
-
-    def _client(self) -> aiohttp.ClientSession:
-        if self._http is None:
-            timeout = aiohttp.ClientTimeout(total=self.hub.settings.pbx_delivery_timeout_s)
-            self._http = aiohttp.ClientSession(
-                timeout=timeout, connector=aiohttp.TCPConnector(limit=0, limit_per_host=8)
-            )
-        return self._http
 
     async def _record(self, attempts: list[DeliveryAttempt]) -> None:
         """Publish the burst's attempts as one record, and wait until Kafka has it."""
@@ -212,8 +202,7 @@ class Deliverer:
         """Stop the attempts in flight and close the connection pool."""
         for task in list(self._tasks):
             task.cancel()
-        if self._http is not None:
-            await self._http.close()
+        await self._poster.close()
 
 
 def attach(hub: Hub) -> Deliverer:
