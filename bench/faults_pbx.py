@@ -236,6 +236,7 @@ def check_health(
     v.health_events = len(ids)
     v.false_alarms = [
         f"{e.client_id} {e.profile_type.name}/{e.profile_id} {e.to_health.value} at {e.at}"
+        f" ({e.reason})"
         for e in events
         if e.client_id.startswith(steady)
         and e.to_health in (Health.late, Health.down)

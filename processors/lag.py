@@ -5,10 +5,14 @@ in Kafka it has not applied yet. Judging deadlines at the wall clock then would 
 late or down profiles that heartbeated in time. So while the heartbeat partition has
 records past the last one applied, the sweep judges at the latest `received_at`
 folded there, and not at all before the first is folded; caught up, at the clock.
+Before the consumer's first fetch of the partition (a worker just restarted, with the
+heartbeats sent during its absence waiting), the end offset is asked of the broker:
+judging at the clock then would find every client late whose heartbeats wait there.
 """
 
 from datetime import datetime
 
+from aiokafka.errors import KafkaError
 from faust.types import TP
 
 from processors.app import Hub
@@ -25,13 +29,26 @@ def note_heartbeats(hub: Hub, partition: int, received_at: datetime) -> None:
 async def judged_at(hub: Hub, partition: int, now: datetime) -> datetime | None:
     """The time to judge the partition's deadlines at; None to judge none this sweep."""
     key = (hub.names.heartbeats, partition)
-    try:
-        high = hub.app.consumer.highwater(TP(*key))
-    except (AttributeError, KeyError, AssertionError):
-        return now  # no fetch yet: nothing is known to be waiting
+    high = await _end(hub, key)
     if high is None:
-        return now
+        return None  # the broker cannot say what is waiting: judge nothing yet
     if await applied_offset(hub, key) >= high - 1:
         return now
     mark = hub.heartbeat_marks.get(partition)
     return None if mark is None else min(now, mark)
+
+
+async def _end(hub: Hub, key: tuple[str, int]) -> int | None:
+    """The partition's end offset: as the consumer's last fetch saw it, else (no fetch yet,
+    as right after a restart, while the heartbeats sent meanwhile wait) asked of the
+    broker; None when neither can tell."""
+    try:
+        high = hub.app.consumer.highwater(TP(*key))
+    except (AttributeError, KeyError, AssertionError):
+        high = None
+    if high is not None:
+        return int(high)
+    try:
+        return (await hub.offsets.ends([key]))[key]
+    except (KafkaError, OSError, KeyError):
+        return None
