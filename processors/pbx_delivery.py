@@ -3,9 +3,9 @@
 An attempt POSTs the head of a session's queue in the session's version; a burst's
 `DeliveryAttempt`s are published as one record (acks=all) to `pbx-deliveries`; the
 attempts agent folds them, which pops the queue or sets the next try, and asks for the
-next burst. Which attempts are
-in flight is process-local: after a crash or a rebalance the new owner tries the head
-again, so a receiver may get an event twice (at least once), never out of order.
+next burst. Which attempts are in flight is process-local: after a crash or a
+rebalance the new owner tries the head again, so a receiver may get an event twice (at
+least once), never out of order.
 """
 
 import asyncio
