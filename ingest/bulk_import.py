@@ -4,13 +4,15 @@ One line per customer: `{"clientId": "...", "customer": {...}, "inbound": {"1": 
 "outbound": {"1": {...}}}`, the customer and profile bodies exactly as the PUT
 endpoints take them. Every line is validated before anything is written: one bad line
 is a 400 naming its line number and field (every unknown field, as the PUTs do), and
-nothing is published. Then each customer is published as one record carrying its
-profiles (`CustomerImported`, acks=all), and the answer comes once all are durable;
-they become visible in the workers' tables within moments (the import does not wait
-for that).
+nothing is published. Then the customers are published in chunks, one record per
+`IMPORT_CHUNK` customers of one partition (`CustomersImported`, acks=all), and the
+answer comes once all are durable; they become visible in the workers' tables within
+moments (the import does not wait for that).
 An import is a set of upserts, so one answered 503 is simply sent again.
 """
 
+import uuid
+from collections.abc import Iterator
 from typing import Any
 
 import orjson
@@ -31,9 +33,10 @@ from schemas.profiles import (
     OutboundProfileBody,
     ProfileConfig,
 )
-from schemas.topics import CustomerImported, config_key, partition_for
+from schemas.topics import CustomerImported, CustomersImported, imports_key, partition_for
 
-IN_FLIGHT = 5000  # records awaiting their acknowledgement at once (one wake-up each batch)
+IMPORT_CHUNK = 50  # customers a record: ~30 KB with two profiles each, far below 1 MB
+IN_FLIGHT = 200  # records awaiting their acknowledgement at once (one wake-up each batch)
 
 
 class ImportLine(BaseModel):
@@ -88,16 +91,33 @@ def records_of(raw: bytes, at: Any) -> list[CustomerImported]:
     return out
 
 
+def chunks(records: list[CustomerImported], partitions: int) -> Iterator[CustomersImported]:
+    """The records as chunks of one partition each, in order within each partition."""
+    by_partition: dict[int, list[CustomerImported]] = {}
+    for r in records:
+        by_partition.setdefault(partition_for(r.client_id, partitions), []).append(r)
+    for members in by_partition.values():
+        for start in range(0, len(members), IMPORT_CHUNK):
+            part = members[start : start + IMPORT_CHUNK]
+            yield CustomersImported(batch=uuid.uuid4().hex, at=part[0].at, customers=part)
+
+
+INNER = {"customers": {"__all__": {"kind", "at"}}}  # the chunk's own `at` is theirs
+
+
+def _dump(chunk: CustomersImported) -> bytes:
+    return chunk.model_dump_json(exclude=INNER).encode()
+
+
 async def _publish_all(services: Services, records: list[CustomerImported]) -> None:
     parts = services.settings.partitions
-    for start in range(0, len(records), IN_FLIGHT):
-        chunk = records[start : start + IN_FLIGHT]
+    batch = [
+        (imports_key(c.batch), _dump(c), partition_for(c.client_id, parts))
+        for c in chunks(records, parts)
+    ]
+    for start in range(0, len(batch), IN_FLIGHT):
         await services.publisher.publish_many(
-            services.topics.config,
-            [
-                (config_key(r), r.model_dump_json().encode(), partition_for(r.client_id, parts))
-                for r in chunk
-            ],
+            services.topics.config, batch[start : start + IN_FLIGHT]
         )
 
 

@@ -32,6 +32,7 @@ from schemas.profiles import CustomerProfiles, CustomerStates
 from schemas.topics import (
     CONFIG_EVENT,
     CustomerImported,
+    CustomersImported,
     CustomerUpserted,
     HeartbeatMessage,
     MaintenanceSet,
@@ -212,8 +213,10 @@ def _edit(profiles: CustomerProfiles, event: ProfileUpserted | MaintenanceSet) -
 
 
 def decode_config(raw: bytes) -> list[ConfigRecord]:
-    """A configuration record's event."""
-    event: ConfigRecord = CONFIG_EVENT.validate_json(raw)
+    """A configuration record's events: its one event, or each customer of an import chunk."""
+    event: ConfigRecord | CustomersImported = CONFIG_EVENT.validate_json(raw)
+    if isinstance(event, CustomersImported):
+        return list(event.imports())
     return [event]
 
 

@@ -228,9 +228,40 @@ class CustomerImported(BaseModel):
         ]
 
 
+class CustomersImported(BaseModel):
+    """Many customers of one bulk import, all of one partition, in one record.
+
+    Folded exactly as a `CustomerImported` record per customer would be (`imports()`),
+    but one record per `IMPORT_CHUNK` customers: the per-record costs of the producer,
+    the broker, the worker's stream and the sinks are paid once per chunk. Its key is
+    the batch's own (`imports_key`): compaction keeps it (see `imports_key`).
+    """
+
+    kind: Literal["customers-imported"] = "customers-imported"
+    batch: str = Field(min_length=1, max_length=64, description="the record's own key")
+    at: datetime | None = None
+    customers: list[CustomerImported]
+
+    @property
+    def client_id(self) -> str:
+        """The first customer's (the record's partition is every customer's)."""
+        return self.customers[0].client_id if self.customers else ""
+
+    def imports(self) -> list[CustomerImported]:
+        """Each customer's import as its own record would carry it, with the batch's time."""
+        at = self.at
+        return [
+            CustomerImported.model_construct(
+                client_id=c.client_id, at=at, customer=c.customer, profiles=c.profiles
+            )
+            for c in self.customers
+        ]
+
+
 ConfigEvent = Annotated[
     CustomerUpserted
     | CustomerImported
+    | CustomersImported
     | ProfileUpserted
     | ProfileDeleted
     | MaintenanceSet
@@ -269,9 +300,17 @@ def import_key(client_id: str) -> bytes:
     return f"import/{client_id}".encode()
 
 
+def imports_key(batch: str) -> bytes:
+    """The compaction key of a chunk of an import (`CustomersImported`): unique, so
+    compaction keeps every chunk; each customer's later records (a PUT, a DELETE) come
+    after it in the partition, so a replay from the start ends in the same state."""
+    return f"imports/{batch}".encode()
+
+
 def config_key(
     event: CustomerUpserted
     | CustomerImported
+    | CustomersImported
     | ProfileUpserted
     | ProfileDeleted
     | MaintenanceSet
@@ -285,6 +324,8 @@ def config_key(
         return customer_key(event.client_id)
     if isinstance(event, CustomerImported):
         return import_key(event.client_id)
+    if isinstance(event, CustomersImported):
+        return imports_key(event.batch)
     if isinstance(event, TokenScopesTrimmed):
         return scopes_key(event.customer)
     if isinstance(event, AccessSet):

@@ -19,6 +19,7 @@ from schemas.pbx_topics import DeliveryAttempt, PbxChange, decode_attempts
 from schemas.topics import (
     CONFIG_EVENT,
     CustomerImported,
+    CustomersImported,
     CustomerUpserted,
     HeartbeatMessage,
     ProfileDeleted,
@@ -59,8 +60,10 @@ def _attempts(value: bytes) -> list[Event]:
     return list(decode_attempts(value))
 
 
-def _config(value: bytes) -> Event | None:
+def _config(value: bytes) -> Event | list[Event] | None:
     event = CONFIG_EVENT.validate_json(value)
+    if isinstance(event, CustomersImported):
+        return list(event.imports())
     if isinstance(
         event,
         CustomerUpserted | CustomerImported | CustomerDeleted | ProfileUpserted | ProfileDeleted,
