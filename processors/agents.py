@@ -161,17 +161,17 @@ async def on_imports(hub: Hub, cid: str, imports: list[CustomerImported]) -> Non
     neither evaluated nor stored (see monitor.refresh's `quiet_new`); the answer state
     is built from what the import wrote, without reading it back.
     """
-    before: CustomerProfiles | None = hub.profiles.get(cid)
+    before: CustomerProfiles | None = hub.profiles.get_own(cid)
     profiles = _editable(before)
     for event in imports:
-        for part in event.profile_upserts():
-            config.upsert_into(profiles, part)
+        for cfg in event.profiles:
+            config.put_profile(profiles, cfg)
     hub.customers[cid] = imports[-1].customer
     hub.profiles[cid] = profiles
     if before is None:
         # No profile before: no reported state, command or health can exist (a deleted
         # customer's tables are emptied); relay access can (set on the bare customer).
-        state = AnswerState(profiles=profiles, access=hub.access.get(cid))
+        state = AnswerState(profiles=profiles, access=hub.access.get_own(cid))
         await answer_state.publish(hub, cid, state)
         return
     states: CustomerStates | None = hub.reported.get(cid)

@@ -122,7 +122,10 @@ async def flush_states(hub: Hub, partition: int) -> None:
 async def _send(hub: Hub, cid: str, value: bytes | None, digest: int = -1) -> None:
     """Publish the record (None: a tombstone); its acknowledgement joins the batch's."""
     part = partition_for(cid, hub.settings.partitions)
-    fut = await hub.answers.send(key=cid.encode(), value=value, partition=part)
+    # Straight to the producer: a raw record needs none of the topic's codecs, and
+    # faust's message objects were a fifth of the cost of an imported customer.
+    producer = hub.app.producer
+    fut = await producer.send(hub.names.answers, cid.encode(), value, part, None, None)
     hub.answer_sent[cid] = _GONE if value is None else (digest, time.monotonic())
     hub.answer_dirty.get(part, {}).pop(cid, None)
     await outbox.acknowledged([fut])

@@ -3,16 +3,32 @@
 faust-streaming 0.15 takes a table's serializer from `value_type._options.serializer`
 and hands decoded payloads to `value_type.from_data`; the class made here supplies both,
 so the in-memory store holds the models themselves and only the changelog holds JSON.
+
+A value written to a `rocksdb://` table is encoded twice by faust, for the store and
+for its changelog record; `encoded_once` lets the second use the first's bytes.
 """
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from types import SimpleNamespace
 from typing import Any, Generic, TypeVar
 
-import orjson
 from faust.serializers.codecs import Codec
 from pydantic import BaseModel
 
 M = TypeVar("M", bound=BaseModel)
+_writing: list[Any] = [None, None]  # the value being written, and its bytes once encoded
+
+
+@contextmanager
+def encoded_once(value: Any) -> Iterator[None]:
+    """While one table write of `value` runs (synchronous: nothing can change the value
+    in between), every encoding of it after the first is the first's bytes."""
+    _writing[0], _writing[1] = value, None
+    try:
+        yield
+    finally:
+        _writing[0] = _writing[1] = None
 
 
 class ModelCodec(Codec, Generic[M]):
@@ -23,7 +39,17 @@ class ModelCodec(Codec, Generic[M]):
         self.model = model
 
     def _dumps(self, obj: Any) -> bytes:
-        return orjson.dumps(obj.model_dump(mode="json"))
+        if obj is not _writing[0]:
+            return self._encode(obj)
+        if _writing[1] is None:
+            _writing[1] = self._encode(obj)
+        encoded: bytes = _writing[1]
+        return encoded
+
+    @staticmethod
+    def _encode(obj: Any) -> bytes:
+        encoded: bytes = obj.model_dump_json().encode()
+        return encoded
 
     def _loads(self, s: bytes) -> M:
         return self.model.model_validate_json(s)

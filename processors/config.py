@@ -2,13 +2,17 @@
 
 from schemas.commands import profile_key
 from schemas.enums import ProfileType
-from schemas.profiles import CustomerProfiles, InboundConfig
+from schemas.profiles import CustomerProfiles, InboundConfig, ProfileConfig
 from schemas.topics import MaintenanceSet, ProfileDeleted, ProfileUpserted
 
 
 def upsert_into(profiles: CustomerProfiles, event: ProfileUpserted) -> None:
     """Create or replace one profile in `profiles` itself (a copy the caller owns)."""
-    cfg = event.profile
+    put_profile(profiles, event.profile)
+
+
+def put_profile(profiles: CustomerProfiles, cfg: ProfileConfig) -> None:
+    """Create or replace the profile `cfg` configures in `profiles` itself."""
     if isinstance(cfg, InboundConfig):
         profiles.inbound[cfg.profile_id] = cfg.wire
     else:

@@ -81,3 +81,24 @@ def test_get_answers_the_value_or_the_default_without_a_key_error(
         assert table.get("bob") is None
         assert table.get("bob", "none") == "none"
         assert table.get("alice", "none") == "a"
+
+
+def test_get_own_reads_only_the_current_event_s_partition(app: faust.App) -> None:
+    table = app.Table("names", key_type=str, value_type=str)
+    assert isinstance(table, Table)
+    stored_in(table, 1, "alice", "a")
+    stored_in(table, 0, "carol", "c")
+    with event_of_partition(app, 0):
+        assert table.get_own("alice") is None  # of another partition: not looked for
+        assert table.get_own("carol") == "c"
+        assert table.get("alice") == "a"  # and a plain read afterwards still looks further
+
+
+def test_get_own_on_memory_is_get(tmp_path: Path) -> None:
+    app = faust.App("store-test", store="memory://", datadir=str(tmp_path), Table=Table)
+    table = app.Table("names", key_type=str, value_type=str)
+    assert isinstance(table, Table)
+    table.data["alice"] = "a"
+    with event_of_partition(app, 0):
+        assert table.get_own("alice") == "a"
+        assert table.get_own("bob", "none") == "none"
