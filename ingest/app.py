@@ -28,6 +28,7 @@ from ingest import health_admin as health
 from ingest import orders_admin as orders
 from ingest.answers import Answers
 from ingest.errors import BrokerUnavailable
+from ingest.event_gates import EventGates
 from ingest.heartbeat_batches import HeartbeatBatches
 from ingest.heartbeat_producer import HeartbeatProducer
 from ingest.live_tokens import LiveTokens
@@ -81,7 +82,16 @@ def build_services(settings: IngestSettings) -> Services:
         ),
         own_orders=OwnOrders(),
         live_tokens=LiveTokens(settings.kafka_bootstrap, topics.live_tokens, settings.partitions),
+        event_gates=EventGates(settings.kafka_bootstrap, topics.pbx_event_gates, _key(settings)),
     )
+
+
+def _key(settings: IngestSettings) -> bytes | None:
+    """The hub's secret key, when this ingress has it (event URLs are then checked here)."""
+    try:
+        return settings.key()
+    except (ValueError, OSError):
+        return None
 
 
 def _write_status(request: Request) -> WriteStatus:
@@ -221,6 +231,7 @@ def create_app(settings: IngestSettings) -> RelayFastPath:
         app.state.services = services
         services.answers.replica.start(asyncio.get_running_loop())
         services.live_tokens.replica.start(asyncio.get_running_loop())
+        services.event_gates.replica.start(asyncio.get_running_loop())
         try:
             await services.publisher.warm(list(services.topics.all()))
         except BrokerUnavailable as e:
@@ -244,6 +255,7 @@ def create_app(settings: IngestSettings) -> RelayFastPath:
         services.publisher.close()
         services.answers.replica.stop()
         services.live_tokens.replica.stop()
+        services.event_gates.replica.stop()
 
     return RelayFastPath(
         Starlette(

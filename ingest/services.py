@@ -3,6 +3,7 @@
 from dataclasses import dataclass
 
 from ingest.answers import Answers
+from ingest.event_gates import EventGates
 from ingest.heartbeat_batches import HeartbeatBatches
 from ingest.heartbeat_producer import HeartbeatProducer
 from ingest.live_tokens import LiveTokens
@@ -31,3 +32,4 @@ class Services:
     heartbeats: HeartbeatBatches
     own_orders: OwnOrders
     live_tokens: LiveTokens
+    event_gates: EventGates

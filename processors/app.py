@@ -46,6 +46,7 @@ class Hub:
     health_events: Any
     answers: Any
     live_tokens: Any
+    pbx_event_gates: Any
     customers: Any
     profiles: Any
     states: Any
@@ -189,6 +190,7 @@ def build_hub(settings: WorkerSettings) -> Hub:
         health_events=_raw_topic(app, names.health_events),
         answers=_raw_topic(app, names.answers),
         live_tokens=_raw_topic(app, names.live_tokens),
+        pbx_event_gates=_raw_topic(app, names.pbx_event_gates),
         customers=_table(app, "customers", CustomerConfig),
         profiles=_table(app, "profiles", CustomerProfiles),
         states=_table(app, "profile-states", CustomerStates),

@@ -12,7 +12,7 @@ import asyncio
 from dataclasses import dataclass, field
 from typing import Any
 
-from processors import live_tokens
+from processors import event_gates, live_tokens
 from processors.app import Hub
 from schemas.events import PbxConnectionEvent
 from schemas.pbx_topics import PbxChange
@@ -101,6 +101,9 @@ class Work:
         else:
             self.copied.add((name, key))
 
+    def _dirty(self, name: str) -> list[str]:
+        return [key for table, key in self.dirty if table == name]
+
     def keys(self, name: str) -> list[str]:
         """Every key of a table as this batch sees it."""
         held = set(self.table(name).keys())
@@ -128,6 +131,10 @@ class Work:
         await asyncio.gather(*futures)
         if self.tokens:
             await live_tokens.publish(self.hub, self.tokens)
+        written = {key: self.values[("pbxes", key)] for key in self._dirty("pbxes")}
+        gates = event_gates.changed(self.hub.pbxes, written)
+        if gates:
+            await event_gates.publish(self.hub, gates)
         for (name, key), event in self.dirty.items():
             if event is not None:
                 stream._set_current_event(event)

@@ -99,6 +99,12 @@ class TopicNames:
         return f"{self.prefix}pbx-live-tokens"
 
     @property
+    def pbx_event_gates(self) -> str:
+        """Each PBX's nonce, for the ingress to check event URLs (compacted;
+        `schemas.pbx_event_gate`), by `{clientId}/{pbxId}`."""
+        return f"{self.prefix}pbx-event-gates"
+
+    @property
     def probes(self) -> str:
         """Probe records the ingress writes while idle, to know its writes are acknowledged."""
         return f"{self.prefix}ingress-probes"
@@ -131,6 +137,7 @@ class TopicNames:
             self.pbx_deliveries: False,
             self.answers: True,
             self.live_tokens: True,
+            self.pbx_event_gates: True,
             **dict.fromkeys(self.changelogs(), True),
         }
 
