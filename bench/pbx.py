@@ -8,7 +8,9 @@ users through the admin API, then measures, in turn:
 2. heartbeats: wrk for a fixed time at full concurrency over the live sessions, each
    request with the next session's token: throughput, p50/p99, errors (any answer
    that is not HTTP 200 `{"status":"Success"}`).
-3. events: S sessions of one PBX, each on its own path of a few local receivers
+3. intake: wrk posting one event report again and again to a PBX with no live session:
+   the events taken in (each answered 200 once durable), p50/p99, errors.
+4. events: S sessions of one PBX, each on its own path of a few local receivers
    (version 2.0.0), and E events posted to the PBX's event URL: events/s answered 200
    with p50/p99; then, once every session got every event (E x S deliveries),
    deliveries/s, end-to-end latency from post to receipt, missing, duplicates and
@@ -55,7 +57,7 @@ from bench.pbx_load import (
     wait_for,
 )
 from bench.pbx_steady import Target, steady_phase
-from bench.pbx_wrk import HeartbeatRun, heartbeat_script, run_heartbeats
+from bench.pbx_wrk import HeartbeatRun, event_script, heartbeat_script, run_heartbeats
 from bench.wrk import ensure_wrk
 from localkafka.broker import LocalBroker
 from localkafka.http import Reply
@@ -192,6 +194,31 @@ def heartbeat_phase(
     return rows, cpu
 
 
+def intake_phase(
+    hub: HubCluster, pids: dict[str, int], pbx: Pbx, args: argparse.Namespace
+) -> tuple[list[Row], Cpu]:
+    """Event reports posted by wrk to a PBX with no live session: what the hub takes in
+    (each answered 200 once durable), without the fan-out of the burst below."""
+    script = event_script(pbx.event_url, event_body(0), hub.workdir)
+    url = hub.url + pbx.event_url
+    run_heartbeats(url, script, 1, args.hb_connections)  # warm-up
+    drain(hub)
+    cpu0 = cpu_now(pids)
+    run = run_heartbeats(url, script, args.hb_seconds, args.hb_connections)
+    cpu = cpu_per(cpu0, cpu_now(pids), run.requests)
+    drained = drain(hub)
+    rows = [
+        ("intake", "events taken (in s) / connections",
+         f"{run.requests} ({run.seconds:.0f} s) / {args.hb_connections}"),
+        ("intake", "events/s", f"{run.rate:,.1f}"),
+        ("intake", "latency p50 / p99", f"{run.p50_ms:.1f} / {run.p99_ms:.1f} ms"),
+        ("intake", "errors", str(run.errors)),
+        ("intake", "worker lag gone after", drained),
+    ]  # fmt: skip
+    print("intake        " + "; ".join(f"{f} {v}" for _, f, v in rows))
+    return rows, cpu
+
+
 def heartbeat_rows(run: HeartbeatRun, sessions: int, connections: int) -> list[Row]:
     """The heartbeat phase's figures."""
     return [
@@ -308,22 +335,24 @@ def phases(
     users = [u for p in login_pbxes for u in p.users]
     events_pbx = make_pbx(hub, args.login_pbxes, args.event_users)
     quiet_pbx = make_pbx(hub, args.login_pbxes + 1, 1)
-    print(f"setup         {len(login_pbxes) + 2} PBXes configured in {time.monotonic() - t0:.1f} s")
+    intake_pbx = make_pbx(hub, args.login_pbxes + 2, 1)
+    print(f"setup         {len(login_pbxes) + 3} PBXes configured in {time.monotonic() - t0:.1f} s")
     pids, port = pids_of(hub, broker), receivers[0].port
     drain(hub)
     idle_cpu = idle(pids, 1 if args.quick else 3)
     tokens, rows, login_cpu = login_phase(hub, pids, users, port, args)
     tokens += top_up(hub, users, port, args.hb_sessions - len(tokens), args)
     hb_rows, hb_cpu = heartbeat_phase(hub, pids, tokens[: args.hb_sessions], port, args)
+    in_rows, in_cpu = intake_phase(hub, pids, intake_pbx, args)
     paths = open_event_sessions(hub, events_pbx, receivers, args)
     ev_rows, ev_cpu, dl_cpu = event_phase(hub, pids, events_pbx, receivers, paths, args)
     busy, quiet = (Target(p.event_url, p.users[0]) for p in (events_pbx, quiet_pbx))
     st_rows, st_cpu = steady_phase(hub, pids, busy, quiet, receivers, paths, args)
     print("steady        " + "; ".join(f"{f} {v}" for _, f, v in st_rows))
     cpu = {"idle (per second)": idle_cpu, "login": login_cpu, "heartbeat": hb_cpu,
-           "event (in + fan-out)": ev_cpu, "delivery (burst)": dl_cpu,
-           "delivery (steady)": st_cpu}  # fmt: skip
-    return Report(rows + hb_rows + ev_rows + st_rows, cpu)
+           "event (intake only)": in_cpu, "event (in + fan-out)": ev_cpu,
+           "delivery (burst)": dl_cpu, "delivery (steady)": st_cpu}  # fmt: skip
+    return Report(rows + hb_rows + in_rows + ev_rows + st_rows, cpu)
 
 
 def idle(pids: dict[str, int], seconds: float) -> Cpu:

@@ -1,4 +1,5 @@
-"""wrk sending PBX API heartbeats, each with the next session's token, for bench.pbx.
+"""wrk sending PBX API heartbeats, each with the next session's token, or event reports to
+one event URL, for bench.pbx.
 
 The Lua script counts every answer that is not HTTP 200 with exactly
 `{"status":"Success"}`; socket errors (no answer at all) are counted by wrk itself.
@@ -27,6 +28,24 @@ function request()
   local path = "/api/v2.0.0/heartbeat?token=" .. tokens[(n % #tokens) + 1]
   return wrk.format("POST", path, headers, body)
 end
+function response(status, hdrs, answer)
+  if status ~= 200 or answer ~= '$success' then bad = bad + 1 end
+end
+function done(summary, latency, requests)
+  local total = 0
+  for _, t in ipairs(threads) do total = total + t:get("bad") end
+  io.write(string.format("bad answers: %d\\n", total))
+end
+""")
+
+
+EVENTS_LUA = string.Template("""
+local body = io.open("$body", "rb"):read("*a")
+local headers = {["Content-Type"] = "application/json", ["User-Agent"] = "WebAPI"}
+bad = 0
+local threads = {}
+function setup(thread) table.insert(threads, thread) end
+function request() return wrk.format("POST", "$path", headers, body) end
 function response(status, hdrs, answer)
   if status ~= 200 or answer ~= '$success' then bad = bad + 1 end
 end
@@ -79,3 +98,14 @@ def run_heartbeats(url: str, script: str, seconds: int, connections: int) -> Hea
         raise RuntimeError(f"wrk printed no count of bad answers:\n{out}")
     errors = socket_errors + int(bad.group(1))
     return HeartbeatRun(parsed.requests, errors, parsed.seconds, parsed.p50_ms, parsed.p99_ms)
+
+
+def event_script(event_url: str, body: bytes, workdir: Path) -> str:
+    """The Lua script's path: the event report `body` posted to `event_url` again and again."""
+    body_file = workdir / "event.json"
+    body_file.write_bytes(body)
+    script = workdir / "pbx-events.lua"
+    script.write_text(
+        EVENTS_LUA.substitute(body=body_file, path=event_url, success=SUCCESS.decode())
+    )
+    return str(script)

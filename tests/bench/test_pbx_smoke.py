@@ -26,7 +26,7 @@ def test_a_small_pbx_run_delivers_everything_in_order() -> None:
     except (OSError, subprocess.CalledProcessError) as e:
         pytest.skip(f"wrk cannot be installed here: {e}")
     out = run_bench("pbx", "--quick", timeout=400)
-    for phase in ("logins", "heartbeats", "events in"):
+    for phase in ("logins", "heartbeats", "intake", "events in"):
         assert _figure(out, phase, "errors") == "0"
     delivered, expected = _figure(out, "deliveries", "delivered / expected").split()[:3:2]
     assert delivered == expected
