@@ -30,10 +30,8 @@ typecheck: $(STAMP)
 postgres: $(STAMP)
 	$(BIN)/python -m localkafka.postgres
 
-# Two pytest-xdist workers, a test module at a time (tests/conftest.py says which
-# tests share one worker: those using PostgreSQL and the load benches' smoke runs).
 test: $(STAMP) jars postgres lint typecheck
-	$(BIN)/pytest -n 2 --dist loadgroup
+	$(BIN)/pytest
 
 unit: $(STAMP)
 	$(BIN)/pytest -m "not integration"

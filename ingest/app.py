@@ -87,7 +87,9 @@ def build_services(settings: IngestSettings) -> Services:
 
 
 def _key(settings: IngestSettings) -> bytes | None:
-    """The hub's secret key, when this ingress has it (event URLs are then checked here)."""
+    """The hub's secret key, when this ingress has it and checks event URLs itself."""
+    if not settings.pbx_events_at_ingress:
+        return None
     try:
         return settings.key()
     except (ValueError, OSError):

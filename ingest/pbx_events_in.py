@@ -75,7 +75,7 @@ async def post_event(request: Request) -> Response:
     if not services.gate.enter():
         return _error(503, "not recorded: the hub is at capacity, retry shortly")
     try:
-        if services.event_gates.check(cid, pbx, secret):
+        if services.event_gates.takes(cid, pbx, secret):
             status = await _publish(services, cid, pbx, body)
         else:
             status = await _ask_owner(services, cid, pbx, secret, body)

@@ -22,6 +22,10 @@ class IngestSettings(KafkaSettings, PbxSharedSettings):
     admin_token_file: Path | None = Field(default=None, description="file holding the token")
     max_body_bytes: int = Field(default=1_048_576, ge=1024)
     max_import_bytes: int = Field(default=256 * 1_048_576, ge=1024, description="bulk import")
+    pbx_events_at_ingress: bool = Field(
+        default=True,
+        description="take PBX event reports here by the event gates (else each goes to its worker)",
+    )
     publish_timeout_s: float = Field(default=5.0, gt=0, le=60)
     responder_timeout_s: float = Field(default=5.0, gt=0, le=60)
     heartbeat_linger_ms: float = Field(

@@ -16,20 +16,20 @@ def gates(key: bytes | None = KEY) -> EventGates:
 
 
 def test_the_pbx_s_own_secret_is_taken_here() -> None:
-    assert gates().check("acme", "pbx1", event_secret(KEY, "acme", "pbx1", NONCE)) is True
+    assert gates().takes("acme", "pbx1", event_secret(KEY, "acme", "pbx1", NONCE)) is True
 
 
 def test_another_secret_is_left_to_the_worker() -> None:
     other = event_secret(KEY, "acme", "pbx1", "1e" * 16)  # the PBX created again, say
-    assert gates().check("acme", "pbx1", other) is None
-    assert gates().check("acme", "pbx1", "a" * 40) is None
+    assert gates().takes("acme", "pbx1", other) is False
+    assert gates().takes("acme", "pbx1", "a" * 40) is False
 
 
 def test_a_pbx_without_a_gate_is_left_to_the_worker() -> None:
     secret = event_secret(KEY, "acme", "pbx2", NONCE)
-    assert gates().check("acme", "pbx2", secret) is None
+    assert gates().takes("acme", "pbx2", secret) is False
 
 
 def test_an_ingress_without_the_key_leaves_every_report_to_the_worker() -> None:
     secret = event_secret(KEY, "acme", "pbx1", NONCE)
-    assert gates(key=None).check("acme", "pbx1", secret) is None
+    assert gates(key=None).takes("acme", "pbx1", secret) is False
