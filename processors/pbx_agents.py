@@ -8,7 +8,6 @@ from pydantic import ValidationError
 
 from processors import pbx_fold as fold
 from processors import pbx_sessions as sessions
-from processors import rebalance_guard
 from processors import upstream_fold as upstream
 from processors.app import Hub
 from processors.batching import take_events
@@ -79,20 +78,12 @@ def _mark(hub: Hub, event: Any) -> None:
 
 
 async def fold_batches(hub: Hub, stream: Any, attempts: bool) -> None:
-    """Records in batches; each batch is folded under the PBX lock and written once.
-
-    Only the records of the current assignment are folded and acknowledged
-    (`processors.rebalance_guard`)."""
-    folded: set[int] = set()
-    hold = rebalance_guard.ack_current(hub, folded)
-    async for events in take_events(stream, BATCH, BATCH_WITHIN_S, hold):
+    """Records in batches; each batch is folded under the PBX lock and written once."""
+    async for events in take_events(stream, BATCH, BATCH_WITHIN_S):
         async with hub.pbx_lock:
             w = Work(hub)
             settled = []
             for event in events:
-                if not rebalance_guard.current(hub, event):
-                    continue  # left unacknowledged: read again after the rebalance
-                folded.add(id(event))
                 w.event = event
                 try:
                     if attempts:
@@ -108,8 +99,7 @@ async def fold_batches(hub: Hub, stream: Any, attempts: bool) -> None:
                     log.exception("skipping unreadable record at %s", event.message.tp)
             await w.flush(stream)
         for event in events:
-            if id(event) in folded:
-                _mark(hub, event)
+            _mark(hub, event)
         _kick(hub, settled, w)
 
 
