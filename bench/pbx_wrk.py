@@ -14,7 +14,20 @@ from pathlib import Path
 from bench.wrk import _parse, ensure_wrk
 from schemas.pbx_errno import SUCCESS
 
-LUA = string.Template("""
+# Every script's ending: count each answer that is not HTTP 200 with `$success`.
+COUNT_BAD = """
+function response(status, hdrs, answer)
+  if status ~= 200 or answer ~= '$success' then bad = bad + 1 end
+end
+function done(summary, latency, requests)
+  local total = 0
+  for _, t in ipairs(threads) do total = total + t:get("bad") end
+  io.write(string.format("bad answers: %d\\n", total))
+end
+"""
+
+LUA = string.Template(
+    """
 local tokens = {}
 for line in io.lines("$tokens") do tokens[#tokens + 1] = line end
 local body = io.open("$body", "rb"):read("*a")
@@ -28,33 +41,22 @@ function request()
   local path = "/api/v2.0.0/heartbeat?token=" .. tokens[(n % #tokens) + 1]
   return wrk.format("POST", path, headers, body)
 end
-function response(status, hdrs, answer)
-  if status ~= 200 or answer ~= '$success' then bad = bad + 1 end
-end
-function done(summary, latency, requests)
-  local total = 0
-  for _, t in ipairs(threads) do total = total + t:get("bad") end
-  io.write(string.format("bad answers: %d\\n", total))
-end
-""")
+"""
+    + COUNT_BAD
+)
 
 
-EVENTS_LUA = string.Template("""
+EVENTS_LUA = string.Template(
+    """
 local body = io.open("$body", "rb"):read("*a")
 local headers = {["Content-Type"] = "application/json", ["User-Agent"] = "WebAPI"}
 bad = 0
 local threads = {}
 function setup(thread) table.insert(threads, thread) end
 function request() return wrk.format("POST", "$path", headers, body) end
-function response(status, hdrs, answer)
-  if status ~= 200 or answer ~= '$success' then bad = bad + 1 end
-end
-function done(summary, latency, requests)
-  local total = 0
-  for _, t in ipairs(threads) do total = total + t:get("bad") end
-  io.write(string.format("bad answers: %d\\n", total))
-end
-""")
+"""
+    + COUNT_BAD
+)
 
 
 @dataclass(frozen=True, slots=True)

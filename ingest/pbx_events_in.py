@@ -35,15 +35,7 @@ def _error(status: int, message: str) -> Response:
 
 async def _publish(services: Services, cid: str, pbx: str, body: bytes) -> int:
     """Publish the report as the PBX's worker would (`EventReceived`); 200 once durable."""
-    version, name = classify(body)
-    record = EventReceived(
-        client_id=cid,
-        pbx_id=pbx,
-        version=version,
-        name=name,
-        body=body.decode(),
-        at=services.clock.now(),
-    )
+    record = EventReceived.of(cid, pbx, body, services.clock.now())
     await pbx_records.publish(services, record)
     return 200
 

@@ -30,7 +30,7 @@ from schemas.pbx import (
 )
 from schemas.pbx_callback import denied_url
 from schemas.pbx_errno import SUCCESS, Errno, failed
-from schemas.pbx_events import NotAnEvent, classify
+from schemas.pbx_events import NotAnEvent
 from schemas.pbx_requests import Callback, url_of
 from schemas.pbx_topics import EventReceived, SessionLoggedOut, SessionOpened
 from schemas.secret_hash import secret_hash
@@ -184,16 +184,8 @@ async def take_event(hub: Hub, cid: str, pbx: str, secret: str, body: bytes) -> 
     if not pbx_secrets.same_secret(secret, expected):
         return 404
     try:
-        version, name = classify(body)
+        record = EventReceived.of(cid, pbx, body, hub.clock.now())
     except NotAnEvent:
         return 400
-    record = EventReceived(
-        client_id=cid,
-        pbx_id=pbx,
-        version=version,
-        name=name,
-        body=body.decode(),
-        at=hub.clock.now(),
-    )
     await publish(hub, cid, record)
     return 200

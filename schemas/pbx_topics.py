@@ -17,6 +17,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, Field, TypeAdapter
 
 from schemas.pbx import EndReason, PbxConfig, SessionState
+from schemas.pbx_events import classify
 from schemas.pbx_requests import Callback
 from schemas.pbx_upstream import ByClient, UpstreamRemoved, UpstreamResult, UpstreamSet
 
@@ -141,6 +142,15 @@ class EventReceived(ByClient):
     name: str
     body: str
     at: datetime
+
+    @classmethod
+    def of(cls, client_id: str, pbx_id: str, body: bytes, at: datetime) -> "EventReceived":
+        """The record of a report as posted; raises NotAnEvent for a body that is not one."""
+        version, name = classify(body)
+        return cls(
+            client_id=client_id, pbx_id=pbx_id, version=version, name=name,
+            body=body.decode(), at=at,
+        )  # fmt: skip
 
 
 PbxRecordIn = Annotated[
