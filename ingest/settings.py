@@ -23,9 +23,8 @@ class IngestSettings(KafkaSettings, PbxSharedSettings):
     max_body_bytes: int = Field(default=1_048_576, ge=1024)
     max_import_bytes: int = Field(default=256 * 1_048_576, ge=1024, description="bulk import")
     pbx_events_at_ingress: bool = Field(
-        default=False,
-        description="take PBX event reports here by the event gates, not through their worker "
-        "(off by default: see the README's 'Events in, events out')",
+        default=True,
+        description="take PBX event reports here by the event gates, not through their worker",
     )
     publish_timeout_s: float = Field(default=5.0, gt=0, le=60)
     responder_timeout_s: float = Field(default=5.0, gt=0, le=60)

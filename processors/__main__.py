@@ -9,6 +9,7 @@ import mode.loop
 from processors import (
     answer_state,
     fetch_wait,
+    fold_gate,
     metrics_web,
     rebalance_log,
     seek_fix,
@@ -44,6 +45,7 @@ def create(settings: WorkerSettings) -> Hub:
     answer_state.attach(hub)
     metrics_web.attach(hub)
     rebalance_log.attach(hub)
+    fold_gate.install(hub.app, hub.gate)
 
     @hub.app.on_before_shutdown.connect
     async def close_offsets(app: Any, /, *args: Any, signal: Any, **kwargs: Any) -> None:

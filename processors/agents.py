@@ -298,11 +298,14 @@ Handler = Callable[[Hub, Any], Awaitable[None]]
 async def consume(hub: Hub, stream: Any, handle: Handler, *, mark: bool = True) -> None:
     """Feed each record to `handle`; skip unreadable ones; record progress for read-your-writes."""
     async for event in stream.events():
-        try:
-            await handle(hub, event)
-        except ValidationError:
-            # A record no writer of this version produces: skip it, never block the partition.
-            log.exception("skipping unreadable record at %s", event.message.tp)
+        async with hub.gate.fold():
+            if not hub.gate.owned([event]):
+                continue  # of a partition lost in a rebalance: its new owner folds it
+            try:
+                await handle(hub, event)
+            except ValidationError:
+                # A record no writer of this version produces: skip it, never block it.
+                log.exception("skipping unreadable record at %s", event.message.tp)
         if mark:  # ticks are sweep signals, not input folded into the tables
             metrics.folded(stream.prefix, 1)
             _mark(hub, event)
@@ -322,7 +325,7 @@ async def consume_batches(
     """Records in batches (up to BATCH or BATCH_WITHIN_S), their messages handed over per
     client in order, each with its sequence number (`heartbeat_records.seq`: a record
     may hold several); acknowledged after the batch, or handed to `hold` (take_events)."""
-    async for events in take_events(stream, BATCH, BATCH_WITHIN_S, hold):
+    async for events in take_events(stream, BATCH, BATCH_WITHIN_S, hold, hub.gate):
         by_client: dict[str, list[tuple[M, int]]] = {}
         last: dict[str, Any] = {}
         for event in events:

@@ -12,6 +12,7 @@ from faust.transport.drivers import aiokafka as aiokafka_driver
 from processors import tallies, wake
 from processors.codec import table_value_type
 from processors.due_index import Wake
+from processors.fold_gate import FoldGate
 from processors.indexed_table import IndexedTable
 from processors.offsets import Offsets
 from processors.rocksdb_store import Table
@@ -91,11 +92,16 @@ class Hub:
     # The `states` table with heartbeats' writes coalesced (processors.states_buffer):
     # read and write reported states through it.
     reported: StatesBuffer = field(init=False)
+    # Folds and rebalances take turns (processors.fold_gate).
+    gate: FoldGate = field(init=False)
 
     def __post_init__(self) -> None:
         self.offsets = Offsets(self.settings.kafka_bootstrap, self.settings.app_id)
         self.reported = StatesBuffer(
             self.states, self.settings.states_flush_s, lambda: self.app.consumer_generation_id
+        )
+        self.gate = FoldGate(
+            lambda: self.app.consumer.assignment(), self.settings.session_timeout_s / 2
         )
 
 

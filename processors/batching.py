@@ -12,6 +12,7 @@ load. Here the waiter reads its event first, and only the batch loop resets the 
 """
 
 import asyncio
+import contextlib
 from collections.abc import AsyncIterator, Callable, Sequence
 from typing import Any
 
@@ -19,15 +20,19 @@ from mode.utils.aiter import aiter
 from mode.utils.futures import notify
 
 from processors import metrics
+from processors.fold_gate import FoldGate
 
 Hold = Callable[[list[Any]], None]
 
 
 async def take_events(
-    stream: Any, max_: int, within: float, hold: Hold | None = None
+    stream: Any, max_: int, within: float, hold: Hold | None = None, gate: FoldGate | None = None
 ) -> AsyncIterator[Sequence[Any]]:
     """Up to `max_` events at a time, or what came within `within` seconds; acked after use,
-    or handed to `hold`, which acknowledges them later (`event.ack()`)."""
+    or handed to `hold`, which acknowledges them later (`event.ack()`).
+
+    With a `gate`, each batch is handled in a turn of it, and only the events of partitions
+    still assigned are handed over and acknowledged (`processors.fold_gate`)."""
     events: list[Any] = []
     full, consumed = asyncio.Event(), asyncio.Event()
     state: dict[str, asyncio.Future[None] | None] = {"consuming": None}
@@ -58,14 +63,15 @@ async def take_events(
                 continue
             state["consuming"] = stream.loop.create_future()
             try:
-                yield list(events)
-                metrics.folded(stream.prefix, len(events))  # an agent's stream: its name
+                async with _turn(gate):
+                    batch = list(events) if gate is None else gate.owned(events)
+                    try:
+                        if batch:
+                            yield batch
+                            metrics.folded(stream.prefix, len(batch))  # the agent's name
+                    finally:
+                        await _acknowledge(stream, batch, hold)
             finally:
-                if hold is None:
-                    for event in events:
-                        await stream.ack(event)
-                else:
-                    hold(list(events))
                 events.clear()
                 busy, state["consuming"] = state["consuming"], None
                 notify(busy)
@@ -74,3 +80,15 @@ async def take_events(
     finally:
         stream.enable_acks = enable_acks
         stream._processors.remove(add_to_buffer)
+
+
+def _turn(gate: FoldGate | None) -> contextlib.AbstractAsyncContextManager[None]:
+    return contextlib.nullcontext() if gate is None else gate.fold()
+
+
+async def _acknowledge(stream: Any, batch: list[Any], hold: Hold | None) -> None:
+    if hold is None:
+        for event in batch:
+            await stream.ack(event)
+    else:
+        hold(batch)

@@ -78,8 +78,9 @@ def _mark(hub: Hub, event: Any) -> None:
 
 
 async def fold_batches(hub: Hub, stream: Any, attempts: bool) -> None:
-    """Records in batches; each batch is folded under the PBX lock and written once."""
-    async for events in take_events(stream, BATCH, BATCH_WITHIN_S):
+    """Records in batches; each batch is folded under the PBX lock and written once, in a
+    turn of the fold gate (`processors.fold_gate`)."""
+    async for events in take_events(stream, BATCH, BATCH_WITHIN_S, gate=hub.gate):
         async with hub.pbx_lock:
             w = Work(hub)
             settled = []

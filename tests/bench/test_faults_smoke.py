@@ -29,7 +29,9 @@ def test_faults_under_load_lose_no_heartbeat_and_count_each_once() -> None:
         postgres.ensure_postgres()
     except postgres.PostgresError as e:
         pytest.skip(f"PostgreSQL cannot be provided here: {e}")
-    out = run_bench("faults", "--quick", timeout=480)
+    # The quick sizes with shorter pauses and outages: each fault still happens under load.
+    args = ["--quick", "--pause", "2", "--outage", "5", "--smtp-down", "5"]
+    out = run_bench("faults", *args, timeout=480)
     found = RESULT.search(out)
     assert found, out
     sent, answered, missing, states, sql = (int(g) for g in found.groups())

@@ -7,10 +7,8 @@ import pytest
 from localkafka.hub import HubCluster
 from tests.cli.local_server import ScriptedServer
 from tests.cli.runner import HubRunner
-from tests.integration.hub_fixtures import hub
-from tests.integration.kafka_fixtures import kafka_broker
 
-__all__ = ["hub", "hub_cli", "kafka_broker", "scripted"]
+__all__ = ["hub_cli", "scripted"]
 
 
 @pytest.fixture(scope="module")

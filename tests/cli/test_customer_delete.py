@@ -13,6 +13,9 @@ from tests.cli.test_client import error
 from tests.cli.test_client import hub as ask
 from tests.integration.relay_helpers import JSON, REPORT, configure
 
+# Customers of its own only: the session's hub (tests/integration/hub_fixtures.py).
+SHARES_HUB = True
+
 DELETED = {
     "InboundProfiles": [7], "OutboundProfiles": [2], "CancelledCommands": ["c1", "c2"],
     "Pbxes": ["hq"], "ApiUsers": ["api"], "EndedSessions": 1, "DisconnectedUpstreams": [],

@@ -13,6 +13,9 @@ from tests.integration.pbx_helpers import PASSWORD, Pbx, errno, login, wait_for
 from tests.integration.relay_helpers import configure
 from tests.integration.upstream_helpers import SIM_PASSWORD, SIM_USER, simulator
 
+# Customers of its own only: the session's hub (tests/integration/hub_fixtures.py).
+SHARES_HUB = True
+
 pytestmark = pytest.mark.integration
 
 

@@ -13,6 +13,9 @@ from tests.cli.runner import HubRunner
 from tests.integration.pbx_helpers import wait_for
 from tests.integration.relay_helpers import JSON, REPORT, configure, until_ok
 
+# Customers of its own only: the session's hub (tests/integration/hub_fixtures.py).
+SHARES_HUB = True
+
 pytestmark = pytest.mark.integration
 
 

@@ -1,12 +1,11 @@
-"""Fixtures of the integration tests: the real broker, PostgreSQL, topics, and whole hubs."""
+"""Fixtures of the integration tests: private brokers, PostgreSQL, topics, hubs of a test's own
+(the session's broker and hubs are in tests/conftest.py)."""
 
-from tests.integration.hub_fixtures import hub, own_hub
-from tests.integration.kafka_fixtures import kafka_broker, private_broker, topic_factory
+from tests.integration.hub_fixtures import own_hub
+from tests.integration.kafka_fixtures import private_broker, topic_factory
 from tests.integration.sql_fixtures import postgres_server, sql_database
 
 __all__ = [
-    "hub",
-    "kafka_broker",
     "own_hub",
     "postgres_server",
     "private_broker",

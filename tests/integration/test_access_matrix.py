@@ -11,6 +11,9 @@ from localkafka.http import Reply, call
 from localkafka.hub import HubCluster
 from tests.integration.pbx_helpers import make_pbx
 
+# Customers of its own only: the session's hub (tests/integration/hub_fixtures.py).
+SHARES_HUB = True
+
 pytestmark = pytest.mark.integration
 PARAMS = {
     "ptype": "inbound",

@@ -12,6 +12,9 @@ from localkafka.http import call
 from localkafka.hub import HubCluster
 from tests.integration.relay_helpers import JSON, configure, until_ok
 
+# Customers of its own only: the session's hub (tests/integration/hub_fixtures.py).
+SHARES_HUB = True
+
 P7 = "/profiles/inbound/7"
 
 

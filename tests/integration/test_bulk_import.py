@@ -13,6 +13,9 @@ from schemas.topics import TopicNames
 from tests.integration.events import read_events
 from tests.integration.relay_helpers import JSON, REPORT
 
+# Customers of its own only: the session's hub (tests/integration/hub_fixtures.py).
+SHARES_HUB = True
+
 
 def test_imported_customers_and_profiles_are_answered_like_ones_put_one_by_one(
     hub: HubCluster,

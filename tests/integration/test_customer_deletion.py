@@ -43,6 +43,9 @@ from tests.integration.pbx_helpers import wait_for as until
 from tests.integration.relay_helpers import JSON, REPORT, until_ok
 from tests.integration.upstream_helpers import connect, simulator, state
 
+# Customers of its own only: the session's hub (tests/integration/hub_fixtures.py).
+SHARES_HUB = True
+
 pytestmark = pytest.mark.integration
 XML_BEAT = Path(__file__).resolve().parents[1] / "fixtures" / "relay-heartbeat-request.xml"
 KEY = "k" * 24  # a relay key: access the deletion must forget

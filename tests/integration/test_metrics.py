@@ -11,6 +11,9 @@ from localkafka.hub import HubCluster
 from schemas import metric_names as names
 from tests.integration.relay_helpers import JSON, REPORT, configure, until_ok
 
+# Customers of its own only: the session's hub (tests/integration/hub_fixtures.py).
+SHARES_HUB = True
+
 HEARTBEATS = 5
 INGRESS_ROUTE = "/api/customer/{clientId}/heartbeat"
 WORKER_ROUTE = "/hub/customers/{client_id}"

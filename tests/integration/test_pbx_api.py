@@ -20,6 +20,9 @@ from tests.integration.pbx_helpers import (
 )
 from tests.integration.relay_helpers import configure, until_ok
 
+# Customers of its own only: the session's hub (tests/integration/hub_fixtures.py).
+SHARES_HUB = True
+
 pytestmark = pytest.mark.integration
 HEX32 = re.compile(r"^[0-9a-f]{32}$")
 

@@ -8,6 +8,9 @@ from localkafka.hub import HubCluster
 from schemas import codec_json
 from tests.integration.relay_helpers import JSON, REPORT, configure, report
 
+# Customers of its own only: the session's hub (tests/integration/hub_fixtures.py).
+SHARES_HUB = True
+
 pytestmark = pytest.mark.integration
 KEY = "k3y-of-at-least-24-characters"
 XML_BEAT = (

@@ -11,6 +11,9 @@ from schemas.enums import ResponseStatus
 
 from .relay_helpers import JSON, configure
 
+# Customers of its own only: the session's hub (tests/integration/hub_fixtures.py).
+SHARES_HUB = True
+
 FIXTURES = Path(__file__).parent.parent / "fixtures"
 
 

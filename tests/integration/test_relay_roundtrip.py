@@ -12,6 +12,9 @@ from schemas import codec_json, codec_xml
 from schemas.enums import ResponseStatus
 from schemas.relay import ProfileListResponseData, RelayInboundProfile, RelayOutboundProfile
 
+# Customers of its own only: the session's hub (tests/integration/hub_fixtures.py).
+SHARES_HUB = True
+
 FIXTURES = Path(__file__).parent.parent / "fixtures"
 JSON = "application/json"
 XML = "application/xml"

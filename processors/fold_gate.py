@@ -1,0 +1,93 @@
+"""Folds and rebalances take turns; a fold touches only partitions the worker still owns.
+
+faust runs with `stream_wait_empty=False` (its wait for in-flight events can hang a
+rebalance), so nothing kept an agent from folding, mid-rebalance, a batch fetched before
+it. At the assignment faust closes the `rocksdb://` databases of the partitions a worker
+lost (`Store.revoke_partitions`); folded after that, a record of a lost partition read
+nothing: the fault suite saw event reports of a PBX answered 200, folded as of an
+unknown PBX, dropped and acknowledged.
+
+So a rebalance closes the gate when its revocation starts (the app's
+`on_partitions_revoked` signal), waits for the folds under way to end, and opens it
+again once the tables took the new assignment (`TableManager.on_rebalance`, which is
+where the databases are closed and opened). A batch folded after that keeps only the
+records of partitions still assigned; the others are neither folded nor acknowledged,
+and the partition's new owner reads them from the committed offset.
+
+A fold that does not end within the wait (a broker that stopped answering the fold's
+publication) does not hold the rebalance past it: the rebalance goes on, logged, rather
+than letting the group expel the worker.
+"""
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator, Callable, Sequence
+from contextlib import asynccontextmanager
+from typing import Any
+
+log = logging.getLogger(__name__)
+
+Assignment = Callable[[], Any]
+
+
+class FoldGate:
+    """Counts the folds under way; a rebalance waits for none and lets no new one start."""
+
+    def __init__(self, assignment: Assignment, wait_s: float) -> None:
+        self._assignment = assignment
+        self._wait_s = wait_s
+        self._active = 0
+        self._idle = asyncio.Event()
+        self._idle.set()
+        self._open = asyncio.Event()
+        self._open.set()
+
+    @asynccontextmanager
+    async def fold(self) -> AsyncIterator[None]:
+        """One fold: waits while a rebalance runs."""
+        await self._open.wait()
+        self._active += 1
+        self._idle.clear()
+        try:
+            yield
+        finally:
+            self._active -= 1
+            if not self._active:
+                self._idle.set()
+
+    async def close(self) -> None:
+        """A rebalance starts: no fold begins; those under way end (or the wait does)."""
+        self._open.clear()
+        try:
+            await asyncio.wait_for(self._idle.wait(), self._wait_s)
+        except TimeoutError:
+            log.warning("a fold outlasted %.0f s into a rebalance; going on", self._wait_s)
+
+    def open(self) -> None:
+        """The tables hold the new assignment: folds go on."""
+        self._open.set()
+
+    def owned(self, events: Sequence[Any]) -> list[Any]:
+        """The events of partitions this worker is assigned now, in order."""
+        assigned = self._assignment()
+        return [event for event in events if event.message.tp in assigned]
+
+
+def install(app: Any, gate: FoldGate) -> None:
+    """Close `gate` at each revocation and open it once the tables took the assignment."""
+
+    @app.on_partitions_revoked.connect  # type: ignore[untyped-decorator]
+    async def close_on_revoke(app: Any, /, *args: Any, **kwargs: Any) -> None:
+        await gate.close()
+
+    tables = app.tables
+    on_rebalance = tables.on_rebalance
+
+    async def guarded(*args: Any, **kwargs: Any) -> None:
+        await gate.close()  # the first assignment has no revocation before it
+        try:
+            await on_rebalance(*args, **kwargs)
+        finally:
+            gate.open()
+
+    tables.on_rebalance = guarded
