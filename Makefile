@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint typecheck unit integration bench faults jars postgres clean
+.PHONY: run test check lint typecheck unit integration bench faults jars postgres clean
 
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -35,6 +35,9 @@ test: $(STAMP) jars postgres lint typecheck
 
 unit: $(STAMP)
 	$(BIN)/pytest -m "not integration"
+
+# The inner loop: lint, types, and the tests that need no real component.
+check: lint typecheck unit
 
 bench: $(STAMP) jars
 	$(BIN)/python -m bench.hotpath

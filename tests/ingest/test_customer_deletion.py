@@ -21,9 +21,8 @@ from schemas.admin_tokens import AdminToken
 from schemas.customer_deletion import CustomerContents, CustomerDeleted
 from schemas.secret_hash import secret_hash
 from schemas.topics import TopicNames, partition_for
-from tests.integration.kafka_fixtures import create_topic, kafka_broker
+from tests.integration.kafka_fixtures import create_topic
 
-__all__ = ["kafka_broker"]
 OPERATOR = secrets.token_hex(16)
 PARTITIONS = 4
 CONTENTS = CustomerContents(
