@@ -74,16 +74,17 @@ def build_services(settings: IngestSettings) -> Services:
         gate=Gate(settings.max_in_flight, settings.max_loop_lag_s),
         answers=Answers(settings.kafka_bootstrap, topics.answers, settings.partitions),
         heartbeat_producer=producer,
-        heartbeats=HeartbeatBatches(
-            producer,
-            topics.heartbeats,
-            linger_s=settings.heartbeat_linger_ms / 1000,
-            max_records=settings.heartbeat_batch,
-        ),
+        heartbeats=_batches(settings, producer, topics.heartbeats),
+        renewals=_batches(settings, producer, topics.pbx),
         own_orders=OwnOrders(),
         live_tokens=LiveTokens(settings.kafka_bootstrap, topics.live_tokens, settings.partitions),
         event_gates=EventGates(settings.kafka_bootstrap, topics.pbx_event_gates, _key(settings)),
     )
+
+
+def _batches(settings: IngestSettings, producer: HeartbeatProducer, topic: str) -> HeartbeatBatches:
+    linger_s = settings.heartbeat_linger_ms / 1000
+    return HeartbeatBatches(producer, topic, linger_s, settings.heartbeat_batch)
 
 
 def _key(settings: IngestSettings) -> bytes | None:

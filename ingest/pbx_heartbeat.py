@@ -4,7 +4,10 @@ No worker is asked: the token's session is found in this process's replica of th
 live-tokens topic (`ingest.live_tokens`), judged on the hub's clock (20004 unknown,
 20006 timed out), its callback changed by the heartbeat's fields and checked against
 the denied networks (20008), and the renewal published on the `pbx` topic in the PBX's
-partition (acks=all). The answer is Success once Kafka acknowledged it; the owning
+partition (acks=all), gathered with the other renewals of a few milliseconds into one
+record per partition (`ingest.heartbeat_batches`, as relay heartbeats are: one record
+costs the ingress, the broker and the worker the same whatever it holds). The answer is
+Success once Kafka acknowledged it; the owning
 worker folds it later (and ignores it if the session ended meanwhile: a renewal never
 brings an ended session back). Kafka not taking it, or a replica still reading at the
 start, is 503 (30001).
@@ -12,7 +15,6 @@ start, is 503 (30001).
 
 from datetime import timedelta
 
-from ingest import pbx_records
 from ingest.errors import ResponderUnavailable
 from ingest.services import Services
 from schemas.pbx import TOKEN_LIFE_S
@@ -20,6 +22,7 @@ from schemas.pbx_callback import denied_url
 from schemas.pbx_errno import SUCCESS, Errno, failed
 from schemas.pbx_requests import Callback, merged, url_of
 from schemas.pbx_topics import SessionRenewed
+from schemas.topics import partition_for
 
 LIFE = timedelta(seconds=TOKEN_LIFE_S)
 
@@ -46,6 +49,8 @@ async def heartbeat(services: Services, token: str, change: Callback) -> bytes:
         callback=callback,
         at=now,
     )
-    await pbx_records.publish(services, record)
+    route = record.route
+    partition = partition_for(route, services.settings.partitions)
+    await services.renewals.publish(route.encode(), record.model_dump_json().encode(), partition)
     tokens.renewed(token, now + LIFE, now)
     return SUCCESS

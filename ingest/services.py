@@ -30,6 +30,8 @@ class Services:
     answers: Answers
     heartbeat_producer: HeartbeatProducer
     heartbeats: HeartbeatBatches
+    # PBX API heartbeats' renewals on the `pbx` topic, gathered the same way.
+    renewals: HeartbeatBatches
     own_orders: OwnOrders
     live_tokens: LiveTokens
     event_gates: EventGates

@@ -100,9 +100,7 @@ class Hub:
         self.reported = StatesBuffer(
             self.states, self.settings.states_flush_s, lambda: self.app.consumer_generation_id
         )
-        self.gate = FoldGate(
-            lambda: self.app.consumer.assignment(), self.settings.session_timeout_s / 2
-        )
+        self.gate = FoldGate(self.settings.session_timeout_s / 2)
 
 
 def _idempotent_producers() -> None:

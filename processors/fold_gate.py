@@ -10,9 +10,10 @@ unknown PBX, dropped and acknowledged.
 So a rebalance closes the gate when its revocation starts (the app's
 `on_partitions_revoked` signal), waits for the folds under way to end, and opens it
 again once the tables took the new assignment (`TableManager.on_rebalance`, which is
-where the databases are closed and opened). A batch folded after that keeps only the
-records of partitions still assigned; the others are neither folded nor acknowledged,
-and the partition's new owner reads them from the committed offset.
+where the databases are closed and opened). A batch folded after that leaves out the
+records of the partitions that rebalance took away (faust's own `revoked`, the
+previous assignment less the new one): they are neither folded nor acknowledged, and
+the partition's new owner reads them from the committed offset.
 
 A fold that does not end within the wait (a broker that stopped answering the fold's
 publication) does not hold the rebalance past it: the rebalance goes on, logged, rather
@@ -21,21 +22,19 @@ than letting the group expel the worker.
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Iterable, Sequence
 from contextlib import asynccontextmanager
 from typing import Any
 
 log = logging.getLogger(__name__)
 
-Assignment = Callable[[], Any]
-
 
 class FoldGate:
     """Counts the folds under way; a rebalance waits for none and lets no new one start."""
 
-    def __init__(self, assignment: Assignment, wait_s: float) -> None:
-        self._assignment = assignment
+    def __init__(self, wait_s: float) -> None:
         self._wait_s = wait_s
+        self._lost: frozenset[Any] = frozenset()
         self._active = 0
         self._idle = asyncio.Event()
         self._idle.set()
@@ -63,14 +62,21 @@ class FoldGate:
         except TimeoutError:
             log.warning("a fold outlasted %.0f s into a rebalance; going on", self._wait_s)
 
-    def open(self) -> None:
-        """The tables hold the new assignment: folds go on."""
+    def open(self, lost: Iterable[Any] = ()) -> None:
+        """The tables hold the new assignment, without the partitions `lost`: folds go on."""
+        self._lost = frozenset(lost)
         self._open.set()
 
     def owned(self, events: Sequence[Any]) -> list[Any]:
-        """The events of partitions this worker is assigned now, in order."""
-        assigned = self._assignment()
-        return [event for event in events if event.message.tp in assigned]
+        """The events, in order, less those of partitions the last rebalance took away."""
+        if not self._lost:
+            return list(events)
+        kept = [event for event in events if event.message.tp not in self._lost]
+        if len(kept) < len(events):
+            log.info(
+                "%d records of partitions lost left to their new owner", len(events) - len(kept)
+            )
+        return kept
 
 
 def install(app: Any, gate: FoldGate) -> None:
@@ -83,11 +89,11 @@ def install(app: Any, gate: FoldGate) -> None:
     tables = app.tables
     on_rebalance = tables.on_rebalance
 
-    async def guarded(*args: Any, **kwargs: Any) -> None:
+    async def guarded(assigned: Any, revoked: Any, *args: Any, **kwargs: Any) -> None:
         await gate.close()  # the first assignment has no revocation before it
         try:
-            await on_rebalance(*args, **kwargs)
+            await on_rebalance(assigned, revoked, *args, **kwargs)
         finally:
-            gate.open()
+            gate.open(revoked)
 
     tables.on_rebalance = guarded

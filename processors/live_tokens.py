@@ -9,11 +9,15 @@ session's ids, its callback and its expiry. A session ended by expiry keeps a re
 removed, its customer deleted) and the forgetting publish a tombstone, since from then
 on its token answers 20004 like one never issued.
 
-Expiry: the ingress judges "timed out" by its own clock against `expires_at`, so every
-renewal publishes the new expiry (one small record per PBX heartbeat, which come every
-30 s to 25 minutes per session). Publishing only the renewals that change the callback
-would leave the replica's expiry behind the table's, and a heartbeat near the end of
-its 30 minutes at an ingress that did not take the previous one would be refused.
+Expiry: the ingress judges "timed out" by its own clock against `expires_at`. A renewal
+publishes the token's record when it changes the callback or moves the expiry at least
+REPUBLISH past the expiry last published (`Session.token_until`); the others (an app
+server heartbeating every 30 s, or a load test) change only the table. An ingress's own
+replica takes each renewal it answered at once (`ingest.live_tokens.renewed`), so only
+another ingress can hold an expiry up to REPUBLISH older than the table's: it would
+answer 20006 to a heartbeat coming between the two, i.e. more than 29 minutes after
+the session's previous heartbeats, which app servers send every 30 s to 25 minutes.
+Publishing every renewal cost a record per PBX heartbeat for the worker and the broker.
 
 No record is lost across a crash or a rebalance: the records of a batch are
 acknowledged before its table writes, and a record is folded again (publishing the
@@ -25,6 +29,7 @@ partition the owning worker writes.
 """
 
 import asyncio
+from datetime import timedelta
 
 from processors.app import Hub
 from schemas.live_token import LiveToken
@@ -33,6 +38,9 @@ from schemas.topics import partition_for
 
 Tokens = dict[str, tuple[str, LiveToken | None]]
 """Notes of one batch: token hash -> (clientId, its record; None for a tombstone)."""
+
+REPUBLISH = timedelta(seconds=60)
+"""How far a renewal moves a token's expiry before its record is published again."""
 
 
 def record_of(cid: str, pbx: str, s: Session) -> LiveToken | None:
@@ -50,9 +58,19 @@ def record_of(cid: str, pbx: str, s: Session) -> LiveToken | None:
 
 
 def note(tokens: Tokens, key: str, s: Session) -> None:
-    """The session (of the PBX `<clientId>/<pbxId>`) changed: publish its token's record."""
+    """The session (of the PBX `<clientId>/<pbxId>`, a working copy) changed: publish its
+    token's record, and remember the expiry published."""
     cid, pbx = key.split("/", 1)
     tokens[s.token_hash] = (cid, record_of(cid, pbx, s))
+    s.token_until = s.expires_at
+
+
+def note_renewal(tokens: Tokens, key: str, s: Session, callback_changed: bool) -> None:
+    """A renewal of the session: publish its token's record if the callback changed or the
+    expiry moved REPUBLISH past the one published (see the module's "Expiry")."""
+    published = s.token_until
+    if callback_changed or published is None or s.expires_at - published >= REPUBLISH:
+        note(tokens, key, s)
 
 
 def forget(tokens: Tokens, key: str, token_hash: str) -> None:

@@ -14,7 +14,6 @@ from processors.batching import take_events
 from processors.pbx_work import Work
 from schemas.pbx import LOCK_FOR, Lockout, PbxRecord
 from schemas.pbx_topics import (
-    PBX_RECORD,
     EventReceived,
     LoginAttempt,
     PbxDeleted,
@@ -26,6 +25,7 @@ from schemas.pbx_topics import (
     UserClaimed,
     UserReleased,
     decode_attempts,
+    decode_pbx,
 )
 from schemas.pbx_upstream import UpstreamRemoved, UpstreamResult, UpstreamSet
 
@@ -34,22 +34,31 @@ BATCH = 500
 BATCH_WITHIN_S = 0.02
 
 
-def fold_record(hub: Hub, w: Work, msg: Any, offset: int) -> None:
-    """One record of the `pbx` topic, once: a PBX's records replayed after a crash are skipped."""
-    if isinstance(msg, UserClaimed):
-        fold.on_user_claimed(w, msg)
-    elif isinstance(msg, UserReleased):
-        fold.on_user_released(w, msg)
-    elif isinstance(msg, LoginAttempt):
-        fold.on_login(w, msg, offset)
-    else:
-        key = fold.pbx_key(msg.client_id, msg.pbx_id)
-        if not fold.skip_replayed(w, key, offset):
-            _fold_pbx(hub, w, msg, offset)
+def fold_records(hub: Hub, w: Work, msgs: list[Any], offset: int) -> None:
+    """The records a record of the `pbx` topic holds (one, or several renewals gathered by
+    an ingress), once: a PBX's records replayed after a crash are skipped. A record is
+    replayed whole, so whether a PBX already folded it is decided once per PBX."""
+    fresh: dict[str, bool] = {}
+    for index, msg in enumerate(msgs):
+        if isinstance(msg, UserClaimed):
+            fold.on_user_claimed(w, msg)
+        elif isinstance(msg, UserReleased):
+            fold.on_user_released(w, msg)
+        elif isinstance(msg, LoginAttempt):
+            fold.on_login(w, msg, offset)
+        else:
+            key = fold.pbx_key(msg.client_id, msg.pbx_id)
+            if key not in fresh:
+                fresh[key] = not fold.skip_replayed(w, key, offset)
+            if fresh[key]:
+                tag = str(offset) if len(msgs) == 1 else f"{offset}.{index}"
+                _fold_pbx(hub, w, msg, offset, tag)
+    for key, folded in fresh.items():
+        if folded:
             fold.note_applied(w, key, offset)
 
 
-def _fold_pbx(hub: Hub, w: Work, msg: Any, offset: int) -> None:
+def _fold_pbx(hub: Hub, w: Work, msg: Any, offset: int, tag: str) -> None:
     if isinstance(msg, PbxUpserted):
         fold.on_pbx(w, msg, offset)
     elif isinstance(msg, PbxDeleted):
@@ -59,7 +68,7 @@ def _fold_pbx(hub: Hub, w: Work, msg: Any, offset: int) -> None:
     elif isinstance(msg, SessionOpened):
         fold.on_session_opened(w, msg)
     elif isinstance(msg, SessionRenewed):
-        fold.on_renewed(w, msg, offset)
+        fold.on_renewed(w, msg, tag)
     elif isinstance(msg, SessionLoggedOut):
         fold.on_logged_out(w, msg)
     elif isinstance(msg, EventReceived):
@@ -93,9 +102,7 @@ async def fold_batches(hub: Hub, stream: Any, attempts: bool) -> None:
                             key = fold.pbx_key(msg.client_id, msg.pbx_id)
                             settled.append((key, msg.session_id, msg.id))
                     else:
-                        fold_record(
-                            hub, w, PBX_RECORD.validate_json(event.value), event.message.offset
-                        )
+                        fold_records(hub, w, decode_pbx(event.value), event.message.offset)
                 except ValidationError:
                     log.exception("skipping unreadable record at %s", event.message.tp)
             await w.flush(stream)

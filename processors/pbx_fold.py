@@ -213,18 +213,20 @@ def _live_session(w: Work, cid: str, pbx: str, sid: str, at: datetime) -> Any:
     return w.session(pbx_key(cid, pbx), sid)
 
 
-def on_renewed(w: Work, msg: SessionRenewed, offset: int) -> None:
-    """A heartbeat: 30 more minutes, and the callback as it now is."""
+def on_renewed(w: Work, msg: SessionRenewed, tag: str) -> None:
+    """A heartbeat: 30 more minutes, and the callback as it now is; `tag` (the record's
+    offset, and its place when a record holds several) names its change."""
     rec, s = _live_session(w, msg.client_id, msg.pbx_id, msg.session_id, msg.at)
     if s is None:
         return
     sessions.renew(s, msg.at)
+    changed = s.callback != msg.callback
     s.callback = msg.callback
     key = pbx_key(msg.client_id, msg.pbx_id)
     w.put("pbxes", key, rec)
-    live_tokens.note(w.tokens, key, s)
+    live_tokens.note_renewal(w.tokens, key, s, changed)
     kind = ChangeKind.session_renewed
-    w.changes.append(sessions.change(kind, msg.client_id, msg.pbx_id, s, msg.at, str(offset)))
+    w.changes.append(sessions.change(kind, msg.client_id, msg.pbx_id, s, msg.at, tag))
     w.kicks.add(key)
 
 

@@ -75,6 +75,9 @@ class Session(BaseModel):
     last_error: str | None = None
     delivered: int = 0
     dropped: int = 0
+    token_until: datetime | None = Field(
+        default=None, description="the expiry last published to the live-tokens topic"
+    )
 
     def state(self, now: datetime) -> SessionState:
         """Alive while less than 30 minutes passed since the last heartbeat, judged at `now`."""

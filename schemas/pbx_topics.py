@@ -170,6 +170,16 @@ PbxRecordIn = Annotated[
     Field(discriminator="kind"),
 ]
 PBX_RECORD = TypeAdapter(PbxRecordIn)
+_PBX_RECORDS = TypeAdapter(list[PbxRecordIn])
+
+
+def decode_pbx(raw: bytes) -> list[PbxRecordIn]:
+    """What a record of the `pbx` topic holds: one record, or several of one partition in a
+    JSON array (the session renewals an ingress gathered, `ingest.heartbeat_batches`);
+    raises pydantic's ValidationError if unreadable."""
+    if raw.lstrip()[:1] == b"[":
+        return _PBX_RECORDS.validate_json(raw)
+    return [PBX_RECORD.validate_json(raw)]
 
 
 class Outcome(StrEnum):

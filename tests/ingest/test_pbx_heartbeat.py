@@ -1,6 +1,7 @@
 """`heartbeat?token=` answered by the ingress from its live tokens (no worker, Kafka faked)."""
 
 import secrets
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -12,13 +13,14 @@ from starlette.testclient import TestClient
 
 from ingest.app import ROUTES, build_services
 from ingest.errors import BrokerUnavailable
+from ingest.heartbeat_batches import HeartbeatBatches
 from ingest.live_tokens import LiveTokens
-from ingest.publisher import Ack
+from ingest.publisher import Ack, Record
 from ingest.services import Services
 from ingest.settings import IngestSettings
 from schemas.live_token import LiveToken
 from schemas.pbx_requests import Callback
-from schemas.pbx_topics import PBX_RECORD, SessionRenewed
+from schemas.pbx_topics import SessionRenewed, decode_pbx
 from schemas.secret_hash import secret_hash
 from schemas.topics import partition_for
 
@@ -41,6 +43,10 @@ class Recorder:
             raise BrokerUnavailable("no acknowledgement from Kafka")
         self.records.append((topic, key, value, partition))
         return Ack(topic, partition or 0, len(self.records) - 1)
+
+    async def publish_many(self, topic: str, records: Sequence[Record]) -> list[int]:
+        acks = [await self.publish(topic, key, value, part) for key, value, part in records]
+        return [ack.offset for ack in acks]
 
 
 def live(expires_in_s: float = 600, **extra: Any) -> LiveToken:
@@ -66,6 +72,7 @@ def client(
         services.live_tokens.replica.ready.set()
     recorder = Recorder()
     services.publisher = recorder  # type: ignore[assignment]
+    services.renewals = HeartbeatBatches(recorder, services.topics.pbx)
     app = Starlette(routes=ROUTES)
     app.state.services = services
     return TestClient(app), recorder, services
@@ -89,7 +96,7 @@ def test_a_live_token_is_renewed_and_its_renewal_published_in_the_pbx_partition(
     [(topic, key, value, partition)] = recorder.records
     assert (topic, key) == (services.topics.pbx, b"acme")
     assert partition == partition_for("acme", services.settings.partitions)
-    record = PBX_RECORD.validate_json(value)
+    [record] = decode_pbx(value)  # gathered: an array of the renewals of a few ms
     assert isinstance(record, SessionRenewed)
     assert (record.client_id, record.pbx_id, record.session_id) == ("acme", "hq", "s1")
     # The fields given replace the session's; the others stay.

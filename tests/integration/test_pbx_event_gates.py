@@ -88,6 +88,7 @@ def test_reports_taken_while_a_worker_joins_and_leaves_are_all_delivered_in_orde
                 if post_event(own_hub, pbx, {"event": "BootUp", "sn": str(n)}).status == 200:
                     taken[i].append(n)
             n += 1
+            stop.wait(0.1)  # ten reports a second per PBX: enough to span each step
 
     poster = threading.Thread(target=post_all)
     poster.start()

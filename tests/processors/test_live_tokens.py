@@ -27,7 +27,7 @@ def token(w: Work, sid: str = "s1") -> LiveToken | None:
 def renew(w: Work, when: datetime, cb: Callback = CB, sid: str = "s1") -> None:
     """A heartbeat's renewal, as the ingress publishes it."""
     msg = SessionRenewed(client_id=C, pbx_id=P, session_id=sid, callback=cb, at=when)
-    fold.on_renewed(w, msg, 10)
+    fold.on_renewed(w, msg, "10")
 
 
 def opened() -> Work:
@@ -46,13 +46,27 @@ def test_an_open_session_publishes_its_token_with_the_expiry_and_callback() -> N
     )
 
 
-def test_every_renewal_publishes_the_new_expiry_and_callback() -> None:
+def test_a_renewal_that_changes_the_callback_publishes_it_and_the_new_expiry() -> None:
     w = opened()
     moved = CB.model_copy(update={"port": 9000})
-    renew(w, at(60), moved)
+    renew(w, at(5), moved)
     record = token(w)
     assert record is not None
-    assert (record.expires_at, record.callback, record.timed_out) == (at(60) + LIFE, moved, False)
+    assert (record.expires_at, record.callback, record.timed_out) == (at(5) + LIFE, moved, False)
+
+
+def test_a_renewal_publishes_the_expiry_once_it_moved_a_minute_past_the_one_published() -> None:
+    w = opened()  # published: T0 + LIFE
+    renew(w, at(30))
+    renew(w, at(59))
+    assert w.tokens == {}  # the table moves; the replicas hold an expiry under a minute older
+    renew(w, at(60))
+    record = token(w)
+    assert record is not None
+    assert record.expires_at == at(60) + LIFE
+    w.tokens.clear()
+    renew(w, at(100))
+    assert w.tokens == {}  # 40 s past the one published at 60
 
 
 def test_a_renewal_of_an_ended_session_publishes_nothing_and_does_not_revive_it() -> None:

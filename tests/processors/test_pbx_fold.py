@@ -7,6 +7,7 @@ from typing import Any, cast
 
 from processors import pbx_fold as fold
 from processors.app import Hub
+from processors.pbx_agents import fold_records
 from processors.pbx_sessions import LIFE
 from processors.pbx_work import Work
 from schemas.pbx import EndReason, Lockout, PbxConfig, PbxRecord, StoredEvent, UserRecord
@@ -342,7 +343,7 @@ def test_a_heartbeat_renews_to_30_minutes_from_it_and_changes_the_callback() -> 
     open_session(w, "s1")
     new_cb = Callback(ipaddr="10.0.0.7", port=9000, url="in", urltag=0, version=V1)
     renewed = SessionRenewed(client_id=C, pbx_id=P, session_id="s1", callback=new_cb, at=at(1700))
-    fold.on_renewed(w, renewed, 42)
+    fold.on_renewed(w, renewed, "42")
     s = pbx_rec(w).sessions["s1"]
     assert (s.last_seen, s.expires_at, s.callback) == (at(1700), at(1700) + LIFE, new_cb)
     assert s.url() == "http://10.0.0.7:9000/in"
@@ -355,7 +356,7 @@ def test_a_heartbeat_after_the_30_minutes_does_not_revive_the_session() -> None:
     w = with_pbx(work(), "u1")
     open_session(w, "s1")
     late = SessionRenewed(client_id=C, pbx_id=P, session_id="s1", callback=CB, at=T0 + LIFE)
-    fold.on_renewed(w, late, 1)
+    fold.on_renewed(w, late, "1")
     assert pbx_rec(w).sessions["s1"].expires_at == T0 + LIFE
     assert not [c for c in w.changes if c.kind is ChangeKind.session_renewed]
 
@@ -378,7 +379,7 @@ def test_a_logout_ends_the_session_and_releases_its_events() -> None:
     # A second logout (or a heartbeat) of the ended session does nothing.
     fold.on_logged_out(w, SessionLoggedOut(client_id=C, pbx_id=P, session_id="s1", at=at(4)))
     fold.on_renewed(
-        w, SessionRenewed(client_id=C, pbx_id=P, session_id="s1", callback=CB, at=at(4)), 9
+        w, SessionRenewed(client_id=C, pbx_id=P, session_id="s1", callback=CB, at=at(4)), "9"
     )
     assert pbx_rec(w).sessions["s1"].ended_at == at(3)
     assert len([c for c in w.changes if c.kind is ChangeKind.session_ended]) == 1
@@ -559,3 +560,23 @@ def test_work_reads_the_table_once_and_then_its_copy() -> None:
     hub.pbx_users["api"] = user_rec(C, P, "changed")
     assert w.get("pbx-users", "api") is first
     assert w.keys("pbx-users") == ["api"]
+
+
+def test_renewals_gathered_in_one_record_are_each_folded_once() -> None:
+    hub = tables()
+    w = with_pbx(work(hub), "u1")
+    open_session(w, "s1")
+    open_session(w, "s2")
+    msgs: list[Any] = [
+        SessionRenewed(client_id=C, pbx_id=P, session_id=sid, callback=CB, at=at(t))
+        for sid, t in (("s1", 10), ("s2", 11), ("s1", 12))
+    ]
+    fold_records(cast(Hub, hub), w, msgs, 50)
+    renewed = [c.id for c in w.changes if c.kind is ChangeKind.session_renewed]
+    assert renewed == [
+        "s1:session-renewed:50.0", "s2:session-renewed:50.1", "s1:session-renewed:50.2"
+    ]  # fmt: skip
+    assert pbx_rec(w).sessions["s1"].last_seen == at(12)
+    assert pbx_rec(w).applied_offset == 50
+    fold_records(cast(Hub, hub), w, msgs, 50)  # the record read again after a crash
+    assert len([c for c in w.changes if c.kind is ChangeKind.session_renewed]) == 3
