@@ -29,6 +29,7 @@ from ingest import orders_admin as orders
 from ingest.answers import Answers
 from ingest.errors import BrokerUnavailable
 from ingest.event_gates import EventGates
+from ingest.fast_paths import FastPaths
 from ingest.heartbeat_batches import HeartbeatBatches
 from ingest.heartbeat_producer import HeartbeatProducer
 from ingest.live_tokens import LiveTokens
@@ -37,7 +38,6 @@ from ingest.not_found import not_found
 from ingest.own_orders import OwnOrders
 from ingest.probe import run_probes
 from ingest.publisher import Publisher
-from ingest.relay_fast import RelayFastPath
 from ingest.responder_client import ResponderClient
 from ingest.services import Services
 from ingest.settings import IngestSettings
@@ -221,11 +221,11 @@ ROUTES = [
 ]
 
 
-# Heartbeats skip these: the relay fast path wraps the app (ingest.relay_fast).
+# Heartbeats skip these: the fast paths wrap the app (ingest.fast_paths).
 MIDDLEWARE = [Middleware(RequestMetrics)]
 
 
-def create_app(settings: IngestSettings) -> RelayFastPath:
+def create_app(settings: IngestSettings) -> FastPaths:
     """The ingress app for these settings."""
     services = build_services(settings)
 
@@ -260,7 +260,7 @@ def create_app(settings: IngestSettings) -> RelayFastPath:
         services.live_tokens.replica.stop()
         services.event_gates.replica.stop()
 
-    return RelayFastPath(
+    return FastPaths(
         Starlette(
             routes=ROUTES,
             lifespan=lifespan,

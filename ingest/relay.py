@@ -1,7 +1,7 @@
 """`PUT /api/customer/{clientId}/heartbeat`: the relay heartbeat API.
 
 `answer` is the whole route, from the request's parts to the response. The fast path
-(`ingest.relay_fast`) calls it straight from ASGI; the Starlette route below calls it
+(`ingest.fast_paths`) calls it straight from ASGI; the Starlette route below calls it
 too (for the in-process tests and any request the fast path leaves to the router).
 
 No worker is asked: the answer is built from this process's replica of the answers

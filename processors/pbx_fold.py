@@ -225,8 +225,9 @@ def on_renewed(w: Work, msg: SessionRenewed, tag: str) -> None:
     key = pbx_key(msg.client_id, msg.pbx_id)
     w.put("pbxes", key, rec)
     live_tokens.note_renewal(w.tokens, key, s, changed)
-    kind = ChangeKind.session_renewed
-    w.changes.append(sessions.change(kind, msg.client_id, msg.pbx_id, s, msg.at, tag))
+    if sessions.renewal_shown(s, changed):
+        kind = ChangeKind.session_renewed
+        w.changes.append(sessions.change(kind, msg.client_id, msg.pbx_id, s, msg.at, tag))
     w.kicks.add(key)
 
 

@@ -96,6 +96,22 @@ def expire(rec: PbxRecord, cid: str, pbx: str, now: datetime, forget_before: dat
     return fx
 
 
+SHOW_EVERY = timedelta(seconds=60)
+"""How far a session's heartbeats move on before a renewal is published to pbx-changes."""
+
+
+def renewal_shown(s: Session, callback_changed: bool) -> bool:
+    """Whether a renewal is published to `pbx-changes`: when it changes the callback, or
+    moved the last heartbeat SHOW_EVERY past the one last published (the SQL sink's
+    `last_seen` is thus at most a minute behind; an app server heartbeating every 30 s
+    costs a record a minute, not two). Remembers what it published."""
+    shown = s.seen_until
+    if callback_changed or shown is None or s.last_seen - shown >= SHOW_EVERY:
+        s.seen_until = s.last_seen
+        return True
+    return False
+
+
 def renew(s: Session, at: datetime) -> None:
     """A heartbeat: alive for 30 minutes from `at`; never shortened by an earlier renewal
     folded later (ingresses' clocks differ a little)."""

@@ -78,6 +78,9 @@ class Session(BaseModel):
     token_until: datetime | None = Field(
         default=None, description="the expiry last published to the live-tokens topic"
     )
+    seen_until: datetime | None = Field(
+        default=None, description="the last heartbeat's time last published to pbx-changes"
+    )
 
     def state(self, now: datetime) -> SessionState:
         """Alive while less than 30 minutes passed since the last heartbeat, judged at `now`."""

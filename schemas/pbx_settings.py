@@ -1,5 +1,6 @@
 """PBX API settings that the ingress and the workers share."""
 
+import functools
 from pathlib import Path
 
 from pydantic import Field, SecretStr
@@ -34,5 +35,11 @@ class PbxSharedSettings(BaseSettings):
         return text.encode()
 
     def denied(self) -> tuple[Network, ...]:
-        """The denied networks, parsed."""
-        return networks(self.pbx_deny_networks.split(","))
+        """The denied networks, parsed (once per distinct setting: every PBX heartbeat and
+        login checks its callback against them)."""
+        return _parsed(self.pbx_deny_networks)
+
+
+@functools.lru_cache(maxsize=16)
+def _parsed(text: str) -> tuple[Network, ...]:
+    return networks(text.split(","))

@@ -10,8 +10,8 @@ from starlette.testclient import TestClient
 from starlette.types import Receive, Scope, Send
 
 from ingest.app import MIDDLEWARE, ROUTES, build_services
+from ingest.fast_paths import FastPaths
 from ingest.metrics import REGISTRY, RequestMetrics
-from ingest.relay_fast import RelayFastPath
 from ingest.settings import IngestSettings
 from localkafka.broker import free_port
 from schemas import metric_names as names
@@ -24,7 +24,7 @@ SECRET_CLIENT = f"client-{secrets.token_hex(4)}"
 def client() -> TestClient:
     """The ingress's routes and middleware, a responder URL nothing listens on, no lifespan."""
     settings = IngestSettings(responder_url=f"http://127.0.0.1:{free_port()}")
-    app = RelayFastPath(Starlette(routes=ROUTES, middleware=MIDDLEWARE))
+    app = FastPaths(Starlette(routes=ROUTES, middleware=MIDDLEWARE))
     app.state.services = build_services(settings)
     return TestClient(app)
 

@@ -15,8 +15,8 @@ from starlette.testclient import TestClient
 
 from ingest.app import MIDDLEWARE, ROUTES, build_services
 from ingest.errors import BrokerUnavailable
+from ingest.fast_paths import FastPaths
 from ingest.publisher import Record
-from ingest.relay_fast import RelayFastPath
 from ingest.services import Services
 from ingest.settings import IngestSettings
 from schemas import codec_json, heartbeat_records
@@ -60,7 +60,7 @@ def client(states: dict[str, AnswerState]) -> tuple[TestClient, Recorder, Servic
     services.answers.replica.ready.set()
     recorder = Recorder()
     services.heartbeats.publisher = recorder
-    app = RelayFastPath(Starlette(routes=ROUTES, middleware=MIDDLEWARE))
+    app = FastPaths(Starlette(routes=ROUTES, middleware=MIDDLEWARE))
     app.state.services = services
     return TestClient(app), recorder, services
 

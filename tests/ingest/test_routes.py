@@ -7,7 +7,7 @@ from starlette.applications import Starlette
 from starlette.testclient import TestClient
 
 from ingest.app import MIDDLEWARE, ROUTES, build_services
-from ingest.relay_fast import RelayFastPath
+from ingest.fast_paths import FastPaths
 from ingest.settings import IngestSettings
 from localkafka.broker import free_port
 from schemas import codec_json
@@ -17,7 +17,7 @@ BEAT = b'[{"ProfileId": 1, "ProfileType": 1, "ServerStatus": 1}]'
 
 
 def client(**settings: object) -> TestClient:
-    """The routes, behind the relay fast path, with a responder URL nothing listens on,
+    """The routes, behind the fast paths, with a responder URL nothing listens on,
     and no lifespan."""
     base = {
         "admin_token": TOKEN,
@@ -25,7 +25,7 @@ def client(**settings: object) -> TestClient:
         "publish_timeout_s": 1.0,  # no broker listens: a write fails within a second
     }
     services = build_services(IngestSettings(**{**base, **settings}))  # type: ignore[arg-type]
-    app = RelayFastPath(Starlette(routes=ROUTES, middleware=MIDDLEWARE))
+    app = FastPaths(Starlette(routes=ROUTES, middleware=MIDDLEWARE))
     app.state.services = services
     return TestClient(app)
 

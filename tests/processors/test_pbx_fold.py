@@ -567,9 +567,10 @@ def test_renewals_gathered_in_one_record_are_each_folded_once() -> None:
     w = with_pbx(work(hub), "u1")
     open_session(w, "s1")
     open_session(w, "s2")
+    moved = CB.model_copy(update={"port": 9000})
     msgs: list[Any] = [
-        SessionRenewed(client_id=C, pbx_id=P, session_id=sid, callback=CB, at=at(t))
-        for sid, t in (("s1", 10), ("s2", 11), ("s1", 12))
+        SessionRenewed(client_id=C, pbx_id=P, session_id=sid, callback=cb, at=at(t))
+        for sid, t, cb in (("s1", 10, CB), ("s2", 11, CB), ("s1", 12, moved))
     ]
     fold_records(cast(Hub, hub), w, msgs, 50)
     renewed = [c.id for c in w.changes if c.kind is ChangeKind.session_renewed]
@@ -580,3 +581,16 @@ def test_renewals_gathered_in_one_record_are_each_folded_once() -> None:
     assert pbx_rec(w).applied_offset == 50
     fold_records(cast(Hub, hub), w, msgs, 50)  # the record read again after a crash
     assert len([c for c in w.changes if c.kind is ChangeKind.session_renewed]) == 3
+
+
+def test_renewals_reach_pbx_changes_a_minute_apart_unless_the_callback_changes() -> None:
+    w = with_pbx(work(), "u1")
+    open_session(w, "s1")
+    moved = CB.model_copy(update={"port": 9000})
+    for t, cb in ((10, CB), (30, CB), (69, CB), (70, CB), (75, moved), (80, moved)):
+        renewed = SessionRenewed(client_id=C, pbx_id=P, session_id="s1", callback=cb, at=at(t))
+        fold.on_renewed(w, renewed, str(t))
+    shown = [c.id for c in w.changes if c.kind is ChangeKind.session_renewed]
+    # The first, the first a minute after it, and the one that moved the callback.
+    assert shown == [f"s1:session-renewed:{t}" for t in ("10", "70", "75")]
+    assert pbx_rec(w).sessions["s1"].last_seen == at(80)  # the table has every one

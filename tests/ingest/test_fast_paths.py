@@ -1,4 +1,5 @@
-"""The relay fast path in process: the same answers as the Starlette route, nothing else taken."""
+"""The heartbeats' fast paths in process: the same answers as the Starlette routes, nothing
+else taken."""
 
 import secrets
 
@@ -8,8 +9,8 @@ from starlette.applications import Starlette
 from starlette.testclient import TestClient
 
 from ingest.app import MIDDLEWARE, ROUTES, build_services
+from ingest.fast_paths import FastPaths
 from ingest.metrics import REGISTRY
-from ingest.relay_fast import RelayFastPath
 from ingest.settings import IngestSettings
 from localkafka.broker import free_port
 from schemas import metric_names as names
@@ -26,7 +27,7 @@ def clients() -> tuple[TestClient, TestClient]:
         max_body_bytes=1024,
     )
     fast, plain = (
-        RelayFastPath(Starlette(routes=ROUTES, middleware=MIDDLEWARE)),
+        FastPaths(Starlette(routes=ROUTES, middleware=MIDDLEWARE)),
         Starlette(routes=ROUTES),
     )
     # One set of clients each: a TestClient runs its own event loop.
@@ -72,3 +73,35 @@ def test_other_methods_and_paths_go_on_to_the_router() -> None:
     nested = fast.put("/api/customer/a/b/heartbeat", content=BEAT)
     assert nested.status_code == 404
     assert fast.get("/healthz").status_code == 200
+
+
+PBX_CASES = [
+    ("/api/v2.0.0/heartbeat", b'{"ipaddr": "10.0.0.1"}'),  # no token
+    ("/api/v2.0.0/heartbeat?token=" + "a" * 32, b'{"ipaddr": "10.0.0.1"}'),  # 503: not ready
+    ("/api/v2.0.0/heartbeat?token=" + "a" * 32, b"not json"),
+    ("/api/v2.0.0/logout", b"{}"),
+    ("/api/v2.0.0/nothing", b"{}"),  # 10003
+]
+
+
+@pytest.mark.parametrize(("url", "body"), PBX_CASES)
+def test_a_pbx_api_call_is_answered_as_the_route_does(url: str, body: bytes) -> None:
+    fast, plain = clients()
+    a, b = fast.post(url, content=body), plain.post(url, content=body)
+    assert (a.status_code, a.content) == (b.status_code, b.content)
+    assert dict(a.headers) == dict(b.headers)
+    assert a.headers["access-control-allow-origin"] == "*"
+
+
+def test_a_pbx_api_call_is_counted_under_its_template() -> None:
+    labels = {"route": "/api/v2.0.0/{call}", "method": "POST", "status": "200"}
+    before = REGISTRY.get_sample_value(names.HTTP_REQUESTS, labels) or 0.0
+    fast, _ = clients()
+    assert fast.post("/api/v2.0.0/nothing", content=b"{}").status_code == 200
+    assert REGISTRY.get_sample_value(names.HTTP_REQUESTS, labels) == before + 1
+
+
+def test_other_pbx_api_methods_go_on_to_the_router() -> None:
+    fast, plain = clients()
+    a, b = fast.get("/api/v2.0.0/heartbeat"), plain.get("/api/v2.0.0/heartbeat")
+    assert (a.status_code, a.content) == (b.status_code, b.content)  # 20001, from the route
