@@ -59,7 +59,7 @@ def note_applied(w: Work, key: str, offset: int) -> None:
     """Record that the PBX has folded the record at `offset`."""
     rec: PbxRecord | None = w.get("pbxes", key)
     if rec is not None and rec.applied_offset < offset:
-        w.mutable("pbxes", key).applied_offset = offset
+        w.record(key).applied_offset = offset  # a field of its own: no session copied
 
 
 def _release(w: Work, key: str, seqs: list[int]) -> None:
