@@ -30,7 +30,7 @@ log = logging.getLogger(__name__)
 
 
 class FoldGate:
-    """Counts the folds under way; a rebalance waits for none and lets no new one start."""
+    """Counts the folds under way; a rebalance waits until none is, and lets no new one start."""
 
     def __init__(self, wait_s: float) -> None:
         self._wait_s = wait_s

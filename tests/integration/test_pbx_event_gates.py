@@ -1,31 +1,20 @@
-"""PBX event reports taken by the ingress itself (`HUB_PBX_EVENTS_AT_INGRESS`), on a real
-broker and hub: accepted while the PBX's worker is away, delivered in order once it is
-back, and none lost while partitions move between workers (`processors.fold_gate`)."""
+"""PBX event reports taken by the ingress itself (`HUB_PBX_EVENTS_AT_INGRESS`, on by
+default), on a real broker and hub (`own_hub`): accepted while the PBX's worker is away,
+delivered in order once it is back, and none lost while partitions move between workers
+(`processors.fold_gate`)."""
 
 import threading
 import time
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
-from localkafka.broker import LocalBroker
-from localkafka.hub import READY_TIMEOUT, HubCluster, start_hub
+from localkafka.hub import READY_TIMEOUT, HubCluster
 from localkafka.process import wait_http
 from localkafka.receiver import Receiver
 from tests.integration.pbx_helpers import make_pbx, post_event, session_login, wait_for
 
 pytestmark = pytest.mark.integration
-
-
-@pytest.fixture
-def own_hub(kafka_broker: LocalBroker, tmp_path: Path) -> Iterator[HubCluster]:
-    """A hub of the test's own whose ingress takes event reports itself."""
-    cluster = start_hub(kafka_broker, tmp_path, env={"HUB_PBX_EVENTS_AT_INGRESS": "true"})
-    try:
-        yield cluster
-    finally:
-        cluster.stop()
 
 
 @pytest.fixture
