@@ -30,8 +30,13 @@ typecheck: $(STAMP)
 postgres: $(STAMP)
 	$(BIN)/python -m localkafka.postgres
 
+# Two processes share the tests, a file at a time (a module's hub starts once; the bench
+# smoke runs go one after another: tests/conftest.py), each with its own broker and
+# session hub. TEST_WORKERS=0 runs them all in this one process.
+TEST_WORKERS ?= 2
+
 test: $(STAMP) jars postgres lint typecheck
-	$(BIN)/pytest
+	$(BIN)/pytest -n $(TEST_WORKERS) --dist loadgroup
 
 unit: $(STAMP)
 	$(BIN)/pytest -m "not integration"

@@ -19,6 +19,7 @@ from processors import (
 from processors.agents import register_agents
 from processors.app import Hub, build_hub
 from processors.customer_contents import register_contents_view
+from processors.in_order import InOrder
 from processors.logs import pin_library_levels
 from processors.pbx_agents import register_pbx_agents
 from processors.pbx_delivery import attach
@@ -45,7 +46,7 @@ def create(settings: WorkerSettings) -> Hub:
     answer_state.attach(hub)
     metrics_web.attach(hub)
     rebalance_log.attach(hub)
-    fold_gate.install(hub.app, hub.gate)
+    fold_gate.install(hub.app, hub.gate, _in_order(hub))
 
     @hub.app.on_before_shutdown.connect
     async def close_offsets(app: Any, /, *args: Any, signal: Any, **kwargs: Any) -> None:
@@ -54,6 +55,14 @@ def create(settings: WorkerSettings) -> Hub:
         await connector.close()
 
     return hub
+
+
+def _in_order(hub: Hub) -> InOrder:
+    """Folds in offset order on every uncompacted input topic but the sweep's ticks, and
+    none while the tables recover."""
+    unordered = {name for name, compacted in hub.names.all().items() if compacted}
+    unordered.add(hub.names.ticks)
+    return InOrder(hub.offsets, frozenset(unordered), lambda: hub.app.tables.actives_ready)
 
 
 def main() -> None:

@@ -12,7 +12,6 @@ from processors import (
     config,
     health_unchanged,
     lag,
-    metrics,
     monitor,
     orders,
     outbox,
@@ -296,19 +295,23 @@ Handler = Callable[[Hub, Any], Awaitable[None]]
 
 
 async def consume(hub: Hub, stream: Any, handle: Handler, *, mark: bool = True) -> None:
-    """Feed each record to `handle`; skip unreadable ones; record progress for read-your-writes."""
-    async for event in stream.events():
-        async with hub.gate.fold():
-            if not hub.gate.owned([event]):
-                continue  # of a partition lost in a rebalance: its new owner folds it
-            try:
-                await handle(hub, event)
-            except ValidationError:
-                # A record no writer of this version produces: skip it, never block it.
-                log.exception("skipping unreadable record at %s", event.message.tp)
-        if mark:  # ticks are sweep signals, not input folded into the tables
-            metrics.folded(stream.prefix, 1)
-            _mark(hub, event)
+    """Feed each record to `handle`, in order; skip unreadable ones; record progress for
+    read-your-writes. Records come in batches through the fold gate (`take_events`),
+    each acknowledged once its batch is handled."""
+    async for events in take_events(stream, BATCH, BATCH_WITHIN_S, gate=hub.gate):
+        for event in events:
+            stream._set_current_event(event)  # tables route writes by it
+            await _handle(hub, event, handle)
+            if mark:  # ticks are sweep signals, not input folded into the tables
+                _mark(hub, event)
+
+
+async def _handle(hub: Hub, event: Any, handle: Handler) -> None:
+    try:
+        await handle(hub, event)
+    except ValidationError:
+        # A record no writer of this version produces: skip it, never block it.
+        log.exception("skipping unreadable record at %s", event.message.tp)
 
 
 M = TypeVar("M", bound=HasClient)

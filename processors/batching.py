@@ -59,12 +59,12 @@ async def take_events(
     try:
         while not stream.should_stop:
             await stream.wait_for_stopped(full, timeout=within)
-            if not events:
+            if not events and (gate is None or not gate.holding(stream)):
                 continue
             state["consuming"] = stream.loop.create_future()
             try:
                 async with _turn(gate):
-                    batch = list(events) if gate is None else gate.owned(events)
+                    batch = list(events) if gate is None else await gate.owned(events, stream)
                     try:
                         if batch:
                             yield batch

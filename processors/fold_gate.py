@@ -15,6 +15,9 @@ records of the partitions that rebalance took away (faust's own `revoked`, the
 previous assignment less the new one): they are neither folded nor acknowledged, and
 the partition's new owner reads them from the committed offset.
 
+Within an assignment, records are folded in each partition's offset order
+(`processors.in_order`, given by `install`).
+
 A fold that does not end within the wait (a broker that stopped answering the fold's
 publication) does not hold the rebalance past it: the rebalance goes on, logged, rather
 than letting the group expel the worker.
@@ -26,6 +29,8 @@ from collections.abc import AsyncIterator, Iterable, Sequence
 from contextlib import asynccontextmanager
 from typing import Any
 
+from processors.in_order import InOrder
+
 log = logging.getLogger(__name__)
 
 
@@ -35,6 +40,7 @@ class FoldGate:
     def __init__(self, wait_s: float) -> None:
         self._wait_s = wait_s
         self._lost: frozenset[Any] = frozenset()
+        self.order: InOrder | None = None
         self._active = 0
         self._idle = asyncio.Event()
         self._idle.set()
@@ -65,22 +71,32 @@ class FoldGate:
     def open(self, lost: Iterable[Any] = ()) -> None:
         """The tables hold the new assignment, without the partitions `lost`: folds go on."""
         self._lost = frozenset(lost)
+        if self.order is not None:
+            self.order.reset()
         self._open.set()
 
-    def owned(self, events: Sequence[Any]) -> list[Any]:
-        """The events, in order, less those of partitions the last rebalance took away."""
-        if not self._lost:
-            return list(events)
-        kept = [event for event in events if event.message.tp not in self._lost]
-        if len(kept) < len(events):
-            log.info(
-                "%d records of partitions lost left to their new owner", len(events) - len(kept)
-            )
+    async def owned(self, events: Sequence[Any], owner: object = None) -> list[Any]:
+        """The events to fold now: less those of partitions the last rebalance took away,
+        and, with an `InOrder`, in each partition's offset order (some held back, some
+        held before coming now)."""
+        kept = list(events)
+        if self._lost:
+            kept = [event for event in kept if event.message.tp not in self._lost]
+            if len(kept) < len(events):
+                log.info("%d records of partitions lost left out", len(events) - len(kept))
+        if self.order is not None:
+            kept = await self.order.admit(kept, owner)
         return kept
 
+    def holding(self, owner: object) -> bool:
+        """Whether records the agent `owner` read wait to be handed over (`InOrder`)."""
+        return self.order is not None and self.order.holding(owner)
 
-def install(app: Any, gate: FoldGate) -> None:
-    """Close `gate` at each revocation and open it once the tables took the assignment."""
+
+def install(app: Any, gate: FoldGate, order: InOrder | None = None) -> None:
+    """Close `gate` at each revocation and open it once the tables took the assignment;
+    with `order`, folds take each partition's records in offset order."""
+    gate.order = order
 
     @app.on_partitions_revoked.connect  # type: ignore[untyped-decorator]
     async def close_on_revoke(app: Any, /, *args: Any, **kwargs: Any) -> None:

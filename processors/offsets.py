@@ -39,6 +39,12 @@ class Offsets:
         found = await consumer.end_offsets([TopicPartition(t, p) for t, p in tps])
         return {(tp.topic, tp.partition): off for tp, off in found.items()}
 
+    async def starts(self, tps: list[TPKey]) -> dict[TPKey, int]:
+        """The first offset still held in each partition (retention moves it)."""
+        consumer, _ = await self._clients()
+        found = await consumer.beginning_offsets([TopicPartition(t, p) for t, p in tps])
+        return {(tp.topic, tp.partition): off for tp, off in found.items()}
+
     async def committed(self, tp: TPKey) -> int:
         """The workers' committed offset (the next to process) of a partition; 0 if none."""
         return (await self.committed_many([tp]))[tp]

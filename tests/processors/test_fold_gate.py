@@ -118,7 +118,7 @@ async def test_installed_the_tables_take_an_assignment_with_the_gate_shut() -> N
     await app.tables.on_rebalance({TP("t.pbx", 0)}, {lost}, set())
     assert seen == [False]  # no fold entered while the tables were changing
     await asyncio.wait_for(_enters(gate), 1.0)  # open again after
-    assert gate.owned([_Event(lost), _Event(TP("t.pbx", 0))]) == [_Event(TP("t.pbx", 0))]
+    assert await gate.owned([_Event(lost), _Event(TP("t.pbx", 0))]) == [_Event(TP("t.pbx", 0))]
 
 
 async def _enters(gate: FoldGate) -> None:
