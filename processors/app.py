@@ -4,10 +4,12 @@ import asyncio
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import faust
 from faust.transport.drivers import aiokafka as aiokafka_driver
+from faust.types import TopicT
+from pydantic import BaseModel
 
 from processors import tallies, wake
 from processors.codec import table_value_type
@@ -30,6 +32,7 @@ from schemas.profiles import CustomerConfig, CustomerProfiles, CustomerStates
 from schemas.topics import TopicNames
 
 TP = tuple[str, int]
+M = TypeVar("M", bound=BaseModel)
 
 
 @dataclass
@@ -39,31 +42,31 @@ class Hub:
     app: faust.App
     settings: WorkerSettings
     names: TopicNames
-    heartbeats: Any
-    config: Any
-    orders: Any
-    ticks: Any
-    command_events: Any
-    health_events: Any
-    answers: Any
-    live_tokens: Any
-    pbx_event_gates: Any
-    customers: Any
-    profiles: Any
-    states: Any
-    commands: Any
-    health: Any
-    pbx: Any
-    pbx_changes: Any
-    pbx_deliveries: Any
-    pbxes: Any
-    pbx_tokens: Any
-    pbx_events: Any
-    pbx_users: Any
-    pbx_lockouts: Any
-    pbx_upstreams: Any
-    access: Any
-    admin_tokens: Any
+    heartbeats: TopicT
+    config: TopicT
+    orders: TopicT
+    ticks: TopicT
+    command_events: TopicT
+    health_events: TopicT
+    answers: TopicT
+    live_tokens: TopicT
+    pbx_event_gates: TopicT
+    customers: Table[str, CustomerConfig]
+    profiles: Table[str, CustomerProfiles]
+    states: Table[str, CustomerStates]
+    commands: IndexedTable[CustomerCommands]
+    health: IndexedTable[CustomerHealth]
+    pbx: TopicT
+    pbx_changes: TopicT
+    pbx_deliveries: TopicT
+    pbxes: IndexedTable[PbxRecord]
+    pbx_tokens: Table[str, str]
+    pbx_events: Table[str, StoredEvent]
+    pbx_users: Table[str, UserRecord]
+    pbx_lockouts: IndexedTable[Lockout]
+    pbx_upstreams: IndexedTable[Upstream]
+    access: Table[str, CustomerAccess]
+    admin_tokens: Table[str, AdminToken]
     clock: Clock
     # Offsets applied per source partition, so a writer can wait until its write is
     # visible. Progress markers only: a restarted worker re-reaches them by itself.
@@ -159,16 +162,27 @@ def _raw_topic(app: faust.App, name: str) -> Any:
     )
 
 
-def _table(app: faust.App, name: str, model: type[Any]) -> Any:
-    return app.Table(name, key_type=str, value_type=table_value_type(model))
+def _table(app: faust.App, name: str, model: type[M]) -> Table[str, M]:
+    return _ours(app.Table(name, key_type=str, value_type=table_value_type(model)))
+
+
+def _strings(app: faust.App, name: str) -> Table[str, str]:
+    return _ours(app.Table(name, key_type=str, value_type=str))
+
+
+def _ours(table: object) -> Table[str, Any]:
+    """A table the app made: of the hub's `Table` class (the app's `Table` setting)."""
+    if not isinstance(table, Table):
+        raise TypeError(f"{table!r} is not a processors.rocksdb_store.Table")
+    return table
 
 
 def _indexed(
-    app: faust.App, name: str, model: type[Any], wake: Wake, summarize: Summarize | None = None
-) -> IndexedTable:
+    app: faust.App, name: str, model: type[M], wake: Wake, summarize: Summarize | None = None
+) -> IndexedTable[M]:
     """A table whose keys the sweep finds by due time (see processors.due_index), and
     whose values are tallied by `summarize` when given (see processors.tally)."""
-    table = IndexedTable(
+    table: IndexedTable[M] = IndexedTable(
         app, wake=wake, summarize=summarize, name=name, key_type=str,
         value_type=table_value_type(model), beacon=app.tables.beacon,
     )  # fmt: skip
@@ -210,7 +224,7 @@ def build_hub(settings: WorkerSettings) -> Hub:
         pbx_changes=_raw_topic(app, names.pbx_changes),
         pbx_deliveries=_raw_topic(app, names.pbx_deliveries),
         pbxes=_indexed(app, "pbxes", PbxRecord, lambda v: wake.pbx(v, ended_retention)),
-        pbx_tokens=app.Table("pbx-tokens", key_type=str, value_type=str),
+        pbx_tokens=_strings(app, "pbx-tokens"),
         pbx_events=_table(app, "pbx-events", StoredEvent),
         pbx_users=_table(app, "pbx-users", UserRecord),
         pbx_lockouts=_indexed(app, "pbx-lockouts", Lockout, lambda v: wake.lockout(v, LOCK_FOR)),

@@ -22,7 +22,7 @@ from faust.stores.rocksdb import Store as RocksDBStore
 from faust.types import TP, EventT
 
 from processors.due_index import DueIndex, Wake
-from processors.rocksdb_store import Table
+from processors.rocksdb_store import Table, V
 from processors.tally import Summarize, Tally
 
 # Keys indexed from disk between yields to the event loop: a rebuild of millions of
@@ -30,7 +30,7 @@ from processors.tally import Summarize, Tally
 REBUILD_CHUNK = 1000
 
 
-class IndexedTable(Table):
+class IndexedTable(Table[str, V]):
     """A table with `due`, the index of when each key must next be swept."""
 
     def __init__(

@@ -18,6 +18,8 @@ from faust.stores.rocksdb import Store as RocksDBStore
 from prometheus_client.metrics_core import GaugeMetricFamily, Metric
 
 from processors.app import Hub
+from processors.indexed_table import IndexedTable
+from processors.tally import Tally
 from schemas import metric_names as names
 from schemas.events import CommandState, Health
 from schemas.pbx import SessionState
@@ -134,11 +136,11 @@ class TableCollector:
 
     def profiles(self, mine: set[int]) -> dict[str, int]:
         """Profiles per health, every health named (0 when none)."""
-        return _every(Health, self.hub.health.tally.counts(mine))
+        return _every(Health, _tally(self.hub.health).counts(mine))
 
     def commands(self, mine: set[int]) -> dict[str, int]:
         """Commands per state, every state named."""
-        return _every(CommandState, self.hub.commands.tally.counts(mine))
+        return _every(CommandState, _tally(self.hub.commands).counts(mine))
 
     def pbx(self, owned: Owned) -> list[GaugeMetricFamily]:
         """Sessions per state at the hub's clock, and the events queued for them."""
@@ -149,3 +151,10 @@ class TableCollector:
                 counts[session.state(now)] += 1
                 queued += len(session.queue)
         return [_sessions({str(s): n for s, n in counts.items()}), _backlog(queued)]
+
+
+def _tally(table: IndexedTable[Any]) -> Tally:
+    """The tally of a table declared with one (`processors.app`)."""
+    if table.tally is None:
+        raise RuntimeError(f"table {table.name} keeps no tally")
+    return table.tally

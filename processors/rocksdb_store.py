@@ -13,7 +13,7 @@ database, by bloom filter). Writes are unchanged: they go, with their changelog 
 to the current event's partition.
 """
 
-from typing import Any
+from typing import Any, TypeVar
 
 import faust
 from faust.stores.rocksdb import Store
@@ -22,6 +22,9 @@ from faust.types import StoreT
 from yarl import URL
 
 from processors.codec import encoded_once
+
+K = TypeVar("K")
+V = TypeVar("V")
 
 
 class RocksDBStore(Store):
@@ -45,7 +48,7 @@ class RocksDBStore(Store):
         return self._get_bucket_for_key(key) is not None
 
 
-class Table(faust.Table):  # type: ignore[type-arg]
+class Table(faust.Table[K, V]):
     """A faust table that keeps `rocksdb://` data in a RocksDBStore (the app's `Table`).
 
     Its `get` asks the store whether the key is there instead of catching a KeyError:
@@ -56,19 +59,20 @@ class Table(faust.Table):  # type: ignore[type-arg]
     key.
     """
 
-    def __setitem__(self, key: Any, value: Any) -> None:
+    def __setitem__(self, key: K, value: V) -> None:
         with encoded_once(value):  # for the store, then again for the changelog record
             super().__setitem__(key, value)
 
-    def get(self, key: Any, default: Any = None) -> Any:
+    def get(self, key: K, default: V | None = None) -> V | None:  # type: ignore[override]
         """The key's value, or `default` when the table does not hold it."""
         store = self.data
         if key not in store:
             return default
         self.on_key_get(key)
-        return store[key]
+        value: V = store[key]
+        return value
 
-    def get_own(self, key: Any, default: Any = None) -> Any:
+    def get_own(self, key: K, default: V | None = None) -> V | None:
         """`get` for a key of the current event's partition (a client's key in the fold of
         its own records): a miss is not looked for in every other partition's database,
         which is most of the cost of a miss (a customer imported for the first time)."""

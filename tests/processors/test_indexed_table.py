@@ -28,7 +28,7 @@ class Deadline(BaseModel):
 
 
 @pytest.fixture
-def table(tmp_path: Path) -> IndexedTable:
+def table(tmp_path: Path) -> IndexedTable[Deadline]:
     app = faust.App("indexed-test", store="rocksdb://", datadir=str(tmp_path), autodiscover=False)
     return IndexedTable(
         app, wake=lambda v: v.at, name="deadlines", key_type=str,
@@ -36,7 +36,9 @@ def table(tmp_path: Path) -> IndexedTable:
     )  # fmt: skip
 
 
-def on_disk(table: IndexedTable, partition: int, values: Mapping[str, datetime | None]) -> None:
+def on_disk(
+    table: IndexedTable[Deadline], partition: int, values: Mapping[str, datetime | None]
+) -> None:
     """Keys in the partition's database and a persisted offset, as recovery leaves them."""
     store = table.data
     assert isinstance(store, RocksDBStore)
@@ -46,12 +48,12 @@ def on_disk(table: IndexedTable, partition: int, values: Mapping[str, datetime |
     store.set_persisted_offset(tp(table, partition), 41)
 
 
-def tp(table: IndexedTable, partition: int) -> TP:
+def tp(table: IndexedTable[Deadline], partition: int) -> TP:
     return TP(table.changelog_topic.get_topic_name(), partition)
 
 
 async def test_keys_on_disk_of_active_partitions_are_indexed_at_the_end_of_recovery(
-    table: IndexedTable,
+    table: IndexedTable[Deadline],
 ) -> None:
     on_disk(table, 0, {"a": T0, "b": T0 + timedelta(seconds=60), "never": None})
     on_disk(table, 1, {"c": T0})
@@ -62,7 +64,9 @@ async def test_keys_on_disk_of_active_partitions_are_indexed_at_the_end_of_recov
     assert table.due.size(1) == 0  # a standby is not swept
 
 
-async def test_a_standby_promoted_to_active_is_indexed_from_disk(table: IndexedTable) -> None:
+async def test_a_standby_promoted_to_active_is_indexed_from_disk(
+    table: IndexedTable[Deadline],
+) -> None:
     on_disk(table, 0, {"a": T0})
     on_disk(table, 1, {"c": T0})
     await table.on_recovery_completed({tp(table, 0)}, {tp(table, 1)})
@@ -70,7 +74,7 @@ async def test_a_standby_promoted_to_active_is_indexed_from_disk(table: IndexedT
     assert table.due.pop_due(1, T0) == ["c"]
 
 
-async def test_a_partition_indexed_in_full_is_not_read_again(table: IndexedTable) -> None:
+async def test_a_partition_indexed_in_full_is_not_read_again(table: IndexedTable[Deadline]) -> None:
     on_disk(table, 0, {"a": T0})
     await table.on_recovery_completed({tp(table, 0)}, set())
     assert table.due.pop_due(0, T0) == ["a"]
@@ -81,7 +85,9 @@ async def test_a_partition_indexed_in_full_is_not_read_again(table: IndexedTable
     assert table.due.pop_due(0, T0) == []
 
 
-async def test_a_partition_lost_and_assigned_again_is_read_again(table: IndexedTable) -> None:
+async def test_a_partition_lost_and_assigned_again_is_read_again(
+    table: IndexedTable[Deadline],
+) -> None:
     on_disk(table, 0, {"a": T0})
     await table.on_recovery_completed({tp(table, 0)}, set())
     await table.on_rebalance(set(), {tp(table, 0)}, set())
@@ -91,7 +97,7 @@ async def test_a_partition_lost_and_assigned_again_is_read_again(table: IndexedT
 
 
 async def test_a_rebuild_overtaken_by_a_rebalance_is_finished_by_the_next_recovery(
-    table: IndexedTable,
+    table: IndexedTable[Deadline],
 ) -> None:
     keys = {f"k{i:05}": T0 for i in range(3 * REBUILD_CHUNK)}
     on_disk(table, 0, keys)
