@@ -11,7 +11,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 from bench.stats import summary
-from processors import answer, commands, customer_health, reported
+from processors.relay import answer, commands, customer_health, reported
 from schemas.commands import CommandQueued, CustomerCommands
 from schemas.enums import ProfileType, ServerStatus
 from schemas.health import CustomerHealth

@@ -1,6 +1,6 @@
 """The answers topic held in memory: what each client's heartbeat answer needs.
 
-The workers publish each client's `AnswerState` (`processors.answer_state`); this
+The workers publish each client's `AnswerState` (`processors.relay.answer_state`); this
 replica (`ingest.replica`: every partition, read from the start, then followed) keeps
 the raw bytes of each, about 1 KB a client of two profiles. A value is decoded on use
 and the decoded object kept for the most recent `cache_size` clients: a hub of a
@@ -8,7 +8,7 @@ million profiles is held in memory as bytes, and the clients heartbeating now ar
 answered without decoding.
 
 Most new values of a client differ from its last only in the reported states, which
-the workers write as the value's last member (`processors.answer_state._encoded`):
+the workers write as the value's last member (`processors.relay.answer_state._encoded`):
 when everything before that member is unchanged, only the states are decoded and the
 rest of the decoded object is kept.
 """

@@ -2,7 +2,7 @@
 
 The customer's worker first says what the customer has (404 for an unknown one);
 `CustomerDeleted` is published on the config topic (acks=all); the answer waits until
-that worker has folded it (see `processors.customer_deletion`): 200 with what was
+that worker has folded it (see `processors.relay.customer_deletion`): 200 with what was
 deleted, or 202 when the deletion is durable but not done after `HUB_APPLY_WAIT_S`
 (or the worker could not say). A scoped token deletes only its own customers, and
 only with write access (`ingest.grants`).

@@ -1,6 +1,6 @@
 """The event-gates topic held in memory: which event URLs an ingress may take itself.
 
-The workers publish each PBX's `EventGate` (its nonce; `processors.event_gates`); this
+The workers publish each PBX's `EventGate` (its nonce; `processors.pbx.event_gates`); this
 replica (`ingest.replica`: every partition, read from the start, then followed) holds
 them decoded, about a hundred bytes a PBX. An event URL's secret is checked here against
 the HMAC of the hub's key over the PBX's address and nonce, as the worker checks it.

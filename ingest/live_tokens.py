@@ -1,6 +1,6 @@
 """The live-tokens topic held in memory: what a PBX API heartbeat's answer needs.
 
-The workers publish each token's `LiveToken` (`processors.live_tokens`), keyed by the
+The workers publish each token's `LiveToken` (`processors.pbx.live_tokens`), keyed by the
 token's SHA-256; this replica (`ingest.replica`: every partition, read from the start,
 then followed) holds them decoded, a few hundred bytes a session. A token is looked up
 by its hash: the token itself is never kept.

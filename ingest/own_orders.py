@@ -8,7 +8,7 @@ each such heartbeat is kept here (its sequence number, `schemas.heartbeat_record
 its entries, time and the ids of the commands its answer carried) until the replica
 has folded it, or `TTL_S` passed; and the orders an answer is built from are the
 published ones with the kept heartbeats folded over them, as the worker will fold
-them (`processors.commands`). An operator's order the replica shows meanwhile is thus
+them (`processors.relay.commands`). An operator's order the replica shows meanwhile is thus
 kept too, and the heartbeat's effects with it. Another ingress may carry a command
 once more within the replication delay: the fold counts every delivery exactly, by
 the ids the heartbeats carried.
@@ -18,7 +18,7 @@ import time
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from processors import commands
+from processors.relay import commands
 from schemas.commands import CustomerCommands
 from schemas.relay import ProfileHeartbeatData
 

@@ -22,7 +22,7 @@ from ingest.errors import BodyTooLarge, BrokerUnavailable, UnsupportedMediaType
 from ingest.negotiation import Negotiated, error_format, negotiate
 from ingest.relay_caller import caller
 from ingest.services import Services
-from processors import answer as answers
+from processors.relay import answer as answers
 from schemas import access, wire
 from schemas.enums import ResponseStatus
 from schemas.errors import DecodeError

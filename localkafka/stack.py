@@ -24,7 +24,7 @@ from localkafka.demo import Demo
 from localkafka.hub import LOCAL_DENY
 from localkafka.process import ServiceProcess, wait_http
 from processors.create_topics import ensure_topics
-from processors.logs import pin_library_levels
+from processors.runtime.logs import pin_library_levels
 from schemas.settings import KafkaSettings
 
 log = logging.getLogger("hub")

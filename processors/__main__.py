@@ -6,25 +6,18 @@ from typing import Any
 import faust
 import mode.loop
 
-from processors import (
-    answer_state,
-    fetch_wait,
-    fold_gate,
-    metrics_web,
-    rebalance_log,
-    seek_fix,
-    takeover,
-    upstream_connector,
-)
-from processors.agents import register_agents
 from processors.app import Hub, build_hub
-from processors.customer_contents import register_contents_view
-from processors.in_order import InOrder
-from processors.logs import pin_library_levels
-from processors.pbx_agents import register_pbx_agents
-from processors.pbx_delivery import attach
-from processors.pbx_views import register_pbx_views
-from processors.responder import register_views
+from processors.pbx import takeover, upstream_connector
+from processors.pbx.agents import register_pbx_agents
+from processors.pbx.delivery import attach
+from processors.pbx.views import register_pbx_views
+from processors.relay import answer_state
+from processors.relay.agents import register_agents
+from processors.relay.customer_contents import register_contents_view
+from processors.relay.responder import register_views
+from processors.runtime import fetch_wait, fold_gate, metrics_web, rebalance_log, seek_fix
+from processors.runtime.in_order import InOrder
+from processors.runtime.logs import pin_library_levels
 from processors.settings import WorkerSettings, get_settings
 from schemas.gc_tuning import tune_gc
 from schemas.log_format import configure, logging_config

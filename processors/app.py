@@ -12,15 +12,15 @@ from faust.types import TopicT
 from pydantic import BaseModel
 
 from processors import tallies, wake
-from processors.codec import table_value_type
-from processors.due_index import Wake
-from processors.fold_gate import FoldGate
-from processors.indexed_table import IndexedTable
-from processors.offsets import Offsets
-from processors.rocksdb_store import Table
+from processors.relay.states_buffer import StatesBuffer
+from processors.runtime.codec import table_value_type
+from processors.runtime.due_index import Wake
+from processors.runtime.fold_gate import FoldGate
+from processors.runtime.indexed_table import IndexedTable
+from processors.runtime.offsets import Offsets
+from processors.runtime.rocksdb_store import Table
+from processors.runtime.tally import Summarize
 from processors.settings import WorkerSettings
-from processors.states_buffer import StatesBuffer
-from processors.tally import Summarize
 from schemas.access import CustomerAccess
 from schemas.admin_tokens import AdminToken
 from schemas.clock import Clock
@@ -71,10 +71,10 @@ class Hub:
     # Offsets applied per source partition, so a writer can wait until its write is
     # visible. Progress markers only: a restarted worker re-reaches them by itself.
     applied: dict[TP, int] = field(default_factory=dict)
-    # Ids of output events this worker is publishing now (see processors.outbox).
+    # Ids of output events this worker is publishing now (see processors.relay.outbox).
     in_flight: set[str] = field(default_factory=set)
     # The latest `received_at` among the heartbeats folded, per partition: how far a
-    # lagging partition's deadlines may be judged (see processors.lag).
+    # lagging partition's deadlines may be judged (see processors.relay.lag).
     heartbeat_marks: dict[int, datetime] = field(default_factory=dict)
     offsets: Offsets = field(init=False)
     # Every change of the PBX tables holds this: agents and the sweep read, await the
@@ -82,20 +82,20 @@ class Hub:
     pbx_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     # What this worker last published to the answers topic per client, and the clients
     # whose reported states changed since with how long each may wait, per partition
-    # (see processors.answer_state).
+    # (see processors.relay.answer_state).
     answer_sent: dict[str, tuple[int, float]] = field(default_factory=dict)
     answer_dirty: dict[int, dict[str, float]] = field(default_factory=dict)
-    # Set by processors.pbx_delivery.attach: starts delivery attempts (process-local).
+    # Set by processors.pbx.delivery.attach: starts delivery attempts (process-local).
     deliverer: Any = None
-    # Set by processors.upstream_connector.attach: drives upstream connections.
+    # Set by processors.pbx.upstream_connector.attach: drives upstream connections.
     connector: Any = None
-    # Set by processors.takeover.attach: which partitions' PBX input is folded.
+    # Set by processors.pbx.takeover.attach: which partitions' PBX input is folded.
     takeover: Any = None
 
-    # The `states` table with heartbeats' writes coalesced (processors.states_buffer):
+    # The `states` table with heartbeats' writes coalesced (processors.relay.states_buffer):
     # read and write reported states through it.
     reported: StatesBuffer = field(init=False)
-    # Folds and rebalances take turns (processors.fold_gate).
+    # Folds and rebalances take turns (processors.runtime.fold_gate).
     gate: FoldGate = field(init=False)
 
     def __post_init__(self) -> None:
@@ -173,15 +173,15 @@ def _strings(app: faust.App, name: str) -> Table[str, str]:
 def _ours(table: object) -> Table[str, Any]:
     """A table the app made: of the hub's `Table` class (the app's `Table` setting)."""
     if not isinstance(table, Table):
-        raise TypeError(f"{table!r} is not a processors.rocksdb_store.Table")
+        raise TypeError(f"{table!r} is not a processors.runtime.rocksdb_store.Table")
     return table
 
 
 def _indexed(
     app: faust.App, name: str, model: type[M], wake: Wake, summarize: Summarize | None = None
 ) -> IndexedTable[M]:
-    """A table whose keys the sweep finds by due time (see processors.due_index), and
-    whose values are tallied by `summarize` when given (see processors.tally)."""
+    """A table whose keys the sweep finds by due time (see processors.runtime.due_index), and
+    whose values are tallied by `summarize` when given (see processors.runtime.tally)."""
     table: IndexedTable[M] = IndexedTable(
         app, wake=wake, summarize=summarize, name=name, key_type=str,
         value_type=table_value_type(model), beacon=app.tables.beacon,

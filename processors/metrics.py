@@ -2,7 +2,7 @@
 
 Gauges read from the tables are computed at scrape time (`processors.metrics_tables`);
 the web server's middleware, the `/metrics` page and the lag timer are attached by
-`processors.metrics_web`. This module imports nothing of the app, so that the hot
+`processors.runtime.metrics_web`. This module imports nothing of the app, so that the hot
 paths (batching, the heartbeat publish, deliveries) can record without cycles.
 """
 

@@ -3,7 +3,7 @@
 Counts only, and only over the partitions this worker actively owns: a standby copy
 of another worker's partitions is left out, so that sums over the workers are exact.
 A scrape walks no table of customers: profiles by health and commands by state come
-from the tallies their tables keep as they are written (processors.tally), and the
+from the tallies their tables keep as they are written (processors.runtime.tally), and the
 keys of a table from its tally or RocksDB's estimate. The PBX gauges walk the PBXes
 (far fewer than customers). Every table key begins with the key it is partitioned by
 (`<clientId>/...`, a token's hash, a username, an address); its partition is computed
@@ -18,8 +18,8 @@ from faust.stores.rocksdb import Store as RocksDBStore
 from prometheus_client.metrics_core import GaugeMetricFamily, Metric
 
 from processors.app import Hub
-from processors.indexed_table import IndexedTable
-from processors.tally import Tally
+from processors.runtime.indexed_table import IndexedTable
+from processors.runtime.tally import Tally
 from schemas import metric_names as names
 from schemas.events import CommandState, Health
 from schemas.pbx import SessionState

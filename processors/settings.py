@@ -32,7 +32,7 @@ class WorkerSettings(KafkaSettings, PbxSharedSettings):
         ge=1,
         le=1500,
         description="longest the broker holds a worker's fetch that finds nothing new "
-        "(processors.fetch_wait)",
+        "(processors.runtime.fetch_wait)",
     )
     session_timeout_s: float = Field(
         default=10.0, ge=6, le=300, description="how soon a crashed worker's partitions move"

@@ -1,6 +1,6 @@
-"""What the worker's gauges count in each table value (see processors.tally)."""
+"""What the worker's gauges count in each table value (see processors.runtime.tally)."""
 
-from processors.tally import Labels
+from processors.runtime.tally import Labels
 from schemas.commands import CustomerCommands
 from schemas.health import CustomerHealth
 

@@ -1,7 +1,7 @@
 """What an answer to a client's relay heartbeat needs: the responder's replica value.
 
 The owning worker publishes one `AnswerState` per client to the compacted `answers`
-topic whenever something an answer shows changes (`processors.answer_state`); every
+topic whenever something an answer shows changes (`processors.relay.answer_state`); every
 ingress holds the topic in memory (`ingest.replica`) and answers heartbeats from it,
 without a call to any worker. A customer with no record (or a tombstone) is unknown.
 """
@@ -13,7 +13,7 @@ from schemas.commands import CustomerCommands
 from schemas.profiles import CustomerProfiles, CustomerStates
 
 # The workers write the reported states as a value's last member, after this prefix
-# (processors.answer_state); the ingress decodes only them when the rest is unchanged.
+# (processors.relay.answer_state); the ingress decodes only them when the rest is unchanged.
 STATES_MEMBER = b',"states":'
 
 

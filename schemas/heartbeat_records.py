@@ -11,7 +11,7 @@ as earlier versions wrote them) is read too.
 A heartbeat is placed by its sequence number, `seq(offset, index)`: its record's offset
 and its index in the record. It orders the heartbeats of a partition as the offsets
 order the records, and stands where a heartbeat's offset stood before: the orders
-count a heartbeat once by it (`processors.orders.on_heartbeat`), and an ingress knows
+count a heartbeat once by it (`processors.relay.orders.on_heartbeat`), and an ingress knows
 by it whether the replica has folded its own heartbeat (`ingest.own_orders`).
 """
 

@@ -2,7 +2,7 @@
 
 The worker owning a PBX publishes one `LiveToken` per session token to the compacted
 `pbx-live-tokens` topic, keyed by the token's SHA-256 (never the token), whenever the
-session is opened, renewed or ends (`processors.live_tokens`). Every ingress holds the
+session is opened, renewed or ends (`processors.pbx.live_tokens`). Every ingress holds the
 topic in memory (`ingest.live_tokens`) and answers heartbeats from it. A token with no
 record (never issued, logged out, its user or PBX removed, or forgotten a day after it
 timed out) answers 20004, exactly as a token never issued.

@@ -29,7 +29,7 @@ LIBRARY_LOGGERS = (
     "uvicorn",
     "alembic",
     # A faust table of the hub's: what it logs is faust's start and stop of a table.
-    "processors.indexed_table",
+    "processors.runtime.indexed_table",
 )
 
 

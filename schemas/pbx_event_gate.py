@@ -2,7 +2,7 @@
 
 The worker owning a PBX publishes one `EventGate` per PBX to the compacted
 `pbx-event-gates` topic, keyed `{clientId}/{pbxId}` in its customer's partition, when
-the PBX is created, and a tombstone when it is removed (`processors.event_gates`).
+the PBX is created, and a tombstone when it is removed (`processors.pbx.event_gates`).
 An event URL's secret is an HMAC of the hub's key over the PBX's address and nonce
 (`schemas.pbx_secrets.event_secret`), so an ingress holding the key and the nonce
 checks a secret without asking the worker (`ingest.event_gates`); the nonce alone

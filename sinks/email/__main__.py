@@ -5,7 +5,7 @@ import logging
 import faust
 import mode.loop
 
-from processors.logs import pin_library_levels
+from processors.runtime.logs import pin_library_levels
 from schemas.log_format import configure, logging_config
 from schemas.topics import TopicNames
 from sinks.email import metrics

@@ -8,7 +8,7 @@ from typing import Any
 import faust
 from pydantic import ValidationError
 
-from processors.codec import table_value_type
+from processors.runtime.codec import table_value_type
 from schemas.events import HEALTH_TOPIC_EVENT, HealthEvent
 from schemas.topics import TopicNames
 from sinks.email.message import build_message, parse_recipients

@@ -9,9 +9,9 @@ from typing import Any
 
 from prometheus_client import CollectorRegistry, Counter
 
-from processors.metrics_lag import group_lag, owned_partitions, watch_lag
-from processors.metrics_web import serve_metrics
-from processors.offsets import Offsets
+from processors.runtime.metrics_lag import group_lag, owned_partitions, watch_lag
+from processors.runtime.metrics_web import serve_metrics
+from processors.runtime.offsets import Offsets
 from schemas import metric_names as names
 from schemas.metrics import ConsumerLag, process_registry
 

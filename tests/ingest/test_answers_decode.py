@@ -5,7 +5,7 @@ from datetime import UTC, datetime
 import orjson
 
 from ingest.answers import decode
-from processors.answer_state import _encoded
+from processors.relay.answer_state import _encoded
 from schemas.answer_state import AnswerState
 from schemas.commands import CustomerCommands
 from schemas.profiles import CustomerProfiles, CustomerStates, ReportedState

@@ -4,7 +4,7 @@ customer's own import by the worker's and the SQL sink's decoders."""
 from datetime import UTC, datetime
 
 from ingest.bulk_import import IMPORT_CHUNK, _dump, chunks
-from processors.agents import decode_config
+from processors.relay.agents import decode_config
 from schemas.profiles import CustomerConfig
 from schemas.topics import CustomerImported, TopicNames, partition_for
 from sinks.sql.events import EventDecoder

@@ -195,7 +195,7 @@ def test_its_table_keys_are_tombstoned(hub: HubCluster, deleted: Deleted) -> Non
 
 
 def test_no_reported_state_of_it_is_left_in_its_table(hub: HubCluster, deleted: Deleted) -> None:
-    # Reported states wait in memory for their partition's flush (processors.states_buffer):
+    # Reported states wait in memory for their partition's flush (processors.relay.states_buffer):
     # a customer deleted meanwhile may never have been written, and is then never written.
     def left() -> list[bytes]:
         found = latest(hub, changelog(hub, "profile-states"))

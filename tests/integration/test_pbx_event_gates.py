@@ -1,7 +1,7 @@
 """PBX event reports taken by the ingress itself (`HUB_PBX_EVENTS_AT_INGRESS`, on by
 default), on a real broker and hub (`own_hub`): accepted while the PBX's worker is away,
 delivered in order once it is back, and none lost while partitions move between workers
-(`processors.fold_gate`)."""
+(`processors.runtime.fold_gate`)."""
 
 import threading
 import time

@@ -110,7 +110,7 @@ def test_a_state_folded_but_not_yet_written_to_its_table_survives_a_kill(
     wait_http(f"{own_hub.worker_url(0)}/hub/ready", READY_TIMEOUT)
     # The new worker's group waits out the dead member's session (10 s) before it is
     # given the partitions, then reads the heartbeats again from the partition's start
-    # (never committed: processors.seek_fix); the bound is generous for a loaded suite.
+    # (never committed: processors.runtime.seek_fix); the bound is generous for a loaded suite.
     assert _state_when(own_hub, client_id, "tx-2", wait_s=90) == state
 
 

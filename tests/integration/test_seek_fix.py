@@ -9,7 +9,7 @@ from aiokafka import AIOKafkaConsumer, TopicPartition
 from kafka import KafkaProducer
 
 from localkafka.broker import LocalBroker
-from processors.seek_fix import seek_to_committed_or_start
+from processors.runtime.seek_fix import seek_to_committed_or_start
 from tests.integration.kafka_fixtures import TopicFactory
 
 pytestmark = pytest.mark.integration

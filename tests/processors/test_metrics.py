@@ -10,11 +10,11 @@ from prometheus_client import CollectorRegistry
 
 from processors import metrics, tallies
 from processors.app import Hub
-from processors.metrics_lag import group_lag
 from processors.metrics_tables import TableCollector
-from processors.metrics_web import record_request, registry_for
-from processors.offsets import Offsets, TPKey
-from processors.tally import Summarize, Tally
+from processors.runtime.metrics_lag import group_lag
+from processors.runtime.metrics_web import record_request, registry_for
+from processors.runtime.offsets import Offsets, TPKey
+from processors.runtime.tally import Summarize, Tally
 from schemas import metric_names as names
 from schemas.commands import CommandRecord, CustomerCommands, StateChange
 from schemas.enums import ProfileType

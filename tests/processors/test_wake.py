@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from processors import wake
-from processors.upstream_connector import due
+from processors.pbx.upstream_connector import due
 from schemas.commands import CommandRecord, CustomerCommands, StateChange
 from schemas.enums import ProfileType
 from schemas.events import CommandState

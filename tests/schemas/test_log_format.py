@@ -7,7 +7,7 @@ from collections.abc import Iterator
 import orjson
 import pytest
 
-from processors.logs import pin_library_levels
+from processors.runtime.logs import pin_library_levels
 from schemas.log_format import LIBRARY_LOGGERS, JsonFormatter, library_level, logging_config
 
 
@@ -59,7 +59,7 @@ LIBRARY_NAMES = (
     "kafka.conn",
     "uvicorn.error",
     "alembic.runtime.migration",
-    "processors.indexed_table",
+    "processors.runtime.indexed_table",
 )
 
 

@@ -1,0 +1,212 @@
+"""Deliver PBX events to sessions' callbacks: one attempt in flight per session, in order.
+
+An attempt POSTs the head of a session's queue in the session's version; a burst's
+`DeliveryAttempt`s are published as one record (acks=all) to `pbx-deliveries`; the
+attempts agent folds them, which pops the queue or sets the next try, and asks for the
+next burst. Which attempts are in flight is process-local: after a crash or a
+rebalance the new owner tries the head again, so a receiver may get an event twice (at
+least once), never out of order.
+"""
+
+import asyncio
+import ipaddress
+import logging
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from urllib.parse import urlsplit
+
+from processors import metrics
+from processors.app import Hub
+from processors.pbx.http_post import HttpPoster, ProtocolError
+from schemas.pbx import PbxRecord, Session, StoredEvent
+from schemas.pbx_callback import Network, denied_address, denied_url
+from schemas.pbx_events import V1, in_version
+from schemas.pbx_topics import DeliveryAttempt, Outcome, encode_attempts
+from schemas.topics import partition_for
+
+log = logging.getLogger(__name__)
+HEADERS = {
+    "Content-Type": "application/json",
+    "Accept": "application/json",
+    "User-Agent": "WebAPI",
+}
+STALE_AFTER_S = 60.0
+BURST = 32
+PER_ORIGIN = 8
+"""Connections kept to one receiver (scheme, host, port) at most."""
+
+
+@dataclass(frozen=True, slots=True)
+class Job:
+    """Attempts to start: the session's key, the head of its queue, the callback.
+
+    `seqs` is a burst from the head, POSTed one after another and recorded together:
+    one Kafka round trip per burst instead of one per event. The burst stops at the
+    first failure, so order is kept.
+    """
+
+    key: str
+    session_id: str
+    seqs: tuple[int, ...]
+    url: str
+    version: str
+    attempt: int
+
+
+class Deliverer:
+    """Starts attempts for the sessions of PBXes this worker owns."""
+
+    def __init__(self, hub: Hub) -> None:
+        self.hub = hub
+        self.denied: tuple[Network, ...] = hub.settings.denied()
+        # (PBX key, session id) -> when its burst started, and the id of its last
+        # attempt once recorded: the session is settled when the fold has that one.
+        self.in_flight: dict[tuple[str, str], tuple[float, str | None]] = {}
+        self.slots = asyncio.Semaphore(hub.settings.pbx_max_deliveries)
+        self._poster = HttpPoster(hub.settings.pbx_delivery_timeout_s, per_origin=PER_ORIGIN)
+        self._tasks: set[asyncio.Task[None]] = set()
+
+    def settle(self, done: Iterable[tuple[str, str, str]]) -> None:
+        """These attempts (PBX key, session id, attempt id) were folded.
+
+        A session may start its next burst once its burst's last attempt is folded.
+        """
+        for key, sid, attempt_id in done:
+            held = self.in_flight.get((key, sid))
+            # Not while its burst runs (held[1] None): a replayed older attempt would
+            # let a second burst start from the same head, out of order.
+            if held is not None and held[1] == attempt_id:
+                del self.in_flight[(key, sid)]
+
+    def kick_all(self, keys: Iterable[str]) -> None:
+        """Start every due attempt of these PBXes."""
+        now = self.hub.clock.now()
+        for key in keys:
+            rec: PbxRecord | None = self.hub.pbxes.get(key)
+            if rec is None:
+                continue
+            for s in rec.sessions.values():
+                job = self._due(key, s, now)
+                if job is not None:
+                    self._start(job)
+
+    def _due(self, key: str, s: Session, now: datetime) -> Job | None:
+        if s.end_reason is not None or not s.queue or now >= s.expires_at:
+            return None
+        if s.next_attempt_at is not None and s.next_attempt_at > now:
+            return None
+        held = self.in_flight.get((key, s.session_id))
+        if held is not None and time.monotonic() - held[0] < STALE_AFTER_S:
+            return None
+        version = s.callback.version or V1
+        burst = tuple(s.queue[: 1 if s.failures else BURST])
+        return Job(key, s.session_id, burst, s.url(), version, s.failures + 1)
+
+    def _start(self, job: Job) -> None:
+        self.in_flight[(job.key, job.session_id)] = (time.monotonic(), None)
+        task = asyncio.get_running_loop().create_task(self._run(job))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _run(self, job: Job) -> None:
+        held = (job.key, job.session_id)
+        async with self.slots:
+            attempts = await self._burst(job)
+        if not attempts:
+            self.in_flight.pop(held, None)
+            return
+        self.in_flight[held] = (time.monotonic(), attempts[-1].id)
+        try:
+            await self._record(attempts)
+        except Exception as e:
+            log.warning("delivery attempts of session %s not recorded: %r", job.session_id, e)
+            self.in_flight.pop(held, None)
+
+    async def _burst(self, job: Job) -> list[DeliveryAttempt]:
+        """POST the burst's events in order, up to the first that is not delivered."""
+        attempts: list[DeliveryAttempt] = []
+        for seq in job.seqs:
+            stored: StoredEvent | None = self.hub.pbx_events.get(f"{job.key}/{seq}")
+            if stored is None:
+                break
+            attempt = await self._attempt(job, seq, stored)
+            metrics.delivered(attempt.outcome, attempt.latency_s)
+            attempts.append(attempt)
+            if attempt.outcome is not Outcome.delivered:
+                break
+        return attempts
+
+    async def _attempt(self, job: Job, seq: int, stored: StoredEvent) -> DeliveryAttempt:
+        # A burst of more than one event is made only while the session has no failures,
+        # so every attempt of a job has the job's number.
+        cid, pbx = job.key.split("/", 1)
+        body = in_version(stored.body.encode(), stored.version, stored.name, job.version)
+        started = time.monotonic()
+        outcome, status, error = await self._post(job.url, body or b"")
+        return DeliveryAttempt(
+            id=f"{job.session_id}:{seq}:{job.attempt}",
+            client_id=cid,
+            pbx_id=pbx,
+            session_id=job.session_id,
+            seq=seq,
+            event=stored.name,
+            version=job.version,
+            url=job.url,
+            attempt=job.attempt,
+            outcome=outcome,
+            status=status,
+            error=error,
+            received_at=stored.received_at,
+            at=self.hub.clock.now(),
+            latency_s=round(time.monotonic() - started, 6),
+        )
+
+    async def _post(self, url: str, body: bytes) -> tuple[Outcome, int | None, str | None]:
+        if denied_url(url, self.denied) or await self._resolves_denied(url):
+            return Outcome.denied, None, "callback address is in a denied network"
+        try:
+            status = await self._poster.post(url, body, HEADERS)
+        except TimeoutError:
+            return Outcome.failed, None, "no answer in time"
+        except (OSError, EOFError, ProtocolError) as e:
+            return Outcome.failed, None, f"{type(e).__name__}: {e}"[:300]
+        ok = 200 <= status < 300
+        return (Outcome.delivered if ok else Outcome.failed), status, None
+
+    async def _resolves_denied(self, url: str) -> bool:
+        host = urlsplit(url).hostname or ""
+        try:
+            ipaddress.ip_address(host)
+            return False  # a literal, already checked
+        except ValueError:
+            pass
+        try:
+            infos = await asyncio.get_running_loop().getaddrinfo(host, None)
+        except OSError:
+            return False  # the POST reports the failure
+        return any(denied_address(str(info[4][0]), self.denied) for info in infos)
+
+    async def _record(self, attempts: list[DeliveryAttempt]) -> None:
+        """Publish the burst's attempts as one record, and wait until Kafka has it."""
+        cid = attempts[0].client_id
+        future = await self.hub.pbx_deliveries.send(
+            key=cid.encode(),
+            value=encode_attempts(attempts),
+            partition=partition_for(cid, self.hub.settings.partitions),
+        )
+        await asyncio.wait_for(future, self.hub.settings.heartbeat_publish_timeout_s)
+
+    async def close(self) -> None:
+        """Stop the attempts in flight and close the connection pool."""
+        for task in list(self._tasks):
+            task.cancel()
+        await self._poster.close()
+
+
+def attach(hub: Hub) -> Deliverer:
+    """Give the hub its deliverer."""
+    deliverer = Deliverer(hub)
+    hub.deliverer = deliverer
+    return deliverer

@@ -1,0 +1,201 @@
+"""The responder: answers heartbeats and admin reads from the tables."""
+
+import asyncio
+import logging
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
+
+import orjson
+from faust.web import View
+
+from processors.app import Hub
+from processors.pbx import pbx_health
+from processors.relay import customer_health
+from processors.runtime.routing import OWNER_TABLE, is_ready, route
+from schemas import access
+from schemas.commands import CustomerCommands
+from schemas.health import CustomerHealth, HealthView, view_of, with_pbxes
+from schemas.profiles import CustomerConfig, CustomerProfiles, CustomerStates, CustomerView
+from schemas.topics import partition_for
+
+log = logging.getLogger(__name__)
+JSON = "application/json"
+EMPTY_COMMANDS = CustomerCommands()
+WAIT_POLL_S = 0.005
+COMMITTED_LOOK_S = 0.5
+CATCH_UP_S = 5.0
+MAX_WAIT_S = 30.0
+
+
+def _json(view: Any, body: bytes, status: int = 200) -> Any:
+    return view.bytes(body, content_type=JSON, status=status)
+
+
+def customer_view(hub: Hub, client_id: str) -> CustomerView | None:
+    """The customer, its profiles and their last reported state; None if unknown."""
+    customer: CustomerConfig | None = hub.customers.get(client_id)
+    if customer is None:
+        return None
+    return CustomerView(
+        client_id=client_id,
+        customer=customer,
+        profiles=hub.profiles.get(client_id) or CustomerProfiles(),
+        states=hub.reported.get(client_id) or CustomerStates(),
+        as_of=datetime.now(UTC),
+    )
+
+
+async def caught_up(hub: Hub, client_id: str, timeout_s: float) -> bool:
+    """Wait until every record already in the client's partitions is applied.
+
+    Admin reads thus see every write and heartbeat the hub acknowledged before them.
+    """
+    topics = (hub.names.config, hub.names.heartbeats, hub.names.commands, hub.names.pbx)
+    return await caught_up_on(hub, client_id, topics, timeout_s)
+
+
+async def applied_offset(hub: Hub, tp: tuple[str, int]) -> int:
+    """The last offset of `tp` this worker applied.
+
+    With nothing processed here since this worker took the partition, what the group
+    committed before was applied by then, and recovered from the changelog. Set only
+    if still unset after the wait: a record marked meanwhile is newer.
+    """
+    if tp not in hub.applied:
+        committed = await hub.offsets.committed(tp)
+        hub.applied.setdefault(tp, committed - 1)
+    return hub.applied[tp]
+
+
+async def caught_up_on(hub: Hub, key: str, topics: tuple[str, ...], timeout_s: float) -> bool:
+    """Wait until every record already in these topics' partitions of `key` is applied."""
+    part = partition_for(key, hub.settings.partitions)
+    ends = await hub.offsets.ends([(t, part) for t in topics])
+    for tp in ends:
+        await applied_offset(hub, tp)
+    deadline = time.monotonic() + timeout_s
+    next_look = time.monotonic()
+    while behind := [tp for tp, end in ends.items() if hub.applied.get(tp, -1) < end - 1]:
+        now = time.monotonic()
+        if now >= deadline:
+            # The partition, not the key: a key may be a token.
+            log.warning(
+                "partition %d not caught up after %.1f s: applied/end %s",
+                part,
+                timeout_s,
+                {tp: (hub.applied.get(tp, -1) + 1, ends[tp]) for tp in behind},
+            )
+            return False
+        if now >= next_look:
+            await _committed_marks(hub, behind)
+            next_look = now + COMMITTED_LOOK_S
+        await asyncio.sleep(WAIT_POLL_S)
+    return True
+
+
+async def _committed_marks(hub: Hub, tps: list[tuple[str, int]]) -> None:
+    """Raise these partitions' marks to what the group committed, where that is further.
+
+    A partition this worker owned before, lost and took back keeps its old mark, while
+    the worker that held it meanwhile folded (and committed) records this one will never
+    process: what the group committed is in the recovered tables all the same.
+    """
+    committed = await hub.offsets.committed_many(tps)
+    for tp in tps:
+        if committed[tp] - 1 > hub.applied.get(tp, -1):
+            hub.applied[tp] = committed[tp] - 1
+
+
+def health_now(hub: Hub, client_id: str) -> HealthView | None:
+    """The customer's health evaluated now (the sweep records it within a second)."""
+    customer = hub.customers.get(client_id)
+    if customer is None:
+        return None
+    profiles = hub.profiles.get(client_id) or CustomerProfiles()
+    states = hub.reported.get(client_id) or CustomerStates()
+    current: CustomerHealth = hub.health.get(client_id) or CustomerHealth()
+    ctx = (customer, profiles, states, hub.commands.get(client_id))
+    now = hub.clock.now()
+    view = view_of(customer_health.refresh(current, client_id, ctx, now))
+    return with_pbxes(view, pbx_health.customer_pbxes(hub, client_id, now))
+
+
+def owners(hub: Hub) -> dict[str, str]:
+    """Each partition's owning worker, as faust's assignor knows it (for the ingress)."""
+    changelog = hub.names.changelog(OWNER_TABLE)
+    return {
+        str(p): url
+        for url, topics in hub.app.assignor.tables_metadata().items()
+        for p in topics.get(changelog, ())
+    }
+
+
+def _wait_s(request: Any) -> float:
+    try:
+        return min(max(float(request.query.get("wait", CATCH_UP_S)), 0.0), MAX_WAIT_S)
+    except ValueError:
+        return CATCH_UP_S
+
+
+def register_views(hub: Hub) -> None:
+    """Mount the responder's views on the worker's web server."""
+
+    def read_view(produce: Callable[[str], bytes | None]) -> type[View]:
+        """A GET view of one customer, answered after catching up; 404 when unknown."""
+
+        class ReadView(View):
+            async def get(self, request: Any, client_id: str) -> Any:
+                async def serve() -> Any:
+                    applied = await caught_up(hub, client_id, _wait_s(request))
+                    body = produce(client_id)
+                    if body is None:
+                        return _json(self, b'{"error":"unknown client"}', 404)
+                    return _json(self, body, 200 if applied else 202)
+
+                return await route(hub, self, request, client_id, serve)
+
+        return ReadView
+
+    def _customer(cid: str) -> bytes | None:
+        found = customer_view(hub, cid)
+        return found.model_dump_json().encode() if found else None
+
+    def _commands(cid: str) -> bytes:
+        cc: CustomerCommands = hub.commands.get(cid) or EMPTY_COMMANDS
+        return cc.model_dump_json(exclude={"outbox"}).encode()
+
+    def _health(cid: str) -> bytes | None:
+        found = health_now(hub, cid)
+        return found.model_dump_json().encode() if found else None
+
+    hub.app.page("/hub/customers/{client_id}", name="hub-customers")(read_view(_customer))
+    hub.app.page("/hub/commands/{client_id}", name="hub-commands")(read_view(_commands))
+    hub.app.page("/hub/health/{client_id}", name="hub-health")(read_view(_health))
+
+    def _access(cid: str) -> bytes | None:
+        if hub.customers.get(cid) is None:
+            return None
+        return orjson.dumps(access.view(hub.access.get(cid)))
+
+    hub.app.page("/hub/access/{client_id}", name="hub-access")(read_view(_access))
+
+    def _token(token_id: str) -> bytes | None:
+        found = hub.admin_tokens.get(token_id)
+        return found.model_dump_json().encode() if found is not None else None
+
+    # Internal only, as every /hub view: it carries the token's hash for the ingress.
+    hub.app.page("/hub/admin-tokens/{client_id}", name="hub-admin-tokens")(read_view(_token))
+
+    @hub.app.page("/hub/owners")
+    class OwnersPage(View):
+        async def get(self, request: Any) -> Any:
+            return self.json({"owners": owners(hub)})
+
+    @hub.app.page("/hub/ready")
+    class ReadyPage(View):
+        async def get(self, request: Any) -> Any:
+            if is_ready(hub) and hub.app.assignor.assigned_actives():
+                return self.json({"status": "ready"})
+            return self.json({"status": "recovering or unassigned"}, status=503)

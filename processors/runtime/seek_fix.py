@@ -1,0 +1,58 @@
+"""Input partitions never committed are read again from their start after a recovery.
+
+faust drops records fetched while it changes which partitions are active: at an
+assignment it makes the new input partitions active, then pauses them for the tables'
+recovery; a fetch already under way can return records of one of them, which faust
+skips unseen while the client's position moves past them. Its answer is to seek every
+partition back to its committed offset once recovery ends, but aiokafka's
+`seek_to_committed` skips a partition whose committed offset is none (or 0), so the
+skipped records of a partition the group never committed are never read by this
+worker. Seen here: a worker killed before committing the heartbeats it held
+(processors.relay.states_buffer), or the first delivery attempts of a PBX session; its
+successor's position stood past them, nothing folded them, and the partition never
+caught up (aiokafka's position 2, faust's read offset none, nothing unacknowledged).
+
+`install()` makes the seek complete: after seeking to the committed offsets, every
+input partition with none is sought to its beginning, which is what the consumer's
+`auto_offset_reset="earliest"` means. Changelog partitions are left to faust's
+recovery, which places them itself.
+"""
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from aiokafka import AIOKafkaConsumer
+from faust.transport.drivers.aiokafka import AIOKafkaConsumerThread
+
+IsChangelog = Callable[[Any], bool]
+
+_installed = False
+
+
+async def seek_to_committed_or_start(
+    consumer: AIOKafkaConsumer, is_changelog: IsChangelog
+) -> Mapping[Any, int | None]:
+    """Seek every assigned partition to its committed offset, or to its start if none."""
+    committed: Mapping[Any, int | None] = await consumer.seek_to_committed()
+    never = [tp for tp, offset in committed.items() if not offset and not is_changelog(tp)]
+    if never:
+        await consumer.seek_to_beginning(*never)
+    return committed
+
+
+def install() -> None:
+    """Replace faust's consumer-thread seek with the complete one (once per process)."""
+    global _installed
+    if _installed:
+        return
+
+    async def seek_to_committed(self: AIOKafkaConsumerThread) -> Mapping[Any, int | None]:
+        is_changelog = self.consumer._is_changelog_tp
+        client = self._ensure_consumer()
+        result: Mapping[Any, int | None] = await self.call_thread(
+            seek_to_committed_or_start, client, is_changelog
+        )
+        return result
+
+    AIOKafkaConsumerThread.seek_to_committed = seek_to_committed  # type: ignore[method-assign,assignment]
+    _installed = True

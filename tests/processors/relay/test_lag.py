@@ -1,0 +1,94 @@
+"""How far the sweep may judge a partition's deadlines: only up to what it has folded."""
+
+import asyncio
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import cast
+
+from faust.types import TP
+
+from processors.app import Hub
+from processors.relay.lag import judged_at, note_heartbeats
+from schemas.topics import TopicNames
+
+NAMES = TopicNames("t.")
+NOW = datetime(2026, 12, 7, 12, 0, tzinfo=UTC)
+KEY = (NAMES.heartbeats, 1)
+
+
+@dataclass
+class Offsets:
+    """The broker's end and committed offsets; `ends` fails when `down`."""
+
+    end: int
+    committed_at: int
+    down: bool = False
+    asked: int = 0
+
+    async def ends(self, tps: list[tuple[str, int]]) -> dict[tuple[str, int], int]:
+        self.asked += 1
+        if self.down:
+            raise OSError("broker unreachable")
+        return dict.fromkeys(tps, self.end)
+
+    async def committed(self, tp: tuple[str, int]) -> int:
+        return self.committed_at
+
+
+@dataclass
+class Consumer:
+    """faust's consumer: the highwater its last fetch saw, None before any."""
+
+    high: int | None = None
+
+    def highwater(self, tp: TP) -> int | None:
+        return self.high
+
+
+@dataclass
+class App:
+    consumer: Consumer
+
+
+@dataclass
+class StandIn:
+    """The parts of Hub that lag reads."""
+
+    offsets: Offsets
+    app: App
+    names: TopicNames = NAMES
+    applied: dict[tuple[str, int], int] = field(default_factory=dict)
+    heartbeat_marks: dict[int, datetime] = field(default_factory=dict)
+
+
+def judge(hub: StandIn) -> datetime | None:
+    return asyncio.run(judged_at(cast(Hub, hub), 1, NOW))
+
+
+def test_caught_up_it_judges_at_the_clock() -> None:
+    hub = StandIn(Offsets(end=10, committed_at=10), App(Consumer(high=10)))
+    assert judge(hub) == NOW
+
+
+def test_behind_it_judges_at_the_latest_heartbeat_folded_and_not_before_one() -> None:
+    hub = StandIn(Offsets(end=10, committed_at=4), App(Consumer(high=10)))
+    assert judge(hub) is None
+    note_heartbeats(cast(Hub, hub), 1, NOW - timedelta(seconds=20))
+    hub.applied[KEY] = 6
+    assert judge(hub) == NOW - timedelta(seconds=20)
+    hub.applied[KEY] = 9
+    assert judge(hub) == NOW
+
+
+def test_before_the_first_fetch_the_broker_says_what_waits() -> None:
+    # A worker just restarted: its consumer has fetched nothing, heartbeats wait.
+    waiting = StandIn(Offsets(end=10, committed_at=4), App(Consumer(high=None)))
+    assert judge(waiting) is None
+    assert waiting.offsets.asked == 1
+    nothing = StandIn(Offsets(end=4, committed_at=4), App(Consumer(high=None)))
+    assert judge(nothing) == NOW
+
+
+def test_when_nobody_can_tell_it_judges_nothing() -> None:
+    hub = StandIn(Offsets(end=10, committed_at=10, down=True), App(Consumer(high=None)))
+    assert judge(hub) is None

@@ -1,0 +1,122 @@
+"""Health evaluation of one profile, as a pure function of inputs and time."""
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from processors.relay.profile_health import Inputs, evaluate, timing
+from schemas.enums import ClientAction, ServerStatus
+from schemas.events import Health
+from schemas.health import Timing, Window
+from schemas.profiles import ReportedState
+
+T0 = datetime(2026, 1, 1, tzinfo=UTC)
+MIN = timedelta(seconds=60)
+
+
+def inputs(state: ReportedState | None = None, **kw: object) -> Inputs:
+    """A profile with interval 60 s and grace 30 s."""
+    base: dict[str, object] = {
+        "active": True,
+        "interval": MIN,
+        "grace": timedelta(seconds=30),
+        "windows": [],
+        "state": state,
+        "desired": ClientAction.NONE,
+    }
+    return Inputs(**{**base, **kw})  # type: ignore[arg-type]
+
+
+def heard(status: ServerStatus = ServerStatus.Started, **kw: object) -> ReportedState:
+    """A state last reported at T0."""
+    return ReportedState.model_validate({"ServerStatus": status, "LastHeartbeatDateTime": T0, **kw})
+
+
+@pytest.mark.parametrize(
+    ("after_s", "health", "at_s"),
+    [
+        (59, Health.up, 59),
+        (60, Health.late, 60),
+        (89, Health.late, 60),
+        (90, Health.down, 90),
+        (500, Health.down, 90),
+    ],
+)
+def test_deadlines_make_a_silent_profile_late_then_down(
+    after_s: int, health: Health, at_s: int
+) -> None:
+    verdict = evaluate(inputs(heard()), T0 + timedelta(seconds=after_s))
+    assert verdict.health is health
+    assert verdict.at == T0 + timedelta(seconds=at_s)
+
+
+def test_next_check_is_the_next_deadline() -> None:
+    assert evaluate(inputs(heard()), T0).next_check == T0 + MIN
+    assert evaluate(inputs(heard()), T0 + MIN).next_check == T0 + timedelta(seconds=90)
+    assert evaluate(inputs(heard()), T0 + timedelta(seconds=90)).next_check is None
+
+
+def test_never_heard_is_new_and_inactive_is_paused() -> None:
+    assert evaluate(inputs(), T0).health is Health.new
+    assert evaluate(inputs(heard(), active=False), T0 + timedelta(days=9)).health is Health.paused
+
+
+def test_a_maintenance_window_pauses_and_ends() -> None:
+    window = Window(start=T0 + MIN, end=T0 + 2 * MIN, reason="upgrade")
+    before = evaluate(inputs(heard(), interval=5 * MIN, windows=[window]), T0)
+    assert (before.health, before.next_check) == (Health.up, T0 + MIN)
+    inside = evaluate(inputs(heard(), interval=5 * MIN, windows=[window]), T0 + MIN)
+    assert inside.health is Health.paused
+    assert inside.next_check == T0 + 2 * MIN
+    assert "upgrade" in inside.reason
+
+
+@pytest.mark.parametrize(
+    ("state", "desired", "health", "reason"),
+    [
+        (
+            heard(ServerStatus.Error, LastError="boom"),
+            ClientAction.NONE,
+            Health.error,
+            "reported Error: boom",
+        ),
+        (
+            heard(LastErrorDateTime=T0, LastTransactionDateTime=T0 - MIN),
+            ClientAction.NONE,
+            Health.error,
+            "error since the last transaction: no message",
+        ),
+        (
+            heard(LastErrorDateTime=T0 - MIN, LastTransactionDateTime=T0),
+            ClientAction.NONE,
+            Health.up,
+            "reported Started",
+        ),
+        (
+            heard(ServerStatus.Stopped),
+            ClientAction.NONE,
+            Health.stopped,
+            "reported Stopped while desired running",
+        ),
+        (
+            heard(ServerStatus.Stopped),
+            ClientAction.START,
+            Health.stopped,
+            "reported Stopped while desired running",
+        ),
+        (heard(ServerStatus.Stopped), ClientAction.STOP, Health.stopped, "stopped, as desired"),
+    ],
+)
+def test_reported_status_gives_error_and_stopped(
+    state: ReportedState, desired: ClientAction, health: Health, reason: str
+) -> None:
+    verdict = evaluate(inputs(state, desired=desired), T0 + timedelta(seconds=1))
+    assert (verdict.health, verdict.reason) == (health, reason)
+
+
+def test_profile_overrides_win_over_the_customer() -> None:
+    assert timing(60, 30, None) == (MIN, timedelta(seconds=30))
+    assert timing(60, 30, Timing(HeartbeatIntervalSeconds=5, GracePeriodSeconds=0)) == (
+        timedelta(seconds=5),
+        timedelta(0),
+    )
