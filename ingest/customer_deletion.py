@@ -8,8 +8,6 @@ deleted, or 202 when the deletion is durable but not done after `HUB_APPLY_WAIT_
 only with write access (`ingest.grants`).
 """
 
-from urllib.parse import quote
-
 import orjson
 from starlette.requests import Request
 from starlette.responses import Response
@@ -17,6 +15,7 @@ from starlette.responses import Response
 from ingest.admin import shown
 from ingest.errors import ResponderUnavailable, UnknownClient
 from ingest.services import Services
+from schemas import internal_api as api
 from schemas.customer_deletion import CustomerContents, CustomerDeleted, CustomerDeletion
 from schemas.topics import config_key, partition_for
 
@@ -48,7 +47,7 @@ async def delete_customer(request: Request, services: Services) -> Response:
 
 async def _contents(services: Services, cid: str) -> tuple[bool, CustomerContents | None]:
     """Whether the worker caught up, and what the customer has (None: no such customer)."""
-    path = f"/hub/customer-contents/{quote(cid, safe='')}"
+    path = api.path(api.CUSTOMER_CONTENTS, client_id=cid)
     wait = {"wait": services.responder.apply_wait_s}
     status, body = await services.responder.call("GET", cid, path, params=wait)
     if status == 404:

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from starlette.requests import Request
 
 from ingest.services import Services
+from schemas import internal_api as api
 from schemas.admin_tokens import AdminToken, matches, token_id
 
 READS = frozenset({"GET", "HEAD"})
@@ -60,5 +61,7 @@ async def grant_of(request: Request, services: Services) -> Grant | None:
 
 
 async def _stored(services: Services, tid: str) -> AdminToken | None:
-    body = await services.responder.found(tid, f"/hub/admin-tokens/{tid}", ok=(200, 202))
+    body = await services.responder.found(
+        tid, api.path(api.ADMIN_TOKEN, client_id=tid), ok=(200, 202)
+    )
     return None if body is None else AdminToken.model_validate_json(body)

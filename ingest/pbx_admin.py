@@ -3,7 +3,6 @@
 import asyncio
 import re
 import secrets
-from urllib.parse import quote
 
 import orjson
 from starlette.requests import Request
@@ -13,6 +12,7 @@ from ingest import pbx_records
 from ingest.admin import AdminProblem, parse
 from ingest.errors import ResponderUnavailable
 from ingest.services import Services
+from schemas import internal_api as api
 from schemas.pbx import PBX_ID, USERNAME, ApiUserBody, PbxConfig, PbxView
 from schemas.pbx_secrets import hash_password, md5_hex
 from schemas.pbx_topics import PbxDeleted, PbxUpserted, PbxUserSet, UserClaimed, UserReleased
@@ -37,7 +37,7 @@ def _username(request: Request) -> str:
 
 async def fetch_view(services: Services, cid: str, pbx: str) -> PbxView | None:
     """The PBX as its owner holds it, after every acknowledged write."""
-    path = f"/hub/pbx/{quote(cid, safe='')}/{quote(pbx, safe='')}"
+    path = api.path(api.PBX, client_id=cid, pbx_id=pbx)
     body = await services.responder.found(cid, path)
     return None if body is None else PbxView.model_validate_json(body)
 
@@ -114,7 +114,7 @@ async def put_api_user(request: Request, services: Services) -> Response:
 
 
 async def _holder(services: Services, username: str) -> tuple[str, str] | None:
-    path = f"/hub/pbx-users/{quote(username, safe='')}"
+    path = api.path(api.PBX_USER, username=username)
     status, body = await services.responder.call("GET", username, path)
     if status == 404:
         return None

@@ -11,7 +11,6 @@ the call (503, errno 30001).
 """
 
 import logging
-from urllib.parse import quote
 
 import orjson
 from starlette.requests import Request
@@ -22,6 +21,7 @@ from ingest.body import read_bounded
 from ingest.errors import BodyTooLarge, BrokerUnavailable, ResponderUnavailable
 from ingest.services import Services
 from ingest.source import source_address
+from schemas import internal_api as api
 from schemas.pbx_callback import denied_url
 from schemas.pbx_errno import SUCCESS, Errno, PbxFailure, failed
 from schemas.pbx_requests import LoginRequest, complete, heartbeat_request, login_request, url_of
@@ -95,7 +95,7 @@ def _token(request: Request) -> str:
 async def _logout(services: Services, token: str) -> bytes:
     """Asked of the token's owner; answered once this ingress's live tokens lost it."""
     status, got = await services.responder.call(
-        "POST", token, f"/hub/pbx-token/{token}/logout", b"{}"
+        "POST", token, api.path(api.PBX_LOGOUT, token=token), b"{}"
     )
     if status != 200:
         raise ResponderUnavailable(f"worker answered {status}")
@@ -132,7 +132,9 @@ async def login(request: Request, services: Services, req: LoginRequest) -> byte
 
 
 async def _failures_or_locked(services: Services, source: str) -> int:
-    status, body = await services.responder.call("GET", source, f"/hub/pbx-lock/{_q(source)}")
+    status, body = await services.responder.call(
+        "GET", source, api.path(api.PBX_LOCK, address=source)
+    )
     doc = orjson.loads(body)
     if status != 200:
         raise ResponderUnavailable(f"lock check answered {status}")
@@ -142,7 +144,7 @@ async def _failures_or_locked(services: Services, source: str) -> int:
 
 
 async def _verify(services: Services, username: str, password: str) -> tuple[str, str] | None:
-    path = f"/hub/pbx-users/{_q(username)}"
+    path = api.path(api.PBX_USER, username=username)
     status, body = await services.responder.call(
         "POST", username, path, orjson.dumps({"password": password})
     )
@@ -159,14 +161,12 @@ async def _open(services: Services, owner: tuple[str, str], user: str, callback:
         orjson.dumps(user),
         callback,
     )
-    status, got = await services.responder.call("POST", cid, f"/hub/pbx-open/{_q(cid)}", body)
+    status, got = await services.responder.call(
+        "POST", cid, api.path(api.PBX_OPEN, client_id=cid), body
+    )
     doc = orjson.loads(got)
     if status != 200:
         raise ResponderUnavailable(f"session open answered {status}")
     if "errno" in doc:
         raise PbxFailure(Errno(doc["errno"]))
     return str(doc["token"])
-
-
-def _q(value: str) -> str:
-    return quote(value, safe="")

@@ -10,7 +10,6 @@ Kafka has the report.
 """
 
 import re
-from urllib.parse import quote
 
 import orjson
 from starlette.requests import Request
@@ -21,6 +20,7 @@ from ingest.body import read_bounded
 from ingest.errors import BodyTooLarge, BrokerUnavailable, ResponderUnavailable
 from ingest.metrics import PBX_EVENTS
 from ingest.services import Services
+from schemas import internal_api as api
 from schemas.pbx_events import MAX_EVENT_BYTES, NotAnEvent, classify
 from schemas.pbx_topics import EventReceived
 
@@ -42,7 +42,7 @@ async def _publish(services: Services, cid: str, pbx: str, body: bytes) -> int:
 
 async def _ask_owner(services: Services, cid: str, pbx: str, secret: str, body: bytes) -> int:
     """Hand the report to the PBX's worker; its status (404: not this PBX's secret)."""
-    path = f"/hub/pbx-event/{quote(cid, safe='')}/{quote(pbx, safe='')}"
+    path = api.path(api.PBX_EVENT, client_id=cid, pbx_id=pbx)
     status, _ = await services.responder.call(
         "POST", cid, path, body, headers={SECRET_HEADER: secret}
     )

@@ -2,13 +2,13 @@
 
 import logging
 from typing import Any
-from urllib.parse import quote
 
 import aiohttp
 import orjson
 
 from ingest.errors import ResponderUnavailable, UnknownClient
 from ingest.owners import OwnerMap
+from schemas import internal_api as api
 from schemas.commands import CustomerCommands
 from schemas.profiles import CustomerView
 
@@ -39,7 +39,7 @@ class ResponderClient:
         status, body = await self._request(
             "GET",
             client_id,
-            f"/hub/customers/{_quote(client_id)}",
+            api.path(api.CUSTOMER, client_id=client_id),
             params={"wait": self.apply_wait_s},
         )
         self._check(status, body)
@@ -50,7 +50,7 @@ class ResponderClient:
         status, body = await self._request(
             "GET",
             client_id,
-            f"/hub/commands/{_quote(client_id)}",
+            api.path(api.COMMANDS, client_id=client_id),
             params={"wait": self.apply_wait_s},
         )
         self._check(status, body)
@@ -58,7 +58,7 @@ class ResponderClient:
 
     async def health(self, client_id: str) -> tuple[bool, bytes]:
         """The customer's health view as JSON; the flag says whether it is caught up."""
-        return await self._customer_view("health", client_id)
+        return await self._customer_view(api.HEALTH, client_id)
 
     async def call(
         self, method: str, key: str, path: str, body: bytes | None = None, **kw: Any
@@ -81,10 +81,10 @@ class ResponderClient:
 
     async def access(self, client_id: str) -> tuple[bool, bytes]:
         """The customer's relay access view as JSON; the flag says whether it is caught up."""
-        return await self._customer_view("access", client_id)
+        return await self._customer_view(api.ACCESS, client_id)
 
-    async def _customer_view(self, kind: str, client_id: str) -> tuple[bool, bytes]:
-        path = f"/hub/{kind}/{_quote(client_id)}"
+    async def _customer_view(self, template: str, client_id: str) -> tuple[bool, bytes]:
+        path = api.path(template, client_id=client_id)
         status, body = await self._request(
             "GET", client_id, path, params={"wait": self.apply_wait_s}
         )
@@ -117,7 +117,7 @@ class ResponderClient:
         if not self.owners.stale():
             return
         try:
-            status, body = await self._send(self.base_url, "GET", "/hub/owners")
+            status, body = await self._send(self.base_url, "GET", api.OWNERS)
             if status == 200:
                 self.owners.update(orjson.loads(body)["owners"])
                 return
@@ -139,10 +139,6 @@ class ResponderClient:
         """Close the connection pool."""
         if self._session is not None:
             await self._session.close()
-
-
-def _quote(client_id: str) -> str:
-    return quote(client_id, safe="")
 
 
 def _reason(body: bytes, status: int) -> str:

@@ -11,6 +11,7 @@ from starlette.responses import Response
 
 from ingest.admin import AdminProblem, parse, publish
 from ingest.services import Services
+from schemas import internal_api as api
 from schemas.admin_tokens import ID_RE, AdminToken, AdminTokenSet, TokenBody, new_token, view
 from schemas.secret_hash import secret_hash
 
@@ -48,7 +49,9 @@ async def delete_token(request: Request, services: Services) -> Response:
 async def _found(services: Services, tid: str) -> AdminToken:
     if ID_RE.fullmatch(tid) is None:
         raise AdminProblem(404, f"no token '{tid[:20]}'")
-    body = await services.responder.found(tid, f"/hub/admin-tokens/{tid}", ok=(200, 202))
+    body = await services.responder.found(
+        tid, api.path(api.ADMIN_TOKEN, client_id=tid), ok=(200, 202)
+    )
     if body is None:
         raise AdminProblem(404, f"no token '{tid}'")
     return AdminToken.model_validate_json(body)

@@ -4,8 +4,6 @@ The password is sealed here (`schemas.sealed`, under `HUB_SECRET_KEY`) before it
 published: Kafka, the changelogs and the answers never hold it in clear.
 """
 
-from urllib.parse import quote
-
 from starlette.requests import Request
 from starlette.responses import Response
 
@@ -13,6 +11,7 @@ from ingest import pbx_records
 from ingest.admin import AdminProblem, parse
 from ingest.pbx_admin import pbx_address, require_pbx
 from ingest.services import Services
+from schemas import internal_api as api
 from schemas.pbx_upstream import (
     UpstreamBody,
     UpstreamConfig,
@@ -30,7 +29,7 @@ def _key(services: Services) -> bytes:
 
 async def fetch(services: Services, cid: str, pbx: str) -> bytes | None:
     """The connection's view as JSON, once every acknowledged write is applied."""
-    path = f"/hub/pbx-upstream/{quote(cid, safe='')}/{quote(pbx, safe='')}"
+    path = api.path(api.PBX_UPSTREAM, client_id=cid, pbx_id=pbx)
     return await services.responder.found(cid, path)
 
 

@@ -11,6 +11,7 @@ from processors.pbx import fold, sessions
 from processors.pbx import upstream_fold as upstream
 from processors.pbx.work import Work
 from processors.runtime.batching import take_events
+from processors.runtime.faust_types import Event, Stream
 from schemas.pbx import LOCK_FOR, Lockout, PbxRecord
 from schemas.pbx_topics import (
     EventReceived,
@@ -80,12 +81,12 @@ def _fold_pbx(hub: Hub, w: Work, msg: Any, offset: int, tag: str) -> None:
         upstream.on_result(w, msg)
 
 
-def _mark(hub: Hub, event: Any) -> None:
+def _mark(hub: Hub, event: Event) -> None:
     tp = event.message.tp
     hub.applied[(tp.topic, tp.partition)] = event.message.offset
 
 
-async def fold_batches(hub: Hub, stream: Any, attempts: bool) -> None:
+async def fold_batches(hub: Hub, stream: Stream, attempts: bool) -> None:
     """Records in batches; each batch is folded under the PBX lock and written once, in a
     turn of the fold gate (`processors.runtime.fold_gate`)."""
     async for events in take_events(stream, BATCH, BATCH_WITHIN_S, gate=hub.gate):
@@ -121,7 +122,7 @@ def _kick(hub: Hub, settled: list[tuple[str, str, str]], w: Work) -> None:
         hub.connector.kick_all(ready(w.connect))
 
 
-async def sweep(hub: Hub, stream: Any, partition: int, now: datetime) -> None:
+async def sweep(hub: Hub, stream: Stream, partition: int, now: datetime) -> None:
     """End expired sessions, forget old ones and lapsed lockouts, start due calls.
 
     Only the keys the due indexes give are looked at; each is then given its next time.
@@ -147,7 +148,7 @@ async def sweep(hub: Hub, stream: Any, partition: int, now: datetime) -> None:
 
 
 async def _expire(
-    hub: Hub, stream: Any, now: datetime, pbx_keys: list[str], lock_keys: list[str]
+    hub: Hub, stream: Stream, now: datetime, pbx_keys: list[str], lock_keys: list[str]
 ) -> None:
     forget_before = now - timedelta(seconds=hub.settings.pbx_ended_retention_s)
     async with hub.pbx_lock:
@@ -185,9 +186,9 @@ def register_pbx_agents(hub: Hub) -> None:
     """Attach the PBX agents to the app (the sweep is called by the tick agent)."""
 
     @hub.app.agent(hub.pbx, name="apply-pbx")
-    async def pbx_agent(stream: Any) -> None:
+    async def pbx_agent(stream: Stream) -> None:
         await fold_batches(hub, stream, attempts=False)
 
     @hub.app.agent(hub.pbx_deliveries, name="apply-pbx-deliveries")
-    async def attempts_agent(stream: Any) -> None:
+    async def attempts_agent(stream: Stream) -> None:
         await fold_batches(hub, stream, attempts=True)

@@ -6,6 +6,8 @@ Answers are JSON: `{"errno": ...}` or the call's fields; 404 means "nothing here
 503 means Kafka did not take a write, or the partition is moving.
 """
 
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from typing import Any
 
 import orjson
@@ -14,6 +16,7 @@ from faust.web import View
 from processors.app import Hub
 from processors.pbx import api as pbx_api
 from processors.runtime.routing import route
+from schemas import internal_api as api
 from schemas.pbx_errno import Errno, failed
 from schemas.pbx_requests import Callback
 from schemas.pbx_upstream import upstream_view
@@ -21,119 +24,135 @@ from schemas.pbx_upstream import upstream_view
 JSON = "application/json"
 SECRET_HEADER = "X-Hub-Event-Secret"  # noqa: S105 - a header name
 
+Reply = tuple[int, bytes]
+Params = dict[str, str]
+Handler = Callable[[Hub, Any, Params], Awaitable[Reply]]
 
-def _json(view: Any, body: bytes, status: int = 200) -> Any:
-    return view.bytes(body, content_type=JSON, status=status)
+
+@dataclass(frozen=True)
+class Route:
+    """One internal call: served by the owner of the path parameter `key`."""
+
+    method: str
+    path: str
+    key: str
+    handler: Handler
 
 
-def _unrecorded(view: Any, e: Exception) -> Any:
-    return _json(view, orjson.dumps({"error": f"not recorded: {e}"}), 503)
+def _ok(body: dict[str, Any]) -> Reply:
+    return 200, orjson.dumps(body)
+
+
+def _unrecorded(e: Exception) -> Reply:
+    return 503, orjson.dumps({"error": f"not recorded: {e}"})
+
+
+async def _pbx(hub: Hub, request: Any, p: Params) -> Reply:
+    await pbx_api.settle(hub, p["client_id"])
+    found = pbx_api.pbx_view(hub, p["client_id"], p["pbx_id"])
+    if found is None:
+        return 404, b'{"error":"no such PBX"}'
+    return 200, found.model_dump_json().encode()
+
+
+async def _upstream(hub: Hub, request: Any, p: Params) -> Reply:
+    await pbx_api.settle(hub, p["client_id"])
+    found = hub.pbx_upstreams.get(f"{p['client_id']}/{p['pbx_id']}")
+    view = upstream_view(found) if found is not None else None
+    if view is None:
+        return 404, b'{"error":"no upstream connection"}'
+    return 200, view.model_dump_json().encode()
+
+
+async def _lock(hub: Hub, request: Any, p: Params) -> Reply:
+    address = p["address"]
+    await pbx_api.settle(hub, address)
+    locked = pbx_api.lockout(hub, address) is not None
+    return _ok({"locked": locked, "failures": pbx_api.failures(hub, address)})
+
+
+async def _user(hub: Hub, request: Any, p: Params) -> Reply:
+    await pbx_api.settle(hub, p["username"])
+    user = hub.pbx_users.get(p["username"])
+    if user is None:
+        return 404, b'{"error":"no such user"}'
+    return _ok({"clientId": user.client_id, "pbxId": user.pbx_id})
+
+
+async def _verify(hub: Hub, request: Any, p: Params) -> Reply:
+    await pbx_api.settle(hub, p["username"])
+    given = orjson.loads(await request.read()).get("password", "")
+    user = await pbx_api.verify(hub, p["username"], str(given))
+    if user is None:
+        return 200, b'{"ok":false}'
+    return _ok({"ok": True, "clientId": user.client_id, "pbxId": user.pbx_id})
+
+
+async def _open(hub: Hub, request: Any, p: Params) -> Reply:
+    cid = p["client_id"]
+    await pbx_api.settle(hub, cid)
+    doc = orjson.loads(await request.read())
+    cb = Callback.model_validate(doc["callback"])
+    try:
+        got = await pbx_api.open_session(hub, cid, doc["pbxId"], doc["user"], cb)
+    except pbx_api.NotRecorded as e:
+        return _unrecorded(e)
+    if got.token is None:
+        return 200, failed(got.errno or Errno.BAD_CREDENTIALS)
+    return _ok({"token": got.token})
+
+
+async def _logout(hub: Hub, request: Any, p: Params) -> Reply:
+    await pbx_api.settle(hub, p["token"])
+    try:
+        return 200, await pbx_api.logout(hub, p["token"])
+    except pbx_api.NotRecorded as e:
+        return _unrecorded(e)
+
+
+async def _event(hub: Hub, request: Any, p: Params) -> Reply:
+    cid, pbx = p["client_id"], p["pbx_id"]
+    secret = request.headers.get(SECRET_HEADER, "")
+    body = await request.read()
+    if hub.pbxes.get(f"{cid}/{pbx}") is None:
+        await pbx_api.settle(hub, cid)
+    try:
+        status = await pbx_api.take_event(hub, cid, pbx, secret, body)
+    except pbx_api.NotRecorded as e:
+        return _unrecorded(e)
+    return status, orjson.dumps({"status": status})
+
+
+ROUTES = (
+    Route("get", api.PBX, "client_id", _pbx),
+    Route("get", api.PBX_UPSTREAM, "client_id", _upstream),
+    Route("get", api.PBX_LOCK, "address", _lock),
+    Route("get", api.PBX_USER, "username", _user),
+    Route("post", api.PBX_USER, "username", _verify),
+    Route("post", api.PBX_OPEN, "client_id", _open),
+    Route("post", api.PBX_LOGOUT, "token", _logout),
+    Route("post", api.PBX_EVENT, "client_id", _event),
+)
 
 
 def register_pbx_views(hub: Hub) -> None:
-    """Mount the PBX views."""
+    """Mount the PBX views: one page per path, with the methods `ROUTES` give it."""
+    paths: dict[str, list[Route]] = {}
+    for r in ROUTES:
+        paths.setdefault(r.path, []).append(r)
+    for path, routes in paths.items():
+        methods = {r.method: _method(hub, r) for r in routes}
+        hub.app.page(path)(type("PbxPage", (View,), methods))
 
-    @hub.app.page("/hub/pbx/{client_id}/{pbx_id}")
-    class PbxPage(View):
-        async def get(self, request: Any, client_id: str, pbx_id: str) -> Any:
-            async def serve() -> Any:
-                await pbx_api.settle(hub, client_id)
-                found = pbx_api.pbx_view(hub, client_id, pbx_id)
-                if found is None:
-                    return _json(self, b'{"error":"no such PBX"}', 404)
-                return _json(self, found.model_dump_json().encode())
 
-            return await route(hub, self, request, client_id, serve)
+def _method(hub: Hub, r: Route) -> Callable[..., Awaitable[Any]]:
+    """A View method serving `r` on the owner of its key, forwarding otherwise."""
 
-    @hub.app.page("/hub/pbx-upstream/{client_id}/{pbx_id}")
-    class UpstreamPage(View):
-        async def get(self, request: Any, client_id: str, pbx_id: str) -> Any:
-            async def serve() -> Any:
-                await pbx_api.settle(hub, client_id)
-                found = hub.pbx_upstreams.get(f"{client_id}/{pbx_id}")
-                view = upstream_view(found) if found is not None else None
-                if view is None:
-                    return _json(self, b'{"error":"no upstream connection"}', 404)
-                return _json(self, view.model_dump_json().encode())
+    async def method(view: View, request: Any, **params: str) -> Any:
+        async def serve() -> Any:
+            status, body = await r.handler(hub, request, params)
+            return view.bytes(body, content_type=JSON, status=status)
 
-            return await route(hub, self, request, client_id, serve)
+        return await route(hub, view, request, params[r.key], serve)
 
-    @hub.app.page("/hub/pbx-lock/{address}")
-    class LockPage(View):
-        async def get(self, request: Any, address: str) -> Any:
-            async def serve() -> Any:
-                await pbx_api.settle(hub, address)
-                lock = pbx_api.lockout(hub, address)
-                body = {"locked": lock is not None, "failures": pbx_api.failures(hub, address)}
-                return _json(self, orjson.dumps(body))
-
-            return await route(hub, self, request, address, serve)
-
-    @hub.app.page("/hub/pbx-users/{username}")
-    class UserPage(View):
-        async def get(self, request: Any, username: str) -> Any:
-            async def serve() -> Any:
-                await pbx_api.settle(hub, username)
-                user = hub.pbx_users.get(username)
-                if user is None:
-                    return _json(self, b'{"error":"no such user"}', 404)
-                return _json(self, orjson.dumps({"clientId": user.client_id, "pbxId": user.pbx_id}))
-
-            return await route(hub, self, request, username, serve)
-
-        async def post(self, request: Any, username: str) -> Any:
-            async def verify() -> Any:
-                await pbx_api.settle(hub, username)
-                given = orjson.loads(await request.read()).get("password", "")
-                user = await pbx_api.verify(hub, username, str(given))
-                if user is None:
-                    return _json(self, b'{"ok":false}')
-                body = {"ok": True, "clientId": user.client_id, "pbxId": user.pbx_id}
-                return _json(self, orjson.dumps(body))
-
-            return await route(hub, self, request, username, verify)
-
-    @hub.app.page("/hub/pbx-open/{client_id}")
-    class OpenPage(View):
-        async def post(self, request: Any, client_id: str) -> Any:
-            async def serve() -> Any:
-                await pbx_api.settle(hub, client_id)
-                doc = orjson.loads(await request.read())
-                cb = Callback.model_validate(doc["callback"])
-                try:
-                    got = await pbx_api.open_session(hub, client_id, doc["pbxId"], doc["user"], cb)
-                except pbx_api.NotRecorded as e:
-                    return _unrecorded(self, e)
-                if got.token is None:
-                    return _json(self, failed(got.errno or Errno.BAD_CREDENTIALS))
-                return _json(self, orjson.dumps({"token": got.token}))
-
-            return await route(hub, self, request, client_id, serve)
-
-    @hub.app.page("/hub/pbx-token/{token}/logout")
-    class LogoutPage(View):
-        async def post(self, request: Any, token: str) -> Any:
-            async def serve() -> Any:
-                await pbx_api.settle(hub, token)
-                try:
-                    return _json(self, await pbx_api.logout(hub, token))
-                except pbx_api.NotRecorded as e:
-                    return _unrecorded(self, e)
-
-            return await route(hub, self, request, token, serve)
-
-    @hub.app.page("/hub/pbx-event/{client_id}/{pbx_id}")
-    class EventPage(View):
-        async def post(self, request: Any, client_id: str, pbx_id: str) -> Any:
-            async def serve() -> Any:
-                secret = request.headers.get(SECRET_HEADER, "")
-                body = await request.read()
-                if hub.pbxes.get(f"{client_id}/{pbx_id}") is None:
-                    await pbx_api.settle(hub, client_id)
-                try:
-                    status = await pbx_api.take_event(hub, client_id, pbx_id, secret, body)
-                except pbx_api.NotRecorded as e:
-                    return _unrecorded(self, e)
-                return _json(self, orjson.dumps({"status": status}), status)
-
-            return await route(hub, self, request, client_id, serve)
+    return method

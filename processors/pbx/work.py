@@ -14,6 +14,7 @@ from typing import Any
 
 from processors.app import Hub
 from processors.pbx import event_gates, live_tokens
+from processors.runtime.faust_types import Event, Stream, set_current_event
 from schemas.events import PbxConnectionEvent
 from schemas.pbx import PbxRecord, Session
 from schemas.pbx_topics import PbxChange
@@ -27,7 +28,7 @@ class Work:
     """Cached values by (table name, key); `None` marks a deletion."""
 
     hub: Hub
-    event: Any = None
+    event: Event | None = None
     values: dict[Key, Any] = field(default_factory=dict)
     dirty: dict[Key, Any] = field(default_factory=dict)
     changes: list[PbxChange] = field(default_factory=list)
@@ -119,7 +120,7 @@ class Work:
                 (held.add if value is not None else held.discard)(key)
         return sorted(held)
 
-    async def flush(self, stream: Any) -> None:
+    async def flush(self, stream: Stream | None) -> None:
         """Publish the changes and connection events, then write every changed key once."""
         # Sent in order, acknowledged together: one round trip per batch, not per record
         # (the idempotent producer keeps each partition's order).
@@ -143,8 +144,8 @@ class Work:
         if gates:
             await event_gates.publish(self.hub, gates)
         for (name, key), event in self.dirty.items():
-            if event is not None:
-                stream._set_current_event(event)
+            if event is not None and stream is not None:
+                set_current_event(stream, event)
             value, table = self.values[(name, key)], self.table(name)
             if value is None:
                 if key in table:

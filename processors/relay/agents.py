@@ -21,6 +21,7 @@ from processors.relay import (
 )
 from processors.relay.customer_deletion import fold_deletion
 from processors.runtime.batching import Hold, take_events
+from processors.runtime.faust_types import Event, Stream, set_current_event
 from schemas import heartbeat_records
 from schemas.access import AccessSet
 from schemas.admin_tokens import AdminTokenSet
@@ -254,7 +255,7 @@ async def on_order(hub: Hub, raw: bytes, offset: int) -> None:
     await answer_state.sync(hub, cid)
 
 
-async def on_tick(hub: Hub, tick: Tick, stream: Any) -> None:
+async def on_tick(hub: Hub, tick: Tick, stream: Stream) -> None:
     """Sweep one partition: only the keys its due indexes say are due (commands, health, PBX)."""
     part, now, retry = tick.partition, tick.now, hub.settings.sweep_interval_s
     # The transitions of every key due are acknowledged together at the end (outbox):
@@ -286,7 +287,7 @@ async def send_ticks(hub: Hub, now: datetime) -> None:
             )
 
 
-def _mark(hub: Hub, event: Any) -> None:
+def _mark(hub: Hub, event: Event) -> None:
     tp = event.message.tp
     hub.applied[(tp.topic, tp.partition)] = event.message.offset
 
@@ -294,19 +295,19 @@ def _mark(hub: Hub, event: Any) -> None:
 Handler = Callable[[Hub, Any], Awaitable[None]]
 
 
-async def consume(hub: Hub, stream: Any, handle: Handler, *, mark: bool = True) -> None:
+async def consume(hub: Hub, stream: Stream, handle: Handler, *, mark: bool = True) -> None:
     """Feed each record to `handle`, in order; skip unreadable ones; record progress for
     read-your-writes. Records come in batches through the fold gate (`take_events`),
     each acknowledged once its batch is handled."""
     async for events in take_events(stream, BATCH, BATCH_WITHIN_S, gate=hub.gate):
         for event in events:
-            stream._set_current_event(event)  # tables route writes by it
+            set_current_event(stream, event)  # tables route writes by it
             await _handle(hub, event, handle)
             if mark:  # ticks are sweep signals, not input folded into the tables
                 _mark(hub, event)
 
 
-async def _handle(hub: Hub, event: Any, handle: Handler) -> None:
+async def _handle(hub: Hub, event: Event, handle: Handler) -> None:
     try:
         await handle(hub, event)
     except ValidationError:
@@ -320,7 +321,7 @@ ClientHandler = Callable[[Hub, str, list[tuple[M, int]]], Awaitable[None]]
 
 async def consume_batches(
     hub: Hub,
-    stream: Any,
+    stream: Stream,
     decode: Callable[[bytes], list[M]],
     handle: ClientHandler[M],
     hold: Hold | None = None,
@@ -349,7 +350,7 @@ async def consume_batches(
         async with outbox.batched():
             for cid, items in by_client.items():
                 # Tables route a write to the changelog partition of the current event.
-                stream._set_current_event(last[cid])
+                set_current_event(stream, last[cid])
                 await handle(hub, cid, items)
         for event in events:
             _mark(hub, event)
@@ -359,11 +360,11 @@ def register_agents(hub: Hub) -> None:
     """Attach the agents and the sweep timer to the app."""
 
     @hub.app.agent(hub.config, name="apply-config")
-    async def config_agent(stream: Any) -> None:
+    async def config_agent(stream: Stream) -> None:
         await consume_batches(hub, stream, decode_config, on_client_config)
 
     @hub.app.agent(hub.heartbeats, name="apply-heartbeats")
-    async def heartbeat_agent(stream: Any) -> None:
+    async def heartbeat_agent(stream: Stream) -> None:
         await consume_batches(
             hub,
             stream,
@@ -373,11 +374,11 @@ def register_agents(hub: Hub) -> None:
         )
 
     @hub.app.agent(hub.orders, name="apply-orders")
-    async def orders_agent(stream: Any) -> None:
+    async def orders_agent(stream: Stream) -> None:
         await consume(hub, stream, lambda h, e: on_order(h, e.value, e.message.offset))
 
     @hub.app.agent(hub.ticks, name="sweep")
-    async def tick_agent(stream: Any) -> None:
+    async def tick_agent(stream: Stream) -> None:
         tick = Tick.model_validate_json
         await consume(hub, stream, lambda h, e: on_tick(h, tick(e.value), stream), mark=False)
 

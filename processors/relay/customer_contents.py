@@ -15,6 +15,7 @@ from processors.app import Hub
 from processors.pbx.fold import customer_pbx_ids, pbx_key
 from processors.relay.responder import _wait_s, caught_up
 from processors.runtime.routing import route
+from schemas import internal_api as api
 from schemas.commands import CustomerCommands
 from schemas.customer_deletion import CustomerContents
 from schemas.events import FINAL_COMMAND_STATES
@@ -57,7 +58,7 @@ def _live(rec: PbxRecord, now: datetime) -> int:
 def register_contents_view(hub: Hub) -> None:
     """Mount `/hub/customer-contents/{client_id}` on the worker's web server."""
 
-    @hub.app.page("/hub/customer-contents/{client_id}")
+    @hub.app.page(api.CUSTOMER_CONTENTS)
     class ContentsPage(View):
         async def get(self, request: Any, client_id: str) -> Any:
             async def serve() -> Any:

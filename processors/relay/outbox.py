@@ -20,6 +20,8 @@ from typing import Any, Protocol
 
 from faust.streams import _current_event, current_event
 
+from processors.runtime.faust_types import Event
+
 
 class HasOutbox(Protocol):
     """A table value with events waiting to be published."""
@@ -41,7 +43,7 @@ class _Publication:
     key: str
     sent: set[str]
     futures: list[Any]
-    event: Any  # the faust event under which the value was written (its partition)
+    event: Event | None  # the faust event under which the value was written (its partition)
     in_flight: set[str]
 
 

@@ -15,6 +15,7 @@ from processors.pbx import pbx_health
 from processors.relay import customer_health
 from processors.runtime.routing import OWNER_TABLE, is_ready, route
 from schemas import access
+from schemas import internal_api as api
 from schemas.commands import CustomerCommands
 from schemas.health import CustomerHealth, HealthView, view_of, with_pbxes
 from schemas.profiles import CustomerConfig, CustomerProfiles, CustomerStates, CustomerView
@@ -139,61 +140,79 @@ def _wait_s(request: Any) -> float:
         return CATCH_UP_S
 
 
+Produce = Callable[[Hub, str], bytes | None]
+
+
+def _customer(hub: Hub, cid: str) -> bytes | None:
+    found = customer_view(hub, cid)
+    return found.model_dump_json().encode() if found else None
+
+
+def _commands(hub: Hub, cid: str) -> bytes:
+    cc: CustomerCommands = hub.commands.get(cid) or EMPTY_COMMANDS
+    return cc.model_dump_json(exclude={"outbox"}).encode()
+
+
+def _health(hub: Hub, cid: str) -> bytes | None:
+    found = health_now(hub, cid)
+    return found.model_dump_json().encode() if found else None
+
+
+def _access(hub: Hub, cid: str) -> bytes | None:
+    if hub.customers.get(cid) is None:
+        return None
+    return orjson.dumps(access.view(hub.access.get(cid)))
+
+
+def _token(hub: Hub, token_id: str) -> bytes | None:
+    found = hub.admin_tokens.get(token_id)
+    return found.model_dump_json().encode() if found is not None else None
+
+
+READS: tuple[tuple[str, str, Produce], ...] = (
+    (api.CUSTOMER, "hub-customers", _customer),
+    (api.COMMANDS, "hub-commands", _commands),
+    (api.HEALTH, "hub-health", _health),
+    (api.ACCESS, "hub-access", _access),
+    # Internal only, as every /hub view: it carries the token's hash for the ingress.
+    (api.ADMIN_TOKEN, "hub-admin-tokens", _token),
+)
+"""The reads of one customer (or token): path, view name, what the answer is."""
+
+
 def register_views(hub: Hub) -> None:
     """Mount the responder's views on the worker's web server."""
+    for path, name, produce in READS:
+        hub.app.page(path, name=name)(_read_view(hub, produce))
+    _register_worker_views(hub)
 
-    def read_view(produce: Callable[[str], bytes | None]) -> type[View]:
-        """A GET view of one customer, answered after catching up; 404 when unknown."""
 
-        class ReadView(View):
-            async def get(self, request: Any, client_id: str) -> Any:
-                async def serve() -> Any:
-                    applied = await caught_up(hub, client_id, _wait_s(request))
-                    body = produce(client_id)
-                    if body is None:
-                        return _json(self, b'{"error":"unknown client"}', 404)
-                    return _json(self, body, 200 if applied else 202)
+def _read_view(hub: Hub, produce: Produce) -> type[View]:
+    """A GET view of one customer, answered after catching up; 404 when unknown."""
 
-                return await route(hub, self, request, client_id, serve)
+    class ReadView(View):
+        async def get(self, request: Any, client_id: str) -> Any:
+            async def serve() -> Any:
+                applied = await caught_up(hub, client_id, _wait_s(request))
+                body = produce(hub, client_id)
+                if body is None:
+                    return _json(self, b'{"error":"unknown client"}', 404)
+                return _json(self, body, 200 if applied else 202)
 
-        return ReadView
+            return await route(hub, self, request, client_id, serve)
 
-    def _customer(cid: str) -> bytes | None:
-        found = customer_view(hub, cid)
-        return found.model_dump_json().encode() if found else None
+    return ReadView
 
-    def _commands(cid: str) -> bytes:
-        cc: CustomerCommands = hub.commands.get(cid) or EMPTY_COMMANDS
-        return cc.model_dump_json(exclude={"outbox"}).encode()
 
-    def _health(cid: str) -> bytes | None:
-        found = health_now(hub, cid)
-        return found.model_dump_json().encode() if found else None
+def _register_worker_views(hub: Hub) -> None:
+    """The worker's own views: which worker owns what, and whether this one is ready."""
 
-    hub.app.page("/hub/customers/{client_id}", name="hub-customers")(read_view(_customer))
-    hub.app.page("/hub/commands/{client_id}", name="hub-commands")(read_view(_commands))
-    hub.app.page("/hub/health/{client_id}", name="hub-health")(read_view(_health))
-
-    def _access(cid: str) -> bytes | None:
-        if hub.customers.get(cid) is None:
-            return None
-        return orjson.dumps(access.view(hub.access.get(cid)))
-
-    hub.app.page("/hub/access/{client_id}", name="hub-access")(read_view(_access))
-
-    def _token(token_id: str) -> bytes | None:
-        found = hub.admin_tokens.get(token_id)
-        return found.model_dump_json().encode() if found is not None else None
-
-    # Internal only, as every /hub view: it carries the token's hash for the ingress.
-    hub.app.page("/hub/admin-tokens/{client_id}", name="hub-admin-tokens")(read_view(_token))
-
-    @hub.app.page("/hub/owners")
+    @hub.app.page(api.OWNERS)
     class OwnersPage(View):
         async def get(self, request: Any) -> Any:
             return self.json({"owners": owners(hub)})
 
-    @hub.app.page("/hub/ready")
+    @hub.app.page(api.READY)
     class ReadyPage(View):
         async def get(self, request: Any) -> Any:
             if is_ready(hub) and hub.app.assignor.assigned_actives():

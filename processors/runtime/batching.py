@@ -20,13 +20,20 @@ from mode.utils.aiter import aiter
 from mode.utils.futures import notify
 
 from processors import metrics
+from processors.runtime.faust_types import (
+    Stream,
+    enable_passive,
+    remove_processor,
+    wait,
+    wait_for_stopped,
+)
 from processors.runtime.fold_gate import FoldGate
 
 Hold = Callable[[list[Any]], None]
 
 
 async def take_events(
-    stream: Any, max_: int, within: float, hold: Hold | None = None, gate: FoldGate | None = None
+    stream: Stream, max_: int, within: float, hold: Hold | None = None, gate: FoldGate | None = None
 ) -> AsyncIterator[Sequence[Any]]:
     """Up to `max_` events at a time, or what came within `within` seconds; acked after use,
     or handed to `hold`, which acknowledges them later (`event.ack()`).
@@ -49,16 +56,16 @@ async def take_events(
         if len(events) >= max_:
             full.set()
             consumed.clear()
-            await stream.wait(consumed)
+            await wait(stream, consumed)
         return value
 
     enable_acks = stream.enable_acks
     stream.enable_acks = False  # events are acked by the loop below, once handled
     stream.add_processor(add_to_buffer)
-    stream._enable_passive(aiter(stream.channel))
+    enable_passive(stream, aiter(stream.channel))
     try:
         while not stream.should_stop:
-            await stream.wait_for_stopped(full, timeout=within)
+            await wait_for_stopped(stream, full, within)
             if not events and (gate is None or not gate.holding(stream)):
                 continue
             state["consuming"] = stream.loop.create_future()
@@ -79,14 +86,14 @@ async def take_events(
                 consumed.set()
     finally:
         stream.enable_acks = enable_acks
-        stream._processors.remove(add_to_buffer)
+        remove_processor(stream, add_to_buffer)
 
 
 def _turn(gate: FoldGate | None) -> contextlib.AbstractAsyncContextManager[None]:
     return contextlib.nullcontext() if gate is None else gate.fold()
 
 
-async def _acknowledge(stream: Any, batch: list[Any], hold: Hold | None) -> None:
+async def _acknowledge(stream: Stream, batch: list[Any], hold: Hold | None) -> None:
     if hold is None:
         for event in batch:
             await stream.ack(event)
