@@ -30,9 +30,10 @@ typecheck: $(STAMP)
 postgres: $(STAMP)
 	$(BIN)/python -m localkafka.postgres
 
-# Two processes share the tests, a file at a time (a module's hub starts once; the bench
-# smoke runs go one after another: tests/conftest.py), each with its own broker and
-# session hub. TEST_WORKERS=0 runs them all in this one process.
+# Two processes share the tests, a file at a time (a module's hub starts once), each with
+# its own broker and session hub; the bench smoke runs and the tests on the one
+# PostgreSQL server go one after another (tests/conftest.py). TEST_WORKERS=0 runs them
+# all in this one process.
 TEST_WORKERS ?= 2
 
 test: $(STAMP) jars postgres lint typecheck

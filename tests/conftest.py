@@ -22,19 +22,28 @@ REAL_FIXTURES = frozenset(
 )  # fmt: skip
 
 
+SHARED_SERVER_FIXTURES = frozenset({"postgres_server", "sql_database"})
+"""Fixtures of the one PostgreSQL server, which outage tests stop and start again."""
+
+
 @pytest.hookimpl(tryfirst=True)  # before pytest-xdist reads the groups
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Mark the tests that need real components, so `make check` can leave them out, and
-    group each with the rest of its file."""
+    group each with the rest of its file, or with the files that must run one at a time."""
+    one_at_a_time = {Path(item.fspath) for item in items if _one_at_a_time(item)}
     for item in items:
         path = Path(item.fspath)
         real_folder = any(folder in path.parents for folder in REAL_COMPONENTS)
         if real_folder or REAL_FIXTURES & set(getattr(item, "fixturenames", ())):
             item.add_marker(pytest.mark.integration)
-        item.add_marker(pytest.mark.xdist_group(_group(path)))
+        group = "one-at-a-time" if path in one_at_a_time else str(path.relative_to(HERE))
+        item.add_marker(pytest.mark.xdist_group(group))
 
 
-def _group(path: Path) -> str:
-    """A file's tests run in one process (its module fixtures start once); the bench
-    smoke runs, which load both cores, run one after another."""
-    return "bench" if HERE / "bench" in path.parents else str(path.relative_to(HERE))
+def _one_at_a_time(item: pytest.Item) -> bool:
+    """The bench smoke runs load both cores (and the fault run stops PostgreSQL); the
+    tests on PostgreSQL share its one server, which the outage tests stop: none of these
+    may run beside another of them."""
+    if HERE / "bench" in Path(item.fspath).parents:
+        return True
+    return bool(SHARED_SERVER_FIXTURES & set(getattr(item, "fixturenames", ())))

@@ -13,20 +13,24 @@ recovered, the worker keeps, per input partition, the next offset a fold may tak
 group's committed offset (or the log's start, where retention moved it past) when the
 partition's first record comes, then one past each record taken. A record past it is
 held until the records before it come (the seek reads them again); one before it was
-taken already, or committed, and is left out. A partition whose awaited record has not
-come for `GAP_TIMEOUT_S` while later ones wait goes on from the first held (logged):
-liveness over a record faust may have dropped. Held records are not acknowledged; a
-rebalance forgets them, and the partition's owner reads them again from the committed
-offset.
+taken already, or committed, and is left out. While the broker cannot say the committed
+offsets (it is away), records stay held: nothing is folded out of order. A partition
+whose awaited record has not come for `GAP_TIMEOUT_S` while later ones wait goes on from
+the first held (logged): liveness over a record faust may have dropped. Held records
+are not acknowledged; a rebalance forgets them, and the partition's owner reads them
+again from the committed offset.
 
 Compacted topics, which have gaps by design and whose folds are upserts, and the
 sweep's ticks are not ordered: only held while the tables recover.
 """
 
+import asyncio
 import logging
 import time
 from collections.abc import Callable, Sequence
 from typing import Any, Protocol
+
+from aiokafka.errors import KafkaError
 
 log = logging.getLogger(__name__)
 
@@ -34,6 +38,9 @@ TPKey = tuple[str, int]
 Ready = Callable[[], bool]
 
 GAP_TIMEOUT_S = 10.0
+ASK_TIMEOUT_S = 5.0
+"""How long the broker is given to say a partition's committed offset and log start."""
+ASK_AGAIN_S = 1.0
 
 
 class Positions(Protocol):
@@ -63,6 +70,7 @@ class InOrder:
         self._waiting: dict[str, list[Any]] = {}  # by topic: unordered, held in recovery
         self._stuck_since: dict[Any, float] = {}
         self._topics: dict[object, set[str]] = {}  # the topics each agent reads
+        self._retry_at = 0.0  # no broker question before this (after one failed)
 
     def reset(self) -> None:
         """A rebalance: what was held is read again from the committed offsets."""
@@ -88,7 +96,8 @@ class InOrder:
         tps = [tp for tp, held in self._held.items() if held and tp.topic in topics]
         await self._learn(tps)
         for tp in tps:
-            kept.extend(self._release(tp))
+            if tp in self._next:  # else the broker could not say it yet: held
+                kept.extend(self._release(tp))
         return kept
 
     def holding(self, owner: object) -> bool:
@@ -99,11 +108,19 @@ class InOrder:
         )
 
     async def _learn(self, tps: list[Any]) -> None:
+        """The next offset of each partition not known yet. While the broker does not
+        answer, they stay unknown and their records held; asked again a second later."""
         unknown = [(tp.topic, tp.partition) for tp in tps if tp not in self._next]
-        if not unknown:
+        if not unknown or self._clock() < self._retry_at:
             return
-        committed = await self._positions.committed_many(unknown)
-        starts = await self._positions.starts(unknown)
+        try:
+            async with asyncio.timeout(ASK_TIMEOUT_S):
+                committed = await self._positions.committed_many(unknown)
+                starts = await self._positions.starts(unknown)
+        except (KafkaError, OSError, TimeoutError) as e:
+            self._retry_at = self._clock() + ASK_AGAIN_S
+            log.warning("committed offsets not known (%r); records held until they are", e)
+            return
         for tp in tps:
             key = (tp.topic, tp.partition)
             if key in committed:

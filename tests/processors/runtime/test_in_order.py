@@ -4,9 +4,10 @@ from the committed offset; a record that comes early waits for those before it."
 from dataclasses import dataclass, field
 from typing import Any
 
+from aiokafka.errors import KafkaConnectionError
 from faust.types import TP
 
-from processors.runtime.in_order import GAP_TIMEOUT_S, InOrder
+from processors.runtime.in_order import ASK_AGAIN_S, GAP_TIMEOUT_S, InOrder
 
 PBX = TP("t.pbx", 1)
 OTHER = TP("t.pbx", 2)
@@ -22,9 +23,12 @@ class Broker:
     asked: int = 0
     recovered: bool = True
     now: float = 0.0
+    down: bool = False
 
     async def committed_many(self, tps: list[tuple[str, int]]) -> dict[tuple[str, int], int]:
         self.asked += 1
+        if self.down:
+            raise KafkaConnectionError("the broker is away")
         return {tp: self.committed.get(tp, 0) for tp in tps}
 
     async def starts(self, tps: list[tuple[str, int]]) -> dict[tuple[str, int], int]:
@@ -140,3 +144,13 @@ async def test_held_records_go_only_to_the_agent_that_read_them() -> None:
     assert [e.message.tp for e in await order.admit([], pbx_agent)] == [PBX]
     assert not order.holding(pbx_agent)
     assert offsets(await order.admit([], config_agent)) == [5]
+
+
+async def test_records_wait_while_the_broker_cannot_say_where_to_start() -> None:
+    broker = Broker(committed={("t.pbx", 1): 3}, down=True)
+    order = in_order(broker)
+    assert await order.admit(events(PBX, 3)) == []  # held, not folded, not raised
+    broker.down = False
+    assert await order.admit(events(PBX, 4)) == []  # asked again only a second later
+    broker.now += ASK_AGAIN_S
+    assert offsets(await order.admit(events(PBX, 5))) == [3, 4, 5]
