@@ -67,6 +67,7 @@ class InOrder:
         self._clock = clock
         self._next: dict[Any, int] = {}
         self._held: dict[Any, dict[int, Any]] = {}
+        self._pending: set[Any] = set()  # the partitions with records held
         self._waiting: dict[str, list[Any]] = {}  # by topic: unordered, held in recovery
         self._stuck_since: dict[Any, float] = {}
         self._topics: dict[object, set[str]] = {}  # the topics each agent reads
@@ -76,6 +77,7 @@ class InOrder:
         """A rebalance: what was held is read again from the committed offsets."""
         self._next.clear()
         self._held.clear()
+        self._pending.clear()
         self._waiting.clear()
         self._stuck_since.clear()
 
@@ -90,10 +92,11 @@ class InOrder:
                 self._waiting.setdefault(tp.topic, []).append(event)
             else:
                 self._held.setdefault(tp, {}).setdefault(event.message.offset, event)
+                self._pending.add(tp)
         if not self._ready():
             return []
         kept = [e for topic in topics for e in self._waiting.pop(topic, [])]
-        tps = [tp for tp, held in self._held.items() if held and tp.topic in topics]
+        tps = [tp for tp in self._pending if tp.topic in topics]
         await self._learn(tps)
         for tp in tps:
             if tp in self._next:  # else the broker could not say it yet: held
@@ -104,7 +107,7 @@ class InOrder:
         """Whether records the agent `owner` read wait to be handed over."""
         topics = self._topics.get(owner, ())
         return any(self._waiting.get(t) for t in topics) or any(
-            held for tp, held in self._held.items() if tp.topic in topics
+            tp.topic in topics for tp in self._pending
         )
 
     async def _learn(self, tps: list[Any]) -> None:
@@ -143,6 +146,8 @@ class InOrder:
                 out.append(held.pop(expected))
                 expected += 1
         self._next[tp] = expected
+        if not held:
+            self._pending.discard(tp)
         return out
 
     def _given_up(self, tp: Any, expected: int, first_held: int) -> bool:
