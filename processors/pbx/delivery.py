@@ -15,6 +15,7 @@ import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 from urllib.parse import urlsplit
 
 from processors import metrics
@@ -104,6 +105,17 @@ class Deliverer:
         burst = tuple(s.queue[: 1 if s.failures else BURST])
         return Job(key, s.session_id, burst, s.url(), version, s.failures + 1)
 
+    def forget(self, partitions: set[int]) -> None:
+        """Partitions this worker lost: their bursts are no longer its to wait for.
+
+        A burst's attempts recorded here are folded by the partition's next owner, never
+        here; kept, its entry would hold the session's next burst back for
+        `STALE_AFTER_S` once the partition came back (a worker leaving and returning)."""
+        parts = self.hub.settings.partitions
+        for held in list(self.in_flight):
+            if partition_for(held[0].split("/", 1)[0], parts) in partitions:
+                del self.in_flight[held]
+
     def _start(self, job: Job) -> None:
         self.in_flight[(job.key, job.session_id)] = (time.monotonic(), None)
         task = asyncio.get_running_loop().create_task(self._run(job))
@@ -117,7 +129,8 @@ class Deliverer:
         if not attempts:
             self.in_flight.pop(held, None)
             return
-        self.in_flight[held] = (time.monotonic(), attempts[-1].id)
+        if held in self.in_flight:  # else its partition was lost meanwhile (`forget`)
+            self.in_flight[held] = (time.monotonic(), attempts[-1].id)
         try:
             await self._record(attempts)
         except Exception as e:
@@ -206,7 +219,17 @@ class Deliverer:
 
 
 def attach(hub: Hub) -> Deliverer:
-    """Give the hub its deliverer."""
+    """Give the hub its deliverer, told at each assignment which partitions were lost."""
     deliverer = Deliverer(hub)
     hub.deliverer = deliverer
+    owned: set[int] = set()
+
+    @hub.app.on_partitions_assigned.connect
+    async def on_assigned(app: Any, /, *args: Any, **kwargs: Any) -> None:
+        assigned = args[0]  # the signal's argument: the new assignment
+        now = {tp.partition for tp in assigned if tp.topic == hub.names.pbx}
+        deliverer.forget(owned - now)
+        owned.clear()
+        owned.update(now)
+
     return deliverer

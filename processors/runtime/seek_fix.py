@@ -1,4 +1,6 @@
-"""Input partitions never committed are read again from their start after a recovery.
+"""faust's seek to the committed offsets after a recovery, made complete and undisturbed.
+
+Input partitions never committed are read again from their start after a recovery.
 
 faust drops records fetched while it changes which partitions are active: at an
 assignment it makes the new input partitions active, then pauses them for the tables'
@@ -15,13 +17,15 @@ caught up (aiokafka's position 2, faust's read offset none, nothing unacknowledg
 `install()` makes the seek complete: after seeking to the committed offsets, every
 input partition with none is sought to its beginning, which is what the consumer's
 `auto_offset_reset="earliest"` means. Changelog partitions are left to faust's
-recovery, which places them itself.
+recovery, which places them itself. And the seek runs with faust's flow stopped, so
+that no record fetched before it is handed over after it (`_seek_with_flow_stopped`).
 """
 
 from collections.abc import Callable, Mapping
 from typing import Any
 
 from aiokafka import AIOKafkaConsumer
+from faust.transport.consumer import Consumer
 from faust.transport.drivers.aiokafka import AIOKafkaConsumerThread
 
 IsChangelog = Callable[[Any], bool]
@@ -41,7 +45,8 @@ async def seek_to_committed_or_start(
 
 
 def install() -> None:
-    """Replace faust's consumer-thread seek with the complete one (once per process)."""
+    """Replace faust's consumer-thread seek with the complete one, run with the flow
+    stopped (once per process)."""
     global _installed
     if _installed:
         return
@@ -55,4 +60,30 @@ def install() -> None:
         return result
 
     AIOKafkaConsumerThread.seek_to_committed = seek_to_committed  # type: ignore[method-assign,assignment]
+    Consumer.perform_seek = _seek_with_flow_stopped(Consumer.perform_seek)  # type: ignore[method-assign]
     _installed = True
+
+
+def _seek_with_flow_stopped(perform_seek: Any) -> Any:
+    """faust's seek to the committed offsets, with nothing handed over while it runs.
+
+    faust seeks the input partitions after resuming them, while its fetch loop may be
+    handing over a batch fetched before: a record of that batch handed over after the
+    seek moves faust's read offset past the records the seek reads again, and faust
+    then drops them (it drops any record older than the last it handed over). Seen
+    here: a worker that took partitions back never received a run of event reports
+    answered 200. Stopping the flow ends that batch (faust's fetch loop hands nothing
+    over while the flow is stopped) before the seek; the flow resumes after it.
+    """
+
+    async def seek(self: Consumer) -> None:
+        was_active = self.flow_active
+        self.stop_flow()
+        try:
+            await self.wait_for_stopped_flow()
+            await perform_seek(self)
+        finally:
+            if was_active:
+                self.resume_flow()
+
+    return seek
