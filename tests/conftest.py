@@ -6,6 +6,7 @@ that `make test`'s processes take one at a time (pytest-xdist's `loadgroup`)."""
 from pathlib import Path
 
 import pytest
+from _pytest.nodeid import NodeId  # the test id's type, which pytest-xdist's groups need
 
 from tests.integration.hub_fixtures import hub, shared_hub
 from tests.integration.kafka_fixtures import kafka_broker
@@ -26,18 +27,27 @@ SHARED_SERVER_FIXTURES = frozenset({"postgres_server", "sql_database"})
 """Fixtures of the one PostgreSQL server, which outage tests stop and start again."""
 
 
-@pytest.hookimpl(tryfirst=True)  # before pytest-xdist reads the groups
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Mark the tests that need real components, so `make check` can leave them out, and
-    group each with the rest of its file, or with the files that must run one at a time."""
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Mark the tests that need real components, so `make check` can leave them out, and,
+    in a pytest-xdist worker distributing by group, group each with the rest of its file
+    or with the files that must run one at a time."""
     one_at_a_time = {Path(item.fspath) for item in items if _one_at_a_time(item)}
+    by_group = bool(getattr(config.option, "loadgroup", False))
     for item in items:
         path = Path(item.fspath)
         real_folder = any(folder in path.parents for folder in REAL_COMPONENTS)
         if real_folder or REAL_FIXTURES & set(getattr(item, "fixturenames", ())):
             item.add_marker(pytest.mark.integration)
-        group = "one-at-a-time" if path in one_at_a_time else str(path.relative_to(HERE))
-        item.add_marker(pytest.mark.xdist_group(group))
+        if by_group:
+            group = "one-at-a-time" if path in one_at_a_time else str(path.relative_to(HERE))
+            _in_group(item, group)
+
+
+def _in_group(item: pytest.Item, group: str) -> None:
+    """What pytest-xdist's `loadgroup` reads: the group after an "@" in the test's id.
+    pytest-xdist 3.8 writes it to `_nodeid` for its `xdist_group` marks, which pytest 9
+    no longer reads (the id is `_id`), so the marks alone group nothing."""
+    item._id = NodeId.parse(f"{item.nodeid}@{group}")
 
 
 def _one_at_a_time(item: pytest.Item) -> bool:

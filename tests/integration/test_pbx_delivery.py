@@ -1,8 +1,9 @@
 """PBX events delivered to every live session, in its version, in order, until delivered."""
 
 import itertools
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -21,6 +22,20 @@ def receiver() -> Iterator[Receiver]:
     r = Receiver().start()
     yield r
     r.stop()
+
+
+@pytest.fixture
+def receivers() -> Iterator[Callable[..., Receiver]]:
+    """Start receivers (`Receiver`'s fields as keywords); each is stopped after the test."""
+    started: list[Receiver] = []
+
+    def start(**fields: Any) -> Receiver:
+        started.append(Receiver(**fields).start())
+        return started[-1]
+
+    yield start
+    for r in started:
+        r.stop()
 
 
 def in_order_with_restarts(got: list[int]) -> bool:
@@ -77,40 +92,69 @@ def test_only_sessions_alive_at_arrival_get_an_event(hub: HubCluster, receiver: 
 
 
 def test_a_failing_receiver_is_retried_in_order_and_holds_back_only_its_session(
-    hub: HubCluster,
+    hub: HubCluster, receivers: Callable[..., Receiver]
 ) -> None:
-    failing, healthy = Receiver(status=500).start(), Receiver().start()
-    try:
-        pbx = make_pbx(hub)
-        session_login(hub, pbx, failing.port, "f")
-        session_login(hub, pbx, healthy.port, "h")
-        events = [
-            {"event": "ExtensionStatus", "extension": str(n), "status": "Busy"} for n in range(5)
-        ]
-        for event in events:
-            assert post_event(hub, pbx, event).status == 200
-        assert wait_for(lambda: _bodies(healthy, "/h") == events)
-        assert wait_for(lambda: len(failing.received) >= 2)  # the first event, tried again
-        assert {r.json()["extension"] for r in failing.received} == {"0"}
-        views = hub.admin("GET", pbx.path).json()["Sessions"]
-        pending = {s["CallbackUrl"].rsplit("/", 1)[1]: s["PendingEvents"] for s in views}
-        assert pending == {"f": 5, "h": 0}
-        failing.status = 200
-        assert wait_for(lambda: _bodies(failing, "/f") == events, 40)
-        attempts = read_event_lists(
-            hub.bootstrap,
-            f"{hub.prefix}pbx-deliveries",
-            pbx.client_id,
-            decode_attempts,
-            expected=12,
-        )
-        failed = [a for a in attempts if a.outcome is Outcome.failed]
-        assert failed
-        assert all(a.status == 500 and a.seq == failed[0].seq for a in failed)
-        assert sum(a.outcome is Outcome.delivered for a in attempts) == 10
-    finally:
-        failing.stop()
-        healthy.stop()
+    failing, healthy = receivers(status=500), receivers()
+    pbx = make_pbx(hub)
+    session_login(hub, pbx, failing.port, "f")
+    session_login(hub, pbx, healthy.port, "h")
+    events = [{"event": "ExtensionStatus", "extension": str(n), "status": "Busy"} for n in range(5)]
+    for event in events:
+        assert post_event(hub, pbx, event).status == 200
+    assert wait_for(lambda: _bodies(healthy, "/h") == events)
+    assert wait_for(lambda: len(failing.received) >= 2)  # the first event, tried again
+    assert {r.json()["extension"] for r in failing.received} == {"0"}
+    views = hub.admin("GET", pbx.path).json()["Sessions"]
+    pending = {s["CallbackUrl"].rsplit("/", 1)[1]: s["PendingEvents"] for s in views}
+    assert pending == {"f": 5, "h": 0}
+    failing.status = 200
+    assert wait_for(lambda: _bodies(failing, "/f") == events, 40)
+    attempts = read_event_lists(
+        hub.bootstrap,
+        f"{hub.prefix}pbx-deliveries",
+        pbx.client_id,
+        decode_attempts,
+        expected=12,
+    )
+    failed = [a for a in attempts if a.outcome is Outcome.failed]
+    assert failed
+    assert all(a.status == 500 and a.seq == failed[0].seq for a in failed)
+    assert sum(a.outcome is Outcome.delivered for a in attempts) == 10
+
+
+def test_a_stalled_receiver_holds_back_only_its_own_session(
+    hub: HubCluster, receivers: Callable[..., Receiver]
+) -> None:
+    # Each POST to it takes 2 s (within the delivery timeout): its session's five events
+    # take ten seconds, the other session's none of that.
+    stalled, healthy = receivers(stall_s=2.0), receivers()
+    pbx = make_pbx(hub)
+    session_login(hub, pbx, stalled.port, "s")
+    session_login(hub, pbx, healthy.port, "h")
+    events = [{"event": "ExtensionStatus", "extension": str(n)} for n in range(5)]
+    for event in events:
+        assert post_event(hub, pbx, event).status == 200
+    assert wait_for(lambda: _bodies(healthy, "/h") == events)
+    assert len(stalled.received) < len(events)  # the healthy one did not wait for it
+    assert wait_for(lambda: _bodies(stalled, "/s") == events, 40)
+
+
+def test_a_busy_pbx_does_not_hold_back_another_pbx(
+    hub: HubCluster, receivers: Callable[..., Receiver]
+) -> None:
+    # A hundred events to a session whose receiver takes 50 ms each (five seconds in
+    # all), then one to another PBX of the same worker: it does not queue behind them.
+    slow, other = receivers(stall_s=0.05), receivers()
+    busy, quiet = make_pbx(hub), make_pbx(hub)
+    session_login(hub, busy, slow.port, "busy")
+    session_login(hub, quiet, other.port, "quiet")
+    burst = [{"event": "CallStatus", "n": n} for n in range(100)]
+    for event in burst:
+        assert post_event(hub, busy, event).status == 200
+    assert post_event(hub, quiet, {"event": "BootUp"}).status == 200
+    assert wait_for(lambda: len(other.accepted("/quiet")) == 1)
+    assert len(slow.received) < len(burst)
+    assert wait_for(lambda: _bodies(slow, "/busy") == burst, 60)
 
 
 def test_session_changes_reach_the_output_topic(hub: HubCluster, receiver: Receiver) -> None:
