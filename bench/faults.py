@@ -117,8 +117,9 @@ def sql_sink(hub: HubCluster, database_url: str, workdir: Path) -> ServiceProces
 
 def start(args: argparse.Namespace, workdir: Path, stack: contextlib.ExitStack) -> Stack:
     """Database, broker, hub and sink, each stopped (or dropped) when `stack` closes."""
-    postgres.ensure_postgres()
-    database_url = postgres.create_database("hub_faults")
+    # The cluster of its own that the outage fault stops: tests on the shared one go on.
+    postgres.ensure_postgres(postgres.OUTAGE_PORT)
+    database_url = postgres.create_database("hub_faults", postgres.OUTAGE_PORT)
     stack.callback(postgres.drop_database, database_url)
     port, controller = free_ports(2)
     broker = LocalBroker(data_dir=workdir / "kafka", port=port, controller_port=controller)
@@ -190,11 +191,11 @@ def remove_worker(s: Stack) -> None:
 
 def postgres_outage(s: Stack) -> None:
     """Stop PostgreSQL under the sink, start it again, then wait for the sink to catch up."""
-    postgres.stop_postgres()
+    postgres.stop_postgres(postgres.OUTAGE_PORT)
     try:
         time.sleep(s.args.outage)
     finally:
-        postgres.start_postgres()
+        postgres.start_postgres(postgres.OUTAGE_PORT)
     took = check.wait_for_sink(s.engine, s.hub.bootstrap, s.heartbeats_topic, RECOVERY_TIMEOUT_S)
     failed = sink_log_lines(s, "database unavailable")
     print(f"  the sink: {failed} failed writes, every earlier record counted {took:.1f} s after")

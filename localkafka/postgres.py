@@ -5,6 +5,10 @@ Debian's `postgresql` package, starts its cluster and creates the test role and
 database (all idempotent). `stop_postgres()` and `start_postgres()` take the server
 down and back up, for outage tests. Provisioning needs root (as on CI), or a server
 where the test role already exists.
+
+Every function takes the server's port: `OUTAGE_PORT` is a second cluster of its own
+(created on first use), which the outage tests and the fault suite stop and start, so
+that the tests on the shared server can run beside them.
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import psycopg
 from psycopg import sql
@@ -31,6 +36,8 @@ log = logging.getLogger(__name__)
 
 HOST = "127.0.0.1"
 PORT = 5432
+OUTAGE_PORT = 5433
+"""A cluster only the outage tests and the fault suite use: they stop it."""
 ROLE = "hub"
 PASSWORD = "hub"  # noqa: S105  (a throwaway role of the test server, on loopback only)
 DATABASE = "hub_test"
@@ -53,45 +60,45 @@ class Cluster:
     online: bool
 
 
-def url(database: str = DATABASE) -> str:
+def url(database: str = DATABASE, port: int = PORT) -> str:
     """The SQLAlchemy URL of a database on the test server, as the test role."""
-    return f"postgresql+psycopg://{ROLE}:{PASSWORD}@{HOST}:{PORT}/{database}"
+    return f"postgresql+psycopg://{ROLE}:{PASSWORD}@{HOST}:{port}/{database}"
 
 
-def ensure_postgres() -> str:
+def ensure_postgres(port: int = PORT) -> str:
     """Return the URL of a ready server with the test role and database; start one if needed."""
     _LOCK.parent.mkdir(parents=True, exist_ok=True)
     with _file_lock(_LOCK):
-        if not _answers():
-            _start_cluster(_cluster_or_install())
-        if not _can_log_in():
-            _provision()
-    return url()
+        if not _answers(port):
+            _start_cluster(_cluster_or_install(port))
+        if not _can_log_in(port):
+            _provision(port)
+    return url(port=port)
 
 
-def stop_postgres() -> None:
-    """Stop the server on the default port (fast shutdown: clients are disconnected)."""
-    cluster = _find_cluster()
+def stop_postgres(port: int = PORT) -> None:
+    """Stop the server on `port` (fast shutdown: clients are disconnected)."""
+    cluster = _find_cluster(port)
     if cluster is None:
-        raise PostgresError(f"no Debian cluster on port {PORT}; cannot stop the server")
+        raise PostgresError(f"no Debian cluster on port {port}; cannot stop the server")
     _run(["pg_ctlcluster", cluster.version, cluster.name, "stop", "-m", "fast"])
-    _wait(lambda: not _answers(), "stop")
+    _wait(lambda: not _answers(port), "stop")
 
 
-def start_postgres() -> None:
-    """Start the server on the default port again and wait until it answers."""
-    cluster = _find_cluster()
+def start_postgres(port: int = PORT) -> None:
+    """Start the server on `port` again and wait until it answers."""
+    cluster = _find_cluster(port)
     if cluster is None:
-        raise PostgresError(f"no Debian cluster on port {PORT}; cannot start the server")
+        raise PostgresError(f"no Debian cluster on port {port}; cannot start the server")
     _start_cluster(cluster)
 
 
-def create_database(prefix: str = "hub_t") -> str:
+def create_database(prefix: str = "hub_t", port: int = PORT) -> str:
     """Create an empty database owned by the test role; return its URL."""
     name = f"{prefix}_{uuid.uuid4().hex[:12]}"
-    with _admin_connection() as conn:
+    with _admin_connection(port) as conn:
         conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-    return url(name)
+    return url(name, port)
 
 
 def drop_database(database_url: str, attempts: int = 20) -> None:
@@ -102,10 +109,11 @@ def drop_database(database_url: str, attempts: int = 20) -> None:
     so the drop is tried again for a while.
     """
     name = database_url.rsplit("/", 1)[1]
+    port = urlsplit(database_url).port or PORT
     drop = sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
     for attempt in range(attempts):
         try:
-            with _admin_connection() as conn:
+            with _admin_connection(port) as conn:
                 conn.execute(drop)
             return
         except psycopg.errors.InsufficientPrivilege:
@@ -115,32 +123,32 @@ def drop_database(database_url: str, attempts: int = 20) -> None:
 
 
 @contextlib.contextmanager
-def _admin_connection() -> Iterator[psycopg.Connection[tuple[object, ...]]]:
-    conninfo = f"host={HOST} port={PORT} user={ROLE} password={PASSWORD} dbname={DATABASE}"
+def _admin_connection(port: int) -> Iterator[psycopg.Connection[tuple[object, ...]]]:
+    conninfo = f"host={HOST} port={port} user={ROLE} password={PASSWORD} dbname={DATABASE}"
     with psycopg.connect(conninfo, autocommit=True, connect_timeout=10) as conn:
         yield conn
 
 
-def _answers() -> bool:
+def _answers(port: int) -> bool:
     with socket.socket() as sock:
         sock.settimeout(1.0)
-        return sock.connect_ex((HOST, PORT)) == 0
+        return sock.connect_ex((HOST, port)) == 0
 
 
-def _can_log_in() -> bool:
+def _can_log_in(port: int) -> bool:
     try:
-        with _admin_connection():
+        with _admin_connection(port):
             return True
     except psycopg.Error:
         return False
 
 
-def _cluster_or_install() -> Cluster:
+def _cluster_or_install(port: int) -> Cluster:
     if shutil.which("pg_lsclusters") is None:
         _install()
-    cluster = _find_cluster()
+    cluster = _find_cluster(port)
     if cluster is None:
-        cluster = _create_cluster()
+        cluster = _create_cluster(port)
     return cluster
 
 
@@ -153,44 +161,45 @@ def _install() -> None:
     log.info("postgresql installed after %.1f s", time.monotonic() - started)
 
 
-def _find_cluster() -> Cluster | None:
+def _find_cluster(port: int) -> Cluster | None:
     if shutil.which("pg_lsclusters") is None:
         return None
     out = _run(["pg_lsclusters", "--no-header"])
     for line in out.splitlines():
         fields = line.split()
-        if len(fields) >= 4 and fields[2] == str(PORT):
-            return Cluster(fields[0], fields[1], PORT, fields[3].startswith("online"))
+        if len(fields) >= 4 and fields[2] == str(port):
+            return Cluster(fields[0], fields[1], port, fields[3].startswith("online"))
     return None
 
 
-def _create_cluster() -> Cluster:
+def _create_cluster(port: int) -> Cluster:
     versions = sorted(Path("/usr/lib/postgresql").iterdir(), key=lambda p: int(p.name))
     if not versions:
         raise PostgresError("postgresql is installed but no server version was found")
     version = versions[-1].name
-    _run(["pg_createcluster", version, "main", "--port", str(PORT)])
-    return Cluster(version, "main", PORT, online=False)
+    name = "main" if port == PORT else f"hub{port}"
+    _run(["pg_createcluster", version, name, "--port", str(port)])
+    return Cluster(version, name, port, online=False)
 
 
 def _start_cluster(cluster: Cluster) -> None:
     started = time.monotonic()
-    if not _answers():
+    if not _answers(cluster.port):
         _run(["pg_ctlcluster", cluster.version, cluster.name, "start"], timeout=READY_TIMEOUT_S)
-    _wait(_can_connect, "start")
+    _wait(lambda: _can_connect(cluster.port), "start")
     log.info("PostgreSQL %s ready after %.1f s", cluster.version, time.monotonic() - started)
 
 
-def _can_connect() -> bool:
+def _can_connect(port: int) -> bool:
     # Any answer from the server counts, a refused login included: it is accepting.
     try:
-        with psycopg.connect(f"host={HOST} port={PORT} dbname=postgres", connect_timeout=2):
+        with psycopg.connect(f"host={HOST} port={port} dbname=postgres", connect_timeout=2):
             return True
     except psycopg.OperationalError as e:
-        return _answers() and "starting up" not in str(e) and "shutting down" not in str(e)
+        return _answers(port) and "starting up" not in str(e) and "shutting down" not in str(e)
 
 
-def _provision() -> None:
+def _provision(port: int) -> None:
     """Create the test role and database as the postgres superuser (needs root)."""
     create_role = f"""DO $$ BEGIN
         IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '{ROLE}') THEN
@@ -199,20 +208,20 @@ def _provision() -> None:
             ALTER ROLE {ROLE} LOGIN CREATEDB PASSWORD '{PASSWORD}';
         END IF;
     END $$;"""
-    _superuser_sql(create_role)
+    _superuser_sql(create_role, port)
     # Constants of this module, not input: nothing to inject.
-    exists = _superuser_sql(f"SELECT 1 FROM pg_database WHERE datname = '{DATABASE}'")  # noqa: S608
+    exists = _superuser_sql(f"SELECT 1 FROM pg_database WHERE datname = '{DATABASE}'", port)  # noqa: S608
     if exists.strip() != "1":
-        _superuser_sql(f"CREATE DATABASE {DATABASE} OWNER {ROLE}")
-    if not _can_log_in():
+        _superuser_sql(f"CREATE DATABASE {DATABASE} OWNER {ROLE}", port)
+    if not _can_log_in(port):
         raise PostgresError(
-            f"role {ROLE!r} cannot log in to {HOST}:{PORT}; check pg_hba.conf allows password "
+            f"role {ROLE!r} cannot log in to {HOST}:{port}; check pg_hba.conf allows password "
             "logins on loopback"
         )
 
 
-def _superuser_sql(statement: str) -> str:
-    psql = ["psql", "-X", "-q", "-tA", "-v", "ON_ERROR_STOP=1", "-p", str(PORT), "-c", statement]
+def _superuser_sql(statement: str, port: int) -> str:
+    psql = ["psql", "-X", "-q", "-tA", "-v", "ON_ERROR_STOP=1", "-p", str(port), "-c", statement]
     if os.geteuid() == 0:
         return _run(["runuser", "-u", "postgres", "--", *psql])
     raise PostgresError(

@@ -19,19 +19,14 @@ REAL_COMPONENTS = (HERE / "integration", HERE / "bench")
 """Folders whose every test runs real processes: hubs, brokers, whole benchmark stacks."""
 REAL_FIXTURES = frozenset(
     {"kafka_broker", "private_broker", "hub", "shared_hub", "own_hub", "topic_factory",
-     "postgres_server", "sql_database", "hub_cli"}
+     "postgres_server", "postgres_outage_server", "sql_database", "hub_cli"}
 )  # fmt: skip
-
-
-SHARED_SERVER_FIXTURES = frozenset({"postgres_server", "sql_database"})
-"""Fixtures of the one PostgreSQL server, which outage tests stop and start again."""
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Mark the tests that need real components, so `make check` can leave them out, and,
-    in a pytest-xdist worker distributing by group, group each with the rest of its file
-    or with the files that must run one at a time."""
-    one_at_a_time = {Path(item.fspath) for item in items if _one_at_a_time(item)}
+    in a pytest-xdist worker distributing by group, group each with the rest of its file,
+    or, for the ones that must run one at a time, with those."""
     by_group = bool(getattr(config.option, "loadgroup", False))
     for item in items:
         path = Path(item.fspath)
@@ -39,7 +34,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         if real_folder or REAL_FIXTURES & set(getattr(item, "fixturenames", ())):
             item.add_marker(pytest.mark.integration)
         if by_group:
-            group = "one-at-a-time" if path in one_at_a_time else str(path.relative_to(HERE))
+            group = "one-at-a-time" if _one_at_a_time(item) else str(path.relative_to(HERE))
             _in_group(item, group)
 
 
@@ -51,9 +46,10 @@ def _in_group(item: pytest.Item, group: str) -> None:
 
 
 def _one_at_a_time(item: pytest.Item) -> bool:
-    """The bench smoke runs load both cores (and the fault run stops PostgreSQL); the
-    tests on PostgreSQL share its one server, which the outage tests stop: none of these
-    may run beside another of them."""
+    """The bench smoke runs load both cores, and the fault run stops PostgreSQL's outage
+    cluster, as the tests marked `stops_postgres` do: none of these may run beside another
+    of them. (Those tests' files otherwise run as usual: their other tests use the shared
+    server, which nothing stops.)"""
     if HERE / "bench" in Path(item.fspath).parents:
         return True
-    return bool(SHARED_SERVER_FIXTURES & set(getattr(item, "fixturenames", ())))
+    return item.get_closest_marker("stops_postgres") is not None

@@ -26,7 +26,7 @@ FALSE_ALARMS = re.compile(r"^health\s.*late or down: (\d+)$", re.M)
 
 def test_faults_under_load_lose_no_heartbeat_and_count_each_once() -> None:
     try:
-        postgres.ensure_postgres()
+        postgres.ensure_postgres(postgres.OUTAGE_PORT)
     except postgres.PostgresError as e:
         pytest.skip(f"PostgreSQL cannot be provided here: {e}")
     # The quick sizes with shorter pauses and outages: each fault still happens under load.

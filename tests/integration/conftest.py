@@ -3,10 +3,11 @@
 
 from tests.integration.hub_fixtures import own_hub
 from tests.integration.kafka_fixtures import private_broker, topic_factory
-from tests.integration.sql_fixtures import postgres_server, sql_database
+from tests.integration.sql_fixtures import postgres_outage_server, postgres_server, sql_database
 
 __all__ = [
     "own_hub",
+    "postgres_outage_server",
     "postgres_server",
     "private_broker",
     "sql_database",

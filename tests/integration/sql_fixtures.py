@@ -2,7 +2,9 @@
 
 `postgres_server` (session) makes sure a PostgreSQL server runs, installing Debian's
 package on a fresh machine. `sql_database` gives each test a fresh, empty database,
-once on SQLite and once on PostgreSQL; its `outage()` takes the database away.
+once on SQLite and once on PostgreSQL; its `outage()` takes the database away. A test
+marked `stops_postgres` gets its database on the cluster of its own that outages stop
+(`postgres.OUTAGE_PORT`), so the tests on the shared server run beside it.
 """
 
 from __future__ import annotations
@@ -34,6 +36,7 @@ class SqlDatabase:
     kind: str
     url: str
     sqlite_path: Path | None = None
+    port: int = postgres.PORT
     _engine: Engine | None = field(default=None, repr=False)
 
     @property
@@ -53,11 +56,11 @@ class SqlDatabase:
         making the file read-only would not do, since root ignores permissions.
         """
         if self.sqlite_path is None:
-            postgres.stop_postgres()
+            postgres.stop_postgres(self.port)
             try:
                 yield
             finally:
-                postgres.start_postgres()
+                postgres.start_postgres(self.port)
             return
         lock = sqlite3.connect(self.sqlite_path, timeout=10, isolation_level=None)
         try:
@@ -78,6 +81,12 @@ def postgres_server() -> str:
     return postgres.ensure_postgres()
 
 
+@pytest.fixture(scope="session")
+def postgres_outage_server() -> str:
+    """The URL of the PostgreSQL cluster that outage tests stop (created when needed)."""
+    return postgres.ensure_postgres(postgres.OUTAGE_PORT)
+
+
 @pytest.fixture(params=ENGINES)
 def sql_database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[SqlDatabase]:
     """A fresh empty database, on SQLite then on PostgreSQL (the test runs once on each)."""
@@ -88,8 +97,10 @@ def sql_database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Sql
         yield db
         db.dispose()
         return
-    request.getfixturevalue("postgres_server")
-    db = SqlDatabase(kind, postgres.create_database())
+    stops = request.node.get_closest_marker("stops_postgres") is not None
+    port = postgres.OUTAGE_PORT if stops else postgres.PORT
+    request.getfixturevalue("postgres_outage_server" if stops else "postgres_server")
+    db = SqlDatabase(kind, postgres.create_database(port=port), port=port)
     try:
         yield db
     finally:

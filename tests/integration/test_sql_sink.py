@@ -311,6 +311,7 @@ def test_sink_keeps_pbxes_sessions_and_deliveries(
     ]
 
 
+@pytest.mark.stops_postgres
 def test_database_outage_loses_no_row_and_commits_nothing_unwritten(
     stream: Stream, sql_database: SqlDatabase
 ) -> None:
@@ -395,6 +396,7 @@ def test_service_writes_rows_and_stops_cleanly_on_sigterm(
         assert process.wait(timeout=WAIT_S) == 0, log_path.read_text()[-3000:]
 
 
+@pytest.mark.stops_postgres
 def test_service_started_while_the_database_is_down_waits_for_it(
     stream: Stream, sql_database: SqlDatabase, tmp_path: Path
 ) -> None:

@@ -218,6 +218,7 @@ def test_a_row_the_database_refuses_is_skipped_and_the_rest_written(db: SqlDatab
     assert clients == ["acme", "acme"]
 
 
+@pytest.mark.stops_postgres
 def test_outage_raises_unavailable_and_leaves_nothing_half_written(db: SqlDatabase) -> None:
     writer = SqlWriter(db.engine, retention_days=3650, clock=lambda: s.at(0))
     write(db, history()[:3], per_batch=10)
