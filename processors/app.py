@@ -15,6 +15,7 @@ from processors import tallies, wake
 from processors.relay.states_buffer import StatesBuffer
 from processors.runtime.codec import table_value_type
 from processors.runtime.due_index import Wake
+from processors.runtime.faust_types import Event
 from processors.runtime.fold_gate import FoldGate
 from processors.runtime.indexed_table import IndexedTable
 from processors.runtime.offsets import Offsets
@@ -96,14 +97,14 @@ class Hub:
     # read and write reported states through it.
     reported: StatesBuffer = field(init=False)
     # Folds and rebalances take turns (processors.runtime.fold_gate).
-    gate: FoldGate = field(init=False)
+    gate: FoldGate[Event] = field(init=False)
 
     def __post_init__(self) -> None:
         self.offsets = Offsets(self.settings.kafka_bootstrap, self.settings.app_id)
         self.reported = StatesBuffer(
             self.states, self.settings.states_flush_s, lambda: self.app.consumer_generation_id
         )
-        self.gate = FoldGate(self.settings.session_timeout_s / 2)
+        self.gate: FoldGate[Event] = FoldGate(self.settings.session_timeout_s / 2)
 
 
 def _idempotent_producers() -> None:

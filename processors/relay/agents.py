@@ -21,7 +21,13 @@ from processors.relay import (
 )
 from processors.relay.customer_deletion import fold_deletion
 from processors.runtime.batching import Hold, take_events
-from processors.runtime.faust_types import Event, Stream, set_current_event
+from processors.runtime.faust_types import (
+    Event,
+    Partitions,
+    Stream,
+    on_partitions_revoked,
+    set_current_event,
+)
 from schemas import heartbeat_records
 from schemas.access import AccessSet
 from schemas.admin_tokens import AdminTokenSet
@@ -382,9 +388,10 @@ def register_agents(hub: Hub) -> None:
         tick = Tick.model_validate_json
         await consume(hub, stream, lambda h, e: on_tick(h, tick(e.value), stream), mark=False)
 
-    @hub.app.on_partitions_revoked.connect
-    async def forget_unwritten(app: Any, /, *args: Any, **kwargs: Any) -> None:
+    async def forget_unwritten(tps: Partitions) -> None:
         hub.reported.revoked()
+
+    on_partitions_revoked(hub.app, forget_unwritten)
 
     @hub.app.timer(interval=hub.settings.sweep_interval_s)  # type: ignore[untyped-decorator]
     async def tick_timer() -> None:
