@@ -2,7 +2,7 @@
 
 import logging
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from pydantic import ValidationError
 
@@ -12,6 +12,7 @@ from processors.pbx import upstream_fold as upstream
 from processors.pbx.work import Work
 from processors.runtime.batching import take_events
 from processors.runtime.faust_types import Event, Stream
+from processors.runtime.indexed_table import IndexedTable
 from schemas.pbx import LOCK_FOR, Lockout, PbxRecord
 from schemas.pbx_topics import (
     EventReceived,
@@ -30,6 +31,7 @@ from schemas.pbx_topics import (
 from schemas.pbx_upstream import UpstreamRemoved, UpstreamResult, UpstreamSet
 
 log = logging.getLogger(__name__)
+V = TypeVar("V")
 BATCH = 500
 BATCH_WITHIN_S = 0.02
 
@@ -140,11 +142,17 @@ async def sweep(hub: Hub, stream: Stream, partition: int, now: datetime) -> None
     up_keys = hub.pbx_upstreams.due.pop_due(partition, now)
     if hub.connector is not None:
         hub.connector.kick_all(up_keys)
-    for table, keys in ((hub.pbxes, pbx_keys), (hub.pbx_lockouts, lock_keys)):
-        for key in keys:
-            table.due.settle(partition, key, table.get(key), now, retry)
-    for key in up_keys:
-        hub.pbx_upstreams.due.settle(partition, key, hub.pbx_upstreams.get(key), now, retry)
+    _settle(hub.pbxes, partition, pbx_keys, now, retry)
+    _settle(hub.pbx_lockouts, partition, lock_keys, now, retry)
+    _settle(hub.pbx_upstreams, partition, up_keys, now, retry)
+
+
+def _settle(
+    table: IndexedTable[V], partition: int, keys: list[str], now: datetime, retry: float
+) -> None:
+    """Give each key the sweep looked at its next time (`DueIndex.settle`)."""
+    for key in keys:
+        table.due.settle(partition, key, table.get(key), now, retry)
 
 
 async def _expire(

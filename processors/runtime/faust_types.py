@@ -28,6 +28,7 @@ TablesRebalance = Callable[
 ]
 
 T = TypeVar("T")
+V = TypeVar("V")
 
 __all__ = ["E", "Event", "Partitions", "Placed", "Response", "Stream", "View", "WebRequest"]
 
@@ -100,6 +101,12 @@ async def wait_for_stopped(stream: Stream, event: asyncio.Event, within: float) 
 def remove_processor(stream: Stream, processor: Processor[bytes]) -> None:
     """Undo `stream.add_processor` (faust has no public way)."""
     stream._processors.remove(processor)  # type: ignore[attr-defined]
+
+
+def changelog_value(event: EventT[V]) -> V | None:
+    """A changelog record's value as the table's codec decoded it (`EventT.value` is
+    typed loosely: bytes, a faust model or anything); None for a tombstone."""
+    return None if event.message.value is None else cast(V, event.value)
 
 
 def _partitions_receiver(receiver: OnPartitions) -> Callable[..., Awaitable[None]]:
