@@ -2,7 +2,7 @@
 
 import logging
 from datetime import datetime, timedelta
-from typing import Any, TypeVar
+from typing import TypeVar
 
 from pydantic import ValidationError
 
@@ -18,6 +18,7 @@ from schemas.pbx_topics import (
     EventReceived,
     LoginAttempt,
     PbxDeleted,
+    PbxRecordIn,
     PbxUpserted,
     PbxUserSet,
     SessionLoggedOut,
@@ -36,7 +37,7 @@ BATCH = 500
 BATCH_WITHIN_S = 0.02
 
 
-def fold_records(hub: Hub, w: Work, msgs: list[Any], offset: int) -> None:
+def fold_records(hub: Hub, w: Work, msgs: list[PbxRecordIn], offset: int) -> None:
     """The records a record of the `pbx` topic holds (one, or several renewals gathered by
     an ingress), once: a PBX's records replayed after a crash are skipped. A record is
     replayed whole, so whether a PBX already folded it is decided once per PBX."""
@@ -60,7 +61,7 @@ def fold_records(hub: Hub, w: Work, msgs: list[Any], offset: int) -> None:
             fold.note_applied(w, key, offset)
 
 
-def _fold_pbx(hub: Hub, w: Work, msg: Any, offset: int, tag: str) -> None:
+def _fold_pbx(hub: Hub, w: Work, msg: PbxRecordIn, offset: int, tag: str) -> None:
     if isinstance(msg, PbxUpserted):
         fold.on_pbx(w, msg, offset)
     elif isinstance(msg, PbxDeleted):
@@ -165,7 +166,7 @@ async def _expire(
             current: PbxRecord | None = hub.pbxes.get(key)
             if current is None or not _needs_sweep(current, now, forget_before):
                 continue
-            rec: PbxRecord = w.mutable("pbxes", key)
+            rec = w.own(key)
             cid, pbx = key.split("/", 1)
             fold._apply(w, key, rec, sessions.expire(rec, cid, pbx, now, forget_before))
         for addr in lock_keys:
