@@ -3,7 +3,7 @@
 import logging
 from collections.abc import Awaitable, Callable
 from datetime import datetime
-from typing import Any, Protocol, TypeVar
+from typing import Protocol, TypeVar
 
 from pydantic import ValidationError
 
@@ -298,7 +298,7 @@ def _mark(hub: Hub, event: Event) -> None:
     hub.applied[(tp.topic, tp.partition)] = event.message.offset
 
 
-Handler = Callable[[Hub, Any], Awaitable[None]]
+Handler = Callable[[Hub, Event], Awaitable[None]]
 
 
 async def consume(hub: Hub, stream: Stream, handle: Handler, *, mark: bool = True) -> None:
@@ -337,7 +337,7 @@ async def consume_batches(
     may hold several); acknowledged after the batch, or handed to `hold` (take_events)."""
     async for events in take_events(stream, BATCH, BATCH_WITHIN_S, hold, hub.gate):
         by_client: dict[str, list[tuple[M, int]]] = {}
-        last: dict[str, Any] = {}
+        last: dict[str, Event] = {}
         for event in events:
             if event.value is None:
                 continue  # a tombstone: compaction's cue, with nothing to fold

@@ -30,7 +30,7 @@ TablesRebalance = Callable[
 T = TypeVar("T")
 V = TypeVar("V")
 
-__all__ = ["E", "Event", "Partitions", "Placed", "Response", "Stream", "View", "WebRequest"]
+__all__ = ["E", "Event", "Held", "Partitions", "Placed", "Response", "Stream", "View", "WebRequest"]
 
 
 class Place(Protocol):
@@ -51,6 +51,29 @@ class Placed(Protocol):
 
 
 E = TypeVar("E", bound=Placed)
+
+
+class _Partition(Protocol):
+    @property
+    def partition(self) -> int: ...
+
+
+class _Fetched(Protocol):
+    @property
+    def tp(self) -> _Partition: ...
+
+    @property
+    def generation_id(self) -> int | None: ...
+
+
+class Held(Protocol):
+    """An event whose acknowledgement waits (a faust `EventT`, or a test's stand-in): what
+    `processors.relay.states_buffer` reads of it."""
+
+    @property
+    def message(self) -> _Fetched: ...
+
+    def ack(self) -> bool: ...
 
 
 class WebRequest(Protocol):
