@@ -1,14 +1,12 @@
 """The faust app: its topics and changelog-backed tables, built from settings."""
 
 import asyncio
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, TypedDict, TypeVar
 
 import faust
-from faust.transport.drivers import aiokafka as aiokafka_driver
 from faust.types import TableT, TopicT
 from pydantic import BaseModel
 
@@ -16,7 +14,7 @@ from processors import tallies, wake
 from processors.relay.states_buffer import StatesBuffer
 from processors.runtime.codec import table_value_type
 from processors.runtime.due_index import Wake
-from processors.runtime.faust_types import Event
+from processors.runtime.faust_types import Event, idempotent_producers
 from processors.runtime.fold_gate import FoldGate
 from processors.runtime.indexed_table import IndexedTable
 from processors.runtime.offsets import Offsets
@@ -114,31 +112,8 @@ class Hub:
         self.gate: FoldGate[Event] = FoldGate(self.settings.session_timeout_s / 2)
 
 
-_idempotent = False  # faust's producers made idempotent in this process
-
-
-def _idempotent_producers() -> None:
-    """Make faust's aiokafka producers idempotent, as the ingress's is.
-
-    faust asks for idempotence only inside transactions; the workers publish heartbeats
-    they answer 200 for, changelogs and output events, where a retry after a lost
-    acknowledgement must not write a record twice.
-    """
-    global _idempotent
-    if _idempotent:
-        return
-    producer = aiokafka_driver.Producer
-    original = producer._settings_extra
-
-    def settings_extra(self: aiokafka_driver.Producer) -> Mapping[str, object]:
-        return {**original(self), "acks": "all", "enable_idempotence": True}
-
-    producer._settings_extra = settings_extra  # type: ignore[method-assign]
-    _idempotent = True
-
-
 def _faust_app(settings: WorkerSettings) -> faust.App:
-    _idempotent_producers()
+    idempotent_producers()
     return faust.App(
         settings.app_id,
         broker=[f"kafka://{h}" for h in settings.kafka_bootstrap.split(",")],

@@ -12,6 +12,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Mappi
 from typing import Protocol, TypeVar, cast
 
 from aiohttp import web
+from faust.transport.drivers import aiokafka as aiokafka_driver
 from faust.types import TP, AppT, EventT, StreamT
 from faust.types.streams import Processor
 from faust.web import Response, View
@@ -190,3 +191,27 @@ def aiohttp_app(app: AppT) -> web.Application:
     if not isinstance(driver, AiohttpWeb):
         raise TypeError(f"faust's web driver {driver!r} is not aiohttp's")
     return driver.web_app
+
+
+_idempotent = False  # faust's producers made idempotent in this process
+
+
+def idempotent_producers() -> None:
+    """Make faust's aiokafka producers idempotent, as the ingress's is.
+
+    faust asks for idempotence only inside transactions; the workers publish heartbeats
+    they answer 200 for, changelogs and output events, where a retry after a lost
+    acknowledgement must not write a record twice.
+    """
+    global _idempotent
+    if _idempotent:
+        return
+    producer = aiokafka_driver.Producer
+    original = producer._settings_extra
+
+    def settings_extra(self: aiokafka_driver.Producer) -> Mapping[str, object]:
+        return {**original(self), "acks": "all", "enable_idempotence": True}
+
+    # mypy forbids replacing a method; replacing it is the point here.
+    producer._settings_extra = settings_extra  # type: ignore[method-assign]
+    _idempotent = True

@@ -60,6 +60,7 @@ def install() -> None:
         )
         return result
 
+    # mypy forbids replacing a method; replacing it is the point here.
     AIOKafkaConsumerThread.seek_to_committed = seek_to_committed  # type: ignore[method-assign,assignment]
     Consumer.perform_seek = _seek_with_flow_stopped(Consumer.perform_seek)  # type: ignore[method-assign,assignment]
     _installed = True
