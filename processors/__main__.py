@@ -1,7 +1,6 @@
 """Run one processor worker: `python -m processors`."""
 
 import logging
-from typing import Any
 
 import faust
 import mode.loop
@@ -16,6 +15,7 @@ from processors.relay.agents import register_agents
 from processors.relay.customer_contents import register_contents_view
 from processors.relay.responder import register_views
 from processors.runtime import fetch_wait, fold_gate, metrics_web, rebalance_log, seek_fix
+from processors.runtime.faust_types import Event, on_before_shutdown
 from processors.runtime.in_order import InOrder
 from processors.runtime.logs import pin_library_levels
 from processors.settings import WorkerSettings, get_settings
@@ -41,16 +41,17 @@ def create(settings: WorkerSettings) -> Hub:
     rebalance_log.attach(hub)
     fold_gate.install(hub.app, hub.gate, _in_order(hub))
 
-    @hub.app.on_before_shutdown.connect
-    async def close_offsets(app: Any, /, *args: Any, signal: Any, **kwargs: Any) -> None:
+    async def close_offsets() -> None:
         await hub.offsets.close()
         await deliverer.close()
         await connector.close()
 
+    on_before_shutdown(hub.app, close_offsets)
+
     return hub
 
 
-def _in_order(hub: Hub) -> InOrder:
+def _in_order(hub: Hub) -> InOrder[Event]:
     """Folds in offset order on every uncompacted input topic but the sweep's ticks, and
     none while the tables recover."""
     unordered = {name for name, compacted in hub.names.all().items() if compacted}

@@ -4,17 +4,17 @@ import asyncio
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, TypedDict, TypeVar
 
 import faust
-from faust.transport.drivers import aiokafka as aiokafka_driver
-from faust.types import TopicT
+from faust.types import TableT, TopicT
 from pydantic import BaseModel
 
 from processors import tallies, wake
 from processors.relay.states_buffer import StatesBuffer
 from processors.runtime.codec import table_value_type
 from processors.runtime.due_index import Wake
+from processors.runtime.faust_types import Event, idempotent_producers
 from processors.runtime.fold_gate import FoldGate
 from processors.runtime.indexed_table import IndexedTable
 from processors.runtime.offsets import Offsets
@@ -31,8 +31,14 @@ from schemas.pbx_upstream import Upstream
 from schemas.profiles import CustomerConfig, CustomerProfiles, CustomerStates
 from schemas.topics import TopicNames
 
+if TYPE_CHECKING:  # they import the Hub
+    from processors.pbx.delivery import Deliverer
+    from processors.pbx.takeover import Takeover
+    from processors.pbx.upstream_connector import Connector
+
 TP = tuple[str, int]
 M = TypeVar("M", bound=BaseModel)
+V = TypeVar("V")
 
 
 @dataclass
@@ -86,47 +92,28 @@ class Hub:
     answer_sent: dict[str, tuple[int, float]] = field(default_factory=dict)
     answer_dirty: dict[int, dict[str, float]] = field(default_factory=dict)
     # Set by processors.pbx.delivery.attach: starts delivery attempts (process-local).
-    deliverer: Any = None
+    deliverer: "Deliverer | None" = None
     # Set by processors.pbx.upstream_connector.attach: drives upstream connections.
-    connector: Any = None
+    connector: "Connector | None" = None
     # Set by processors.pbx.takeover.attach: which partitions' PBX input is folded.
-    takeover: Any = None
+    takeover: "Takeover | None" = None
 
     # The `states` table with heartbeats' writes coalesced (processors.relay.states_buffer):
     # read and write reported states through it.
     reported: StatesBuffer = field(init=False)
     # Folds and rebalances take turns (processors.runtime.fold_gate).
-    gate: FoldGate = field(init=False)
+    gate: FoldGate[Event] = field(init=False)
 
     def __post_init__(self) -> None:
         self.offsets = Offsets(self.settings.kafka_bootstrap, self.settings.app_id)
         self.reported = StatesBuffer(
             self.states, self.settings.states_flush_s, lambda: self.app.consumer_generation_id
         )
-        self.gate = FoldGate(self.settings.session_timeout_s / 2)
-
-
-def _idempotent_producers() -> None:
-    """Make faust's aiokafka producers idempotent, as the ingress's is.
-
-    faust asks for idempotence only inside transactions; the workers publish heartbeats
-    they answer 200 for, changelogs and output events, where a retry after a lost
-    acknowledgement must not write a record twice.
-    """
-    producer: Any = aiokafka_driver.Producer
-    if getattr(producer, "_hub_idempotent", False):
-        return
-    original = producer._settings_extra
-
-    def settings_extra(self: Any) -> dict[str, Any]:
-        return {**original(self), "acks": "all", "enable_idempotence": True}
-
-    producer._settings_extra = settings_extra
-    producer._hub_idempotent = True
+        self.gate: FoldGate[Event] = FoldGate(self.settings.session_timeout_s / 2)
 
 
 def _faust_app(settings: WorkerSettings) -> faust.App:
-    _idempotent_producers()
+    idempotent_producers()
     return faust.App(
         settings.app_id,
         broker=[f"kafka://{h}" for h in settings.kafka_bootstrap.split(",")],
@@ -155,7 +142,7 @@ def _faust_app(settings: WorkerSettings) -> faust.App:
     )
 
 
-def _raw_topic(app: faust.App, name: str) -> Any:
+def _raw_topic(app: faust.App, name: str) -> TopicT:
     # The bytes are parsed by the pydantic contracts in schemas/, not by faust Records.
     return app.topic(
         name, key_type=bytes, value_type=bytes, key_serializer="raw", value_serializer="raw"
@@ -170,7 +157,7 @@ def _strings(app: faust.App, name: str) -> Table[str, str]:
     return _ours(app.Table(name, key_type=str, value_type=str))
 
 
-def _ours(table: object) -> Table[str, Any]:
+def _ours(table: TableT[str, V]) -> Table[str, V]:
     """A table the app made: of the hub's `Table` class (the app's `Table` setting)."""
     if not isinstance(table, Table):
         raise TypeError(f"{table!r} is not a processors.runtime.rocksdb_store.Table")
@@ -178,7 +165,11 @@ def _ours(table: object) -> Table[str, Any]:
 
 
 def _indexed(
-    app: faust.App, name: str, model: type[M], wake: Wake, summarize: Summarize | None = None
+    app: faust.App,
+    name: str,
+    model: type[M],
+    wake: Wake[M],
+    summarize: Summarize[M] | None = None,
 ) -> IndexedTable[M]:
     """A table whose keys the sweep finds by due time (see processors.runtime.due_index), and
     whose values are tallied by `summarize` when given (see processors.runtime.tally)."""
@@ -190,16 +181,43 @@ def _indexed(
     return table
 
 
-def build_hub(settings: WorkerSettings) -> Hub:
-    """Declare the app, its topics and tables; agents and views are attached by the caller."""
-    app = _faust_app(settings)
-    names = TopicNames(settings.topic_prefix)
-    command_retention = timedelta(seconds=settings.command_retention_s)
-    ended_retention = timedelta(seconds=settings.pbx_ended_retention_s)
-    return Hub(
-        app=app,
-        settings=settings,
-        names=names,
+class _Topics(TypedDict):
+    heartbeats: TopicT
+    config: TopicT
+    orders: TopicT
+    ticks: TopicT
+    command_events: TopicT
+    health_events: TopicT
+    answers: TopicT
+    live_tokens: TopicT
+    pbx_event_gates: TopicT
+    pbx: TopicT
+    pbx_changes: TopicT
+    pbx_deliveries: TopicT
+
+
+class _RelayTables(TypedDict):
+    customers: Table[str, CustomerConfig]
+    profiles: Table[str, CustomerProfiles]
+    states: Table[str, CustomerStates]
+    commands: IndexedTable[CustomerCommands]
+    health: IndexedTable[CustomerHealth]
+    access: Table[str, CustomerAccess]
+    admin_tokens: Table[str, AdminToken]
+
+
+class _PbxTables(TypedDict):
+    pbxes: IndexedTable[PbxRecord]
+    pbx_tokens: Table[str, str]
+    pbx_events: Table[str, StoredEvent]
+    pbx_users: Table[str, UserRecord]
+    pbx_lockouts: IndexedTable[Lockout]
+    pbx_upstreams: IndexedTable[Upstream]
+
+
+def _topics(app: faust.App, names: TopicNames) -> _Topics:
+    """Every topic the agents read or publish to, of raw bytes."""
+    return _Topics(
         heartbeats=_raw_topic(app, names.heartbeats),
         config=_raw_topic(app, names.config),
         orders=_raw_topic(app, names.commands),
@@ -209,6 +227,16 @@ def build_hub(settings: WorkerSettings) -> Hub:
         answers=_raw_topic(app, names.answers),
         live_tokens=_raw_topic(app, names.live_tokens),
         pbx_event_gates=_raw_topic(app, names.pbx_event_gates),
+        pbx=_raw_topic(app, names.pbx),
+        pbx_changes=_raw_topic(app, names.pbx_changes),
+        pbx_deliveries=_raw_topic(app, names.pbx_deliveries),
+    )
+
+
+def _relay_tables(app: faust.App, settings: WorkerSettings) -> _RelayTables:
+    """The tables of customers, their profiles, commands, health and access."""
+    command_retention = timedelta(seconds=settings.command_retention_s)
+    return _RelayTables(
         customers=_table(app, "customers", CustomerConfig),
         profiles=_table(app, "profiles", CustomerProfiles),
         states=_table(app, "profile-states", CustomerStates),
@@ -220,16 +248,34 @@ def build_hub(settings: WorkerSettings) -> Hub:
             tallies.command_states,
         ),
         health=_indexed(app, "health", CustomerHealth, wake.health, tallies.profile_healths),
-        pbx=_raw_topic(app, names.pbx),
-        pbx_changes=_raw_topic(app, names.pbx_changes),
-        pbx_deliveries=_raw_topic(app, names.pbx_deliveries),
+        access=_table(app, "customer-access", CustomerAccess),
+        admin_tokens=_table(app, "admin-tokens", AdminToken),
+    )
+
+
+def _pbx_tables(app: faust.App, settings: WorkerSettings) -> _PbxTables:
+    """The PBX API's tables: PBXes with their sessions, tokens, events, users, lockouts."""
+    ended_retention = timedelta(seconds=settings.pbx_ended_retention_s)
+    return _PbxTables(
         pbxes=_indexed(app, "pbxes", PbxRecord, lambda v: wake.pbx(v, ended_retention)),
         pbx_tokens=_strings(app, "pbx-tokens"),
         pbx_events=_table(app, "pbx-events", StoredEvent),
         pbx_users=_table(app, "pbx-users", UserRecord),
         pbx_lockouts=_indexed(app, "pbx-lockouts", Lockout, lambda v: wake.lockout(v, LOCK_FOR)),
         pbx_upstreams=_indexed(app, "pbx-upstreams", Upstream, wake.upstream),
-        access=_table(app, "customer-access", CustomerAccess),
-        admin_tokens=_table(app, "admin-tokens", AdminToken),
+    )
+
+
+def build_hub(settings: WorkerSettings) -> Hub:
+    """Declare the app, its topics and tables; agents and views are attached by the caller."""
+    app = _faust_app(settings)
+    names = TopicNames(settings.topic_prefix)
+    return Hub(
+        app=app,
+        settings=settings,
+        names=names,
         clock=Clock(settings.clock_offset_file),
+        **_topics(app, names),
+        **_relay_tables(app, settings),
+        **_pbx_tables(app, settings),
     )

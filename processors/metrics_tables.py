@@ -12,7 +12,7 @@ once and cached.
 
 from collections.abc import Callable, Iterable, Mapping
 from functools import lru_cache
-from typing import Any
+from typing import TypeVar
 
 from faust.stores.rocksdb import Store as RocksDBStore
 from prometheus_client.metrics_core import GaugeMetricFamily, Metric
@@ -26,6 +26,7 @@ from schemas.pbx import SessionState
 from schemas.topics import key_partition
 
 Owned = Callable[[str], bool]
+V = TypeVar("V")
 
 
 def _all(key: str) -> bool:
@@ -66,7 +67,7 @@ def _backlog(queued: int) -> GaugeMetricFamily:
     return GaugeMetricFamily(names.PBX_DELIVERY_BACKLOG, doc, value=queued)
 
 
-def _every(labels: Iterable[Any], counts: Mapping[str, int]) -> dict[str, int]:
+def _every(labels: Iterable[object], counts: Mapping[str, int]) -> dict[str, int]:
     return {str(label): counts.get(str(label), 0) for label in labels}
 
 
@@ -80,7 +81,7 @@ def _estimated_keys(store: RocksDBStore, mine: set[int]) -> int:
     return total
 
 
-def _owned_items(table: Any, owned: Owned) -> Iterable[tuple[str, Any]]:
+def _owned_items(table: Mapping[str, V], owned: Owned) -> Iterable[tuple[str, V]]:
     return ((k, v) for k, v in table.items() if owned(k))
 
 
@@ -124,12 +125,15 @@ class TableCollector:
         is walked."""
         owned = self.owned(mine)
 
-        def count(table: Any) -> int:
+        def count(table: object) -> int:  # a faust table, or a test's dict
             tally = getattr(table, "tally", None)
-            if tally is not None:
-                return int(tally.keys(mine))
-            if isinstance(getattr(table, "data", None), RocksDBStore):
-                return _estimated_keys(table.data, mine)
+            if isinstance(tally, Tally):
+                return tally.keys(mine)
+            data = getattr(table, "data", None)
+            if isinstance(data, RocksDBStore):
+                return _estimated_keys(data, mine)
+            if not isinstance(table, Mapping):
+                raise TypeError(f"{table!r} holds no keys to count")
             return len(table) if owned is _all else sum(1 for key in table if owned(key))
 
         return {name: count(table) for name, table in self.hub.app.tables.items()}
@@ -153,7 +157,7 @@ class TableCollector:
         return [_sessions({str(s): n for s, n in counts.items()}), _backlog(queued)]
 
 
-def _tally(table: IndexedTable[Any]) -> Tally:
+def _tally(table: IndexedTable[V]) -> Tally[V]:
     """The tally of a table declared with one (`processors.app`)."""
     if table.tally is None:
         raise RuntimeError(f"table {table.name} keeps no tally")

@@ -2,7 +2,7 @@
 
 import logging
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TypeVar
 
 from pydantic import ValidationError
 
@@ -12,11 +12,13 @@ from processors.pbx import upstream_fold as upstream
 from processors.pbx.work import Work
 from processors.runtime.batching import take_events
 from processors.runtime.faust_types import Event, Stream
+from processors.runtime.indexed_table import IndexedTable
 from schemas.pbx import LOCK_FOR, Lockout, PbxRecord
 from schemas.pbx_topics import (
     EventReceived,
     LoginAttempt,
     PbxDeleted,
+    PbxRecordIn,
     PbxUpserted,
     PbxUserSet,
     SessionLoggedOut,
@@ -30,11 +32,12 @@ from schemas.pbx_topics import (
 from schemas.pbx_upstream import UpstreamRemoved, UpstreamResult, UpstreamSet
 
 log = logging.getLogger(__name__)
+V = TypeVar("V")
 BATCH = 500
 BATCH_WITHIN_S = 0.02
 
 
-def fold_records(hub: Hub, w: Work, msgs: list[Any], offset: int) -> None:
+def fold_records(hub: Hub, w: Work, msgs: list[PbxRecordIn], offset: int) -> None:
     """The records a record of the `pbx` topic holds (one, or several renewals gathered by
     an ingress), once: a PBX's records replayed after a crash are skipped. A record is
     replayed whole, so whether a PBX already folded it is decided once per PBX."""
@@ -58,7 +61,7 @@ def fold_records(hub: Hub, w: Work, msgs: list[Any], offset: int) -> None:
             fold.note_applied(w, key, offset)
 
 
-def _fold_pbx(hub: Hub, w: Work, msg: Any, offset: int, tag: str) -> None:
+def _fold_pbx(hub: Hub, w: Work, msg: PbxRecordIn, offset: int, tag: str) -> None:
     if isinstance(msg, PbxUpserted):
         fold.on_pbx(w, msg, offset)
     elif isinstance(msg, PbxDeleted):
@@ -140,11 +143,17 @@ async def sweep(hub: Hub, stream: Stream, partition: int, now: datetime) -> None
     up_keys = hub.pbx_upstreams.due.pop_due(partition, now)
     if hub.connector is not None:
         hub.connector.kick_all(up_keys)
-    for table, keys in ((hub.pbxes, pbx_keys), (hub.pbx_lockouts, lock_keys)):
-        for key in keys:
-            table.due.settle(partition, key, table.get(key), now, retry)
-    for key in up_keys:
-        hub.pbx_upstreams.due.settle(partition, key, hub.pbx_upstreams.get(key), now, retry)
+    _settle(hub.pbxes, partition, pbx_keys, now, retry)
+    _settle(hub.pbx_lockouts, partition, lock_keys, now, retry)
+    _settle(hub.pbx_upstreams, partition, up_keys, now, retry)
+
+
+def _settle(
+    table: IndexedTable[V], partition: int, keys: list[str], now: datetime, retry: float
+) -> None:
+    """Give each key the sweep looked at its next time (`DueIndex.settle`)."""
+    for key in keys:
+        table.due.settle(partition, key, table.get(key), now, retry)
 
 
 async def _expire(
@@ -157,7 +166,7 @@ async def _expire(
             current: PbxRecord | None = hub.pbxes.get(key)
             if current is None or not _needs_sweep(current, now, forget_before):
                 continue
-            rec: PbxRecord = w.mutable("pbxes", key)
+            rec = w.own(key)
             cid, pbx = key.split("/", 1)
             fold._apply(w, key, rec, sessions.expire(rec, cid, pbx, now, forget_before))
         for addr in lock_keys:

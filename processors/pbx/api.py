@@ -10,9 +10,10 @@ import asyncio
 import logging
 import secrets
 from dataclasses import dataclass
-from typing import Any
+from datetime import datetime
 
 from aiokafka.errors import KafkaError
+from pydantic import BaseModel
 
 from processors.app import Hub
 from processors.pbx.fold import pbx_key
@@ -49,7 +50,7 @@ async def settle(hub: Hub, key: str) -> None:
     await caught_up_on(hub, key, (hub.names.pbx, hub.names.pbx_deliveries), CATCH_UP_S)
 
 
-async def publish(hub: Hub, route: str, record: Any) -> None:
+async def publish(hub: Hub, route: str, record: BaseModel) -> None:
     """Publish a record on the `pbx` topic in `route`'s partition; NotRecorded if unacknowledged."""
     try:
         fut = await hub.pbx.send(
@@ -81,7 +82,7 @@ def pbx_view(hub: Hub, client_id: str, pbx_id: str) -> PbxView | None:
     )
 
 
-def _created(s: Session) -> Any:
+def _created(s: Session) -> datetime:
     return s.created
 
 

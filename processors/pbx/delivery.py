@@ -15,12 +15,12 @@ import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 from urllib.parse import urlsplit
 
 from processors import metrics
 from processors.app import Hub
 from processors.pbx.http_post import HttpPoster, ProtocolError
+from processors.runtime.faust_types import Partitions, on_partitions_assigned
 from schemas.pbx import PbxRecord, Session, StoredEvent
 from schemas.pbx_callback import Network, denied_address, denied_url
 from schemas.pbx_events import V1, in_version
@@ -224,12 +224,12 @@ def attach(hub: Hub) -> Deliverer:
     hub.deliverer = deliverer
     owned: set[int] = set()
 
-    @hub.app.on_partitions_assigned.connect
-    async def on_assigned(app: Any, /, *args: Any, **kwargs: Any) -> None:
-        assigned = args[0]  # the signal's argument: the new assignment
+    async def on_assigned(assigned: Partitions) -> None:
         now = {tp.partition for tp in assigned if tp.topic == hub.names.pbx}
         deliverer.forget(owned - now)
         owned.clear()
         owned.update(now)
+
+    on_partitions_assigned(hub.app, on_assigned)
 
     return deliverer

@@ -11,7 +11,7 @@ ingress that finds no gate hands the event report to the PBX's worker, as before
 """
 
 import asyncio
-from typing import Any
+from collections.abc import Mapping
 
 from processors.app import Hub
 from schemas.pbx import PbxRecord
@@ -22,7 +22,7 @@ Gates = dict[str, EventGate | None]
 """A batch's gates: `{clientId}/{pbxId}` -> its gate, None for a tombstone."""
 
 
-def changed(table: Any, written: dict[str, PbxRecord | None]) -> Gates:
+def changed(table: Mapping[str, PbxRecord], written: dict[str, PbxRecord | None]) -> Gates:
     """The gates that PBX records about to be written (None: removed) change."""
     gates: Gates = {}
     for key, new in written.items():

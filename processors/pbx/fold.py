@@ -3,7 +3,6 @@
 import logging
 from collections.abc import Iterable
 from datetime import datetime, timedelta
-from typing import Any
 
 from processors.pbx import live_tokens, sessions
 from processors.pbx.work import Work
@@ -90,7 +89,7 @@ def on_pbx(w: Work, msg: PbxUpserted, offset: int) -> None:
     if rec is None:
         w.put("pbxes", key, PbxRecord(config=msg.config, nonce=msg.nonce, created=msg.at))
     else:
-        w.mutable("pbxes", key).config = msg.config
+        w.own(key).config = msg.config
     w.changes.append(
         PbxChange(
             id=f"pbx:{key}:{offset}",
@@ -183,7 +182,7 @@ def on_session_opened(w: Work, msg: SessionOpened) -> None:
     if rec is None or msg.user not in rec.users or msg.session_id in rec.sessions:
         log.info("session %s not opened: PBX or user gone, or opened before", msg.session_id)
         return
-    rec = w.mutable("pbxes", key)
+    rec = w.own(key)
     s = Session(
         session_id=msg.session_id,
         user=msg.user,
@@ -202,22 +201,25 @@ def on_session_opened(w: Work, msg: SessionOpened) -> None:
     )
 
 
-def _live_session(w: Work, cid: str, pbx: str, sid: str, at: datetime) -> Any:
+def _live_session(
+    w: Work, cid: str, pbx: str, sid: str, at: datetime
+) -> tuple[PbxRecord, Session] | None:
     rec: PbxRecord | None = w.get("pbxes", pbx_key(cid, pbx))
     if rec is None or sid not in rec.sessions:
-        return None, None
+        return None
     s = rec.sessions[sid]
     if s.end_reason is not None or at >= s.expires_at:
-        return None, None
+        return None
     return w.session(pbx_key(cid, pbx), sid)
 
 
 def on_renewed(w: Work, msg: SessionRenewed, tag: str) -> None:
     """A heartbeat: 30 more minutes, and the callback as it now is; `tag` (the record's
     offset, and its place when a record holds several) names its change."""
-    rec, s = _live_session(w, msg.client_id, msg.pbx_id, msg.session_id, msg.at)
-    if s is None:
+    live = _live_session(w, msg.client_id, msg.pbx_id, msg.session_id, msg.at)
+    if live is None:
         return
+    rec, s = live
     sessions.renew(s, msg.at)
     changed = s.callback != msg.callback
     s.callback = msg.callback
@@ -232,9 +234,10 @@ def on_renewed(w: Work, msg: SessionRenewed, tag: str) -> None:
 
 def on_logged_out(w: Work, msg: SessionLoggedOut) -> None:
     """A logout ends the session at once."""
-    rec, s = _live_session(w, msg.client_id, msg.pbx_id, msg.session_id, msg.at)
-    if s is None:
+    live = _live_session(w, msg.client_id, msg.pbx_id, msg.session_id, msg.at)
+    if live is None:
         return
+    rec, s = live
     key = pbx_key(msg.client_id, msg.pbx_id)
     _apply(
         w, key, rec, sessions.end(rec, msg.client_id, msg.pbx_id, s, EndReason.logged_out, msg.at)
@@ -263,8 +266,11 @@ def on_attempt(w: Work, msg: DeliveryAttempt, retry_max_s: float) -> None:
     """A delivery attempt ended: the head of the queue leaves it, or waits to be tried again."""
     key = pbx_key(msg.client_id, msg.pbx_id)
     w.kicks.add(key)
-    rec, s = _live_session(w, msg.client_id, msg.pbx_id, msg.session_id, msg.at)
-    if s is None or not s.queue or s.queue[0] != msg.seq:
+    live = _live_session(w, msg.client_id, msg.pbx_id, msg.session_id, msg.at)
+    if live is None:
+        return
+    rec, s = live
+    if not s.queue or s.queue[0] != msg.seq:
         return
     if msg.outcome is Outcome.delivered:
         s.queue.pop(0)

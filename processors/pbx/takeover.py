@@ -18,9 +18,9 @@ found ready, so each is judged afresh.
 """
 
 from collections.abc import Iterable
-from typing import Any
 
 from processors.app import Hub
+from processors.runtime.faust_types import Partitions, on_partitions_revoked
 from schemas.topics import partition_for
 
 TPKey = tuple[str, int]
@@ -71,8 +71,9 @@ def attach(hub: Hub) -> Takeover:
     takeover = Takeover(hub)
     hub.takeover = takeover
 
-    @hub.app.on_partitions_revoked.connect
-    async def on_revoked(app: Any, /, *args: Any, **kwargs: Any) -> None:
+    async def on_revoked(tps: Partitions) -> None:
         takeover.forget()
+
+    on_partitions_revoked(hub.app, on_revoked)
 
     return takeover

@@ -12,7 +12,6 @@ import logging
 import time
 from collections.abc import Iterable
 from datetime import datetime
-from typing import Any
 from urllib.parse import urlsplit
 
 import aiohttp
@@ -71,14 +70,16 @@ class Connector:
             up: Upstream | None = self.hub.pbx_upstreams.get(key)
             action = due(up, now) if up is not None else None
             started = self.in_flight.get(key)
-            if action is None or (started and time.monotonic() - started < STALE_AFTER_S):
+            if up is None or action is None:
+                continue
+            if started and time.monotonic() - started < STALE_AFTER_S:
                 continue
             self.in_flight[key] = time.monotonic()
             task = asyncio.get_running_loop().create_task(self._run(key, action, up))
             self._tasks.add(task)
             task.add_done_callback(self._tasks.discard)
 
-    async def _run(self, key: str, action: Action, up: Any) -> None:
+    async def _run(self, key: str, action: Action, up: Upstream) -> None:
         try:
             result = await self._call(key, action, up)
             await self._record(result)
@@ -107,7 +108,7 @@ class Connector:
             update["sealed_token"] = up.replaced[0].sealed_token
         return base.model_copy(update={**update, "at": self.hub.clock.now()})
 
-    async def _exchange(self, key: str, action: Action, up: Upstream) -> dict[str, Any]:
+    async def _exchange(self, key: str, action: Action, up: Upstream) -> dict[str, object]:
         key_bytes = self.hub.settings.key()
         cfg = up.config
         base_url, ssl, sealed = cfg.base_url, cfg.verify_tls, up.sealed_token
@@ -177,7 +178,7 @@ class Connector:
 _HEADERS = {"Content-Type": "application/json", "User-Agent": "heartbeat-hub"}
 
 
-def _parsed(raw: bytes, action: Action, key: bytes, status: int) -> dict[str, Any]:
+def _parsed(raw: bytes, action: Action, key: bytes, status: int) -> dict[str, object]:
     try:
         doc = orjson.loads(raw)
     except orjson.JSONDecodeError:

@@ -5,6 +5,7 @@ SQL and e-mail sinks consume as they do profiles' health events.
 """
 
 from datetime import datetime, timedelta
+from typing import Final
 
 from processors.pbx.work import Work
 from schemas.events import PbxConnectionEvent
@@ -25,7 +26,7 @@ TOKEN_LIFE = timedelta(minutes=30)
 LOCK_WAIT = timedelta(minutes=10)
 RETRY_MAX_S = 300.0
 RELOGIN = {Errno.NO_SUCH_TOKEN.value, Errno.TOKEN_BLANK.value, Errno.TOKEN_TIMED_OUT.value}
-TABLE = "pbx-upstreams"
+TABLE: Final = "pbx-upstreams"
 
 
 def _key(client_id: str, pbx_id: str) -> str:

@@ -8,13 +8,12 @@ Answers are JSON: `{"errno": ...}` or the call's fields; 404 means "nothing here
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any
 
 import orjson
-from faust.web import View
 
 from processors.app import Hub
 from processors.pbx import api as pbx_api
+from processors.runtime.faust_types import Response, View, WebRequest
 from processors.runtime.routing import route
 from schemas import internal_api as api
 from schemas.pbx_errno import Errno, failed
@@ -26,7 +25,8 @@ SECRET_HEADER = "X-Hub-Event-Secret"  # noqa: S105 - a header name
 
 Reply = tuple[int, bytes]
 Params = dict[str, str]
-Handler = Callable[[Hub, Any, Params], Awaitable[Reply]]
+Handler = Callable[[Hub, WebRequest, Params], Awaitable[Reply]]
+Method = Callable[..., Awaitable[Response]]  # a View method: its keywords are the path's
 
 
 @dataclass(frozen=True)
@@ -39,7 +39,7 @@ class Route:
     handler: Handler
 
 
-def _ok(body: dict[str, Any]) -> Reply:
+def _ok(body: dict[str, object]) -> Reply:
     return 200, orjson.dumps(body)
 
 
@@ -47,7 +47,7 @@ def _unrecorded(e: Exception) -> Reply:
     return 503, orjson.dumps({"error": f"not recorded: {e}"})
 
 
-async def _pbx(hub: Hub, request: Any, p: Params) -> Reply:
+async def _pbx(hub: Hub, request: WebRequest, p: Params) -> Reply:
     await pbx_api.settle(hub, p["client_id"])
     found = pbx_api.pbx_view(hub, p["client_id"], p["pbx_id"])
     if found is None:
@@ -55,7 +55,7 @@ async def _pbx(hub: Hub, request: Any, p: Params) -> Reply:
     return 200, found.model_dump_json().encode()
 
 
-async def _upstream(hub: Hub, request: Any, p: Params) -> Reply:
+async def _upstream(hub: Hub, request: WebRequest, p: Params) -> Reply:
     await pbx_api.settle(hub, p["client_id"])
     found = hub.pbx_upstreams.get(f"{p['client_id']}/{p['pbx_id']}")
     view = upstream_view(found) if found is not None else None
@@ -64,14 +64,14 @@ async def _upstream(hub: Hub, request: Any, p: Params) -> Reply:
     return 200, view.model_dump_json().encode()
 
 
-async def _lock(hub: Hub, request: Any, p: Params) -> Reply:
+async def _lock(hub: Hub, request: WebRequest, p: Params) -> Reply:
     address = p["address"]
     await pbx_api.settle(hub, address)
     locked = pbx_api.lockout(hub, address) is not None
     return _ok({"locked": locked, "failures": pbx_api.failures(hub, address)})
 
 
-async def _user(hub: Hub, request: Any, p: Params) -> Reply:
+async def _user(hub: Hub, request: WebRequest, p: Params) -> Reply:
     await pbx_api.settle(hub, p["username"])
     user = hub.pbx_users.get(p["username"])
     if user is None:
@@ -79,7 +79,7 @@ async def _user(hub: Hub, request: Any, p: Params) -> Reply:
     return _ok({"clientId": user.client_id, "pbxId": user.pbx_id})
 
 
-async def _verify(hub: Hub, request: Any, p: Params) -> Reply:
+async def _verify(hub: Hub, request: WebRequest, p: Params) -> Reply:
     await pbx_api.settle(hub, p["username"])
     given = orjson.loads(await request.read()).get("password", "")
     user = await pbx_api.verify(hub, p["username"], str(given))
@@ -88,7 +88,7 @@ async def _verify(hub: Hub, request: Any, p: Params) -> Reply:
     return _ok({"ok": True, "clientId": user.client_id, "pbxId": user.pbx_id})
 
 
-async def _open(hub: Hub, request: Any, p: Params) -> Reply:
+async def _open(hub: Hub, request: WebRequest, p: Params) -> Reply:
     cid = p["client_id"]
     await pbx_api.settle(hub, cid)
     doc = orjson.loads(await request.read())
@@ -102,7 +102,7 @@ async def _open(hub: Hub, request: Any, p: Params) -> Reply:
     return _ok({"token": got.token})
 
 
-async def _logout(hub: Hub, request: Any, p: Params) -> Reply:
+async def _logout(hub: Hub, request: WebRequest, p: Params) -> Reply:
     await pbx_api.settle(hub, p["token"])
     try:
         return 200, await pbx_api.logout(hub, p["token"])
@@ -110,7 +110,7 @@ async def _logout(hub: Hub, request: Any, p: Params) -> Reply:
         return _unrecorded(e)
 
 
-async def _event(hub: Hub, request: Any, p: Params) -> Reply:
+async def _event(hub: Hub, request: WebRequest, p: Params) -> Reply:
     cid, pbx = p["client_id"], p["pbx_id"]
     secret = request.headers.get(SECRET_HEADER, "")
     body = await request.read()
@@ -145,11 +145,11 @@ def register_pbx_views(hub: Hub) -> None:
         hub.app.page(path)(type("PbxPage", (View,), methods))
 
 
-def _method(hub: Hub, r: Route) -> Callable[..., Awaitable[Any]]:
+def _method(hub: Hub, r: Route) -> Method:
     """A View method serving `r` on the owner of its key, forwarding otherwise."""
 
-    async def method(view: View, request: Any, **params: str) -> Any:
-        async def serve() -> Any:
+    async def method(view: View, request: WebRequest, **params: str) -> Response:
+        async def serve() -> Response:
             status, body = await r.handler(hub, request, params)
             return view.bytes(body, content_type=JSON, status=status)
 

@@ -9,28 +9,38 @@ sink recognizes, and the tokens' records again with the same values.
 """
 
 import asyncio
+from collections.abc import MutableMapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Literal, overload
+
+from pydantic import BaseModel
 
 from processors.app import Hub
 from processors.pbx import event_gates, live_tokens
 from processors.runtime.faust_types import Event, Stream, set_current_event
 from schemas.events import PbxConnectionEvent
-from schemas.pbx import PbxRecord, Session
+from schemas.pbx import Lockout, PbxRecord, Session, StoredEvent, UserRecord
 from schemas.pbx_topics import PbxChange
+from schemas.pbx_upstream import Upstream
 
-Key = tuple[str, str]
+ModelTable = Literal["pbxes", "pbx-events", "pbx-users", "pbx-lockouts", "pbx-upstreams"]
+"""The PBX tables whose values are pydantic models."""
+TableName = ModelTable | Literal["pbx-tokens"]
+Key = tuple[TableName, str]
 _MISSING = object()
 
 
 @dataclass
 class Work:
-    """Cached values by (table name, key); `None` marks a deletion."""
+    """Cached values by (table name, key); `None` marks a deletion.
+
+    The values of every table share one cache, so they are `object` here; `get` and
+    `mutable` say, per table name, which model a table holds."""
 
     hub: Hub
     event: Event | None = None
-    values: dict[Key, Any] = field(default_factory=dict)
-    dirty: dict[Key, Any] = field(default_factory=dict)
+    values: dict[Key, object] = field(default_factory=dict)
+    dirty: dict[Key, Event | None] = field(default_factory=dict)
     changes: list[PbxChange] = field(default_factory=list)
     tokens: live_tokens.Tokens = field(default_factory=dict)
     events: list[PbxConnectionEvent] = field(default_factory=list)
@@ -41,11 +51,26 @@ class Work:
     shallow: set[str] = field(default_factory=set)
     sessions: set[tuple[str, str]] = field(default_factory=set)
 
-    def table(self, name: str) -> Any:
+    def table(self, name: TableName) -> MutableMapping[str, object]:
         """The faust table called `name` (`pbxes`, `pbx-tokens`, ...)."""
-        return getattr(self.hub, name.replace("-", "_"))
+        table = getattr(self.hub, name.replace("-", "_"))
+        if not isinstance(table, MutableMapping):
+            raise TypeError(f"the hub's {name} is not a table")
+        return table
 
-    def get(self, name: str, key: str) -> Any:
+    @overload
+    def get(self, name: Literal["pbxes"], key: str) -> PbxRecord | None: ...
+    @overload
+    def get(self, name: Literal["pbx-tokens"], key: str) -> str | None: ...
+    @overload
+    def get(self, name: Literal["pbx-events"], key: str) -> StoredEvent | None: ...
+    @overload
+    def get(self, name: Literal["pbx-users"], key: str) -> UserRecord | None: ...
+    @overload
+    def get(self, name: Literal["pbx-lockouts"], key: str) -> Lockout | None: ...
+    @overload
+    def get(self, name: Literal["pbx-upstreams"], key: str) -> Upstream | None: ...
+    def get(self, name: TableName, key: str) -> object:
         """The value as this batch left it, else as the table holds it."""
         cached = self.values.get((name, key), _MISSING)
         if cached is _MISSING:
@@ -53,7 +78,17 @@ class Work:
             self.values[(name, key)] = cached
         return cached
 
-    def mutable(self, name: str, key: str) -> Any:
+    @overload
+    def mutable(self, name: Literal["pbxes"], key: str) -> PbxRecord | None: ...
+    @overload
+    def mutable(self, name: Literal["pbx-events"], key: str) -> StoredEvent | None: ...
+    @overload
+    def mutable(self, name: Literal["pbx-users"], key: str) -> UserRecord | None: ...
+    @overload
+    def mutable(self, name: Literal["pbx-lockouts"], key: str) -> Lockout | None: ...
+    @overload
+    def mutable(self, name: Literal["pbx-upstreams"], key: str) -> Upstream | None: ...
+    def mutable(self, name: ModelTable, key: str) -> BaseModel | None:
         """The value to change in place: copied once per batch, never the table's own object.
 
         A batch that fails half-way thus leaves the tables as the changelog has them.
@@ -62,16 +97,25 @@ class Work:
         value = self.get(name, key)
         if value is None or (name, key) in self.copied:
             return value
-        value = _own_record(value) if name == "pbxes" else value.model_copy(deep=True)
+        value = _own_record(value) if isinstance(value, PbxRecord) else value.model_copy(deep=True)
         self.values[(name, key)] = value
         self.copied.add((name, key))
         self.dirty[(name, key)] = self.event
         return value
 
-    def record(self, key: str) -> Any:
+    def own(self, key: str) -> PbxRecord:
+        """The PBX record `key`, which exists, to change in place (as `mutable`)."""
+        rec = self.mutable("pbxes", key)
+        if rec is None:
+            raise KeyError(f"no PBX {key} to change")
+        return rec
+
+    def record(self, key: str) -> PbxRecord:
         """A PBX record whose own fields (not its sessions) the batch may change in place:
         copied shallowly once per batch, its sessions' mapping with it."""
         rec = self.get("pbxes", key)
+        if rec is None:
+            raise KeyError(f"no PBX {key} to change")
         if ("pbxes", key) not in self.copied and key not in self.shallow:
             rec = rec.model_copy(update={"sessions": dict(rec.sessions)})
             self.values[("pbxes", key)] = rec
@@ -79,7 +123,7 @@ class Work:
         self.dirty[("pbxes", key)] = self.event
         return rec
 
-    def session(self, key: str, sid: str) -> tuple[Any, Any]:
+    def session(self, key: str, sid: str) -> tuple[PbxRecord, Session]:
         """A PBX record and one of its sessions, to change that session alone in place.
 
         Copies the record shallowly and only that session: a delivery attempt or a
@@ -92,7 +136,7 @@ class Work:
         self.dirty[("pbxes", key)] = self.event
         return rec, rec.sessions[sid]
 
-    def put(self, name: str, key: str, value: Any) -> None:
+    def put(self, name: TableName, key: str, value: object) -> None:
         """Change a value (None deletes it) under the current record's partition.
 
         Putting back what `mutable` or `session` gave keeps what they know was copied;
@@ -109,10 +153,10 @@ class Work:
         else:
             self.copied.add((name, key))
 
-    def _dirty(self, name: str) -> list[str]:
+    def _dirty(self, name: TableName) -> list[str]:
         return [key for table, key in self.dirty if table == name]
 
-    def keys(self, name: str) -> list[str]:
+    def keys(self, name: TableName) -> list[str]:
         """Every key of a table as this batch sees it."""
         held = set(self.table(name).keys())
         for (table, key), value in self.values.items():
@@ -139,13 +183,13 @@ class Work:
         await asyncio.gather(*futures)
         if self.tokens:
             await live_tokens.publish(self.hub, self.tokens)
-        written = {key: self.values[("pbxes", key)] for key in self._dirty("pbxes")}
+        written = {key: self.get("pbxes", key) for key in self._dirty("pbxes")}
         gates = event_gates.changed(self.hub.pbxes, written)
         if gates:
             await event_gates.publish(self.hub, gates)
-        for (name, key), event in self.dirty.items():
-            if event is not None and stream is not None:
-                set_current_event(stream, event)
+        for (name, key), source in self.dirty.items():
+            if source is not None and stream is not None:
+                set_current_event(stream, source)
             value, table = self.values[(name, key)], self.table(name)
             if value is None:
                 if key in table:

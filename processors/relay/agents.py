@@ -3,7 +3,7 @@
 import logging
 from collections.abc import Awaitable, Callable
 from datetime import datetime
-from typing import Any, Protocol, TypeVar
+from typing import Protocol, TypeVar
 
 from pydantic import ValidationError
 
@@ -21,7 +21,13 @@ from processors.relay import (
 )
 from processors.relay.customer_deletion import fold_deletion
 from processors.runtime.batching import Hold, take_events
-from processors.runtime.faust_types import Event, Stream, set_current_event
+from processors.runtime.faust_types import (
+    Event,
+    Partitions,
+    Stream,
+    on_partitions_revoked,
+    set_current_event,
+)
 from schemas import heartbeat_records
 from schemas.access import AccessSet
 from schemas.admin_tokens import AdminTokenSet
@@ -292,7 +298,7 @@ def _mark(hub: Hub, event: Event) -> None:
     hub.applied[(tp.topic, tp.partition)] = event.message.offset
 
 
-Handler = Callable[[Hub, Any], Awaitable[None]]
+Handler = Callable[[Hub, Event], Awaitable[None]]
 
 
 async def consume(hub: Hub, stream: Stream, handle: Handler, *, mark: bool = True) -> None:
@@ -331,7 +337,7 @@ async def consume_batches(
     may hold several); acknowledged after the batch, or handed to `hold` (take_events)."""
     async for events in take_events(stream, BATCH, BATCH_WITHIN_S, hold, hub.gate):
         by_client: dict[str, list[tuple[M, int]]] = {}
-        last: dict[str, Any] = {}
+        last: dict[str, Event] = {}
         for event in events:
             if event.value is None:
                 continue  # a tombstone: compaction's cue, with nothing to fold
@@ -382,9 +388,10 @@ def register_agents(hub: Hub) -> None:
         tick = Tick.model_validate_json
         await consume(hub, stream, lambda h, e: on_tick(h, tick(e.value), stream), mark=False)
 
-    @hub.app.on_partitions_revoked.connect
-    async def forget_unwritten(app: Any, /, *args: Any, **kwargs: Any) -> None:
+    async def forget_unwritten(tps: Partitions) -> None:
         hub.reported.revoked()
+
+    on_partitions_revoked(hub.app, forget_unwritten)
 
     @hub.app.timer(interval=hub.settings.sweep_interval_s)  # type: ignore[untyped-decorator]
     async def tick_timer() -> None:

@@ -10,9 +10,10 @@ holds the two equal).
 """
 
 from collections.abc import Callable, Mapping
-from typing import Any
+from datetime import datetime
 
 import orjson
+from pydantic import BaseModel
 
 from processors.relay.answer_parts import Orders, message_for
 from schemas.enums import ResponseStatus
@@ -25,26 +26,27 @@ _NONE = ReportedState()
 _STATUS = ProfileListResponseData(ResponseStatus=ResponseStatus.Success).model_dump(mode="json")[
     "ResponseStatus"
 ]
-_configs: dict[int, tuple[Any, dict[str, Any]]] = {}
+Json = dict[str, object]  # a JSON object's members, as orjson dumps them
+_configs: dict[int, tuple[BaseModel, Json]] = {}
 
 
-def _config_json(cfg: Any) -> dict[str, Any]:
+def _config_json(cfg: BaseModel) -> Json:
     """A profile's configuration members as JSON values, made once per object."""
     hit = _configs.get(id(cfg))
     if hit is not None and hit[0] is cfg:
         return hit[1]
-    members: dict[str, Any] = cfg.model_dump(mode="json")
+    members: Json = cfg.model_dump(mode="json")
     if len(_configs) >= CACHE_SIZE:
         _configs.pop(next(iter(_configs)))
     _configs[id(cfg)] = (cfg, members)  # the object is held, so its id is not reused
     return members
 
 
-def _date(value: Any) -> str | None:
+def _date(value: datetime | None) -> str | None:
     return None if value is None else format_net_datetime(value)
 
 
-def _profile(cfg: Any, state: ReportedState | None, key: str, orders: Orders) -> dict[str, Any]:
+def _profile(cfg: BaseModel, state: ReportedState | None, key: str, orders: Orders) -> Json:
     s = state or _NONE
     return {
         **_config_json(cfg),
@@ -57,8 +59,11 @@ def _profile(cfg: Any, state: ReportedState | None, key: str, orders: Orders) ->
 
 
 def _profiles(
-    configs: Mapping[int, Any], states: Mapping[int, ReportedState], kind: str, orders: Orders
-) -> list[dict[str, Any]]:
+    configs: Mapping[int, BaseModel],
+    states: Mapping[int, ReportedState],
+    kind: str,
+    orders: Orders,
+) -> list[Json]:
     key: Callable[[int], str] = f"{kind}/{{}}".format
     return [_profile(c, states.get(p), key(p), orders) for p, c in sorted(configs.items())]
 

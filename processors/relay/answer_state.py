@@ -28,10 +28,10 @@ heartbeat that does.
 import math
 import time
 import zlib
-from typing import Any
 
 from processors.app import Hub
 from processors.relay import outbox
+from processors.runtime.faust_types import Partitions, on_partitions_revoked
 from schemas.answer_state import STATES_MEMBER, AnswerState, open_orders
 from schemas.commands import CustomerCommands
 from schemas.profiles import CustomerProfiles, CustomerStates
@@ -134,7 +134,8 @@ async def _send(hub: Hub, cid: str, value: bytes | None, digest: int = -1) -> No
 def attach(hub: Hub) -> None:
     """Forget what was published at each rebalance: another worker may publish meanwhile."""
 
-    @hub.app.on_partitions_revoked.connect
-    async def on_revoked(app: Any, /, *args: Any, **kwargs: Any) -> None:
+    async def on_revoked(tps: Partitions) -> None:
         hub.answer_sent.clear()
         hub.answer_dirty.clear()
+
+    on_partitions_revoked(hub.app, on_revoked)

@@ -7,13 +7,11 @@ customer. So an ingress that published a deletion knows it is done by a 404.
 """
 
 from datetime import datetime
-from typing import Any
-
-from faust.web import View
 
 from processors.app import Hub
 from processors.pbx.fold import customer_pbx_ids, pbx_key
 from processors.relay.responder import _wait_s, caught_up
+from processors.runtime.faust_types import Response, View, WebRequest
 from processors.runtime.routing import route
 from schemas import internal_api as api
 from schemas.commands import CustomerCommands
@@ -60,8 +58,8 @@ def register_contents_view(hub: Hub) -> None:
 
     @hub.app.page(api.CUSTOMER_CONTENTS)
     class ContentsPage(View):
-        async def get(self, request: Any, client_id: str) -> Any:
-            async def serve() -> Any:
+        async def get(self, request: WebRequest, client_id: str) -> Response:
+            async def serve() -> Response:
                 applied = await caught_up(hub, client_id, _wait_s(request))
                 found = contents(hub, client_id)
                 if found is None and applied:

@@ -18,7 +18,8 @@ waits until the record's offset is applied, which is after the last step.
 import logging
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
+
+from faust.types import TopicT
 
 from processors.app import Hub
 from processors.pbx import api as pbx_api
@@ -134,7 +135,7 @@ def _config_records(hub: Hub, cid: str, at: datetime) -> list[Record]:
     return records
 
 
-async def _send_all(topic: Any, records: Sequence[Record]) -> None:
+async def _send_all(topic: TopicT, records: Sequence[Record]) -> None:
     """Publish the records, then wait for the broker's acknowledgement of each."""
     sent = [await topic.send(key=k, value=v, partition=p) for k, v, p in records]
     for fut in sent:

@@ -1,13 +1,11 @@
 """Run operator orders through their life as orders and heartbeats arrive."""
 
 from datetime import datetime, timedelta
-from typing import Any
 
 from processors.app import Hub
 from processors.relay import commands, outbox
 from schemas.commands import ORDER, CustomerCommands
-
-Order = Any
+from schemas.topics import HeartbeatMessage
 
 
 async def save(hub: Hub, client_id: str, cc: CustomerCommands) -> None:
@@ -29,7 +27,7 @@ async def apply_order(hub: Hub, raw: bytes, offset: int) -> tuple[str, datetime]
     return order.client_id, order.at
 
 
-async def on_heartbeat(hub: Hub, msg: Any, seq: int) -> bool:
+async def on_heartbeat(hub: Hub, msg: HeartbeatMessage, seq: int) -> bool:
     """Acknowledge, fail, expire and count deliveries after one heartbeat, once (by its
     sequence number, `schemas.heartbeat_records.seq`).
 

@@ -12,45 +12,64 @@ outbox is cleared: one round trip to the broker for the batch instead of one per
 
 import asyncio
 import weakref
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, MutableMapping, Sequence
 from contextlib import asynccontextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Protocol, Self, TypeVar
 
 from faust.streams import _current_event, current_event
+from faust.types import TopicT
+from faust.types.tuples import RecordMetadata
 
 from processors.runtime.faust_types import Event
+
+Sent = Awaitable[RecordMetadata]
+
+
+class OutboxEvent(Protocol):
+    """An event waiting in an outbox: published as JSON, recognized by its id."""
+
+    @property
+    def id(self) -> str: ...
+
+    def model_dump_json(self) -> str: ...
 
 
 class HasOutbox(Protocol):
     """A table value with events waiting to be published."""
 
     @property
-    def outbox(self) -> list[Any]: ...
+    def outbox(self) -> Sequence[OutboxEvent]: ...
 
-    def model_copy(self, *, update: dict[str, Any] | None = None, deep: bool = False) -> Any: ...
+    def model_copy(
+        self, *, update: Mapping[str, object] | None = None, deep: bool = False
+    ) -> Self: ...
+
+
+V = TypeVar("V", bound=HasOutbox)
 
 
 @dataclass
 class _Publication:
-    """Events of one saved value, sent; the outbox is cleared once they are acknowledged.
+    """Events of one saved value, sent; `clear` takes them out of its outbox once they
+    are acknowledged.
 
-    Without a table: records sent with no outbox to clear (`acknowledged`).
+    Without `clear`: records sent with no outbox to clear (`acknowledged`).
     """
 
-    table: Any
-    key: str
     sent: set[str]
-    futures: list[Any]
-    event: Event | None  # the faust event under which the value was written (its partition)
+    futures: list[Sent]
     in_flight: set[str]
+    clear: Callable[[], None] | None = None
 
 
 _DEFERRED: ContextVar[list[_Publication] | None] = ContextVar("outbox_deferred", default=None)
 
 
-async def save(table: Any, topic: Any, key: str, value: HasOutbox, in_flight: set[str]) -> None:
+async def save(
+    table: MutableMapping[str, V], topic: TopicT, key: str, value: V, in_flight: set[str]
+) -> None:
     """Write `value` under `key`, publish its outbox to `topic`, then clear what was sent.
 
     `in_flight` holds the ids this worker is publishing right now: another agent that
@@ -63,11 +82,12 @@ async def save(table: Any, topic: Any, key: str, value: HasOutbox, in_flight: se
         return
     ids = {e.id for e in mine}
     in_flight.update(ids)
-    pub = _Publication(table, key, ids, [], current_event(), in_flight)
+    event = current_event()  # the faust event under which the value was written
+    pub = _Publication(ids, [], in_flight, lambda: _clear(table, key, ids, event))
     try:
-        for event in mine:
+        for e in mine:
             pub.futures.append(
-                await topic.send(key=key.encode(), value=event.model_dump_json().encode())
+                await topic.send(key=key.encode(), value=e.model_dump_json().encode())
             )
     except BaseException:
         in_flight.difference_update(ids)
@@ -79,9 +99,9 @@ async def save(table: Any, topic: Any, key: str, value: HasOutbox, in_flight: se
     await _finish([pub])
 
 
-async def acknowledged(futures: list[Any]) -> None:
+async def acknowledged(futures: list[Sent]) -> None:
     """Await these sends' acknowledgements; inside `batched()`, with the batch's, at its end."""
-    pub = _Publication(None, "", set(), futures, None, set())
+    pub = _Publication(set(), futures, set())
     deferred = _DEFERRED.get()
     if deferred is not None:
         deferred.append(pub)
@@ -112,27 +132,26 @@ async def _finish(pubs: list[_Publication]) -> None:
         for p in pubs:
             p.in_flight.difference_update(p.sent)
     for p in pubs:
-        _clear(p)
+        if p.clear is not None:
+            p.clear()
 
 
-def _clear(pub: _Publication) -> None:
-    if pub.table is None:
-        return
+def _clear(table: MutableMapping[str, V], key: str, sent: set[str], event: Event | None) -> None:
     # Re-read: another agent may have changed the value while we awaited the broker,
     # or deleted it (its customer was deleted): then nothing is left to clear. The read
     # finds the key whatever the current event (on rocksdb:// too: the hub's store looks
     # in the key's own partition, processors.runtime.rocksdb_store); only the write needs its
     # record's partition.
-    current: HasOutbox | None = pub.table.get(pub.key)
+    current = table.get(key)
     if current is None:
         return
-    left = [e for e in current.outbox if e.id not in pub.sent]
+    left = [e for e in current.outbox if e.id not in sent]
     if len(left) == len(current.outbox):
         return
     # The clearing write goes to the changelog partition of the value's own record:
     # faust takes it from the current event, which by now may be another client's.
-    token = _current_event.set(None if pub.event is None else weakref.ref(pub.event))
+    token = _current_event.set(None if event is None else weakref.ref(event))
     try:
-        pub.table[pub.key] = current.model_copy(update={"outbox": left})
+        table[key] = current.model_copy(update={"outbox": left})
     finally:
         _current_event.reset(token)

@@ -5,14 +5,13 @@ import logging
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Any
 
 import orjson
-from faust.web import View
 
 from processors.app import Hub
 from processors.pbx import pbx_health
 from processors.relay import customer_health
+from processors.runtime.faust_types import Response, View, WebRequest
 from processors.runtime.routing import OWNER_TABLE, is_ready, route
 from schemas import access
 from schemas import internal_api as api
@@ -30,7 +29,7 @@ CATCH_UP_S = 5.0
 MAX_WAIT_S = 30.0
 
 
-def _json(view: Any, body: bytes, status: int = 200) -> Any:
+def _json(view: View, body: bytes, status: int = 200) -> Response:
     return view.bytes(body, content_type=JSON, status=status)
 
 
@@ -133,7 +132,7 @@ def owners(hub: Hub) -> dict[str, str]:
     }
 
 
-def _wait_s(request: Any) -> float:
+def _wait_s(request: WebRequest) -> float:
     try:
         return min(max(float(request.query.get("wait", CATCH_UP_S)), 0.0), MAX_WAIT_S)
     except ValueError:
@@ -191,8 +190,8 @@ def _read_view(hub: Hub, produce: Produce) -> type[View]:
     """A GET view of one customer, answered after catching up; 404 when unknown."""
 
     class ReadView(View):
-        async def get(self, request: Any, client_id: str) -> Any:
-            async def serve() -> Any:
+        async def get(self, request: WebRequest, client_id: str) -> Response:
+            async def serve() -> Response:
                 applied = await caught_up(hub, client_id, _wait_s(request))
                 body = produce(hub, client_id)
                 if body is None:
@@ -209,12 +208,12 @@ def _register_worker_views(hub: Hub) -> None:
 
     @hub.app.page(api.OWNERS)
     class OwnersPage(View):
-        async def get(self, request: Any) -> Any:
+        async def get(self, request: WebRequest) -> Response:
             return self.json({"owners": owners(hub)})
 
     @hub.app.page(api.READY)
     class ReadyPage(View):
-        async def get(self, request: Any) -> Any:
+        async def get(self, request: WebRequest) -> Response:
             if is_ready(hub) and hub.app.assignor.assigned_actives():
                 return self.json({"status": "ready"})
             return self.json({"status": "recovering or unassigned"}, status=503)

@@ -18,9 +18,9 @@ table at once and replace what waits here.
 """
 
 import time
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Callable, MutableMapping, Sequence
 
+from processors.runtime.faust_types import Held
 from schemas.profiles import CustomerStates
 
 
@@ -29,7 +29,7 @@ class StatesBuffer:
 
     def __init__(
         self,
-        table: Any,
+        table: MutableMapping[str, CustomerStates],
         flush_s: float,
         generation: Callable[[], int | None] = lambda: None,
         clock: Callable[[], float] = time.monotonic,
@@ -40,7 +40,7 @@ class StatesBuffer:
         self._clock = clock
         self._pending: dict[str, CustomerStates] = {}
         self._members: dict[int, set[str]] = {}
-        self._held: dict[int, list[Any]] = {}
+        self._held: dict[int, list[Held]] = {}
         self._flushed_at: dict[int, float] = {}
 
     def get(self, cid: str) -> CustomerStates | None:
@@ -56,7 +56,7 @@ class StatesBuffer:
         self._pending[cid] = states
         self._members.setdefault(partition, set()).add(cid)
 
-    def hold_events(self, events: list[Any]) -> None:
+    def hold_events(self, events: Sequence[Held]) -> None:
         """Heartbeat events folded here: each acknowledged at its partition's next flush.
 
         Events fetched before a rebalance that ended while they were folded are dropped
@@ -70,7 +70,7 @@ class StatesBuffer:
             self._held.setdefault(message.tp.partition, []).append(event)
 
     def write(self, cid: str, states: CustomerStates) -> None:
-        """Any other write: to the table now (routed by the current event's partition)."""
+        """Every other write: to the table now (routed by the current event's partition)."""
         self._forget(cid)
         self.table[cid] = states
 

@@ -13,14 +13,14 @@ load. Here the waiter reads its event first, and only the batch loop resets the 
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator, Callable, Sequence
-from typing import Any
+from collections.abc import AsyncIterator, Callable, Iterator, Sequence
 
 from mode.utils.aiter import aiter
 from mode.utils.futures import notify
 
 from processors import metrics
 from processors.runtime.faust_types import (
+    Event,
     Stream,
     enable_passive,
     remove_processor,
@@ -29,71 +29,97 @@ from processors.runtime.faust_types import (
 )
 from processors.runtime.fold_gate import FoldGate
 
-Hold = Callable[[list[Any]], None]
+Hold = Callable[[list[Event]], None]
+
+
+class _Buffer:
+    """The events the stream's processor (`add`) gathers for the batch loop."""
+
+    def __init__(self, stream: Stream, max_: int) -> None:
+        self.stream = stream
+        self.max_ = max_
+        self.events: list[Event] = []
+        self.full = asyncio.Event()
+        self.consumed = asyncio.Event()
+        self._consuming: asyncio.Future[None] | None = None  # a batch is being handled
+
+    async def add(self, value: bytes) -> bytes:
+        """The stream's processor: the record's event joins the next batch."""
+        # Read before waiting: while this waits, the batch's handler sets the current
+        # event of the records it writes, and that is not this record.
+        event = self.stream.current_event
+        if event is None:
+            raise RuntimeError("take_events found no current event")
+        while (busy := self._consuming) is not None:
+            await busy  # the loop alone resets the marker, after the batch is acked
+        self.events.append(event)
+        if len(self.events) >= self.max_:
+            self.full.set()
+            self.consumed.clear()
+            await wait(self.stream, self.consumed)
+        return value
+
+    @contextlib.contextmanager
+    def handling(self) -> Iterator[None]:
+        """A batch is handled: `add` waits meanwhile, and after it finds the buffer empty."""
+        self._consuming = self.stream.loop.create_future()
+        try:
+            yield
+        finally:
+            self.events.clear()
+            busy, self._consuming = self._consuming, None
+            notify(busy)
+            self.full.clear()
+            self.consumed.set()
 
 
 async def take_events(
-    stream: Stream, max_: int, within: float, hold: Hold | None = None, gate: FoldGate | None = None
-) -> AsyncIterator[Sequence[Any]]:
+    stream: Stream,
+    max_: int,
+    within: float,
+    hold: Hold | None = None,
+    gate: FoldGate[Event] | None = None,
+) -> AsyncIterator[Sequence[Event]]:
     """Up to `max_` events at a time, or what came within `within` seconds; acked after use,
     or handed to `hold`, which acknowledges them later (`event.ack()`).
 
     With a `gate`, each batch is handled in a turn of it, and only the events of partitions
     still assigned are handed over and acknowledged (`processors.runtime.fold_gate`)."""
-    events: list[Any] = []
-    full, consumed = asyncio.Event(), asyncio.Event()
-    state: dict[str, asyncio.Future[None] | None] = {"consuming": None}
-
-    async def add_to_buffer(value: Any) -> Any:
-        # Read before waiting: while this waits, the batch's handler sets the current
-        # event of the records it writes, and that is not this record.
-        event = stream.current_event
-        if event is None:
-            raise RuntimeError("take_events found no current event")
-        while (busy := state["consuming"]) is not None:
-            await busy  # the loop alone resets the marker, after the batch is acked
-        events.append(event)
-        if len(events) >= max_:
-            full.set()
-            consumed.clear()
-            await wait(stream, consumed)
-        return value
-
+    buffer = _Buffer(stream, max_)
+    add = buffer.add  # one bound method, to remove what was added
     enable_acks = stream.enable_acks
     stream.enable_acks = False  # events are acked by the loop below, once handled
-    stream.add_processor(add_to_buffer)
+    stream.add_processor(add)
     enable_passive(stream, aiter(stream.channel))
     try:
         while not stream.should_stop:
-            await wait_for_stopped(stream, full, within)
-            if not events and (gate is None or not gate.holding(stream)):
+            await wait_for_stopped(stream, buffer.full, within)
+            if not buffer.events and (gate is None or not gate.holding(stream)):
                 continue
-            state["consuming"] = stream.loop.create_future()
-            try:
+            with buffer.handling():
                 async with _turn(gate):
-                    batch = list(events) if gate is None else await gate.owned(events, stream)
+                    batch = await _owned(stream, buffer.events, gate)
                     try:
                         if batch:
                             yield batch
                             metrics.folded(stream.prefix, len(batch))  # the agent's name
                     finally:
                         await _acknowledge(stream, batch, hold)
-            finally:
-                events.clear()
-                busy, state["consuming"] = state["consuming"], None
-                notify(busy)
-                full.clear()
-                consumed.set()
     finally:
         stream.enable_acks = enable_acks
-        remove_processor(stream, add_to_buffer)
+        remove_processor(stream, add)
 
 
-def _turn(gate: FoldGate | None) -> contextlib.AbstractAsyncContextManager[None]:
+def _turn(gate: FoldGate[Event] | None) -> contextlib.AbstractAsyncContextManager[None]:
     return contextlib.nullcontext() if gate is None else gate.fold()
 
 
-async def _acknowledge(stream: Stream, batch: list[Any], hold: Hold | None) -> None:
+async def _owned(stream: Stream, events: list[Event], gate: FoldGate[Event] | None) -> list[Event]:
+    """The batch: every event gathered, or, with a gate, those it lets through now."""
+    return list(events) if gate is None else await gate.owned(events, stream)
+
+
+async def _acknowledge(stream: Stream, batch: list[Event], hold: Hold | None) -> None:
     if hold is None:
         for event in batch:
             await stream.ack(event)

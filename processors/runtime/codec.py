@@ -11,24 +11,30 @@ for its changelog record; `encoded_once` lets the second use the first's bytes.
 from collections.abc import Iterator
 from contextlib import contextmanager
 from types import SimpleNamespace
-from typing import Any, Generic, TypeVar
+from typing import Generic, TypeVar
 
 from faust.serializers.codecs import Codec
 from pydantic import BaseModel
 
 M = TypeVar("M", bound=BaseModel)
-_writing: list[Any] = [None, None]  # the value being written, and its bytes once encoded
+
+
+class _Writing:
+    """The value being written to a table, and its bytes once encoded."""
+
+    value: object = None
+    encoded: bytes | None = None
 
 
 @contextmanager
-def encoded_once(value: Any) -> Iterator[None]:
+def encoded_once(value: object) -> Iterator[None]:
     """While one table write of `value` runs (synchronous: nothing can change the value
     in between), every encoding of it after the first is the first's bytes."""
-    _writing[0], _writing[1] = value, None
+    _Writing.value, _Writing.encoded = value, None
     try:
         yield
     finally:
-        _writing[0] = _writing[1] = None
+        _Writing.value = _Writing.encoded = None
 
 
 class ModelCodec(Codec, Generic[M]):
@@ -38,18 +44,16 @@ class ModelCodec(Codec, Generic[M]):
         super().__init__()
         self.model = model
 
-    def _dumps(self, obj: Any) -> bytes:
-        if obj is not _writing[0]:
+    def _dumps(self, obj: M) -> bytes:
+        if obj is not _Writing.value:
             return self._encode(obj)
-        if _writing[1] is None:
-            _writing[1] = self._encode(obj)
-        encoded: bytes = _writing[1]
-        return encoded
+        if _Writing.encoded is None:
+            _Writing.encoded = self._encode(obj)
+        return _Writing.encoded
 
     @staticmethod
-    def _encode(obj: Any) -> bytes:
-        encoded: bytes = obj.model_dump_json().encode()
-        return encoded
+    def _encode(obj: BaseModel) -> bytes:
+        return obj.model_dump_json().encode()
 
     def _loads(self, s: bytes) -> M:
         return self.model.model_validate_json(s)
@@ -58,7 +62,7 @@ class ModelCodec(Codec, Generic[M]):
 def table_value_type(model: type[BaseModel]) -> type:
     """A value_type for `app.Table` that stores `model` instances."""
 
-    def from_data(cls: type, data: Any, preferred_type: Any = None) -> Any:
+    def from_data(cls: type, data: object, preferred_type: object = None) -> object:
         return data
 
     return type(

@@ -12,24 +12,25 @@ dict, and a popped entry that no longer matches it is dropped.
 import heapq
 from collections.abc import Callable
 from datetime import datetime
-from typing import Any
+from typing import Generic, TypeVar
 
-Wake = Callable[[Any], datetime | None]
+V = TypeVar("V")
+Wake = Callable[[V], datetime | None]
 
 # Rebuild a partition's heap when stale entries outnumber live ones by this factor.
 _COMPACT_FACTOR = 4
 _COMPACT_MIN = 1024
 
 
-class DueIndex:
+class DueIndex(Generic[V]):
     """Due times of one table's keys, by partition."""
 
-    def __init__(self, wake: Wake) -> None:
+    def __init__(self, wake: Wake[V]) -> None:
         self._wake = wake
         self._heaps: dict[int, list[tuple[float, str]]] = {}
         self._due: dict[int, dict[str, float]] = {}
 
-    def note(self, partition: int, key: str, value: Any) -> None:
+    def note(self, partition: int, key: str, value: V | None) -> None:
         """A key of `partition` now holds `value` (None: deleted)."""
         when = None if value is None else self._wake(value)
         self.schedule(partition, key, None if when is None else when.timestamp())
@@ -63,7 +64,9 @@ class DueIndex:
                 keys.append(key)
         return keys
 
-    def settle(self, partition: int, key: str, value: Any, now: datetime, retry_s: float) -> None:
+    def settle(
+        self, partition: int, key: str, value: V | None, now: datetime, retry_s: float
+    ) -> None:
         """After the sweep looked at `key`: its next time, no sooner than `retry_s` from now.
 
         A value still due after the sweep (an attempt in flight, a call under way) is

@@ -13,9 +13,8 @@ caps the hold (`HUB_FETCH_MAX_WAIT_MS`, 100 by default): a quiet worker sends ab
 fetches a second instead of one.
 """
 
-from typing import Any
-
-from faust.transport.drivers.aiokafka import AIOKafkaConsumerThread
+from aiokafka import AIOKafkaConsumer
+from faust.transport.drivers.aiokafka import AIOKafkaConsumerThread, Transport
 
 _original = AIOKafkaConsumerThread._create_worker_consumer
 
@@ -23,7 +22,7 @@ _original = AIOKafkaConsumerThread._create_worker_consumer
 def install(max_wait_ms: int) -> None:
     """Create every worker consumer of this process with this longest fetch hold."""
 
-    def create(self: AIOKafkaConsumerThread, transport: Any) -> Any:
+    def create(self: AIOKafkaConsumerThread, transport: Transport) -> AIOKafkaConsumer:
         consumer = _original(self, transport)
         consumer._fetch_max_wait_ms = max_wait_ms
         return consumer

@@ -27,20 +27,29 @@ import asyncio
 import logging
 from collections.abc import AsyncIterator, Iterable, Sequence
 from contextlib import asynccontextmanager
-from typing import Any
+from typing import Generic
 
+from faust.types import TP, AppT
+
+from processors.runtime.faust_types import (
+    E,
+    Partitions,
+    TablesRebalance,
+    around_tables_rebalance,
+    on_partitions_revoked,
+)
 from processors.runtime.in_order import InOrder
 
 log = logging.getLogger(__name__)
 
 
-class FoldGate:
+class FoldGate(Generic[E]):
     """Counts the folds under way; a rebalance waits until none is, and lets no new one start."""
 
     def __init__(self, wait_s: float) -> None:
         self._wait_s = wait_s
-        self._lost: frozenset[Any] = frozenset()
-        self.order: InOrder | None = None
+        self._lost: frozenset[TP] = frozenset()
+        self.order: InOrder[E] | None = None
         self._active = 0
         self._idle = asyncio.Event()
         self._idle.set()
@@ -68,14 +77,14 @@ class FoldGate:
         except TimeoutError:
             log.warning("a fold outlasted %.0f s into a rebalance; going on", self._wait_s)
 
-    def open(self, lost: Iterable[Any] = ()) -> None:
+    def open(self, lost: Iterable[TP] = ()) -> None:
         """The tables hold the new assignment, without the partitions `lost`: folds go on."""
         self._lost = frozenset(lost)
         if self.order is not None:
             self.order.reset()
         self._open.set()
 
-    async def owned(self, events: Sequence[Any], owner: object = None) -> list[Any]:
+    async def owned(self, events: Sequence[E], owner: object = None) -> list[E]:
         """The events to fold now: less those of partitions the last rebalance took away,
         and, with an `InOrder`, in each partition's offset order (some held back, some
         held before coming now)."""
@@ -93,23 +102,28 @@ class FoldGate:
         return self.order is not None and self.order.holding(owner)
 
 
-def install(app: Any, gate: FoldGate, order: InOrder | None = None) -> None:
+def install(app: AppT, gate: FoldGate[E], order: InOrder[E] | None = None) -> None:
     """Close `gate` at each revocation and open it once the tables took the assignment;
     with `order`, folds take each partition's records in offset order."""
     gate.order = order
 
-    @app.on_partitions_revoked.connect  # type: ignore[untyped-decorator]
-    async def close_on_revoke(app: Any, /, *args: Any, **kwargs: Any) -> None:
+    async def close_on_revoke(revoked: Partitions) -> None:
         await gate.close()
 
-    tables = app.tables
-    on_rebalance = tables.on_rebalance
+    def guard(on_rebalance: TablesRebalance) -> TablesRebalance:
+        async def guarded(
+            assigned: Partitions,
+            revoked: Partitions,
+            newly_assigned: Partitions,
+            generation: int = 0,
+        ) -> None:
+            await gate.close()  # the first assignment has no revocation before it
+            try:
+                await on_rebalance(assigned, revoked, newly_assigned, generation)
+            finally:
+                gate.open(revoked)
 
-    async def guarded(assigned: Any, revoked: Any, *args: Any, **kwargs: Any) -> None:
-        await gate.close()  # the first assignment has no revocation before it
-        try:
-            await on_rebalance(assigned, revoked, *args, **kwargs)
-        finally:
-            gate.open(revoked)
+        return guarded
 
-    tables.on_rebalance = guarded
+    on_partitions_revoked(app, close_on_revoke)
+    around_tables_rebalance(app, guard)

@@ -28,9 +28,12 @@ import asyncio
 import logging
 import time
 from collections.abc import Callable, Sequence
-from typing import Any, Protocol
+from typing import Generic, Protocol
 
 from aiokafka.errors import KafkaError
+from faust.types import TP
+
+from processors.runtime.faust_types import E
 
 log = logging.getLogger(__name__)
 
@@ -51,7 +54,7 @@ class Positions(Protocol):
     async def starts(self, tps: list[TPKey]) -> dict[TPKey, int]: ...
 
 
-class InOrder:
+class InOrder(Generic[E]):
     """The next offset of each ordered input partition, and the records held back."""
 
     def __init__(
@@ -65,11 +68,11 @@ class InOrder:
         self._unordered = unordered
         self._ready = ready  # the tables recovered (faust)
         self._clock = clock
-        self._next: dict[Any, int] = {}
-        self._held: dict[Any, dict[int, Any]] = {}
-        self._pending: set[Any] = set()  # the partitions with records held
-        self._waiting: dict[str, list[Any]] = {}  # by topic: unordered, held in recovery
-        self._stuck_since: dict[Any, float] = {}
+        self._next: dict[TP, int] = {}
+        self._held: dict[TP, dict[int, E]] = {}
+        self._pending: set[TP] = set()  # the partitions with records held
+        self._waiting: dict[str, list[E]] = {}  # by topic: unordered, held in recovery
+        self._stuck_since: dict[TP, float] = {}
         self._topics: dict[object, set[str]] = {}  # the topics each agent reads
         self._retry_at = 0.0  # no broker question before this (after one failed)
 
@@ -81,7 +84,7 @@ class InOrder:
         self._waiting.clear()
         self._stuck_since.clear()
 
-    async def admit(self, events: Sequence[Any], owner: object = None) -> list[Any]:
+    async def admit(self, events: Sequence[E], owner: object = None) -> list[E]:
         """The events to fold now, each partition's in offset order. `owner` is the
         agent's stream: records held are handed over to the agent that read them."""
         topics = self._topics.setdefault(owner, set())
@@ -110,7 +113,7 @@ class InOrder:
             tp.topic in topics for tp in self._pending
         )
 
-    async def _learn(self, tps: list[Any]) -> None:
+    async def _learn(self, tps: list[TP]) -> None:
         """The next offset of each partition not known yet. While the broker does not
         answer, they stay unknown and their records held; asked again a second later."""
         unknown = [(tp.topic, tp.partition) for tp in tps if tp not in self._next]
@@ -129,7 +132,7 @@ class InOrder:
             if key in committed:
                 self._next[tp] = max(committed[key], starts[key])
 
-    def _release(self, tp: Any) -> list[Any]:
+    def _release(self, tp: TP) -> list[E]:
         """The held records of `tp` that now come next, in order."""
         held, expected = self._held[tp], self._next[tp]
         for offset in [o for o in held if o < expected]:
@@ -150,7 +153,7 @@ class InOrder:
             self._pending.discard(tp)
         return out
 
-    def _given_up(self, tp: Any, expected: int, first_held: int) -> bool:
+    def _given_up(self, tp: TP, expected: int, first_held: int) -> bool:
         now = self._clock()
         if tp not in self._stuck_since:
             log.info(

@@ -15,13 +15,13 @@ database (faust's per-partition store), once.
 
 import asyncio
 from collections.abc import Iterable
-from typing import Any
 
-import faust
 from faust.stores.rocksdb import Store as RocksDBStore
-from faust.types import TP, EventT
+from faust.types import TP, AppT, EventT
+from mode.utils.types.trees import NodeT
 
 from processors.runtime.due_index import DueIndex, Wake
+from processors.runtime.faust_types import changelog_value
 from processors.runtime.rocksdb_store import Table, V
 from processors.runtime.tally import Summarize, Tally
 
@@ -34,9 +34,17 @@ class IndexedTable(Table[str, V]):
     """A table with `due`, the index of when each key must next be swept."""
 
     def __init__(
-        self, app: faust.App, *, wake: Wake, summarize: Summarize | None = None, **kwargs: Any
+        self,
+        app: AppT,
+        *,
+        wake: Wake[V],
+        summarize: Summarize[V] | None = None,
+        name: str,
+        key_type: type[str] = str,
+        value_type: type,
+        beacon: NodeT[object] | None = None,
     ) -> None:
-        super().__init__(app, **kwargs)
+        super().__init__(app, name=name, key_type=key_type, value_type=value_type, beacon=beacon)
         self.due = DueIndex(wake)
         # What the values hold, counted for the worker's gauges (processors.runtime.tally).
         self.tally = None if summarize is None else Tally(summarize)
@@ -45,22 +53,22 @@ class IndexedTable(Table[str, V]):
         # Counts rebalances, so that a rebuild overtaken by one stops (see _index_from_disk).
         self._rebalances = 0
 
-    def on_key_set(self, key: Any, value: Any) -> None:
+    def on_key_set(self, key: str, value: V) -> None:
         """Write to the changelog (faust), then index the value under its partition."""
         super().on_key_set(key, value)
         self._note(self._partition_of_write(key), key, value)
 
-    def on_key_del(self, key: Any) -> None:
+    def on_key_del(self, key: str) -> None:
         """Write the tombstone (faust), then forget the key's due time."""
         super().on_key_del(key)
         self._note(self._partition_of_write(key), key, None)
 
-    def apply_changelog_batch(self, batch: Iterable[EventT[Any]]) -> None:
+    def apply_changelog_batch(self, batch: Iterable[EventT[V]]) -> None:
         """Apply recovered records to the store (faust), then index them."""
         events = list(batch)
         super().apply_changelog_batch(events)
         for event in events:
-            value = None if event.message.value is None else event.value
+            value = changelog_value(event)
             self._note(event.message.partition, str(event.key), value)
 
     async def on_rebalance(
@@ -110,12 +118,12 @@ class IndexedTable(Table[str, V]):
                         return
             self._indexed.add(partition)
 
-    def _note(self, partition: int, key: str, value: Any) -> None:
+    def _note(self, partition: int, key: str, value: V | None) -> None:
         self.due.note(partition, key, value)
         if self.tally is not None:
             self.tally.note(partition, key, value)
 
-    def _partition_of_write(self, key: Any) -> int:
+    def _partition_of_write(self, key: str) -> int:
         partition = self.partition_for_key(key)
         if partition is None:  # use_partitioner tables: not used by the hub
             raise TypeError(f"table {self.name} writes without a current event")

@@ -8,9 +8,9 @@ process actively owns are counted, so that sums over the replicas are exact.
 
 import logging
 from collections.abc import Awaitable, Callable, Collection, Mapping
-from typing import Any
 
 from aiokafka.errors import KafkaError
+from faust.types import AppT
 
 from processors.runtime.offsets import Offsets, TPKey
 from schemas.metrics import ConsumerLag
@@ -19,7 +19,7 @@ log = logging.getLogger(__name__)
 LAG_INTERVAL_S = 10.0
 
 
-def owned_partitions(app: Any, topics: Collection[str]) -> list[TPKey]:
+def owned_partitions(app: AppT, topics: Collection[str]) -> list[TPKey]:
     """The partitions of `topics` the app's consumer actively owns."""
     actives = app.assignor.assigned_actives()
     return sorted((tp.topic, tp.partition) for tp in actives if tp.topic in topics)
@@ -49,14 +49,14 @@ async def group_lag(
 
 
 def watch_lag(
-    app: Any,
+    app: AppT,
     lag: ConsumerLag,
     measure: Callable[[], Awaitable[dict[str, int]]],
     interval_s: float = LAG_INTERVAL_S,
 ) -> None:
     """Measure the lag every `interval_s` on a timer of `app`; keep the last figures."""
 
-    @app.timer(interval=interval_s)  # type: ignore[untyped-decorator]
+    @app.timer(interval=interval_s)
     async def measure_lag() -> None:
         if app.should_stop or app.rebalancing:
             return  # stopping: the offset clients are closed; rebalancing: owners move

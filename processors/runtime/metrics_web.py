@@ -5,16 +5,16 @@ faust page's path, `/hub/heartbeat/{client_id}`), never the path itself.
 """
 
 import time
-from typing import Any
 
 from aiohttp import web
 from aiohttp.typedefs import Handler
-from faust.web import View
+from faust.types import AppT
 from prometheus_client import CollectorRegistry
 
 from processors import metrics
 from processors.app import Hub
 from processors.metrics_tables import TableCollector
+from processors.runtime.faust_types import Response, View, WebRequest, aiohttp_app
 from processors.runtime.metrics_lag import group_lag, owned_partitions, watch_lag
 from schemas.metrics import UNMATCHED, ConsumerLag, exposition, method_label
 
@@ -62,12 +62,12 @@ def registry_for(hub: Hub, lag: ConsumerLag) -> CollectorRegistry:
     return registry
 
 
-def serve_metrics(app: Any, registry: CollectorRegistry) -> None:
+def serve_metrics(app: AppT, registry: CollectorRegistry) -> None:
     """Mount `GET /metrics` on a faust app's web server."""
 
     @app.page("/metrics", name="hub-metrics")
     class MetricsPage(View):
-        async def get(self, request: Any) -> Any:
+        async def get(self, request: WebRequest) -> Response:
             body, content_type = exposition(registry, request.headers.get("Accept"))
             return self.bytes(body, headers={"Content-Type": content_type})
 
@@ -76,8 +76,7 @@ def attach(hub: Hub) -> CollectorRegistry:
     """Count the web server's requests, serve `/metrics`, measure the consumer lag."""
     lag = ConsumerLag(hub.settings.app_id)
     registry = registry_for(hub, lag)
-    driver: Any = hub.app.web  # faust's aiohttp driver; its Application is not started yet
-    driver.web_app.middlewares.append(record_request)
+    aiohttp_app(hub.app).middlewares.append(record_request)
     serve_metrics(hub.app, registry)
     watch_lag(hub.app, lag, lambda: measure_lag(hub), hub.settings.lag_interval_s)
     return registry

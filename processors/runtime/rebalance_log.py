@@ -8,14 +8,21 @@ back, and when its tables were recovered so that it folds again.
 
 import logging
 from collections.abc import Iterable
-from typing import Any
+
+from faust.types import TP
 
 from processors.app import Hub
+from processors.runtime.faust_types import (
+    Partitions,
+    on_partitions_assigned,
+    on_partitions_revoked,
+    on_rebalance_complete,
+)
 
 log = logging.getLogger("processors.rebalance")
 
 
-def partitions_of(tps: Iterable[Any], topic: str) -> list[int]:
+def partitions_of(tps: Iterable[TP], topic: str) -> list[int]:
     """The partition numbers of `topic` among `tps`, sorted."""
     return sorted(tp.partition for tp in tps if tp.topic == topic)
 
@@ -24,18 +31,19 @@ def attach(hub: Hub) -> None:
     """Log each assignment, revocation and completed recovery of this worker."""
     topic = hub.names.heartbeats  # every input topic is partitioned alike
 
-    @hub.app.on_partitions_assigned.connect
-    async def assigned(app: Any, /, *args: Any, **kwargs: Any) -> None:
+    async def assigned(tps: Partitions) -> None:
         log.info(
             "partitions assigned: %s (generation %s)",
-            partitions_of(args[0], topic),
-            app.consumer_generation_id,
+            partitions_of(tps, topic),
+            hub.app.consumer_generation_id,
         )
 
-    @hub.app.on_partitions_revoked.connect
-    async def revoked(app: Any, /, *args: Any, **kwargs: Any) -> None:
-        log.info("partitions revoked: %s", partitions_of(args[0], topic))
+    async def revoked(tps: Partitions) -> None:
+        log.info("partitions revoked: %s", partitions_of(tps, topic))
 
-    @hub.app.on_rebalance_complete.connect
-    async def recovered(app: Any, /, *args: Any, **kwargs: Any) -> None:
+    async def recovered() -> None:
         log.info("tables recovered: folding again")
+
+    on_partitions_assigned(hub.app, assigned)
+    on_partitions_revoked(hub.app, revoked)
+    on_rebalance_complete(hub.app, recovered)

@@ -13,7 +13,7 @@ database, by bloom filter). Writes are unchanged: they go, with their changelog 
 to the current event's partition.
 """
 
-from typing import Any, TypeVar
+from typing import TypeVar
 
 import faust
 from faust.stores.rocksdb import Store
@@ -85,7 +85,7 @@ class Table(faust.Table[K, V]):
         finally:
             store.own_only = False
 
-    def _new_store_by_url(self, url: str | URL) -> StoreT[Any, Any]:
+    def _new_store_by_url(self, url: str | URL) -> StoreT[K, V]:
         if URL(str(url)).scheme != "rocksdb":
             return super()._new_store_by_url(url)
         # The arguments faust's Collection._new_store_by_url passes to its store class.

@@ -7,17 +7,17 @@ body included, to the owner's canonical URL once.
 
 import logging
 from collections.abc import Awaitable, Callable
-from typing import Any
 
 from yarl import URL
 
 from processors.app import Hub
+from processors.runtime.faust_types import Response, View, WebRequest
 from schemas.responder import FORWARDED_HEADER
 from schemas.topics import partition_for
 
 log = logging.getLogger(__name__)
 
-Serve = Callable[[], Awaitable[Any]]
+Serve = Callable[[], Awaitable[Response]]
 OWNER_TABLE = "customers"
 PASSED_HEADERS = ("X-Hub-Event-Secret",)
 
@@ -46,7 +46,9 @@ def is_ready(hub: Hub) -> bool:
     return not (hub.app.rebalancing or hub.app.in_recovery)
 
 
-async def route(hub: Hub, view: Any, request: Any, client_id: str, serve: Serve) -> Any:
+async def route(
+    hub: Hub, view: View, request: WebRequest, client_id: str, serve: Serve
+) -> Response:
     """Serve locally when this worker owns the client, else forward once; 503 while unsure."""
     if not is_ready(hub):
         return _unavailable(view, "tables are recovering or rebalancing; retry shortly")
@@ -60,7 +62,7 @@ async def route(hub: Hub, view: Any, request: Any, client_id: str, serve: Serve)
     return await _forward(hub, view, request, url)
 
 
-async def _forward(hub: Hub, view: Any, request: Any, owner: URL) -> Any:
+async def _forward(hub: Hub, view: View, request: WebRequest, owner: URL) -> Response:
     target = owner.with_path(request.path).with_query(request.query)
     body = await request.read()
     headers = {FORWARDED_HEADER: "1", "Content-Type": request.content_type}
@@ -78,5 +80,5 @@ async def _forward(hub: Hub, view: Any, request: Any, owner: URL) -> Any:
         return _unavailable(view, "the owning worker is unreachable; retry shortly")
 
 
-def _unavailable(view: Any, reason: str) -> Any:
+def _unavailable(view: View, reason: str) -> Response:
     return view.json({"error": reason}, status=503)

@@ -21,23 +21,24 @@ recovery, which places them itself. And the seek runs with faust's flow stopped,
 that no record fetched before it is handed over after it (`_seek_with_flow_stopped`).
 """
 
-from collections.abc import Callable, Mapping
-from typing import Any
+from collections.abc import Callable, Coroutine, Mapping
 
 from aiokafka import AIOKafkaConsumer
 from faust.transport.consumer import Consumer
 from faust.transport.drivers.aiokafka import AIOKafkaConsumerThread
+from faust.types import TP
 
-IsChangelog = Callable[[Any], bool]
+IsChangelog = Callable[[TP], bool]
+Seek = Callable[[Consumer], Coroutine[object, object, None]]
 
 _installed = False
 
 
 async def seek_to_committed_or_start(
     consumer: AIOKafkaConsumer, is_changelog: IsChangelog
-) -> Mapping[Any, int | None]:
+) -> Mapping[TP, int | None]:
     """Seek every assigned partition to its committed offset, or to its start if none."""
-    committed: Mapping[Any, int | None] = await consumer.seek_to_committed()
+    committed: Mapping[TP, int | None] = await consumer.seek_to_committed()
     never = [tp for tp, offset in committed.items() if not offset and not is_changelog(tp)]
     if never:
         await consumer.seek_to_beginning(*never)
@@ -51,20 +52,21 @@ def install() -> None:
     if _installed:
         return
 
-    async def seek_to_committed(self: AIOKafkaConsumerThread) -> Mapping[Any, int | None]:
+    async def seek_to_committed(self: AIOKafkaConsumerThread) -> Mapping[TP, int | None]:
         is_changelog = self.consumer._is_changelog_tp
         client = self._ensure_consumer()
-        result: Mapping[Any, int | None] = await self.call_thread(
+        result: Mapping[TP, int | None] = await self.call_thread(
             seek_to_committed_or_start, client, is_changelog
         )
         return result
 
+    # mypy forbids replacing a method; replacing it is the point here.
     AIOKafkaConsumerThread.seek_to_committed = seek_to_committed  # type: ignore[method-assign,assignment]
-    Consumer.perform_seek = _seek_with_flow_stopped(Consumer.perform_seek)  # type: ignore[method-assign]
+    Consumer.perform_seek = _seek_with_flow_stopped(Consumer.perform_seek)  # type: ignore[method-assign,assignment]
     _installed = True
 
 
-def _seek_with_flow_stopped(perform_seek: Any) -> Any:
+def _seek_with_flow_stopped(perform_seek: Seek) -> Seek:
     """faust's seek to the committed offsets, with nothing handed over while it runs.
 
     faust seeks the input partitions after resuming them, while its fetch loop may be

@@ -15,24 +15,25 @@ the old one added. Equal contributions share one tuple.
 
 from collections import Counter
 from collections.abc import Callable, Iterable
-from typing import Any
+from typing import Generic, TypeVar
 
+V = TypeVar("V")
 Labels = tuple[str, ...]
-Summarize = Callable[[Any], Labels]
+Summarize = Callable[[V], Labels]
 
 _SHARED_MAX = 10_000  # distinct contributions shared; past it each key keeps its own
 
 
-class Tally:
+class Tally(Generic[V]):
     """Counts of labels over one table's keys, per partition."""
 
-    def __init__(self, summarize: Summarize) -> None:
+    def __init__(self, summarize: Summarize[V]) -> None:
         self._summarize = summarize
         self._of: dict[int, dict[str, Labels]] = {}
         self._counts: dict[int, Counter[str]] = {}
         self._shared: dict[Labels, Labels] = {}
 
-    def note(self, partition: int, key: str, value: Any) -> None:
+    def note(self, partition: int, key: str, value: V | None) -> None:
         """A key of `partition` now holds `value` (None: deleted)."""
         of = self._of.setdefault(partition, {})
         old = of.get(key)

@@ -80,7 +80,7 @@ def session(sid: str, expires_in_s: float, queue: list[int], ended: bool = False
 class Tallied(dict[str, Any]):
     """A table's values with the tally the worker keeps of them."""
 
-    def __init__(self, values: dict[str, Any], summarize: Summarize) -> None:
+    def __init__(self, values: dict[str, Any], summarize: Summarize[Any]) -> None:
         super().__init__(values)
         self.tally = Tally(summarize)
         for key, value in values.items():

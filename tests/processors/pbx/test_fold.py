@@ -60,6 +60,13 @@ def pbx_rec(w: Work) -> PbxRecord:
     return rec
 
 
+def user(w: Work, username: str) -> UserRecord:
+    """The API user as the batch left it."""
+    found = w.get("pbx-users", username)
+    assert found is not None
+    return found
+
+
 def with_pbx(w: Work, *users: str) -> Work:
     """Create the PBX with these API users."""
     cfg = PbxConfig(Name="Office")
@@ -142,7 +149,7 @@ def test_a_claim_held_in_the_table_is_respected() -> None:
     hub.pbx_users["api"] = user_rec("other", "p9", "h0")
     w = work(hub)
     fold.on_user_claimed(w, claim("pbx1", "h1"))
-    assert w.get("pbx-users", "api").client_id == "other"
+    assert user(w, "api").client_id == "other"
     assert w.dirty == {}
 
 
@@ -157,7 +164,7 @@ def test_only_the_holder_releases_a_username() -> None:
     assert w.get("pbx-users", "api") is None
     # Once released, another PBX may claim it.
     fold.on_user_claimed(w, claim("pbx2", "h2"))
-    assert w.get("pbx-users", "api").pbx_id == "pbx2"
+    assert user(w, "api").pbx_id == "pbx2"
 
 
 # --- lockouts ------------------------------------------------------------------------------------
@@ -228,7 +235,8 @@ def test_lockouts_are_per_address() -> None:
     for i in range(5):
         login(w, False, at(i))
     fold.on_login(w, LoginAttempt(address="198.51.100.1", ok=False, at=at(6)), next(OFFSETS))
-    other: Lockout = w.get("pbx-lockouts", "198.51.100.1")
+    other = w.get("pbx-lockouts", "198.51.100.1")
+    assert other is not None
     assert (other.failures, other.locked_until) == (1, None)
 
 
@@ -238,7 +246,8 @@ def test_a_replayed_login_record_is_not_counted_again() -> None:
     fold.on_login(w, LoginAttempt(address=ADDR, ok=False, at=at(2)), 11)
     for offset in (10, 11):
         fold.on_login(w, LoginAttempt(address=ADDR, ok=False, at=at(3)), offset)
-    lock: Lockout = w.get("pbx-lockouts", ADDR)
+    lock = w.get("pbx-lockouts", ADDR)
+    assert lock is not None
     assert (lock.failures, lock.last_failure, lock.applied_offset) == (2, at(2), 11)
     fold.on_login(w, LoginAttempt(address=ADDR, ok=True, at=at(4)), 11)
     assert w.get("pbx-lockouts", ADDR) is not None

@@ -12,7 +12,18 @@ from schemas.live_token import LiveToken
 from schemas.pbx_requests import Callback
 from schemas.pbx_topics import PbxDeleted, PbxUserSet, SessionLoggedOut, SessionRenewed
 from schemas.topics import partition_for
-from tests.processors.pbx.test_fold import CB, KEY, T0, C, P, at, open_session, with_pbx, work
+from tests.processors.pbx.test_fold import (
+    CB,
+    KEY,
+    T0,
+    C,
+    P,
+    at,
+    open_session,
+    pbx_rec,
+    with_pbx,
+    work,
+)
 
 
 def token(w: Work, sid: str = "s1") -> LiveToken | None:
@@ -73,7 +84,7 @@ def test_a_renewal_of_an_ended_session_publishes_nothing_and_does_not_revive_it(
     w.tokens.clear()
     renew(w, at(6))
     assert w.tokens == {}
-    assert w.get("pbxes", KEY).sessions["s1"].end_reason is not None
+    assert pbx_rec(w).sessions["s1"].end_reason is not None
 
 
 def test_an_earlier_renewal_folded_later_does_not_shorten_the_life() -> None:
@@ -93,7 +104,7 @@ def test_a_logout_publishes_a_tombstone() -> None:
 
 def test_expiry_publishes_timed_out_then_forgetting_a_tombstone() -> None:
     w = opened()
-    rec = w.mutable("pbxes", KEY)
+    rec = w.own(KEY)
     fold._apply(w, KEY, rec, sessions.expire(rec, C, P, T0 + LIFE, T0))
     record = token(w)
     assert record is not None

@@ -7,7 +7,7 @@ from processors.runtime.due_index import DueIndex
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
 
 
-def index() -> DueIndex:
+def index() -> DueIndex[datetime]:
     # Values are their own wake time in these tests.
     return DueIndex(lambda value: value)
 

@@ -10,10 +10,11 @@ import pytest
 from faust.types import TP
 
 from processors.runtime.batching import take_events
+from processors.runtime.faust_types import Event
 from processors.runtime.fold_gate import FoldGate, install
 
 
-def _agent_app(gate: FoldGate, got: list[list[bytes]]) -> Any:
+def _agent_app(gate: FoldGate[Event], got: list[list[bytes]]) -> Any:
     app = faust.App("fold-gate-test", store="memory://")
 
     @app.agent()
@@ -27,7 +28,7 @@ def _agent_app(gate: FoldGate, got: list[list[bytes]]) -> Any:
 async def _put_one(lost: Callable[[Any], set[Any]]) -> tuple[list[list[bytes]], bool]:
     """One record through an agent whose last rebalance took away `lost(its partition)`."""
     got: list[list[bytes]] = []
-    gate = FoldGate(1.0)
+    gate: FoldGate[Event] = FoldGate(1.0)
     agent = _agent_app(gate, got)
     async with agent.test_context() as running:
         await gate.close()  # a rebalance under way: the record waits for the gate
@@ -52,7 +53,7 @@ async def test_a_record_of_a_partition_kept_is_folded_and_acknowledged() -> None
 
 
 async def test_a_rebalance_waits_for_the_fold_under_way_and_holds_the_next() -> None:
-    gate = FoldGate(5.0)
+    gate: FoldGate[_Event] = FoldGate(5.0)
     order: list[str] = []
     release = asyncio.Event()
 
@@ -86,7 +87,7 @@ async def test_a_rebalance_waits_for_the_fold_under_way_and_holds_the_next() -> 
 async def test_a_fold_that_never_ends_does_not_hold_the_rebalance(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    gate = FoldGate(0.05)
+    gate: FoldGate[_Event] = FoldGate(0.05)
     stuck = asyncio.Event()
 
     async def hang() -> None:
@@ -103,7 +104,7 @@ async def test_a_fold_that_never_ends_does_not_hold_the_rebalance(
 
 async def test_installed_the_tables_take_an_assignment_with_the_gate_shut() -> None:
     app = faust.App("fold-gate-install", store="memory://")
-    gate = FoldGate(1.0)
+    gate: FoldGate[_Event] = FoldGate(1.0)
     seen: list[bool] = []
 
     async def spy(*args: Any, **kwargs: Any) -> None:  # the tables taking the assignment
@@ -121,7 +122,7 @@ async def test_installed_the_tables_take_an_assignment_with_the_gate_shut() -> N
     assert await gate.owned([_Event(lost), _Event(TP("t.pbx", 0))]) == [_Event(TP("t.pbx", 0))]
 
 
-async def _enters(gate: FoldGate) -> None:
+async def _enters(gate: "FoldGate[_Event]") -> None:
     async with gate.fold():
         pass
 
@@ -129,6 +130,7 @@ async def _enters(gate: FoldGate) -> None:
 @dataclass(frozen=True)
 class _Message:
     tp: TP
+    offset: int = 0
 
 
 class _Event:

@@ -2,7 +2,6 @@
 from the committed offset; a record that comes early waits for those before it."""
 
 from dataclasses import dataclass, field
-from typing import Any
 
 from aiokafka.errors import KafkaConnectionError
 from faust.types import TP
@@ -37,7 +36,7 @@ class Broker:
 
 @dataclass(frozen=True)
 class _Message:
-    tp: Any
+    tp: TP
     offset: int
 
 
@@ -46,15 +45,15 @@ class _Event:
     message: _Message
 
 
-def events(tp: Any, *offsets: int) -> list[_Event]:
+def events(tp: TP, *offsets: int) -> list[_Event]:
     return [_Event(_Message(tp, o)) for o in offsets]
 
 
-def offsets(kept: list[Any]) -> list[int]:
+def offsets(kept: list[_Event]) -> list[int]:
     return [e.message.offset for e in kept]
 
 
-def in_order(broker: Broker) -> InOrder:
+def in_order(broker: Broker) -> InOrder[_Event]:
     return InOrder(broker, frozenset({"t.config"}), lambda: broker.recovered, lambda: broker.now)
 
 
