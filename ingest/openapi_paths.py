@@ -1,6 +1,5 @@
 """The OpenAPI paths of the relay API, the admin API of customers and profiles, and the probes."""
 
-from ingest import openapi_examples as examples
 from ingest.negotiation import MEDIA_TYPES
 from ingest.openapi_parts import (
     NOT_ROUTED,
@@ -13,6 +12,7 @@ from ingest.openapi_parts import (
     param,
 )
 from ingest.openapi_schemas import Schema, ref, request, response
+from ingest.routes import relay_examples as examples
 from schemas.codec_xml import NS_TRANSFER
 from schemas.commands import CommandRecord, CommandRequest, DesiredState, DesiredStateRequest
 from schemas.customer_deletion import CustomerDeletion

@@ -13,10 +13,9 @@ from openapi_schema_validator import OAS31Validator
 from openapi_spec_validator import OpenAPIV31SpecValidator
 from starlette.routing import Route
 
-from ingest import openapi_examples
 from ingest.app import ROUTES
-from ingest.openapi import DOCUMENT
 from ingest.openapi_schemas import REF, REQUESTS, RESPONSES
+from ingest.routes import DOCUMENT, relay_examples
 from schemas.wire import Format
 from tests.ingest.test_routes import client
 
@@ -152,7 +151,7 @@ def test_every_json_example_matches_its_schema() -> None:
 
 
 def test_an_unknown_clients_failure_example_is_what_the_relay_writes() -> None:
-    example = openapi_examples.failure(Format.JSON)
+    example = relay_examples.failure(Format.JSON)
     assert example["ResponseStatus"] == 2
     assert example["InboundProfileList"] is None
 
