@@ -11,19 +11,7 @@ from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.routing import Route
 
-from ingest import (
-    access_admin,
-    admin,
-    bulk_import,
-    customer_deletion,
-    pbx_admin,
-    pbx_api,
-    pbx_events_in,
-    tokens_admin,
-    upstream_admin,
-)
-from ingest import health_admin as health
-from ingest import orders_admin as orders
+from ingest import admin, pbx_admin, pbx_api, pbx_events_in, upstream_admin
 from ingest.answers import Answers
 from ingest.errors import BrokerUnavailable
 from ingest.event_gates import EventGates
@@ -97,39 +85,6 @@ def _key(settings: IngestSettings) -> bytes | None:
         return None
 
 
-PROFILE = "/admin/customers/{clientId}/profiles/{ptype}/{profileId:int}"
-ORDER_ROUTES = [
-    *routes(OPERATIONS),
-    Route(f"{PROFILE}/desired-state", admin.endpoint(orders.put_desired_state), methods=["PUT"]),
-    Route(f"{PROFILE}/commands", admin.endpoint(orders.post_command), methods=["POST"]),
-    Route(f"{PROFILE}/commands", admin.endpoint(orders.list_commands), methods=["GET"]),
-    Route(f"{PROFILE}/commands/{{commandId}}", admin.endpoint(orders.get_command), methods=["GET"]),
-    Route(
-        f"{PROFILE}/commands/{{commandId}}",
-        admin.endpoint(orders.delete_command),
-        methods=["DELETE"],
-    ),
-]
-
-ACCESS = "/admin/customers/{clientId}/access"
-ACCESS_ROUTES = [
-    Route(ACCESS, admin.endpoint(access_admin.put_access), methods=["PUT"]),
-    Route(ACCESS, admin.endpoint(access_admin.get_access), methods=["GET"]),
-    Route(ACCESS, admin.endpoint(access_admin.delete_access), methods=["DELETE"]),
-]
-
-TOKEN_ROUTES = [
-    Route("/admin/tokens", admin.endpoint(tokens_admin.post_token), methods=["POST"]),
-    Route("/admin/tokens/{tokenId}", admin.endpoint(tokens_admin.get_token), methods=["GET"]),
-    Route("/admin/tokens/{tokenId}", admin.endpoint(tokens_admin.delete_token), methods=["DELETE"]),
-]
-
-HEALTH_ROUTES = [
-    Route("/admin/customers/{clientId}/health", admin.endpoint(health.get_health), methods=["GET"]),
-    Route(f"{PROFILE}/maintenance", admin.endpoint(health.put_maintenance), methods=["PUT"]),
-    Route(f"{PROFILE}/maintenance", admin.endpoint(health.delete_maintenance), methods=["DELETE"]),
-]
-
 PBX = "/admin/customers/{clientId}/pbxes/{pbxId}"
 PBX_USER = f"{PBX}/api-users/{{username}}"
 PBX_ROUTES = [
@@ -152,31 +107,7 @@ PBX_ROUTES = [
     ),
 ]
 
-ROUTES = [
-    Route("/admin/customers/{clientId}", admin.endpoint(admin.put_customer), methods=["PUT"]),
-    Route("/admin/customers/{clientId}", admin.endpoint(admin.get_customer), methods=["GET"]),
-    Route(
-        "/admin/customers/{clientId}",
-        admin.endpoint(customer_deletion.delete_customer),
-        methods=["DELETE"],
-    ),
-    Route(
-        "/admin/customers/{clientId}/profiles/{ptype}/{profileId:int}",
-        admin.endpoint(admin.put_profile),
-        methods=["PUT"],
-    ),
-    Route(
-        "/admin/customers/{clientId}/profiles/{ptype}/{profileId:int}",
-        admin.endpoint(admin.delete_profile),
-        methods=["DELETE"],
-    ),
-    Route("/admin/import", admin.endpoint(bulk_import.post_import), methods=["POST"]),
-    *ORDER_ROUTES,
-    *HEALTH_ROUTES,
-    *ACCESS_ROUTES,
-    *TOKEN_ROUTES,
-    *PBX_ROUTES,
-]
+ROUTES = [*routes(OPERATIONS), *PBX_ROUTES]
 
 
 # Heartbeats skip these: the fast paths wrap the app (ingest.fast_paths).

@@ -14,7 +14,7 @@ from starlette.responses import Response
 
 from ingest import openapi, openapi_legacy
 from ingest.operation import Operation, Schema
-from ingest.routes import docs, probes, relay
+from ingest.routes import access, customers, docs, health, orders, probes, relay
 
 
 async def serve_document(request: Request) -> Response:
@@ -24,7 +24,11 @@ async def serve_document(request: Request) -> Response:
 
 OPERATIONS: Final[tuple[Operation, ...]] = (
     *relay.OPERATIONS,
+    *customers.OPERATIONS,
+    *orders.OPERATIONS,
+    *health.OPERATIONS,
     *probes.OPERATIONS,
+    *access.OPERATIONS,
     *docs.operations(serve_document),
 )
 
