@@ -9,9 +9,7 @@ from typing import Any
 
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
-from starlette.routing import Route
 
-from ingest import admin, pbx_admin, pbx_api, pbx_events_in, upstream_admin
 from ingest.answers import Answers
 from ingest.errors import BrokerUnavailable
 from ingest.event_gates import EventGates
@@ -85,29 +83,8 @@ def _key(settings: IngestSettings) -> bytes | None:
         return None
 
 
-PBX = "/admin/customers/{clientId}/pbxes/{pbxId}"
-PBX_USER = f"{PBX}/api-users/{{username}}"
-PBX_ROUTES = [
-    Route(PBX, admin.endpoint(pbx_admin.put_pbx), methods=["PUT"]),
-    Route(PBX, admin.endpoint(pbx_admin.get_pbx), methods=["GET"]),
-    Route(PBX, admin.endpoint(pbx_admin.delete_pbx), methods=["DELETE"]),
-    Route(PBX_USER, admin.endpoint(pbx_admin.put_api_user), methods=["PUT"]),
-    Route(PBX_USER, admin.endpoint(pbx_admin.delete_api_user), methods=["DELETE"]),
-    *[
-        Route(f"{PBX}/upstream", admin.endpoint(handler), methods=[method])
-        for method, handler in (
-            ("PUT", upstream_admin.put_upstream),
-            ("GET", upstream_admin.get_upstream),
-            ("DELETE", upstream_admin.delete_upstream),
-        )
-    ],
-    Route("/api/v2.0.0/{call}", pbx_api.pbx_call, methods=pbx_api.METHODS),
-    Route(
-        "/api/pbx/{clientId}/{pbxId}/events/{secret}", pbx_events_in.post_event, methods=["POST"]
-    ),
-]
-
-ROUTES = [*routes(OPERATIONS), *PBX_ROUTES]
+ROUTES = routes(OPERATIONS)
+"""Every route of the table; the relay and PBX heartbeats are taken before them by FastPaths."""
 
 
 # Heartbeats skip these: the fast paths wrap the app (ingest.fast_paths).

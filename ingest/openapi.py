@@ -136,3 +136,10 @@ def document(operations: Iterable[Operation]) -> Schema:
         "paths": paths,
         "components": found.document(),
     }
+
+
+def models(operations: Iterable[Operation]) -> list[tuple[type[BaseModel], JsonSchemaMode]]:
+    """The models the operations' schemas name, each with the mode it is named in."""
+    found = Components()
+    _paths(operations, found)
+    return list(found.models)

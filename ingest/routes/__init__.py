@@ -12,9 +12,20 @@ import orjson
 from starlette.requests import Request
 from starlette.responses import Response
 
-from ingest import openapi, openapi_legacy
-from ingest.operation import Operation, Schema
-from ingest.routes import access, customers, docs, health, orders, probes, relay
+from ingest import openapi
+from ingest.operation import Operation
+from ingest.routes import (
+    access,
+    customers,
+    docs,
+    health,
+    orders,
+    pbx_admin,
+    pbx_api,
+    pbx_events,
+    probes,
+    relay,
+)
 
 
 async def serve_document(request: Request) -> Response:
@@ -29,19 +40,12 @@ OPERATIONS: Final[tuple[Operation, ...]] = (
     *health.OPERATIONS,
     *probes.OPERATIONS,
     *access.OPERATIONS,
+    *pbx_admin.OPERATIONS,
+    *pbx_api.OPERATIONS,
+    *pbx_events.OPERATIONS,
     *docs.operations(serve_document),
 )
 
 
-def _with_legacy(doc: Schema) -> Schema:
-    # The features not yet in the table: their hand-written paths and components.
-    legacy = openapi_legacy.build_document()
-    paths = {**legacy["paths"], **doc["paths"]}
-    doc["paths"] = {p: paths[p] for p in legacy["paths"]}
-    for kind, parts in legacy["components"].items():
-        doc["components"][kind] = {**parts, **doc["components"].get(kind, {})}
-    return doc
-
-
-DOCUMENT: Final = _with_legacy(openapi.document(OPERATIONS))
+DOCUMENT: Final = openapi.document(OPERATIONS)
 DOCUMENT_JSON: Final = orjson.dumps(DOCUMENT)
