@@ -13,6 +13,7 @@ from openapi_schema_validator import OAS31Validator
 from openapi_spec_validator import OpenAPIV31SpecValidator
 from starlette.routing import Route
 
+from ingest import fast_paths
 from ingest.app import ROUTES
 from ingest.openapi import REF, models
 from ingest.routes import DOCUMENT, OPERATIONS, relay_examples
@@ -64,6 +65,12 @@ def test_nothing_is_routed_outside_the_table() -> None:
     for route in routes():
         ops = [op for op in OPERATIONS if op.routed and op.endpoint is route.endpoint]
         assert {op.method.lower() for op in ops} == route_methods(route), route.path
+
+
+def test_the_fast_paths_take_operations_of_the_table() -> None:
+    routed = {(op.method, op.path.template) for op in OPERATIONS if op.routed}
+    for method, template, _, _ in fast_paths.PATHS:
+        assert (method, template) in routed, template
 
 
 def test_every_documented_path_is_served_by_a_route() -> None:
