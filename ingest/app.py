@@ -3,29 +3,13 @@
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager
+from typing import Any
 
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
-from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
-from starlette.routing import Route
 
-from ingest import (
-    access_admin,
-    admin,
-    bulk_import,
-    customer_deletion,
-    openapi,
-    pbx_admin,
-    pbx_api,
-    pbx_events_in,
-    relay,
-    tokens_admin,
-    upstream_admin,
-)
-from ingest import health_admin as health
-from ingest import orders_admin as orders
 from ingest.answers import Answers
 from ingest.errors import BrokerUnavailable
 from ingest.event_gates import EventGates
@@ -33,16 +17,18 @@ from ingest.fast_paths import FastPaths
 from ingest.heartbeat_batches import HeartbeatBatches
 from ingest.heartbeat_producer import HeartbeatProducer
 from ingest.live_tokens import LiveTokens
-from ingest.metrics import RequestMetrics, metrics_page
+from ingest.metrics import RequestMetrics
 from ingest.not_found import not_found
+from ingest.operation import routes
 from ingest.own_orders import OwnOrders
 from ingest.probe import run_probes
 from ingest.publisher import Publisher
+from ingest.replica import Replica
 from ingest.responder_client import ResponderClient
+from ingest.routes import OPERATIONS
 from ingest.services import Services
 from ingest.settings import IngestSettings
 from ingest.shedding import Gate, watch_lag
-from ingest.write_health import WriteStatus
 from schemas.clock import Clock
 from schemas.topics import TopicNames
 
@@ -97,173 +83,67 @@ def _key(settings: IngestSettings) -> bytes | None:
         return None
 
 
-def _write_status(request: Request) -> WriteStatus:
-    services: Services = request.app.state.services
-    return services.publisher.health.status(services.publisher.now())
-
-
-def _status_body(status: WriteStatus) -> dict[str, object]:
-    return {
-        "kafkaWrites": "acknowledged" if status.ready else "failing",
-        "reason": status.reason,
-        "lastAckAgeSeconds": status.last_ack_age_s,
-        "unreadySeconds": round(status.unready_for_s, 3),
-    }
-
-
-async def healthz(request: Request) -> Response:
-    """Liveness: fails once Kafka writes have failed for longer than the limit."""
-    status = _write_status(request)
-    limit = request.app.state.services.settings.liveness_limit_s
-    stuck = not status.ready and status.unready_for_s > limit
-    body = {"status": "stuck" if stuck else "ok", **_status_body(status)}
-    return JSONResponse(body, status_code=503 if stuck else 200)
-
-
-async def readyz(request: Request) -> Response:
-    """Readiness: Kafka writes are being acknowledged, and the replicas are caught up."""
-    status = _write_status(request)
-    services: Services = request.app.state.services
-    replica, tokens = services.answers.ready, services.live_tokens.ready
-    ready = status.ready and replica and tokens
-    body = {
-        "status": "ready" if ready else "unready",
-        "answers": "caught up" if replica else "reading",
-        "liveTokens": "caught up" if tokens else "reading",
-        **_status_body(status),
-    }
-    return JSONResponse(body, status_code=200 if ready else 503)
-
-
-PROFILE = "/admin/customers/{clientId}/profiles/{ptype}/{profileId:int}"
-ORDER_ROUTES = [
-    Route(f"{PROFILE}/desired-state", admin.endpoint(orders.put_desired_state), methods=["PUT"]),
-    Route(f"{PROFILE}/commands", admin.endpoint(orders.post_command), methods=["POST"]),
-    Route(f"{PROFILE}/commands", admin.endpoint(orders.list_commands), methods=["GET"]),
-    Route(f"{PROFILE}/commands/{{commandId}}", admin.endpoint(orders.get_command), methods=["GET"]),
-    Route(
-        f"{PROFILE}/commands/{{commandId}}",
-        admin.endpoint(orders.delete_command),
-        methods=["DELETE"],
-    ),
-]
-
-ACCESS = "/admin/customers/{clientId}/access"
-ACCESS_ROUTES = [
-    Route(ACCESS, admin.endpoint(access_admin.put_access), methods=["PUT"]),
-    Route(ACCESS, admin.endpoint(access_admin.get_access), methods=["GET"]),
-    Route(ACCESS, admin.endpoint(access_admin.delete_access), methods=["DELETE"]),
-]
-
-TOKEN_ROUTES = [
-    Route("/admin/tokens", admin.endpoint(tokens_admin.post_token), methods=["POST"]),
-    Route("/admin/tokens/{tokenId}", admin.endpoint(tokens_admin.get_token), methods=["GET"]),
-    Route("/admin/tokens/{tokenId}", admin.endpoint(tokens_admin.delete_token), methods=["DELETE"]),
-]
-
-HEALTH_ROUTES = [
-    Route("/admin/customers/{clientId}/health", admin.endpoint(health.get_health), methods=["GET"]),
-    Route(f"{PROFILE}/maintenance", admin.endpoint(health.put_maintenance), methods=["PUT"]),
-    Route(f"{PROFILE}/maintenance", admin.endpoint(health.delete_maintenance), methods=["DELETE"]),
-]
-
-PBX = "/admin/customers/{clientId}/pbxes/{pbxId}"
-PBX_USER = f"{PBX}/api-users/{{username}}"
-PBX_ROUTES = [
-    Route(PBX, admin.endpoint(pbx_admin.put_pbx), methods=["PUT"]),
-    Route(PBX, admin.endpoint(pbx_admin.get_pbx), methods=["GET"]),
-    Route(PBX, admin.endpoint(pbx_admin.delete_pbx), methods=["DELETE"]),
-    Route(PBX_USER, admin.endpoint(pbx_admin.put_api_user), methods=["PUT"]),
-    Route(PBX_USER, admin.endpoint(pbx_admin.delete_api_user), methods=["DELETE"]),
-    *[
-        Route(f"{PBX}/upstream", admin.endpoint(handler), methods=[method])
-        for method, handler in (
-            ("PUT", upstream_admin.put_upstream),
-            ("GET", upstream_admin.get_upstream),
-            ("DELETE", upstream_admin.delete_upstream),
-        )
-    ],
-    Route("/api/v2.0.0/{call}", pbx_api.pbx_call, methods=pbx_api.METHODS),
-    Route(
-        "/api/pbx/{clientId}/{pbxId}/events/{secret}", pbx_events_in.post_event, methods=["POST"]
-    ),
-]
-
-ROUTES = [
-    Route(relay.ROUTE, relay.heartbeat, methods=["PUT"]),
-    Route("/admin/customers/{clientId}", admin.endpoint(admin.put_customer), methods=["PUT"]),
-    Route("/admin/customers/{clientId}", admin.endpoint(admin.get_customer), methods=["GET"]),
-    Route(
-        "/admin/customers/{clientId}",
-        admin.endpoint(customer_deletion.delete_customer),
-        methods=["DELETE"],
-    ),
-    Route(
-        "/admin/customers/{clientId}/profiles/{ptype}/{profileId:int}",
-        admin.endpoint(admin.put_profile),
-        methods=["PUT"],
-    ),
-    Route(
-        "/admin/customers/{clientId}/profiles/{ptype}/{profileId:int}",
-        admin.endpoint(admin.delete_profile),
-        methods=["DELETE"],
-    ),
-    Route("/admin/import", admin.endpoint(bulk_import.post_import), methods=["POST"]),
-    *ORDER_ROUTES,
-    *HEALTH_ROUTES,
-    *ACCESS_ROUTES,
-    *TOKEN_ROUTES,
-    *PBX_ROUTES,
-    Route("/healthz", healthz, methods=["GET"]),
-    Route("/readyz", readyz, methods=["GET"]),
-    Route("/metrics", metrics_page, methods=["GET"]),
-    *openapi.ROUTES,
-]
+ROUTES = routes(OPERATIONS)
+"""Every route of the table; the relay and PBX heartbeats are taken before them by FastPaths."""
 
 
 # Heartbeats skip these: the fast paths wrap the app (ingest.fast_paths).
 MIDDLEWARE = [Middleware(RequestMetrics)]
 
 
-def create_app(settings: IngestSettings) -> FastPaths:
-    """The ingress app for these settings."""
-    services = build_services(settings)
+def lifespan(services: Services) -> Callable[[Starlette], AbstractAsyncContextManager[None]]:
+    """The app's lifespan: the shared clients started, then stopped."""
 
     @contextlib.asynccontextmanager
-    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+    async def run(app: Starlette) -> AsyncIterator[None]:
         app.state.services = services
-        services.answers.replica.start(asyncio.get_running_loop())
-        services.live_tokens.replica.start(asyncio.get_running_loop())
-        services.event_gates.replica.start(asyncio.get_running_loop())
-        try:
-            await services.publisher.warm(list(services.topics.all()))
-        except BrokerUnavailable as e:
-            log.warning("Kafka not reachable at start, answering 503 until it is: %s", e)
-        probes = asyncio.get_running_loop().create_task(
-            run_probes(
-                services.publisher,
-                topic=services.topics.probes,
-                partitions=settings.partitions,
-                interval_s=settings.probe_interval_s,
-            )
-        )
-        lag = asyncio.get_running_loop().create_task(watch_lag(services.gate))
+        tasks = await _start(services)
         yield
-        for task in (probes, lag):
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
-        await services.responder.close()
-        await services.heartbeat_producer.close()
-        services.publisher.close()
-        services.answers.replica.stop()
-        services.live_tokens.replica.stop()
-        services.event_gates.replica.stop()
+        await _stop(services, tasks)
 
+    return run
+
+
+async def _start(services: Services) -> list["asyncio.Task[None]"]:
+    loop = asyncio.get_running_loop()
+    for replica in _replicas(services):
+        replica.start(loop)
+    try:
+        await services.publisher.warm(list(services.topics.all()))
+    except BrokerUnavailable as e:
+        log.warning("Kafka not reachable at start, answering 503 until it is: %s", e)
+    settings = services.settings
+    probes = run_probes(
+        services.publisher,
+        topic=services.topics.probes,
+        partitions=settings.partitions,
+        interval_s=settings.probe_interval_s,
+    )
+    return [loop.create_task(probes), loop.create_task(watch_lag(services.gate))]
+
+
+async def _stop(services: Services, tasks: list["asyncio.Task[None]"]) -> None:
+    for task in tasks:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+    await services.responder.close()
+    await services.heartbeat_producer.close()
+    services.publisher.close()
+    for replica in _replicas(services):
+        replica.stop()
+
+
+def _replicas(services: Services) -> tuple[Replica[Any], ...]:
+    return (services.answers.replica, services.live_tokens.replica, services.event_gates.replica)
+
+
+def create_app(settings: IngestSettings) -> FastPaths:
+    """The ingress app for these settings."""
     return FastPaths(
         Starlette(
             routes=ROUTES,
-            lifespan=lifespan,
+            lifespan=lifespan(build_services(settings)),
             middleware=MIDDLEWARE,
             exception_handlers={404: not_found, 405: not_found},
         )

@@ -10,7 +10,6 @@ from pathlib import Path
 
 from starlette.requests import Request
 from starlette.responses import FileResponse, PlainTextResponse, Response
-from starlette.routing import Route
 
 ASSETS = {
     "swagger-ui.css": "text/css",
@@ -75,9 +74,3 @@ async def asset(request: Request) -> Response:
         return PlainTextResponse("Not Found", 404)
     headers = {"Cache-Control": "public, max-age=3600"}
     return FileResponse(STATIC / name, headers=headers, media_type=ASSETS[name])
-
-
-ROUTES = [
-    Route("/docs", page, methods=["GET"]),
-    Route("/docs/static/{asset}", asset, methods=["GET"]),
-]

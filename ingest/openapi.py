@@ -1,29 +1,21 @@
-"""The OpenAPI 3.1 document of the hub's three APIs, served at `/openapi.json`.
+"""The OpenAPI 3.1 document of the hub's three APIs, built from the table of operations.
 
-Built once, at import, from the pydantic models in `schemas/` and the routes' own
-constants; each request sends the same bytes.
+Paths, parameters, bodies and answers are the operations' own (`ingest.routes`); the
+component schemas are the pydantic models' JSON schemas (a request body's validation
+schema, an answer's serialization schema) and the few named schemas the operations'
+modules write where no model describes the wire.
 """
 
+from collections.abc import Iterable
 from importlib.metadata import PackageNotFoundError, version
-from typing import Final
+from typing import Any
 
-import orjson
-from starlette.requests import Request
-from starlette.responses import Response
-from starlette.routing import Route
+from pydantic import BaseModel
+from pydantic.json_schema import JsonSchemaMode, models_json_schema
 
-from ingest import docs, openapi_access, openapi_paths, openapi_pbx
-from ingest.openapi_parts import (
-    ADMIN_AUTH,
-    TEXT,
-    answer,
-    content,
-    operation,
-    path_param,
-    shared_headers,
-    shared_responses,
-)
-from ingest.openapi_schemas import Schema, components
+from ingest.operation import Component, Model, Operation, Schema
+
+REF = "#/components/schemas/{model}"
 
 DESCRIPTION = """\
 The heartbeat hub's HTTP API, in three parts:
@@ -65,76 +57,89 @@ def _version() -> str:
         return "unknown"
 
 
-def _get(op_id: str, summary: str, responses: Schema) -> Schema:
-    return {"get": operation(op_id, summary, "docs", responses)}
+class Components:
+    """The components the operations refer to, gathered while their markers are resolved."""
+
+    def __init__(self) -> None:
+        self.named: dict[tuple[str, str], Component] = {}
+        self.resolved: dict[str, dict[str, Any]] = {}
+        self.models: dict[tuple[type[BaseModel], JsonSchemaMode], None] = {}
+
+    def resolve(self, node: Any) -> Any:
+        """`node` as JSON: each marker replaced by its reference, its component noted."""
+        if isinstance(node, Component):
+            return self._component(node)
+        if isinstance(node, Model):
+            self.models[node.model, node.mode] = None
+            return {"$ref": REF.format(model=node.model.__name__)}
+        if isinstance(node, dict):
+            # `{"$ref": component, ...}`: a reference beside other keywords
+            return {k: self._ref(v) if k == "$ref" else self.resolve(v) for k, v in node.items()}
+        if isinstance(node, list | tuple):
+            return [self.resolve(item) for item in node]
+        return node
+
+    def _ref(self, target: Any) -> Any:
+        return self._component(target)["$ref"] if isinstance(target, Component) else target
+
+    def _component(self, part: Component) -> Schema:
+        known = self.named.setdefault((part.kind, part.name), part)
+        if known is not part and known.value != part.value:
+            raise ValueError(f"two components named {part.kind}/{part.name}")
+        if known is part:
+            self.resolved.setdefault(part.kind, {})[part.name] = self.resolve(part.value)
+        return {"$ref": f"#/components/{part.kind}/{part.name}"}
+
+    def document(self) -> Schema:
+        """The `components` object: every kind's parts by name."""
+        out = {**self.resolved, "schemas": {**self._models(), **self.resolved.get("schemas", {})}}
+        kinds = ("schemas", "headers", "responses", "securitySchemes")
+        return {kind: dict(sorted(out[kind].items())) for kind in kinds if kind in out}
+
+    def _models(self) -> Schema:
+        refs, top = models_json_schema(list(self.models), ref_template=REF)
+        for (model, _), ref in refs.items():
+            if ref != {"$ref": REF.format(model=model.__name__)}:
+                raise ValueError(f"{model.__name__} has two schemas: its request's and answer's")
+        named = {name for kind, name in self.named if kind == "schemas"}
+        if clash := named & set(top.get("$defs", {})):
+            raise ValueError(f"named schemas that are models' too: {sorted(clash)}")
+        defs: Schema = top.get("$defs", {})
+        return defs
 
 
-def _docs_paths() -> dict[str, Schema]:
-    asset = path_param("asset", "A Swagger UI file.", {"type": "string", "enum": list(docs.ASSETS)})
-    files = {media: {"schema": {"type": "string"}} for media in sorted(set(docs.ASSETS.values()))}
-    missing = answer("No such file.", content({"type": "string"}, TEXT))
-    document = answer("OpenAPI 3.1.", content({"type": "object"}))
-    page = answer("The page.", content({"type": "string"}, "text/html"))
-    return {
-        "/openapi.json": _get("openapi", "This document", {"200": document}),
-        "/docs": _get("docs", "Swagger UI for this document", {"200": page}),
-        "/docs/static/{asset}": {
-            "parameters": [asset],
-            **_get(
-                "docsAsset",
-                "A file of the page",
-                {"200": answer("The file.", files), "404": missing},
-            ),
-        },
-    }
+def _paths(operations: Iterable[Operation], found: Components) -> Schema:
+    paths: dict[str, Schema] = {}
+    for op in operations:
+        item = paths.setdefault(op.path.openapi, {})
+        params = found.resolve(op.path.params)
+        if params and item.setdefault("parameters", params) != params:
+            raise ValueError(f"{op.path.openapi}: operations with different parameters")
+        if op.method.lower() in item:
+            raise ValueError(f"{op.method} {op.path.openapi} declared twice")
+        item[op.method.lower()] = found.resolve(op.describe())
+        for scheme in op.security:
+            if scheme is not None:
+                found.resolve(scheme)
+        found.resolve(op.mentions)
+    return paths
 
 
-def _components() -> Schema:
-    return {
-        "schemas": {
-            **components(),
-            **openapi_pbx.pbx_schemas(),
-            **openapi_access.access_schemas(),
-        },
-        "headers": {**shared_headers(), **openapi_pbx.pbx_headers()},
-        "responses": shared_responses(),
-        "securitySchemes": {
-            ADMIN_AUTH: {
-                "type": "http",
-                "scheme": "bearer",
-                "description": "`HUB_ADMIN_TOKEN` (every route), or a scoped token of"
-                " `POST /admin/tokens` (its customers' routes only). With neither configured,"
-                " the admin API is closed.",
-            },
-            **openapi_access.relay_security(),
-        },
-    }
-
-
-def build_document() -> Schema:
-    """The whole document."""
+def document(operations: Iterable[Operation]) -> Schema:
+    """The whole document of these operations."""
+    found = Components()
+    paths = _paths(operations, found)
     return {
         "openapi": "3.1.0",
         "info": {"title": "Heartbeat hub", "version": _version(), "description": DESCRIPTION},
         "tags": [{"name": name, "description": text} for name, text in TAGS],
-        "paths": {
-            **openapi_paths.paths(),
-            **openapi_access.paths(),
-            **openapi_pbx.paths(),
-            **_docs_paths(),
-        },
-        "components": _components(),
+        "paths": paths,
+        "components": found.document(),
     }
 
 
-DOCUMENT: Final = build_document()
-DOCUMENT_JSON: Final = orjson.dumps(DOCUMENT)
-
-
-async def serve(request: Request) -> Response:
-    """The document."""
-    return Response(DOCUMENT_JSON, 200, {"Cache-Control": "no-cache"}, "application/json")
-
-
-ROUTES = [Route("/openapi.json", serve, methods=["GET"]), *docs.ROUTES]
-"""`/openapi.json`, `/docs` and the page's files; none needs the admin token."""
+def models(operations: Iterable[Operation]) -> list[tuple[type[BaseModel], JsonSchemaMode]]:
+    """The models the operations' schemas name, each with the mode it is named in."""
+    found = Components()
+    _paths(operations, found)
+    return list(found.models)

@@ -13,10 +13,10 @@ from openapi_schema_validator import OAS31Validator
 from openapi_spec_validator import OpenAPIV31SpecValidator
 from starlette.routing import Route
 
-from ingest import openapi_examples
+from ingest import fast_paths
 from ingest.app import ROUTES
-from ingest.openapi import DOCUMENT
-from ingest.openapi_schemas import REF, REQUESTS, RESPONSES
+from ingest.openapi import REF, models
+from ingest.routes import DOCUMENT, OPERATIONS, relay_examples
 from schemas.wire import Format
 from tests.ingest.test_routes import client
 
@@ -25,11 +25,6 @@ PATHS: dict[str, dict[str, Any]] = DOCUMENT["paths"]
 RELAY = "/api/customer/{clientId}/heartbeat"
 METHODS = {"get", "put", "post", "delete", "patch", "options", "head", "trace"}
 COMPONENTS = {"components": DOCUMENT["components"]}
-
-
-def template(route: Route) -> str:
-    """The route's path as OpenAPI writes it: `{profileId:int}` is `{profileId}`."""
-    return re.sub(r"\{(\w+):\w+\}", r"{\1}", route.path)
 
 
 def routes() -> list[Route]:
@@ -56,19 +51,26 @@ def test_the_document_is_valid_openapi_3_1() -> None:
     OpenAPIV31SpecValidator(DOCUMENT).validate()
 
 
-def served() -> dict[str, set[str]]:
-    """Each route template and the methods its routes answer (one route per method, often)."""
-    out: dict[str, set[str]] = {}
+def test_every_operation_of_the_table_is_documented_and_routed() -> None:
+    assert sum(len(documented(path)) for path in PATHS) == len(OPERATIONS)
+    for op in OPERATIONS:
+        assert PATHS[op.path.openapi][op.method.lower()]["operationId"] == op.op_id
+        if op.routed:
+            [route] = [r for r in routes() if r.endpoint is op.endpoint]
+            assert (route.path, op.method) in {(op.path.template, m) for m in route.methods or ()}
+
+
+def test_nothing_is_routed_outside_the_table() -> None:
+    assert len(routes()) == len(ROUTES)
     for route in routes():
-        out.setdefault(template(route), set()).update(route_methods(route))
-    return out
+        ops = [op for op in OPERATIONS if op.routed and op.endpoint is route.endpoint]
+        assert {op.method.lower() for op in ops} == route_methods(route), route.path
 
 
-def test_every_route_is_documented_with_its_methods() -> None:
-    assert len(routes()) == len(ROUTES)  # nothing mounted outside the document's reach
-    for path, methods in served().items():
-        assert path in PATHS, f"{path} is not documented"
-        assert documented(path) == methods, path
+def test_the_fast_paths_take_operations_of_the_table() -> None:
+    routed = {(op.method, op.path.template) for op in OPERATIONS if op.routed}
+    for method, template, _, _ in fast_paths.PATHS:
+        assert (method, template) in routed, template
 
 
 def test_every_documented_path_is_served_by_a_route() -> None:
@@ -112,11 +114,12 @@ def test_the_relay_answers_every_error_in_each_wire_format() -> None:
 
 def test_component_schemas_are_the_models_own() -> None:
     schemas = DOCUMENT["components"]["schemas"]
-    for mode, models in (("validation", REQUESTS), ("serialization", RESPONSES)):
-        for model in models:
-            own = model.model_json_schema(ref_template=REF, mode=mode)  # type: ignore[arg-type]
-            own.pop("$defs", None)
-            assert schemas[model.__name__] == own, model.__name__
+    named = models(OPERATIONS)
+    assert len(named) >= 20
+    for model, mode in named:
+        own = model.model_json_schema(ref_template=REF, mode=mode)
+        own.pop("$defs", None)
+        assert schemas[model.__name__] == own, model.__name__
 
 
 def test_the_relay_examples_are_the_api_pages_samples() -> None:
@@ -152,7 +155,7 @@ def test_every_json_example_matches_its_schema() -> None:
 
 
 def test_an_unknown_clients_failure_example_is_what_the_relay_writes() -> None:
-    example = openapi_examples.failure(Format.JSON)
+    example = relay_examples.failure(Format.JSON)
     assert example["ResponseStatus"] == 2
     assert example["InboundProfileList"] is None
 

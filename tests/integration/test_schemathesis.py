@@ -36,7 +36,7 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from ingest.openapi_examples import HEARTBEAT_REQUEST, request_xml
+from ingest.routes.relay_examples import HEARTBEAT_REQUEST, request_xml
 from localkafka.broker import free_port
 from localkafka.http import call
 from localkafka.hub import HubCluster
