@@ -188,24 +188,27 @@ class ProfileUpserted(BaseModel):
     profile: ProfileConfig
 
 
-class ProfileDeleted(BaseModel):
+class ProfileRecord(BaseModel):
+    """What a record about one profile names first. Each kind declares `kind` again as
+    its literal; pydantic keeps a field that a subclass declares again in its place."""
+
+    kind: str
+    client_id: str
+    at: datetime | None = None
+    profile_type: ProfileType
+    profile_id: int
+
+
+class ProfileDeleted(ProfileRecord):
     """A profile was deleted; clients no longer see it."""
 
     kind: Literal["profile-deleted"] = "profile-deleted"
-    client_id: str
-    at: datetime | None = None
-    profile_type: ProfileType
-    profile_id: int
 
 
-class MaintenanceSet(BaseModel):
+class MaintenanceSet(ProfileRecord):
     """A profile's maintenance windows were replaced (an empty list clears them)."""
 
     kind: Literal["maintenance"] = "maintenance"
-    client_id: str
-    at: datetime | None = None
-    profile_type: ProfileType
-    profile_id: int
     windows: list[Window]
 
 
