@@ -268,7 +268,7 @@ class CustomersImported(BaseModel):
         ]
 
 
-ConfigEvent = Annotated[
+ConfigRecord = (
     CustomerUpserted
     | CustomerImported
     | CustomersImported
@@ -278,9 +278,10 @@ ConfigEvent = Annotated[
     | AccessSet
     | AdminTokenSet
     | CustomerDeleted
-    | TokenScopesTrimmed,
-    Field(discriminator="kind"),
-]
+    | TokenScopesTrimmed
+)
+"""Every record of the config topic."""
+ConfigEvent = Annotated[ConfigRecord, Field(discriminator="kind")]
 CONFIG_EVENT = TypeAdapter(ConfigEvent)
 
 
@@ -317,18 +318,7 @@ def imports_key(batch: str) -> bytes:
     return f"imports/{batch}".encode()
 
 
-def config_key(
-    event: CustomerUpserted
-    | CustomerImported
-    | CustomersImported
-    | ProfileUpserted
-    | ProfileDeleted
-    | MaintenanceSet
-    | AccessSet
-    | AdminTokenSet
-    | CustomerDeleted
-    | TokenScopesTrimmed,
-) -> bytes:
+def config_key(event: ConfigRecord) -> bytes:
     """The compaction key: one per customer, profile, profile's windows, customer's access."""
     if isinstance(event, CustomerUpserted | CustomerDeleted):
         return customer_key(event.client_id)
