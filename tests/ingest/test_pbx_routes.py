@@ -239,16 +239,18 @@ def test_event_reports_are_posts_only() -> None:
 # --- admin: PBXes and their API users ------------------------------------------------------------
 
 
-@pytest.mark.parametrize(
-    ("method", "path", "body"),
-    [
+def admin_calls(user: str) -> list[tuple[str, str, bytes | None]]:
+    """Every admin call on a PBX and its API users; the PUT of an API user names `user`."""
+    return [
         ("PUT", f"{PBX}/pbx1", b'{"Name":"Office"}'),
         ("GET", f"{PBX}/pbx1", None),
         ("DELETE", f"{PBX}/pbx1", None),
-        ("PUT", f"{PBX}/pbx1/api-users/api", b'{"Password":"x"}'),
+        ("PUT", f"{PBX}/pbx1/api-users/{user}", b'{"Password":"x"}'),
         ("DELETE", f"{PBX}/pbx1/api-users/api", None),
-    ],
-)
+    ]
+
+
+@pytest.mark.parametrize(("method", "path", "body"), admin_calls("api"))
 @pytest.mark.parametrize(
     "headers", [{}, {"Authorization": "Bearer wrong"}, {"Authorization": ADMIN}]
 )
@@ -331,16 +333,7 @@ def test_an_admin_body_past_its_bound_is_413() -> None:
     assert reply.status_code == 413
 
 
-@pytest.mark.parametrize(
-    ("method", "path", "body"),
-    [
-        ("PUT", f"{PBX}/pbx1", b'{"Name":"Office"}'),
-        ("GET", f"{PBX}/pbx1", None),
-        ("DELETE", f"{PBX}/pbx1", None),
-        ("PUT", f"{PBX}/pbx1/api-users/api@example.com", b'{"Password":"x"}'),
-        ("DELETE", f"{PBX}/pbx1/api-users/api", None),
-    ],
-)
+@pytest.mark.parametrize(("method", "path", "body"), admin_calls("api@example.com"))
 def test_valid_admin_calls_need_a_worker_503(method: str, path: str, body: bytes | None) -> None:
     reply = call(method, path, body, AUTH)
     assert reply.status_code == 503
