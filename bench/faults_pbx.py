@@ -21,7 +21,7 @@ import orjson
 from sqlalchemy import Engine, text
 
 from bench import topic_read
-from bench.ticker import Ticker
+from bench.ticker import Paced, Ticker
 from localkafka.http import Reply, call
 from localkafka.hub import HubCluster
 from localkafka.receiver import Receiver
@@ -83,7 +83,7 @@ class PbxVerdict:
 
 
 @dataclass
-class PbxLoad:
+class PbxLoad(Paced):
     """The PBX, its sessions and receivers, and the events posted in the background."""
 
     hub: HubCluster
@@ -122,16 +122,6 @@ class PbxLoad:
             doc = reply.json()
             assert doc.get("status") == "Success", reply.body
             self.tokens.append(str(doc["token"]))
-
-    def start(self) -> None:
-        """Post events until stopped."""
-        self._ticker = Ticker(self.rate, self._post)
-        self._ticker.start()
-
-    def stop(self) -> None:
-        """Stop posting; then the receivers keep listening until `close`."""
-        if self._ticker is not None:
-            self._ticker.stop()
 
     def close(self) -> None:
         """Stop the receivers."""

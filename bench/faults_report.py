@@ -2,6 +2,7 @@
 
 import functools
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from bench.faults_alerts import AlertVerdict
@@ -82,6 +83,13 @@ def _p99_ms(answers: list[Answer]) -> str:
     return f"{waits[int(len(waits) * 0.99)] * 1000:.0f} ms" if waits else "-"
 
 
+def print_examples(*failures: tuple[str, Sequence[object]]) -> None:
+    """The first few items of each kind of failure, each under its label."""
+    for label, items in failures:
+        for item in items[:SHOWN]:
+            print(f"  {label}: {item}")
+
+
 def print_verdict(verdict: Verdict, answers: list[Answer], customers: int) -> None:
     """The checks' figures, examples of each failure, and the one line the smoke test reads."""
     print(
@@ -97,13 +105,11 @@ def print_verdict(verdict: Verdict, answers: list[Answer], customers: int) -> No
         f" {len(verdict.sql_mismatches)} mismatches ({verdict.sql_missing} heartbeats missing,"
         f" {verdict.sql_double} double)"
     )
-    for label, items in (
+    print_examples(
         ("missing from Kafka", verdict.missing),
         ("state mismatch", verdict.state_mismatches),
         ("SQL mismatch", verdict.sql_mismatches),
-    ):
-        for item in items[:SHOWN]:
-            print(f"  {label}: {item}")
+    )
     t = tally(answers)
     print(
         f"result        sent {t['sent']}  200 {t['200']}  503 {t['503']}  other {t['other']}"
@@ -128,14 +134,12 @@ def print_pbx(v: PbxVerdict) -> None:
         f" {len(v.health_missing)} missing from health_transitions;"
         f" steady load's profiles late or down: {len(v.false_alarms)}"
     )
-    for label, items in (
+    print_examples(
         ("pbx missing", v.missing),
         ("pbx order", v.out_of_order),
         ("health missing", v.health_missing),
         ("false alarm", v.false_alarms),
-    ):
-        for item in items[:SHOWN]:
-            print(f"  {label}: {item}")
+    )
 
 
 def print_alerts(v: AlertVerdict, faults: list[Fault]) -> None:

@@ -18,7 +18,7 @@ import time
 from dataclasses import dataclass, field
 
 from bench.faults_pbx import PbxLoad, in_order_with_restarts, until_ok
-from bench.ticker import Ticker
+from bench.ticker import Paced, Ticker
 from localkafka.pbx_simulator import PbxSimulator
 
 USER, PASSWORD = "hub-upstream", "upstream-Pa55"
@@ -50,7 +50,7 @@ class UpstreamVerdict:
 
 
 @dataclass
-class UpstreamLoad:
+class UpstreamLoad(Paced):
     """The simulator, the connection to it, and the events it posts in the background."""
 
     pbx: PbxLoad
@@ -87,16 +87,6 @@ class UpstreamLoad:
         """The connection's state as the admin API shows it."""
         reply = self.pbx.hub.admin("GET", self.path)
         return str(reply.json().get("State")) if reply.status == 200 else f"HTTP {reply.status}"
-
-    def start(self) -> None:
-        """Post events until stopped."""
-        self._ticker = Ticker(self.rate, self._post)
-        self._ticker.start()
-
-    def stop(self) -> None:
-        """Stop posting."""
-        if self._ticker is not None:
-            self._ticker.stop()
 
     def close(self) -> None:
         """Stop the simulator."""

@@ -15,7 +15,7 @@ import aiohttp
 import orjson
 
 from bench.bench_stack import WALL_CLOCK
-from bench.stats import summary
+from bench.stats import summary, timed
 from localkafka.broker import LocalBroker, free_ports
 from localkafka.hub import HubCluster, start_hub
 from schemas import codec_json, codec_xml
@@ -90,17 +90,8 @@ async def load(url: str, ids: list[str], body: bytes, ctype: str, total: int, co
 def codecs(items: list[ProfileHeartbeatData], rounds: int) -> None:
     """Time decoding a request and encoding a 7-profile answer in each format."""
     json_body, xml_body = codec_json.encode_heartbeats(items), codec_xml.encode_heartbeats(items)
-    for name, fn, arg in (
-        ("decode heartbeat json", codec_json.decode_heartbeats, json_body),
-        ("decode heartbeat xml", codec_xml.decode_heartbeats, xml_body),
-    ):
-        lat = []
-        t0 = time.perf_counter()
-        for _ in range(rounds):
-            s = time.perf_counter()
-            fn(arg)
-            lat.append(time.perf_counter() - s)
-        print(summary(name, lat, time.perf_counter() - t0))
+    timed("decode heartbeat json", rounds, lambda: codec_json.decode_heartbeats(json_body))
+    timed("decode heartbeat xml", rounds, lambda: codec_xml.decode_heartbeats(xml_body))
 
 
 def main() -> None:

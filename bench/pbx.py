@@ -57,8 +57,8 @@ from bench.pbx_load import (
     wait_for,
 )
 from bench.pbx_steady import Target, steady_phase
-from bench.pbx_wrk import HeartbeatRun, event_script, heartbeat_script, run_heartbeats
-from bench.wrk import ensure_wrk
+from bench.pbx_wrk import event_script, heartbeat_script, run_heartbeats
+from bench.wrk import WrkResult, ensure_wrk
 from localkafka.broker import LocalBroker
 from localkafka.http import Reply
 from localkafka.hub import HubCluster, start_hub
@@ -219,7 +219,7 @@ def intake_phase(
     return rows, cpu
 
 
-def heartbeat_rows(run: HeartbeatRun, sessions: int, connections: int) -> list[Row]:
+def heartbeat_rows(run: WrkResult, sessions: int, connections: int) -> list[Row]:
     """The heartbeat phase's figures."""
     return [
         ("heartbeats", "sessions / connections", f"{sessions} / {connections}"),

@@ -7,11 +7,10 @@ The Lua script counts every answer that is not HTTP 200 with exactly
 
 import re
 import string
-import subprocess
-from dataclasses import dataclass
+from dataclasses import replace
 from pathlib import Path
 
-from bench.wrk import _parse, ensure_wrk
+from bench.wrk import WrkResult, parse, wrk_output
 from schemas.pbx_errno import SUCCESS
 
 # Every script's ending: count each answer that is not HTTP 200 with `$success`.
@@ -59,22 +58,6 @@ function request() return wrk.format("POST", "$path", headers, body) end
 )
 
 
-@dataclass(frozen=True, slots=True)
-class HeartbeatRun:
-    """What one wrk run of heartbeats measured."""
-
-    requests: int
-    errors: int
-    seconds: float
-    p50_ms: float
-    p99_ms: float
-
-    @property
-    def rate(self) -> float:
-        """Answers per second."""
-        return self.requests / self.seconds
-
-
 def heartbeat_script(tokens: list[str], body: bytes, workdir: Path) -> str:
     """The Lua script's path: heartbeats with `body`, to each token in turn."""
     tokens_file, body_file = workdir / "tokens.txt", workdir / "heartbeat.json"
@@ -85,21 +68,17 @@ def heartbeat_script(tokens: list[str], body: bytes, workdir: Path) -> str:
     return str(script)
 
 
-def run_heartbeats(url: str, script: str, seconds: int, connections: int) -> HeartbeatRun:
+def run_heartbeats(url: str, script: str, seconds: int, connections: int) -> WrkResult:
     """One bounded wrk run; raises CalledProcessError or TimeoutExpired when wrk fails."""
-    cmd = [ensure_wrk(), "-t1", f"-c{connections}", f"-d{seconds}s", "--latency",
-           "--timeout", "5s", "-s", script, url]  # fmt: skip
-    out = subprocess.run(
-        cmd, check=True, capture_output=True, text=True, timeout=seconds + 30
-    ).stdout
-    parsed = _parse(out, seconds)
+    out = wrk_output(url, seconds=seconds, connections=connections, script=script)
+    parsed = parse(out, seconds)
     non_2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
     socket_errors = parsed.errors - (int(non_2xx.group(1)) if non_2xx else 0)
     bad = re.search(r"^bad answers: (\d+)", out, re.M)
     if bad is None:
         raise RuntimeError(f"wrk printed no count of bad answers:\n{out}")
     errors = socket_errors + int(bad.group(1))
-    return HeartbeatRun(parsed.requests, errors, parsed.seconds, parsed.p50_ms, parsed.p99_ms)
+    return replace(parsed, errors=errors)
 
 
 def event_script(event_url: str, body: bytes, workdir: Path) -> str:

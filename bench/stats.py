@@ -1,6 +1,8 @@
 """Latency statistics printed by every benchmark."""
 
 import statistics
+import time
+from collections.abc import Callable
 
 
 def percentile(sorted_values: list[float], q: float) -> float:
@@ -21,3 +23,14 @@ def summary(name: str, latencies_s: list[float], elapsed_s: float) -> str:
         f"p50={percentile(ms, 50):6.2f} ms  p99={percentile(ms, 99):6.2f} ms  "
         f"mean={mean:6.2f} ms  max={max(ms, default=0):6.1f} ms"
     )
+
+
+def timed(name: str, rounds: int, fn: Callable[[], object]) -> None:
+    """Run `fn` `rounds` times and print the summary."""
+    lat = []
+    t0 = time.perf_counter()
+    for _ in range(rounds):
+        s = time.perf_counter()
+        fn()
+        lat.append(time.perf_counter() - s)
+    print(summary(name, lat, time.perf_counter() - t0))

@@ -6,11 +6,9 @@ p50/p99 per customer. `python -m bench.sweep`.
 """
 
 import argparse
-import time
-from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
-from bench.stats import summary
+from bench.stats import timed
 from processors.relay import answer, commands, customer_health, reported
 from schemas.commands import CommandQueued, CustomerCommands
 from schemas.enums import ProfileType, ServerStatus
@@ -42,17 +40,6 @@ def entries(n_in: int, n_out: int) -> list[ProfileHeartbeatData]:
         for t, n in ((ProfileType.Inbound, n_in), (ProfileType.Outbound, n_out))
         for i in range(1, n + 1)
     ]
-
-
-def timed(name: str, rounds: int, fn: Callable[[], object]) -> None:
-    """Run `fn` `rounds` times and print the summary."""
-    lat = []
-    t0 = time.perf_counter()
-    for _ in range(rounds):
-        s = time.perf_counter()
-        fn()
-        lat.append(time.perf_counter() - s)
-    print(summary(name, lat, time.perf_counter() - t0))
 
 
 def main() -> None:

@@ -35,3 +35,24 @@ class Ticker:
             due = time.monotonic() + interval
             self.step(n)
             self._stop.wait(max(0.0, due - time.monotonic()))
+
+
+class Paced:
+    """A load posting in the background: `start` calls `_post(n)` at `rate` a second until
+    `stop`. The dataclasses using it declare `rate` and `_ticker` (default None)."""
+
+    rate: float
+    _ticker: Ticker | None
+
+    def _post(self, n: int) -> None:
+        raise NotImplementedError
+
+    def start(self) -> None:
+        """Post until stopped."""
+        self._ticker = Ticker(self.rate, self._post)
+        self._ticker.start()
+
+    def stop(self) -> None:
+        """Stop posting; what was posted may still be received until `close`."""
+        if self._ticker is not None:
+            self._ticker.stop()

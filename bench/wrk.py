@@ -50,15 +50,22 @@ def run_wrk(
     url: str, *, seconds: int, connections: int, threads: int = 1, script: str | None = None
 ) -> WrkResult:
     """wrk against `url`; raises CalledProcessError when wrk fails."""
+    out = wrk_output(url, seconds=seconds, connections=connections, threads=threads, script=script)
+    return parse(out, seconds)
+
+
+def wrk_output(
+    url: str, *, seconds: int, connections: int, threads: int = 1, script: str | None = None
+) -> str:
+    """What wrk printed against `url`; raises CalledProcessError or TimeoutExpired on failure."""
     cmd = [ensure_wrk(), f"-t{threads}", f"-c{connections}", f"-d{seconds}s", "--latency",
            "--timeout", "5s"]  # fmt: skip
     if script:
         cmd += ["-s", script]
     # Bounded: wrk has been seen to hang past its duration; the run is then a failure.
-    out = subprocess.run(
+    return subprocess.run(
         [*cmd, url], check=True, capture_output=True, text=True, timeout=seconds + 30
     ).stdout
-    return _parse(out, seconds)
 
 
 def heartbeat_script(ids: list[str], body: bytes, ctype: str, workdir: Path) -> str:
@@ -76,7 +83,8 @@ def _ms(text: str) -> float:
     return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60000.0}[unit]
 
 
-def _parse(out: str, seconds: int) -> WrkResult:
+def parse(out: str, seconds: int) -> WrkResult:
+    """The figures of wrk's printout (its own errors: non-2xx answers and socket errors)."""
     requests = int(re.search(r"(\d+) requests in ([\d.]+)(\w+)", out).group(1))  # type: ignore[union-attr]
     errors = int(m.group(1)) if (m := re.search(r"Non-2xx or 3xx responses: (\d+)", out)) else 0
     sock = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out)

@@ -10,7 +10,7 @@ from cli.config import Config
 from cli.errors import NotFound
 from cli.fields import profile_value
 from cli.output import emit, emit_doc
-from cli.params import json_option, profile_args
+from cli.params import config_command, profile_args
 
 FILE_HELP = "JSON body (as the API takes it); the options given override its fields."
 
@@ -27,8 +27,7 @@ def customers() -> None:
 @click.option("--name", help="Name.")
 @click.option("--interval", type=int, help="HeartbeatIntervalSeconds (default 60).")
 @click.option("--grace", type=int, help="GracePeriodSeconds (default 30).")
-@json_option
-@click.pass_obj
+@config_command
 def put_customer(
     config: Config,
     client_id: str,
@@ -51,8 +50,7 @@ def put_customer(
 
 @customers.command("get")
 @click.argument("client_id", metavar="CLIENT")
-@json_option
-@click.pass_obj
+@config_command
 def get_customer(config: Config, client_id: str) -> None:
     """Show customer CLIENT, its profiles and their last reported state."""
     emit(config, config.client().call("GET", paths.customer(client_id)), views_customers.customer)
@@ -61,8 +59,7 @@ def get_customer(config: Config, client_id: str) -> None:
 @customers.command("delete")
 @click.argument("client_id", metavar="CLIENT")
 @click.option("--yes", is_flag=True, help="Delete without asking first.")
-@json_option
-@click.pass_obj
+@config_command
 def delete_customer(config: Config, client_id: str, yes: bool) -> None:
     """Delete customer CLIENT with everything it has; asks first unless --yes.
 
@@ -97,8 +94,7 @@ def profiles() -> None:
     metavar="FIELD=VALUE",
     help="Any profile field by its wire name, e.g. --set ReceivePort=2575 (repeatable).",
 )
-@json_option
-@click.pass_obj
+@config_command
 def put_profile(
     config: Config,
     client_id: str,
@@ -125,8 +121,7 @@ def put_profile(
 
 @profiles.command("get")
 @profile_args
-@json_option
-@click.pass_obj
+@config_command
 def get_profile(config: Config, client_id: str, kind: str, profile_id: int) -> None:
     """Show one profile: its configuration, state and maintenance windows.
 
@@ -142,8 +137,7 @@ def get_profile(config: Config, client_id: str, kind: str, profile_id: int) -> N
 
 @profiles.command("delete")
 @profile_args
-@json_option
-@click.pass_obj
+@config_command
 def delete_profile(config: Config, client_id: str, kind: str, profile_id: int) -> None:
     """Delete a profile; clients stop seeing it in their answers."""
     reply = config.client().call("DELETE", paths.profile(client_id, kind, profile_id))

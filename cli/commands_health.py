@@ -9,14 +9,13 @@ import click
 from cli import paths, views_customers, views_health
 from cli.config import Config
 from cli.output import emit
-from cli.params import json_option, profile_args
+from cli.params import config_command, profile_args
 from cli.windows import window
 
 
 @click.command("health")
 @click.argument("client_id", metavar="CLIENT")
-@json_option
-@click.pass_obj
+@config_command
 def health(config: Config, client_id: str) -> None:
     """The customer's health, then each profile's and PBX's, worst first."""
     reply = config.client().call("GET", f"{paths.customer(client_id)}/health")
@@ -56,8 +55,7 @@ def _load_windows(file: IO[str]) -> Any:
     type=click.File("r"),
     help='Several windows: {"windows": [{"start", "end", "reason"}]} or the bare list.',
 )
-@json_option
-@click.pass_obj
+@config_command
 def set_windows(
     config: Config,
     client_id: str,
@@ -80,8 +78,7 @@ def set_windows(
 
 @maintenance.command("clear")
 @profile_args
-@json_option
-@click.pass_obj
+@config_command
 def clear_windows(config: Config, client_id: str, kind: str, profile_id: int) -> None:
     """Remove every maintenance window of the profile."""
     path = f"{paths.profile(client_id, kind, profile_id)}/maintenance"

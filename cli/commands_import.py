@@ -10,7 +10,7 @@ from cli.config import Config
 from cli.csv_import import CsvProblem, Line, lines_of, ndjson
 from cli.errors import ApiRefused
 from cli.output import emit
-from cli.params import json_option
+from cli.params import config_command
 
 NDJSON = "application/x-ndjson"
 _LINE = re.compile(r"^line (\d+):")
@@ -52,8 +52,7 @@ def format_of(file: IO[bytes], fmt: str | None) -> str:
     help="The file's format (default: csv for a .csv file, else ndjson).",
 )
 @click.option("--dry-run", is_flag=True, help="Print the NDJSON that would be sent; send nothing.")
-@json_option
-@click.pass_obj
+@config_command
 def import_file(config: Config, file: IO[bytes], fmt: str | None, dry_run: bool) -> None:
     """Import customers and their profiles from FILE (`-` for standard input).
 

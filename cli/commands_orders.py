@@ -9,7 +9,7 @@ from cli.bodies import given
 from cli.config import Config
 from cli.errors import NotAcknowledged
 from cli.output import NOT_VISIBLE, emit
-from cli.params import json_option, profile_args
+from cli.params import config_command, profile_args
 from cli.watch import watch
 from schemas.enums import ClientAction
 from schemas.events import CommandName, CommandState
@@ -26,8 +26,7 @@ def desired_state() -> None:
 @desired_state.command("set")
 @profile_args
 @click.argument("action", type=click.Choice(list(ACTIONS)))
-@json_option
-@click.pass_obj
+@config_command
 def set_desired(config: Config, client_id: str, kind: str, profile_id: int, action: str) -> None:
     """Want the profile started or stopped; `none` clears the wish."""
     path = f"{paths.profile(client_id, kind, profile_id)}/desired-state"
@@ -45,8 +44,7 @@ def commands() -> None:
 @click.argument("command", type=click.Choice(COMMANDS))
 @click.option("--ttl", type=int, help="Seconds until it expires (default 3600).")
 @click.option("--max-deliveries", type=int, help="Deliveries before it fails (default 3).")
-@json_option
-@click.pass_obj
+@config_command
 def send(
     config: Config,
     client_id: str,
@@ -68,8 +66,7 @@ def send(
 @commands.command("list")
 @profile_args
 @click.option("--state", type=click.Choice([s.value for s in CommandState]), help="Only these.")
-@json_option
-@click.pass_obj
+@config_command
 def list_commands(
     config: Config, client_id: str, kind: str, profile_id: int, state: str | None
 ) -> None:
@@ -82,8 +79,7 @@ def list_commands(
 @commands.command("get")
 @profile_args
 @click.argument("command_id", metavar="COMMAND_ID")
-@json_option
-@click.pass_obj
+@config_command
 def get(config: Config, client_id: str, kind: str, profile_id: int, command_id: str) -> None:
     """One command, its state and every change of it."""
     reply = config.client().call("GET", paths.command(client_id, kind, profile_id, command_id))
@@ -93,8 +89,7 @@ def get(config: Config, client_id: str, kind: str, profile_id: int, command_id: 
 @commands.command("cancel")
 @profile_args
 @click.argument("command_id", metavar="COMMAND_ID")
-@json_option
-@click.pass_obj
+@config_command
 def cancel(config: Config, client_id: str, kind: str, profile_id: int, command_id: str) -> None:
     """Cancel a command before it is acknowledged."""
     path = paths.command(client_id, kind, profile_id, command_id)
@@ -106,8 +101,7 @@ def cancel(config: Config, client_id: str, kind: str, profile_id: int, command_i
 @click.argument("command_id", metavar="COMMAND_ID")
 @click.option("--timeout", type=click.FloatRange(min=0), default=300.0, show_default=True)
 @click.option("--interval", type=click.FloatRange(min=0.1), default=1.0, show_default=True)
-@json_option
-@click.pass_obj
+@config_command
 def watch_command(
     config: Config,
     client_id: str,

@@ -9,7 +9,7 @@ from cli import paths, views_pbx
 from cli.bodies import given, load_object
 from cli.config import Config
 from cli.output import done, emit, emit_doc
-from cli.params import json_option, pbx_args
+from cli.params import config_command, pbx_args
 from cli.passwords import password_file_option, read_password
 
 
@@ -24,8 +24,7 @@ def pbxes() -> None:
 @click.option("--name", help="Name.")
 @click.option("--serial", help="SerialNumber.")
 @click.option("--alert-email", "emails", multiple=True, help="AlertEmailList (repeatable).")
-@json_option
-@click.pass_obj
+@config_command
 def put_pbx(
     config: Config,
     client_id: str,
@@ -45,8 +44,7 @@ def put_pbx(
 
 @pbxes.command("get")
 @pbx_args
-@json_option
-@click.pass_obj
+@config_command
 def get_pbx(config: Config, client_id: str, pbx_id: str) -> None:
     """Show a PBX: its event URL, API users and sessions."""
     emit(config, config.client().call("GET", paths.pbx(client_id, pbx_id)), views_pbx.pbx)
@@ -54,8 +52,7 @@ def get_pbx(config: Config, client_id: str, pbx_id: str) -> None:
 
 @pbxes.command("delete")
 @pbx_args
-@json_option
-@click.pass_obj
+@config_command
 def delete_pbx(config: Config, client_id: str, pbx_id: str) -> None:
     """Remove a PBX: its sessions end and its users are released."""
     config.client().call("DELETE", paths.pbx(client_id, pbx_id))
@@ -71,8 +68,7 @@ def api_users() -> None:
 @pbx_args
 @click.argument("username", metavar="USERNAME")
 @password_file_option
-@json_option
-@click.pass_obj
+@config_command
 def put_user(
     config: Config, client_id: str, pbx_id: str, username: str, password_file: Path | None
 ) -> None:
@@ -86,8 +82,7 @@ def put_user(
 @api_users.command("delete")
 @pbx_args
 @click.argument("username", metavar="USERNAME")
-@json_option
-@click.pass_obj
+@config_command
 def delete_user(config: Config, client_id: str, pbx_id: str, username: str) -> None:
     """Remove an API user; its sessions end."""
     reply = config.client().call("DELETE", paths.api_user(client_id, pbx_id, username))
@@ -96,8 +91,7 @@ def delete_user(config: Config, client_id: str, pbx_id: str, username: str) -> N
 
 @click.command("sessions")
 @pbx_args
-@json_option
-@click.pass_obj
+@config_command
 def sessions(config: Config, client_id: str, pbx_id: str) -> None:
     """The PBX's sessions (`--json`: the view's `Sessions` list, unchanged)."""
     view = config.client().call("GET", paths.pbx(client_id, pbx_id)).json()

@@ -8,7 +8,7 @@ from cli import paths, views_pbx
 from cli.bodies import given
 from cli.config import Config
 from cli.output import done, emit
-from cli.params import json_option, pbx_args
+from cli.params import config_command, pbx_args
 from cli.passwords import password_file_option, read_password
 
 
@@ -29,8 +29,7 @@ def upstream() -> None:
 @click.option("--version", type=click.Choice(["1.0.0", "2.0.0"]), help="Event version (2.0.0).")
 @click.option("--interval", type=int, help="HeartbeatIntervalSeconds, 10 to 1500 (600).")
 @click.option("--verify-tls/--no-verify-tls", default=None, help="Check the PBX's certificate.")
-@json_option
-@click.pass_obj
+@config_command
 def put_upstream(
     config: Config,
     client_id: str,
@@ -57,8 +56,7 @@ def put_upstream(
 
 @upstream.command("get")
 @pbx_args
-@json_option
-@click.pass_obj
+@config_command
 def get_upstream(config: Config, client_id: str, pbx_id: str) -> None:
     """The connection's settings and state (never its password or token)."""
     emit(config, config.client().call("GET", _path(client_id, pbx_id)), views_pbx.upstream)
@@ -66,8 +64,7 @@ def get_upstream(config: Config, client_id: str, pbx_id: str) -> None:
 
 @upstream.command("delete")
 @pbx_args
-@json_option
-@click.pass_obj
+@config_command
 def delete_upstream(config: Config, client_id: str, pbx_id: str) -> None:
     """Disconnect: the hub logs out of the PBX, then forgets the connection."""
     config.client().call("DELETE", _path(client_id, pbx_id))

@@ -26,6 +26,11 @@ json_option = click.option(
 )
 
 
+def config_command(command: Callable[..., None]) -> Callable[..., None]:
+    """What every command takes: `--json`, and the `Config` as its first argument."""
+    return json_option(click.pass_obj(command))
+
+
 def profile_args(command: F) -> F:
     """CLIENT TYPE ID: the profile a command is about."""
     command = click.argument("profile_id", metavar="ID", type=click.IntRange(1, 2**31 - 1))(command)

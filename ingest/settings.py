@@ -7,10 +7,10 @@ from pydantic import Field, SecretStr
 
 from schemas.pbx_callback import Network, networks
 from schemas.pbx_settings import PbxSharedSettings
-from schemas.settings import KafkaSettings
+from schemas.settings import ClockSettings, KafkaSettings, secret_text
 
 
-class IngestSettings(KafkaSettings, PbxSharedSettings):
+class IngestSettings(KafkaSettings, PbxSharedSettings, ClockSettings):
     """The ingress: where it listens, where the responder is, how long it waits."""
 
     host: str = Field(default="127.0.0.1")
@@ -33,9 +33,6 @@ class IngestSettings(KafkaSettings, PbxSharedSettings):
     )
     heartbeat_batch: int = Field(
         default=500, ge=1, le=10_000, description="most heartbeats published in one batch"
-    )
-    clock_offset_file: str | None = Field(
-        default=None, description="tests and demos only: seconds to shift the clock by"
     )
     apply_wait_s: float = Field(default=5.0, ge=0, le=60)
     probe_interval_s: float = Field(
@@ -67,9 +64,7 @@ class IngestSettings(KafkaSettings, PbxSharedSettings):
 
     def token(self) -> str | None:
         """The admin token: the file wins over the variable, as Kubernetes secrets expect."""
-        if self.admin_token_file is not None:
-            return self.admin_token_file.read_text().strip() or None
-        return self.admin_token.get_secret_value() if self.admin_token else None
+        return secret_text(self.admin_token, self.admin_token_file)
 
 
 @lru_cache(maxsize=1)

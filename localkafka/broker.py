@@ -23,10 +23,11 @@ import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
-from types import TracebackType
 
 from kafka import KafkaAdminClient
 from kafka.errors import KafkaError
+
+from localkafka.stopping import Stopping
 
 log = logging.getLogger(__name__)
 
@@ -236,7 +237,7 @@ def _signal_group(process: subprocess.Popen[bytes], sig: signal.Signals) -> None
         os.killpg(process.pid, sig)
 
 
-class LocalBroker:
+class LocalBroker(Stopping):
     """One Kafka broker+controller process on 127.0.0.1, usable as a context manager.
 
     State lives in `data_dir`, so `stop()`/`kill()` followed by `start()` keeps topics
@@ -376,14 +377,6 @@ class LocalBroker:
     def __enter__(self) -> LocalBroker:
         self.start()
         return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        self.stop()
 
     def _check_ports_free(self) -> None:
         # Otherwise the readiness probe could talk to whatever holds the port, and the

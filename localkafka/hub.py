@@ -10,6 +10,7 @@ import orjson
 from localkafka.broker import LocalBroker, free_port
 from localkafka.http import Reply, call
 from localkafka.process import ServiceProcess, wait_http
+from localkafka.stopping import Stopping
 from processors.create_topics import ensure_topics
 from schemas import clock
 from schemas.settings import KafkaSettings
@@ -19,8 +20,9 @@ LOCAL_DENY = "169.254.0.0/16,fe80::/10,0.0.0.0/8,::/128,224.0.0.0/4,ff00::/8"
 """The default deny list without loopback, for a hub whose receivers run beside it."""
 
 
-class HubCluster:
-    """Fresh topic prefix, token and ports; workers and an ingress as child processes."""
+class HubCluster(Stopping):
+    """Fresh topic prefix, token and ports; workers and an ingress as child processes;
+    `with` stops them at the block's end."""
 
     def __init__(self, bootstrap: str, workdir: Path, partitions: int = 4) -> None:
         self.bootstrap = bootstrap

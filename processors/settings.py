@@ -5,11 +5,11 @@ from functools import lru_cache
 from pydantic import Field
 
 from schemas.pbx_settings import PbxSharedSettings
-from schemas.settings import KafkaSettings
+from schemas.settings import ClockSettings, KafkaSettings
 from schemas.topics import TopicNames
 
 
-class WorkerSettings(KafkaSettings, PbxSharedSettings):
+class WorkerSettings(KafkaSettings, PbxSharedSettings, ClockSettings):
     """One worker of the faust app; its web server is the responder."""
 
     web_bind: str = Field(default="127.0.0.1", description="address the responder listens on")
@@ -65,9 +65,6 @@ class WorkerSettings(KafkaSettings, PbxSharedSettings):
     )
     command_retention_s: int = Field(
         default=7 * 24 * 3600, ge=60, description="how long finished commands stay queryable"
-    )
-    clock_offset_file: str | None = Field(
-        default=None, description="tests and demos only: seconds to shift the clock by"
     )
     heartbeat_publish_timeout_s: float = Field(
         default=4.0, gt=0, le=60, description="wait for acks=all before a heartbeat is 503"

@@ -173,6 +173,8 @@ class PbxView(BaseModel):
 
 def session_view(s: Session, now: datetime) -> SessionView:
     """How the admin API shows a session."""
+    # Copies what `processors.pbx.sessions.snapshot` copies into the pbx-changes record, on
+    # purpose: the admin API's view and the topic's record are two wire formats.
     return SessionView(
         Id=s.session_id,
         User=s.user,

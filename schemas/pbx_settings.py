@@ -7,6 +7,7 @@ from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from schemas.pbx_callback import DEFAULT_DENIED, Network, networks
+from schemas.settings import secret_text
 
 
 class PbxSharedSettings(BaseSettings):
@@ -25,11 +26,7 @@ class PbxSharedSettings(BaseSettings):
 
     def key(self) -> bytes:
         """The secret key; the file wins over the variable. Raises ValueError when unset."""
-        text = ""
-        if self.secret_key_file is not None:
-            text = self.secret_key_file.read_text().strip()
-        elif self.secret_key is not None:
-            text = self.secret_key.get_secret_value().strip()
+        text = (secret_text(self.secret_key, self.secret_key_file) or "").strip()
         if len(text) < 32:
             raise ValueError("HUB_SECRET_KEY (or HUB_SECRET_KEY_FILE) must hold 32+ characters")
         return text.encode()

@@ -53,35 +53,34 @@ class PbxUserSet(ByClient):
     at: datetime
 
 
-class UserClaimed(BaseModel):
+class ByUsername(BaseModel):
+    """A record of the user directory, placed by its username. Each kind declares `kind`
+    again as its literal; pydantic keeps a field declared again in its place."""
+
+    kind: str
+    username: str
+    client_id: str
+    pbx_id: str
+
+    @property
+    def route(self) -> str:
+        """The partition key."""
+        return self.username
+
+
+class UserClaimed(ByUsername):
     """A username is claimed for a PBX with this hash; the first PBX to claim it keeps it."""
 
     kind: Literal["user-claimed"] = "user-claimed"
-    username: str
-    client_id: str
-    pbx_id: str
     password_hash: str
     at: datetime
 
-    @property
-    def route(self) -> str:
-        """The partition key."""
-        return self.username
 
-
-class UserReleased(BaseModel):
+class UserReleased(ByUsername):
     """A username is given up by the PBX holding it."""
 
     kind: Literal["user-released"] = "user-released"
-    username: str
-    client_id: str
-    pbx_id: str
     at: datetime
-
-    @property
-    def route(self) -> str:
-        """The partition key."""
-        return self.username
 
 
 class LoginAttempt(BaseModel):

@@ -46,6 +46,9 @@ class InboundConfig(BaseModel):
 class OutboundConfig(BaseModel):
     """An outbound profile's configuration, tagged with its type."""
 
+    # Alike InboundConfig on purpose: the two members of a tagged union, each with its tag,
+    # its wire model and the wire name of its id.
+
     profile_type: Literal[ProfileType.Outbound] = ProfileType.Outbound
     wire: OutboundProfileBase
     timing: Timing = Field(default_factory=Timing)

@@ -97,8 +97,12 @@ class InboundProfileBase(WireModel):
     RelayWebServiceTimeout: Int32 = 0
 
 
-class RelayInboundProfile(InboundProfileBase):
-    """An inbound profile as the heartbeat answer carries it: configuration plus state."""
+class ProfileAnswerState(WireModel):
+    """The members of a profile's state that the heartbeat answer adds to its configuration.
+
+    Named first among a profile's bases, so that pydantic (which takes the fields of the
+    bases last to first) writes them after the configuration, as the JSON samples do.
+    """
 
     # A byte on the wire (the sample has 64 in XML too), not the ServerStatus enum.
     ServerStatus: Byte = 0
@@ -107,8 +111,15 @@ class RelayInboundProfile(InboundProfileBase):
     LastHeartbeatDateTime: NetDate | None = None
 
 
+class RelayInboundProfile(ProfileAnswerState, InboundProfileBase):
+    """An inbound profile as the heartbeat answer carries it: configuration plus state."""
+
+
 class OutboundProfileBase(WireModel):
     """Configuration of an outbound relay profile, as the operator sets it."""
+
+    # Shares members with InboundProfileBase, yet each is declared whole in its wire
+    # order: a shared base's members would come first, before the profile's own id.
 
     RelayOutboundProfileID: Int32 = 0
     RelayCustomerID: Int32 = 0
@@ -128,14 +139,8 @@ class OutboundProfileBase(WireModel):
     RelayFileFolderPath: str | None = None
 
 
-class RelayOutboundProfile(OutboundProfileBase):
+class RelayOutboundProfile(ProfileAnswerState, OutboundProfileBase):
     """An outbound profile as the heartbeat answer carries it: configuration plus state."""
-
-    # A byte on the wire, not the ServerStatus enum (see RelayInboundProfile).
-    ServerStatus: Byte = 0
-    LastTransactionDateTime: NetDate | None = None
-    PendingHeartbeatCommand: Byte = 0
-    LastHeartbeatDateTime: NetDate | None = None
 
 
 class ResponseDataBase(WireModel):

@@ -1,6 +1,8 @@
 """Settings shared by every deployable that talks to Kafka."""
 
-from pydantic import Field
+from pathlib import Path
+
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from schemas.log_format import LogFormat
@@ -19,3 +21,21 @@ class KafkaSettings(BaseSettings):
     log_level: str = Field(
         default="info", description="the hub's loggers; libraries log warnings unless debug"
     )
+
+
+class ClockSettings(BaseSettings):
+    """The clock's shift, of the deployables whose clock the tests and demos move."""
+
+    model_config = SettingsConfigDict(env_prefix="HUB_", extra="ignore")
+
+    clock_offset_file: str | None = Field(
+        default=None, description="tests and demos only: seconds to shift the clock by"
+    )
+
+
+def secret_text(value: SecretStr | None, file: Path | None) -> str | None:
+    """A secret setting's text: the file wins over the variable, as Kubernetes secrets
+    expect; None when neither holds any."""
+    if file is not None:
+        return file.read_text().strip() or None
+    return value.get_secret_value() if value else None

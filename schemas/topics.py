@@ -188,24 +188,27 @@ class ProfileUpserted(BaseModel):
     profile: ProfileConfig
 
 
-class ProfileDeleted(BaseModel):
+class ProfileRecord(BaseModel):
+    """What a record about one profile names first. Each kind declares `kind` again as
+    its literal; pydantic keeps a field that a subclass declares again in its place."""
+
+    kind: str
+    client_id: str
+    at: datetime | None = None
+    profile_type: ProfileType
+    profile_id: int
+
+
+class ProfileDeleted(ProfileRecord):
     """A profile was deleted; clients no longer see it."""
 
     kind: Literal["profile-deleted"] = "profile-deleted"
-    client_id: str
-    at: datetime | None = None
-    profile_type: ProfileType
-    profile_id: int
 
 
-class MaintenanceSet(BaseModel):
+class MaintenanceSet(ProfileRecord):
     """A profile's maintenance windows were replaced (an empty list clears them)."""
 
     kind: Literal["maintenance"] = "maintenance"
-    client_id: str
-    at: datetime | None = None
-    profile_type: ProfileType
-    profile_id: int
     windows: list[Window]
 
 
@@ -265,7 +268,7 @@ class CustomersImported(BaseModel):
         ]
 
 
-ConfigEvent = Annotated[
+ConfigRecord = (
     CustomerUpserted
     | CustomerImported
     | CustomersImported
@@ -275,9 +278,10 @@ ConfigEvent = Annotated[
     | AccessSet
     | AdminTokenSet
     | CustomerDeleted
-    | TokenScopesTrimmed,
-    Field(discriminator="kind"),
-]
+    | TokenScopesTrimmed
+)
+"""Every record of the config topic."""
+ConfigEvent = Annotated[ConfigRecord, Field(discriminator="kind")]
 CONFIG_EVENT = TypeAdapter(ConfigEvent)
 
 
@@ -314,18 +318,7 @@ def imports_key(batch: str) -> bytes:
     return f"imports/{batch}".encode()
 
 
-def config_key(
-    event: CustomerUpserted
-    | CustomerImported
-    | CustomersImported
-    | ProfileUpserted
-    | ProfileDeleted
-    | MaintenanceSet
-    | AccessSet
-    | AdminTokenSet
-    | CustomerDeleted
-    | TokenScopesTrimmed,
-) -> bytes:
+def config_key(event: ConfigRecord) -> bytes:
     """The compaction key: one per customer, profile, profile's windows, customer's access."""
     if isinstance(event, CustomerUpserted | CustomerDeleted):
         return customer_key(event.client_id)

@@ -10,8 +10,9 @@ from _pytest.nodeid import NodeId  # the test id's type, which pytest-xdist's gr
 
 from tests.integration.hub_fixtures import hub, shared_hub
 from tests.integration.kafka_fixtures import kafka_broker
+from tests.integration.receiver_fixtures import receiver, receivers
 
-__all__ = ["hub", "kafka_broker", "shared_hub"]
+__all__ = ["hub", "kafka_broker", "receiver", "receivers", "shared_hub"]
 
 
 HERE = Path(__file__).parent

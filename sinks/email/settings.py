@@ -10,7 +10,7 @@ from pydantic_settings import NoDecode
 
 from schemas.events import Health
 from schemas.pbx_upstream import ConnectionState
-from schemas.settings import KafkaSettings
+from schemas.settings import KafkaSettings, secret_text
 from sinks.email.policy import AlertRules
 
 DEFAULT_ALERT_HEALTHS = frozenset({Health.down, Health.error, Health.late})
@@ -71,9 +71,7 @@ class EmailSinkSettings(KafkaSettings):
 
     def password(self) -> str | None:
         """The SMTP password: the file wins over the variable, as Kubernetes secrets expect."""
-        if self.smtp_password_file is not None:
-            return self.smtp_password_file.read_text().strip() or None
-        return self.smtp_password.get_secret_value() if self.smtp_password else None
+        return secret_text(self.smtp_password, self.smtp_password_file)
 
 
 @lru_cache(maxsize=1)

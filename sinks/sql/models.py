@@ -7,6 +7,11 @@ indexes. Every timestamp is stored in UTC. `day` and `minute` columns hold the U
 date and the minute of a timestamp, and `*_ms` columns milliseconds since the Unix
 epoch, so that dashboards group and subtract with the same SQL on SQLite and
 PostgreSQL, which share no date-truncation or interval function.
+
+The `table=True` classes are alike by design (a name and indexes each). The event tables
+declare `at`, `at_ms` and `day` each rather than in a shared `...Columns` class: a base
+class's columns come first, and in the tables (as the migrations made them) these follow
+the event's own.
 """
 
 from datetime import date, datetime

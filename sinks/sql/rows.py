@@ -1,4 +1,10 @@
-"""Mapping the hub's messages to SQL rows (pure functions, no database)."""
+"""Mapping the hub's messages to SQL rows (pure functions, no database).
+
+Each function names every column it sets, though many copy a field of the same name: a
+row differs from its record in types (enumerations as text, times in UTC, derived
+columns), and the two change apart (a table by a migration, a record with its topic's
+readers), so a copy by name would hide the one place where they meet.
+"""
 
 from datetime import UTC, datetime
 

@@ -4,7 +4,7 @@ from pathlib import Path
 
 from pydantic import Field, SecretStr
 
-from schemas.settings import KafkaSettings
+from schemas.settings import KafkaSettings, secret_text
 
 
 class SqlSinkSettings(KafkaSettings):
@@ -54,6 +54,4 @@ class SqlSinkSettings(KafkaSettings):
 
     def url(self) -> str:
         """The database URL: the file wins over the variable, as Kubernetes secrets expect."""
-        if self.database_url_file is not None:
-            return self.database_url_file.read_text().strip()
-        return self.database_url.get_secret_value()
+        return secret_text(self.database_url, self.database_url_file) or ""

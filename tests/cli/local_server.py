@@ -4,8 +4,9 @@ import threading
 import time
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from types import TracebackType
 from typing import Self
+
+from localkafka.stopping import Stopping
 
 
 @dataclass
@@ -29,7 +30,7 @@ class Seen:
     body: bytes
 
 
-class ScriptedServer:
+class ScriptedServer(Stopping):
     """Answers requests in order from `answers` (the last one repeats); records `requests`."""
 
     def __init__(self) -> None:
@@ -89,12 +90,8 @@ class ScriptedServer:
         self._thread.start()
         return self
 
-    def __exit__(
-        self,
-        kind: type[BaseException] | None,
-        error: BaseException | None,
-        trace: TracebackType | None,
-    ) -> None:
+    def stop(self) -> None:
+        """Stop serving."""
         self._http.shutdown()
         self._http.server_close()
         self._thread.join(5)

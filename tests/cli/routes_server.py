@@ -6,7 +6,6 @@ handlers over real HTTP, without starting a broker.
 
 import secrets
 import threading
-from types import TracebackType
 from typing import Self
 
 import uvicorn
@@ -16,10 +15,11 @@ from starlette.applications import Starlette
 from ingest.app import ROUTES, build_services
 from ingest.settings import IngestSettings
 from localkafka.broker import free_port
+from localkafka.stopping import Stopping
 from tests.integration.pbx_helpers import wait_for
 
 
-class RoutesServer:
+class RoutesServer(Stopping):
     """The admin API's routes on a free port; `token` opens them."""
 
     def __init__(self) -> None:
@@ -44,11 +44,7 @@ class RoutesServer:
         assert wait_for(lambda: self._server.started, 30), "the routes did not start serving"
         return self
 
-    def __exit__(
-        self,
-        kind: type[BaseException] | None,
-        error: BaseException | None,
-        trace: TracebackType | None,
-    ) -> None:
+    def stop(self) -> None:
+        """Stop serving."""
         self._server.should_exit = True
         self._thread.join(10)

@@ -239,16 +239,18 @@ def test_event_reports_are_posts_only() -> None:
 # --- admin: PBXes and their API users ------------------------------------------------------------
 
 
-@pytest.mark.parametrize(
-    ("method", "path", "body"),
-    [
+def admin_calls(user: str) -> list[tuple[str, str, bytes | None]]:
+    """Every admin call on a PBX and its API users; the PUT of an API user names `user`."""
+    return [
         ("PUT", f"{PBX}/pbx1", b'{"Name":"Office"}'),
         ("GET", f"{PBX}/pbx1", None),
         ("DELETE", f"{PBX}/pbx1", None),
-        ("PUT", f"{PBX}/pbx1/api-users/api", b'{"Password":"x"}'),
+        ("PUT", f"{PBX}/pbx1/api-users/{user}", b'{"Password":"x"}'),
         ("DELETE", f"{PBX}/pbx1/api-users/api", None),
-    ],
-)
+    ]
+
+
+@pytest.mark.parametrize(("method", "path", "body"), admin_calls("api"))
 @pytest.mark.parametrize(
     "headers", [{}, {"Authorization": "Bearer wrong"}, {"Authorization": ADMIN}]
 )
@@ -292,39 +294,37 @@ def test_a_bad_username_is_400_without_a_worker(user: str, method: str, body: by
     assert reply.json()["error"].startswith("username must be")
 
 
+BAD_PBX_BODIES = [
+    b"",
+    b"not json",
+    b"{}",
+    b'{"Name":""}',
+    b'{"SerialNumber":"SN1"}',
+    b'{"Name":"Office","Extra":1}',
+    b'{"Name":"Office","AlertEmailList":"a@b.example"}',
+]
+BAD_API_USER_BODIES = [b"{}", b'{"Password":""}', b'{"Password":"x","Name":"y"}']
+
+
 @pytest.mark.parametrize(
-    "body",
-    [
-        b"",
-        b"not json",
-        b"{}",
-        b'{"Name":""}',
-        b'{"SerialNumber":"SN1"}',
-        b'{"Name":"Office","Extra":1}',
-        b'{"Name":"Office","AlertEmailList":"a@b.example"}',
-    ],
+    ("path", "body"),
+    [(f"{PBX}/pbx1", body) for body in BAD_PBX_BODIES]
+    + [(f"{PBX}/pbx1/api-users/api", body) for body in BAD_API_USER_BODIES],
 )
-def test_a_bad_pbx_body_is_400_without_a_worker(body: bytes) -> None:
-    reply = call("PUT", f"{PBX}/pbx1", body, AUTH)
+def test_a_bad_pbx_or_api_user_body_is_400_without_a_worker(path: str, body: bytes) -> None:
+    reply = call("PUT", path, body, AUTH)
     assert reply.status_code == 400
     assert reply.json()["error"].startswith("invalid body")
 
 
-def test_the_pbx_id_is_checked_before_the_body() -> None:
-    reply = call("PUT", f"{PBX}/a%20b", b"{}", AUTH)
-    assert reply.json()["error"].startswith("pbxId must be")
-
-
-@pytest.mark.parametrize("body", [b"{}", b'{"Password":""}', b'{"Password":"x","Name":"y"}'])
-def test_a_bad_api_user_body_is_400_without_a_worker(body: bytes) -> None:
-    reply = call("PUT", f"{PBX}/pbx1/api-users/api", body, AUTH)
-    assert reply.status_code == 400
-    assert reply.json()["error"].startswith("invalid body")
-
-
-def test_the_username_is_checked_before_the_body() -> None:
-    reply = call("PUT", f"{PBX}/pbx1/api-users/b%20b", b"{}", AUTH)
-    assert reply.json()["error"].startswith("username must be")
+@pytest.mark.parametrize(
+    ("path", "error"),
+    [(f"{PBX}/a%20b", "pbxId must be"), (f"{PBX}/pbx1/api-users/b%20b", "username must be")],
+    ids=["pbx-id", "username"],
+)
+def test_the_path_is_checked_before_the_body(path: str, error: str) -> None:
+    reply = call("PUT", path, b"{}", AUTH)
+    assert reply.json()["error"].startswith(error)
 
 
 def test_an_admin_body_past_its_bound_is_413() -> None:
@@ -333,16 +333,7 @@ def test_an_admin_body_past_its_bound_is_413() -> None:
     assert reply.status_code == 413
 
 
-@pytest.mark.parametrize(
-    ("method", "path", "body"),
-    [
-        ("PUT", f"{PBX}/pbx1", b'{"Name":"Office"}'),
-        ("GET", f"{PBX}/pbx1", None),
-        ("DELETE", f"{PBX}/pbx1", None),
-        ("PUT", f"{PBX}/pbx1/api-users/api@example.com", b'{"Password":"x"}'),
-        ("DELETE", f"{PBX}/pbx1/api-users/api", None),
-    ],
-)
+@pytest.mark.parametrize(("method", "path", "body"), admin_calls("api@example.com"))
 def test_valid_admin_calls_need_a_worker_503(method: str, path: str, body: bytes | None) -> None:
     reply = call(method, path, body, AUTH)
     assert reply.status_code == 503

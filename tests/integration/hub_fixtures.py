@@ -14,11 +14,8 @@ def shared_hub(
     kafka_broker: LocalBroker, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[HubCluster]:
     """One hub for the modules that declare `SHARES_HUB = True`."""
-    cluster = start_hub(kafka_broker, tmp_path_factory.mktemp("shared-hub"))
-    try:
+    with start_hub(kafka_broker, tmp_path_factory.mktemp("shared-hub")) as cluster:
         yield cluster
-    finally:
-        cluster.stop()
 
 
 @pytest.fixture(scope="module")
@@ -37,18 +34,12 @@ def hub(
     if getattr(request.module, "SHARES_HUB", False):
         yield request.getfixturevalue("shared_hub")
         return
-    cluster = start_hub(kafka_broker, tmp_path_factory.mktemp("hub"))
-    try:
+    with start_hub(kafka_broker, tmp_path_factory.mktemp("hub")) as cluster:
         yield cluster
-    finally:
-        cluster.stop()
 
 
 @pytest.fixture
 def own_hub(kafka_broker: LocalBroker, tmp_path: Path) -> Iterator[HubCluster]:
     """A hub of the test's own on the session broker, for tests that stop or grow it."""
-    cluster = start_hub(kafka_broker, tmp_path)
-    try:
+    with start_hub(kafka_broker, tmp_path) as cluster:
         yield cluster
-    finally:
-        cluster.stop()

@@ -30,11 +30,8 @@ RECOVERY_S = 10.0
 @pytest.fixture
 def stall_hub(private_broker: LocalBroker, tmp_path: Path) -> Iterator[HubCluster]:
     """A whole hub (topics, a worker, the ingress) on the private broker."""
-    hub = start_hub(private_broker, tmp_path / "hub")
-    try:
+    with start_hub(private_broker, tmp_path / "hub") as hub:
         yield hub
-    finally:
-        hub.stop()
 
 
 def ready(hub: HubCluster) -> Reply:

@@ -2,16 +2,13 @@
 
 import time
 import uuid
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import orjson
 import pytest
 
-from localkafka.broker import LocalBroker
-from localkafka.hub import READY_TIMEOUT, HubCluster, start_hub
+from localkafka.hub import READY_TIMEOUT, HubCluster
 from localkafka.process import wait_http
 from schemas.clock import read_offset
 from schemas.events import HealthEvent
@@ -22,16 +19,8 @@ WAIT_S = 30.0
 P7 = "/profiles/inbound/7"
 
 
-@pytest.fixture(scope="module")
-def hub(
-    kafka_broker: LocalBroker, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[HubCluster]:
-    """A hub of this module's own: its tests move its clock."""
-    cluster = start_hub(kafka_broker, tmp_path_factory.mktemp("health"))
-    try:
-        yield cluster
-    finally:
-        cluster.stop()
+# The module's own hub (tests/integration/hub_fixtures.py: no SHARES_HUB): its tests
+# move its clock.
 
 
 def configure(hub: HubCluster, **profile: Any) -> str:
@@ -168,23 +157,17 @@ def test_bad_maintenance_windows_are_refused(hub: HubCluster, body: object, stat
     assert health(hub, cid)["profiles"][0]["health"] == "new"
 
 
-def test_a_restarted_worker_picks_the_sweep_up_from_the_table(
-    kafka_broker: LocalBroker, tmp_path: Path
-) -> None:
-    own = start_hub(kafka_broker, tmp_path)
-    try:
-        cid = configure(own)
-        beat(own, cid)
-        wait_recorded(own, cid, "up")
-        own.workers[0].kill()
-        own.advance_clock(100)
-        own.workers[0].start()
-        wait_http(f"{own.worker_url(0)}/hub/ready", READY_TIMEOUT)
-        events = wait_recorded(own, cid, "down")
-        assert path(events) == ["new", "up", "down"]
-        assert events[-1].at == events[1].at + timedelta(seconds=90)
-    finally:
-        own.stop()
+def test_a_restarted_worker_picks_the_sweep_up_from_the_table(own_hub: HubCluster) -> None:
+    cid = configure(own_hub)
+    beat(own_hub, cid)
+    wait_recorded(own_hub, cid, "up")
+    own_hub.workers[0].kill()
+    own_hub.advance_clock(100)
+    own_hub.workers[0].start()
+    wait_http(f"{own_hub.worker_url(0)}/hub/ready", READY_TIMEOUT)
+    events = wait_recorded(own_hub, cid, "down")
+    assert path(events) == ["new", "up", "down"]
+    assert events[-1].at == events[1].at + timedelta(seconds=90)
 
 
 def unique(events: list[HealthEvent]) -> list[HealthEvent]:
@@ -195,26 +178,20 @@ def unique(events: list[HealthEvent]) -> list[HealthEvent]:
     return list(seen.values())
 
 
-def test_deadlines_are_found_once_across_rebalances(
-    kafka_broker: LocalBroker, tmp_path: Path
-) -> None:
-    own = start_hub(kafka_broker, tmp_path)
-    try:
-        cids = [configure(own) for _ in range(6)]  # spread over the partitions
-        for cid in cids:
-            beat(own, cid)
-            wait_recorded(own, cid, "up")
-        own.add_worker()  # a rebalance: some partitions and their due indexes move
-        own.wait_ready()
-        own.advance_clock(61)
-        for cid in cids:
-            wait_recorded(own, cid, "late")
-        own.workers[1].stop()  # and back: the first worker rebuilds what it gets again
-        wait_http(f"{own.worker_url(0)}/hub/ready", READY_TIMEOUT)
-        own.advance_clock(30)
-        for cid in cids:
-            events = unique(wait_recorded(own, cid, "down"))
-            assert path(events) == ["new", "up", "late", "down"], cid
-            assert events[3].at == events[1].at + timedelta(seconds=90)
-    finally:
-        own.stop()
+def test_deadlines_are_found_once_across_rebalances(own_hub: HubCluster) -> None:
+    cids = [configure(own_hub) for _ in range(6)]  # spread over the partitions
+    for cid in cids:
+        beat(own_hub, cid)
+        wait_recorded(own_hub, cid, "up")
+    own_hub.add_worker()  # a rebalance: some partitions and their due indexes move
+    own_hub.wait_ready()
+    own_hub.advance_clock(61)
+    for cid in cids:
+        wait_recorded(own_hub, cid, "late")
+    own_hub.workers[1].stop()  # and back: the first worker rebuilds what it gets again
+    wait_http(f"{own_hub.worker_url(0)}/hub/ready", READY_TIMEOUT)
+    own_hub.advance_clock(30)
+    for cid in cids:
+        events = unique(wait_recorded(own_hub, cid, "down"))
+        assert path(events) == ["new", "up", "late", "down"], cid
+        assert events[3].at == events[1].at + timedelta(seconds=90)

@@ -5,13 +5,11 @@ import signal
 import time
 import uuid
 from datetime import UTC, datetime
-from pathlib import Path
 
 import pytest
 from kafka import KafkaProducer
 
-from localkafka.broker import LocalBroker
-from localkafka.hub import HubCluster, start_hub
+from localkafka.hub import HubCluster
 from schemas.relay import ProfileHeartbeatData
 from schemas.topics import HeartbeatMessage, TopicNames, partition_for
 from tests.integration.test_health import beat, path, transitions, wait_recorded
@@ -55,24 +53,20 @@ def _heartbeats(hub: HubCluster, cid: str, seconds: float) -> int:
 
 
 def test_a_paused_worker_marks_no_profile_late_that_heartbeated_in_time(
-    kafka_broker: LocalBroker, tmp_path: Path
+    own_hub: HubCluster,
 ) -> None:
-    hub = start_hub(kafka_broker, tmp_path)
+    cid = _customer(own_hub)
+    beat(own_hub, cid)
+    wait_recorded(own_hub, cid, "up")
+    pid = own_hub.workers[0].pid
+    assert pid is not None
+    os.kill(pid, signal.SIGSTOP)
     try:
-        cid = _customer(hub)
-        beat(hub, cid)
-        wait_recorded(hub, cid, "up")
-        pid = hub.workers[0].pid
-        assert pid is not None
-        os.kill(pid, signal.SIGSTOP)
-        try:
-            assert _heartbeats(hub, cid, STOPPED_S) >= STOPPED_S - 2
-        finally:
-            os.kill(pid, signal.SIGCONT)
-        # Heartbeats go on while the backlog is folded and the sweeps run again.
-        _heartbeats(hub, cid, 2 * INTERVAL_S)
-        assert path(transitions(hub, cid, 0)) == ["new", "up"]
-        # Heartbeats stop: the profile does go late, then down.
-        assert path(wait_recorded(hub, cid, "down"))[-2:] == ["late", "down"]
+        assert _heartbeats(own_hub, cid, STOPPED_S) >= STOPPED_S - 2
     finally:
-        hub.stop()
+        os.kill(pid, signal.SIGCONT)
+    # Heartbeats go on while the backlog is folded and the sweeps run again.
+    _heartbeats(own_hub, cid, 2 * INTERVAL_S)
+    assert path(transitions(own_hub, cid, 0)) == ["new", "up"]
+    # Heartbeats stop: the profile does go late, then down.
+    assert path(wait_recorded(own_hub, cid, "down"))[-2:] == ["late", "down"]

@@ -1,9 +1,8 @@
 """PBX events delivered to every live session, in its version, in order, until delivered."""
 
 import itertools
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -15,27 +14,6 @@ from tests.integration.events import read_event_lists, read_events
 from tests.integration.pbx_helpers import api, errno, make_pbx, post_event, session_login, wait_for
 
 pytestmark = pytest.mark.integration
-
-
-@pytest.fixture
-def receiver() -> Iterator[Receiver]:
-    r = Receiver().start()
-    yield r
-    r.stop()
-
-
-@pytest.fixture
-def receivers() -> Iterator[Callable[..., Receiver]]:
-    """Start receivers (`Receiver`'s fields as keywords); each is stopped after the test."""
-    started: list[Receiver] = []
-
-    def start(**fields: Any) -> Receiver:
-        started.append(Receiver(**fields).start())
-        return started[-1]
-
-    yield start
-    for r in started:
-        r.stop()
 
 
 def in_order_with_restarts(got: list[int]) -> bool:

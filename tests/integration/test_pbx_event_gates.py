@@ -5,7 +5,6 @@ delivered in order once it is back, and none lost while partitions move between 
 
 import threading
 import time
-from collections.abc import Iterator
 
 import pytest
 
@@ -15,13 +14,6 @@ from localkafka.receiver import Receiver
 from tests.integration.pbx_helpers import make_pbx, post_event, session_login, wait_for
 
 pytestmark = pytest.mark.integration
-
-
-@pytest.fixture
-def receiver() -> Iterator[Receiver]:
-    r = Receiver().start()
-    yield r
-    r.stop()
 
 
 def test_event_reports_are_taken_while_the_worker_is_stopped(

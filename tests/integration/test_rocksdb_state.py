@@ -33,11 +33,8 @@ INTERVAL_S, GRACE_S = 60, 30  # as test_health.configure sets them
 @pytest.fixture
 def rocks_hub(kafka_broker: LocalBroker, tmp_path: Path) -> Iterator[HubCluster]:
     """A hub of the test's own whose workers keep their tables in RocksDB."""
-    cluster = start_hub(kafka_broker, tmp_path, env={"HUB_TABLE_STORE": "rocksdb://"})
-    try:
+    with start_hub(kafka_broker, tmp_path, env={"HUB_TABLE_STORE": "rocksdb://"}) as cluster:
         yield cluster
-    finally:
-        cluster.stop()
 
 
 def healths(hub: HubCluster, cids: list[str]) -> dict[str, list[str]]:

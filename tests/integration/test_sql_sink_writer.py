@@ -8,7 +8,7 @@ from sqlalchemy import text
 from schemas.enums import ServerStatus
 from schemas.events import CommandState, Health
 from schemas.pbx import EndReason
-from schemas.pbx_topics import ChangeKind, Outcome
+from schemas.pbx_topics import Outcome
 from schemas.pbx_upstream import ConnectionState
 from sinks.sql.errors import DatabaseUnavailable
 from sinks.sql.events import Event
@@ -19,18 +19,13 @@ from tests.integration.sql_fixtures import SqlDatabase, snapshot
 from tests.sinks.sql import samples as s
 
 pytestmark = pytest.mark.integration
-OPENED, RENEWED, ENDED = (
-    ChangeKind.session_opened,
-    ChangeKind.session_renewed,
-    ChangeKind.session_ended,
-)
 
 
 def history() -> list[Event]:
     """A small life of one customer: config, heartbeats, a command, health changes, a PBX."""
     return [
         s.pbx(0),
-        s.session(OPENED, 2),
+        s.session(s.OPENED, 2),
         s.customer(),
         s.inbound(pid=1),
         s.inbound(pid=2, name="adt"),
@@ -49,11 +44,11 @@ def history() -> list[Event]:
         s.command(2, CommandState.acknowledged, seconds=60, deliveries=1),
         s.health(61, Health.stopped, Health.up),
         s.delivery(1, 1, Outcome.failed, seconds=3),
-        s.session(RENEWED, 30),
+        s.session(s.RENEWED, 30),
         s.delivery(1, 2, seconds=33, latency_s=0.12),
         s.pbx(40, "Reception"),
-        s.session(ENDED, 62, ended=EndReason.logged_out),
-        s.session(RENEWED, 50),  # published again after the end (a worker's retry, say)
+        s.session(s.ENDED, 62, ended=EndReason.logged_out),
+        s.session(s.RENEWED, 50),  # published again after the end (a worker's retry, say)
         s.delivery(1, 2, seconds=33, latency_s=0.12),  # the same attempt twice
         s.pbx_deleted(70),
         s.pbx_deleted(0, pbx_id="p2"),  # never configured, as far as the sink read
@@ -174,13 +169,13 @@ def test_pbx_rows_hold_the_latest_state_and_every_attempt(db: SqlDatabase) -> No
 def test_stale_pbx_changes_do_not_overwrite_newer_rows(db: SqlDatabase) -> None:
     writer = SqlWriter(db.engine, retention_days=3650, clock=lambda: s.at(0))
     writer.add(s.pbx(40, "new"), offset=10)
-    writer.add(s.session(ENDED, 90, ended=EndReason.expired), offset=11)
+    writer.add(s.session(s.ENDED, 90, ended=EndReason.expired), offset=11)
     writer.flush()
-    stale: list[Event] = [s.pbx(0, "old"), s.pbx_deleted(1), s.session(RENEWED, 60)]
+    stale: list[Event] = [s.pbx(0, "old"), s.pbx_deleted(1), s.session(s.RENEWED, 60)]
     for event in stale:
         writer.add(event, offset=5)  # read before the newer ones, say by a lagging replica
     writer.flush()
-    writer.add(s.session(RENEWED, 60), offset=12)  # a renewal after the end, replayed
+    writer.add(s.session(s.RENEWED, 60), offset=12)  # a renewal after the end, replayed
     writer.flush()
     rows = snapshot(db.engine)
     assert [(r["name"], r["deleted"], r["src_offset"]) for r in rows["pbxes"]] == [

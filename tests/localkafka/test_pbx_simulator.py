@@ -35,14 +35,6 @@ def pbx(tmp_path: Path) -> Iterator[PbxSimulator]:
     sim.stop()
 
 
-@pytest.fixture
-def receiver() -> Iterator[Receiver]:
-    """An application server's event receiver."""
-    rec = Receiver().start()
-    yield rec
-    rec.stop()
-
-
 def api(sim: PbxSimulator, name: str, body: Any = None, token: str | None = None) -> Reply:
     """One call as an application server sends it."""
     url = f"{sim.base_url}/api/v2.0.0/{name}" + (f"?token={token}" if token is not None else "")

@@ -80,24 +80,17 @@ def test_not_an_event_is_a_value_error() -> None:
     ("name", "fields"),
     [("ExtensionStatus", EXT), ("NewCdr", CDR_FIELDS), ("BootUp", {"sn": "3631A2123456"})],
 )
-def test_convertible_events_go_from_v2_to_v1_renaming_only_the_key(
-    name: str, fields: dict[str, str]
-) -> None:
-    out = in_version(raw({"event": name, **fields}), V2, name, V1)
-    assert out is not None
-    assert orjson.loads(out) == {"action": name, **fields}
-
-
 @pytest.mark.parametrize(
-    ("name", "fields"),
-    [("ExtensionStatus", EXT), ("NewCdr", CDR_FIELDS), ("BootUp", {"sn": "3631A2123456"})],
+    ("source", "key", "target", "new_key"),
+    [(V2, "event", V1, "action"), (V1, "action", V2, "event")],
+    ids=["v2-to-v1", "v1-to-v2"],
 )
-def test_convertible_events_go_from_v1_to_v2_renaming_only_the_key(
-    name: str, fields: dict[str, str]
+def test_convertible_events_change_version_renaming_only_the_key(
+    name: str, fields: dict[str, str], source: str, key: str, target: str, new_key: str
 ) -> None:
-    out = in_version(raw({"action": name, **fields}), V1, name, V2)
+    out = in_version(raw({key: name, **fields}), source, name, target)
     assert out is not None
-    assert orjson.loads(out) == {"event": name, **fields}
+    assert orjson.loads(out) == {new_key: name, **fields}
 
 
 def test_yeastar_spellings_and_value_types_pass_untouched() -> None:

@@ -20,6 +20,11 @@ from schemas.relay import InboundProfileBase, OutboundProfileBase, ProfileHeartb
 from schemas.topics import CustomerUpserted, HeartbeatMessage, ProfileDeleted, ProfileUpserted
 
 T0 = datetime(2026, 11, 20, 23, 59, 30, tzinfo=UTC)
+OPENED, RENEWED, ENDED = (
+    ChangeKind.session_opened,
+    ChangeKind.session_renewed,
+    ChangeKind.session_ended,
+)
 
 
 def at(seconds: float) -> datetime:

@@ -5,7 +5,7 @@ import pytest
 from schemas.enums import ServerStatus
 from schemas.events import CommandState, Health
 from schemas.pbx import EndReason
-from schemas.pbx_topics import ChangeKind, Outcome
+from schemas.pbx_topics import Outcome
 from schemas.pbx_upstream import ConnectionState
 from schemas.topics import CustomerImported
 from sinks.sql.batch import Batch, ProfileGone
@@ -111,19 +111,12 @@ def test_connection_changes_are_history_and_a_repeated_change_gives_one_row() ->
     assert batch.health == {}  # a PBX connection has no profile state
 
 
-OPENED, RENEWED, ENDED = (
-    ChangeKind.session_opened,
-    ChangeKind.session_renewed,
-    ChangeKind.session_ended,
-)
-
-
 def pbx_events() -> list[Event]:
     """A PBX, a session opened, renewed and logged out, and two attempts to deliver one event."""
     return [
-        s.pbx(0), s.session(OPENED, 1), s.session(RENEWED, 60),
+        s.pbx(0), s.session(s.OPENED, 1), s.session(s.RENEWED, 60),
         s.delivery(1, 1, Outcome.failed, seconds=61), s.delivery(1, 2, seconds=63),
-        s.session(ENDED, 90, ended=EndReason.logged_out), s.pbx(100, "Reception"),
+        s.session(s.ENDED, 90, ended=EndReason.logged_out), s.pbx(100, "Reception"),
     ]  # fmt: skip
 
 
@@ -144,16 +137,16 @@ def test_pbx_deleted_after_its_configuration_keeps_both_to_write_in_order() -> N
 
 def test_session_holds_its_latest_change_by_offset() -> None:
     batch = Batch()
-    batch.add(s.session(OPENED, 0), offset=2)
-    batch.add(s.session(RENEWED, 60), offset=5)
+    batch.add(s.session(s.OPENED, 0), offset=2)
+    batch.add(s.session(s.RENEWED, 60), offset=5)
     assert batch.sessions["s1"].last_seen == s.at(60)
-    batch.add(s.session(RENEWED, 30), offset=4)  # earlier in the log, read late
+    batch.add(s.session(s.RENEWED, 30), offset=4)  # earlier in the log, read late
     assert (batch.sessions["s1"].last_seen, batch.sessions["s1"].src_offset) == (s.at(60), 5)
 
 
 def test_ended_session_is_not_revived_by_a_renewal_read_after_its_end() -> None:
-    end = s.session(ENDED, 90, ended=EndReason.expired)
-    batch = folded(s.session(OPENED, 0), end, s.session(RENEWED, 60))
+    end = s.session(s.ENDED, 90, ended=EndReason.expired)
+    batch = folded(s.session(s.OPENED, 0), end, s.session(s.RENEWED, 60))
     row = batch.sessions["s1"]
     assert (row.state, row.end_reason, row.src_offset) == ("expired", "expired", 1)
     batch.add(end, offset=7)  # the end itself, repeated later, is no revival

@@ -10,6 +10,10 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
+# Frozen once released: a revision repeats its tables' columns (those of models.py and
+# of the other revisions) on purpose and imports neither, so that it creates the same
+# tables whatever the code becomes.
+
 revision: str = "0003"
 down_revision: str | None = "0002"
 branch_labels: str | Sequence[str] | None = None
