@@ -206,6 +206,9 @@ def sink_settings(stream: Stream, db: SqlDatabase, group: str | None = None) -> 
         batch_linger_s=0.1,
         retry_backoff_max_s=1.0,
         sqlite_busy_timeout_s=0.2,
+        # A join that kafka-python leaves hanging (rarely, on a loaded machine) is given up
+        # well within a test's waits (60 s), as the sink's own recovery does.
+        rejoin_timeout_s=15.0,
     )
 
 
