@@ -162,30 +162,39 @@ def heartbeat_run(
     worst = sampler.stop()
     added = topic_read.heartbeat_count(hub.bootstrap, topic) - before
     records = topic_records(hub.bootstrap, topic) - records_before
-    ok = result.requests - result.errors
-    print(
-        f"{label:<13} {result.rate:,.0f}/s  p50 {result.p50_ms:.1f} ms  p99 {result.p99_ms:.1f}"
-        f" ms  errors {result.errors}  200s {ok}  records added {added}"
-        f"  missing {max(0, ok - added)}"
-    )
-    # Lag is counted in records, and a record may hold several heartbeats.
-    record_rate = records / max(args.seconds, 1)
-    print(f"  records       {records:,} ({added / max(records, 1):.1f} heartbeats a record)")
-    # The first seconds are every customer's first heartbeat (a `new` -> `up` transition
-    # each, a burst for the workers and the e-mail sink): shown apart from the rest.
-    steady = sampler.worst(skip=WARM_UP_SAMPLES)
-    print("  max lag (records; after the first 10 s): " + ", ".join(
-        f"{g.removeprefix(hub.prefix)} {v:,} ({steady.get(g, 0):,})" for g, v in worst.items()
-    ))  # fmt: skip
-    lag_s = {g.removeprefix(hub.prefix): v / max(record_rate, 1) for g, v in steady.items()}
-    print("  ... after 10 s, in s of heartbeat records: "
-          + ", ".join(f"{g} {v:.2f}" for g, v in lag_s.items()))  # fmt: skip
+    _print_run(label, result, added, records, args.seconds)
+    _print_lag(hub, sampler, worst, records / max(args.seconds, 1))
     per = {n: (cpu1[n] - cpu0[n]) / max(result.requests, 1) * 1e6 for n in pids}
     total = sum(per.values())
     print("  CPU per heartbeat (µs): " + ", ".join(f"{n} {v:.0f}" for n, v in per.items())
           + f"; all {total:.0f}")  # fmt: skip
     settle_lag(hub, groups)
     return result
+
+
+def _print_run(label: str, result: WrkResult, added: int, records: int, seconds: int) -> None:
+    """Throughput, latency, errors and loss of one run, and its records."""
+    ok = result.requests - result.errors
+    print(
+        f"{label:<13} {result.rate:,.0f}/s  p50 {result.p50_ms:.1f} ms  p99 {result.p99_ms:.1f}"
+        f" ms  errors {result.errors}  200s {ok}  records added {added}"
+        f"  missing {max(0, ok - added)}"
+    )
+    print(f"  records       {records:,} ({added / max(records, 1):.1f} heartbeats a record)")
+
+
+def _print_lag(hub: HubCluster, sampler: LagSampler, worst: dict[str, int], rate: float) -> None:
+    """Each consumer group's worst lag, in records and in seconds of heartbeat records
+    (lag is counted in records, and a record may hold several heartbeats)."""
+    # The first seconds are every customer's first heartbeat (a `new` -> `up` transition
+    # each, a burst for the workers and the e-mail sink): shown apart from the rest.
+    steady = sampler.worst(skip=WARM_UP_SAMPLES)
+    print("  max lag (records; after the first 10 s): " + ", ".join(
+        f"{g.removeprefix(hub.prefix)} {v:,} ({steady.get(g, 0):,})" for g, v in worst.items()
+    ))  # fmt: skip
+    lag_s = {g.removeprefix(hub.prefix): v / max(rate, 1) for g, v in steady.items()}
+    print("  ... after 10 s, in s of heartbeat records: "
+          + ", ".join(f"{g} {v:.2f}" for g, v in lag_s.items()))  # fmt: skip
 
 
 def _scraped(hub: HubCluster) -> dict[str, list[str]]:

@@ -92,31 +92,18 @@ def test_one_profile_is_taken_from_the_customer_view_unchanged() -> None:
     assert "no maintenance windows" in text
 
 
+def _profile(kind: str, pid: int, health: str, reason: str) -> dict[str, object]:
+    return {"type": kind, "id": pid, "health": health, "since": "2026-01-01T00:00:00Z",
+            "reason": reason}  # fmt: skip
+
+
 def test_health_puts_the_customer_on_top_and_the_worst_first() -> None:
     doc = {
         "customer": "down",
         "profiles": [
-            {
-                "type": "inbound",
-                "id": 1,
-                "health": "up",
-                "since": "2026-01-01T00:00:00Z",
-                "reason": "ok",
-            },
-            {
-                "type": "inbound",
-                "id": 2,
-                "health": "late",
-                "since": "2026-01-01T00:00:00Z",
-                "reason": "r",
-            },
-            {
-                "type": "outbound",
-                "id": 1,
-                "health": "paused",
-                "since": "2026-01-01T00:00:00Z",
-                "reason": "m",
-            },
+            _profile("inbound", 1, "up", "ok"),
+            _profile("inbound", 2, "late", "r"),
+            _profile("outbound", 1, "paused", "m"),
         ],
         "pbxes": [
             {

@@ -11,7 +11,7 @@ import pytest
 from localkafka.hub import READY_TIMEOUT, HubCluster
 from localkafka.process import wait_http
 from localkafka.receiver import Receiver
-from tests.integration.pbx_helpers import make_pbx, post_event, session_login, wait_for
+from tests.integration.pbx_helpers import Pbx, make_pbx, post_event, session_login, wait_for
 
 pytestmark = pytest.mark.integration
 
@@ -52,13 +52,9 @@ def test_a_wrong_secret_is_404_and_a_deleted_pbx_s_url_too(own_hub: HubCluster) 
     assert wait_for(lambda: post_event(own_hub, pbx, {"event": "BootUp"}).status == 404)
 
 
-def test_reports_taken_while_a_worker_joins_and_leaves_are_all_delivered_in_order(
-    own_hub: HubCluster, receiver: Receiver
-) -> None:
-    # Eight PBXes, so that the partitions moving to the new worker and back hold some.
-    pbxes = [make_pbx(own_hub) for _ in range(8)]
-    for i, pbx in enumerate(pbxes):
-        session_login(own_hub, pbx, receiver.port, f"desk{i}")
+def _posted_while_a_worker_joins_and_leaves(hub: HubCluster, pbxes: list[Pbx]) -> list[list[int]]:
+    """Numbered reports posted by every PBX, ten a second each, while a second worker joins
+    and then leaves; for each PBX, the numbers answered 200."""
     taken: list[list[int]] = [[] for _ in pbxes]
     stop = threading.Event()
 
@@ -66,7 +62,7 @@ def test_reports_taken_while_a_worker_joins_and_leaves_are_all_delivered_in_orde
         n = 0
         while not stop.is_set():
             for i, pbx in enumerate(pbxes):
-                if post_event(own_hub, pbx, {"event": "BootUp", "sn": str(n)}).status == 200:
+                if post_event(hub, pbx, {"event": "BootUp", "sn": str(n)}).status == 200:
                     taken[i].append(n)
             n += 1
             stop.wait(0.1)  # ten reports a second per PBX: enough to span each step
@@ -75,15 +71,26 @@ def test_reports_taken_while_a_worker_joins_and_leaves_are_all_delivered_in_orde
     poster.start()
     try:
         time.sleep(1)
-        own_hub.add_worker()
-        own_hub.wait_ready()
+        hub.add_worker()
+        hub.wait_ready()
         time.sleep(1)
-        own_hub.workers[1].stop()
-        own_hub.wait_ready()
+        hub.workers[1].stop()
+        hub.wait_ready()
         time.sleep(1)
     finally:
         stop.set()
         poster.join()
+    return taken
+
+
+def test_reports_taken_while_a_worker_joins_and_leaves_are_all_delivered_in_order(
+    own_hub: HubCluster, receiver: Receiver
+) -> None:
+    # Eight PBXes, so that the partitions moving to the new worker and back hold some.
+    pbxes = [make_pbx(own_hub) for _ in range(8)]
+    for i, pbx in enumerate(pbxes):
+        session_login(own_hub, pbx, receiver.port, f"desk{i}")
+    taken = _posted_while_a_worker_joins_and_leaves(own_hub, pbxes)
 
     def numbers(i: int) -> list[int]:
         return [int(r.json()["sn"]) for r in receiver.accepted(f"/desk{i}")]
