@@ -8,6 +8,9 @@ folded there, and not at all before the first is folded; caught up, at the clock
 Before the consumer's first fetch of the partition (a worker just restarted, with the
 heartbeats sent during its absence waiting), the end offset is asked of the broker:
 judging at the clock then would find every client late whose heartbeats wait there.
+The same when its last fetch is a few seconds old: a consumer that stopped fetching (a
+broker restarted, a rebalance) keeps the end offset it saw before, and judging as if
+caught up found the clients late whose heartbeats came meanwhile.
 """
 
 from datetime import datetime
@@ -17,6 +20,11 @@ from faust.types import TP
 
 from processors.app import Hub
 from processors.relay.responder import applied_offset
+from processors.runtime.faust_types import fetched_highwater
+
+FRESH_FETCH_S = 3.0
+"""A fetch answer older than this says nothing of what waits now: the broker is asked. An
+idle partition's fetches are answered every `HUB_FETCH_MAX_WAIT_MS` (at most 1.5 s)."""
 
 
 def note_heartbeats(hub: Hub, partition: int, received_at: datetime) -> None:
@@ -39,15 +47,13 @@ async def judged_at(hub: Hub, partition: int, now: datetime) -> datetime | None:
 
 
 async def _end(hub: Hub, key: tuple[str, int]) -> int | None:
-    """The partition's end offset: as the consumer's last fetch saw it, else (no fetch yet,
-    as right after a restart, while the heartbeats sent meanwhile wait) asked of the
-    broker; None when neither can tell."""
-    try:
-        high = hub.app.consumer.highwater(TP(*key))
-    except (AttributeError, KeyError, AssertionError):
-        high = None
+    """The partition's end offset: as the consumer's last fetch saw it, if recent; else (no
+    fetch yet, as right after a restart, or none for a while, as while the consumer
+    reconnects after a broker restart, with the heartbeats sent meanwhile waiting) asked
+    of the broker; None when neither can tell."""
+    high = fetched_highwater(hub.app, TP(*key), FRESH_FETCH_S)
     if high is not None:
-        return int(high)
+        return high
     try:
         return (await hub.offsets.ends([key]))[key]
     except (KafkaError, OSError, KeyError):

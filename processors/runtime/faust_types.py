@@ -8,10 +8,12 @@ typed here too.
 """
 
 import asyncio
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Mapping
 from typing import Protocol, TypeVar, cast
 
 from aiohttp import web
+from faust.exceptions import ConsumerNotStarted
 from faust.transport.drivers import aiokafka as aiokafka_driver
 from faust.types import TP, AppT, EventT, StreamT
 from faust.types.streams import Processor
@@ -191,6 +193,33 @@ def aiohttp_app(app: AppT) -> web.Application:
     if not isinstance(driver, AiohttpWeb):
         raise TypeError(f"faust's web driver {driver!r} is not aiohttp's")
     return driver.web_app
+
+
+class _FetchState(Protocol):
+    """What aiokafka's consumer keeps of each assigned partition's last fetch answer."""
+
+    def highwater(self, partition: TP) -> int | None: ...
+
+    def last_poll_timestamp(self, partition: TP) -> int | None: ...
+
+
+def fetched_highwater(app: AppT, tp: TP, within_s: float) -> int | None:
+    """The partition's end offset as the worker's consumer last fetched it, if that fetch
+    was answered within the last `within_s` seconds; None before any, or when it is older
+    (a consumer that stopped fetching, through a broker restart or a stalled rebalance,
+    keeps an end offset that says nothing of the records sent since)."""
+    ensure = getattr(getattr(app.consumer, "_thread", None), "_ensure_consumer", None)
+    if ensure is None:
+        return None
+    try:
+        consumer = cast(_FetchState, ensure())
+        stamp_ms = consumer.last_poll_timestamp(tp)
+        high = consumer.highwater(tp)
+    except (AssertionError, ConsumerNotStarted):
+        return None  # not assigned here, or no consumer yet
+    if stamp_ms is None or time.time() - stamp_ms / 1000 > within_s:
+        return None
+    return high
 
 
 _idempotent = False  # faust's producers made idempotent in this process

@@ -1,6 +1,7 @@
 """How far the sweep may judge a partition's deadlines: only up to what it has folded."""
 
 import asyncio
+import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import cast
@@ -37,17 +38,39 @@ class Offsets:
 
 @dataclass
 class Consumer:
-    """faust's consumer: the highwater its last fetch saw, None before any."""
+    """aiokafka's consumer under faust's: the highwater its last fetch saw and when (None
+    before any)."""
 
     high: int | None = None
+    fetched_s_ago: float = 0.1
 
     def highwater(self, tp: TP) -> int | None:
         return self.high
 
+    def last_poll_timestamp(self, tp: TP) -> int | None:
+        if self.high is None:
+            return None
+        return int((time.time() - self.fetched_s_ago) * 1000)
+
 
 @dataclass
-class App:
+class Thread:
+    """faust's consumer thread, which holds aiokafka's consumer."""
+
     consumer: Consumer
+
+    def _ensure_consumer(self) -> Consumer:
+        return self.consumer
+
+
+class FaustConsumer:
+    def __init__(self, consumer: Consumer) -> None:
+        self._thread = Thread(consumer)
+
+
+class App:
+    def __init__(self, consumer: Consumer) -> None:
+        self.consumer = FaustConsumer(consumer)
 
 
 @dataclass
@@ -92,3 +115,16 @@ def test_before_the_first_fetch_the_broker_says_what_waits() -> None:
 def test_when_nobody_can_tell_it_judges_nothing() -> None:
     hub = StandIn(Offsets(end=10, committed_at=10, down=True), App(Consumer(high=None)))
     assert judge(hub) is None
+
+
+def test_a_fetch_seconds_old_says_nothing_the_broker_is_asked() -> None:
+    # The consumer stopped fetching (a broker restarted): the end offset it last saw is
+    # its position, while heartbeats sent since wait in the partition.
+    hub = StandIn(Offsets(end=10, committed_at=4), App(Consumer(high=4, fetched_s_ago=8)))
+    hub.applied[KEY] = 3
+    assert judge(hub) is None
+    assert hub.offsets.asked == 1
+    fresh = StandIn(Offsets(end=10, committed_at=4), App(Consumer(high=4, fetched_s_ago=0.5)))
+    fresh.applied[KEY] = 3
+    assert judge(fresh) == NOW  # caught up with what its recent fetch saw
+    assert fresh.offsets.asked == 0
