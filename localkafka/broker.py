@@ -159,17 +159,9 @@ def new_cluster_id() -> str:
             return cluster_id
 
 
-JVM_OPTIONS_ENV = "HUB_BROKER_JVM_OPTIONS"
-"""Extra JVM options for every broker this package starts, separated by spaces. The test
-suite sets `-XX:TieredStopAtLevel=1 -XX:+UseSerialGC`: its brokers live minutes under a
-light load, and C2's compilations were about a third of their CPU; benchmarks leave it
-unset, so their brokers run fully compiled code."""
-
-
 def _java_command(libs: Path, heap: str) -> list[str]:
     return [
         "java", heap, "-XX:+ExitOnOutOfMemoryError",
-        *os.environ.get(JVM_OPTIONS_ENV, "").split(),
         f"-Dlog4j2.configurationFile={LOG4J_CONFIG}",
         "-cp", f"{libs}/*",  # java expands the wildcard itself; no shell involved
     ]  # fmt: skip

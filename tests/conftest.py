@@ -3,13 +3,11 @@
 here once, for every folder of tests; and each test is put in the group of test files
 that `make test`'s processes take one at a time (pytest-xdist's `loadgroup`)."""
 
-import os
 from pathlib import Path
 
 import pytest
 from _pytest.nodeid import NodeId  # the test id's type, which pytest-xdist's groups need
 
-from localkafka.broker import JVM_OPTIONS_ENV
 from tests.integration.hub_fixtures import hub, shared_hub
 from tests.integration.kafka_fixtures import kafka_broker
 from tests.integration.receiver_fixtures import receiver, receivers
@@ -24,16 +22,6 @@ REAL_FIXTURES = frozenset(
     {"kafka_broker", "private_broker", "hub", "shared_hub", "own_hub", "topic_factory",
      "postgres_server", "postgres_outage_server", "sql_database", "hub_cli"}
 )  # fmt: skip
-
-
-TEST_BROKER_JVM_OPTIONS = "-XX:TieredStopAtLevel=1 -XX:+UseSerialGC"
-"""The brokers of the tests (the bench smoke runs' too) skip C2 compilation and GC threads:
-about a third of a session broker's CPU went to C2, on a light load that never needs it."""
-
-
-def pytest_configure(config: pytest.Config) -> None:
-    """Give every broker the tests start the test JVM options (unless set already)."""
-    os.environ.setdefault(JVM_OPTIONS_ENV, TEST_BROKER_JVM_OPTIONS)
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
