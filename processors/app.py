@@ -181,6 +181,8 @@ def _indexed(
     return table
 
 
+# The three TypedDicts below repeat Hub's fields on purpose: build_hub's pieces return
+# them, and mypy checks each key and type against the field of Hub it fills.
 class _Topics(TypedDict):
     heartbeats: TopicT
     config: TopicT
