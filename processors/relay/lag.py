@@ -13,6 +13,7 @@ broker restarted, a rebalance) keeps the end offset it saw before, and judging a
 caught up found the clients late whose heartbeats came meanwhile.
 """
 
+import asyncio
 from datetime import datetime
 
 from aiokafka.errors import KafkaError
@@ -25,6 +26,9 @@ from processors.runtime.faust_types import fetched_highwater
 FRESH_FETCH_S = 3.0
 """A fetch answer older than this says nothing of what waits now: the broker is asked. An
 idle partition's fetches are answered every `HUB_FETCH_MAX_WAIT_MS` (at most 1.5 s)."""
+ASK_TIMEOUT_S = 1.0
+"""How long a sweep waits for the broker's answer; without one it judges nothing this
+time (the sweep also drives the PBX's deliveries and must not wait the client's 40 s)."""
 
 
 def note_heartbeats(hub: Hub, partition: int, received_at: datetime) -> None:
@@ -55,6 +59,6 @@ async def _end(hub: Hub, key: tuple[str, int]) -> int | None:
     if high is not None:
         return high
     try:
-        return (await hub.offsets.ends([key]))[key]
-    except (KafkaError, OSError, KeyError):
+        return (await asyncio.wait_for(hub.offsets.ends([key]), ASK_TIMEOUT_S))[key]
+    except (KafkaError, OSError, KeyError, TimeoutError):
         return None

@@ -25,11 +25,18 @@ class Offsets:
     committed_at: int
     down: bool = False
     asked: int = 0
+    answers_after_s: float = 0.0
+    given_up: bool = False
 
     async def ends(self, tps: list[tuple[str, int]]) -> dict[tuple[str, int], int]:
         self.asked += 1
         if self.down:
             raise OSError("broker unreachable")
+        try:
+            await asyncio.sleep(self.answers_after_s)
+        except asyncio.CancelledError:
+            self.given_up = True
+            raise
         return dict.fromkeys(tps, self.end)
 
     async def committed(self, tp: tuple[str, int]) -> int:
@@ -128,3 +135,9 @@ def test_a_fetch_seconds_old_says_nothing_the_broker_is_asked() -> None:
     fresh.applied[KEY] = 3
     assert judge(fresh) == NOW  # caught up with what its recent fetch saw
     assert fresh.offsets.asked == 0
+
+
+def test_a_broker_slow_to_answer_is_not_waited_for() -> None:
+    hub = StandIn(Offsets(end=4, committed_at=4, answers_after_s=30), App(Consumer(high=None)))
+    assert judge(hub) is None
+    assert hub.offsets.given_up  # the ask was abandoned, not awaited to its answer
