@@ -11,7 +11,15 @@ from localkafka.hub import HubCluster, start_hub
 from localkafka.receiver import Receiver
 from schemas.pbx_topics import ChangeKind, Outcome, PbxChange, decode_attempts
 from tests.integration.events import read_event_lists, read_events
-from tests.integration.pbx_helpers import api, errno, make_pbx, post_event, session_login, wait_for
+from tests.integration.pbx_helpers import (
+    Pbx,
+    api,
+    errno,
+    make_pbx,
+    post_event,
+    session_login,
+    wait_for,
+)
 
 pytestmark = pytest.mark.integration
 
@@ -69,16 +77,28 @@ def test_only_sessions_alive_at_arrival_get_an_event(hub: HubCluster, receiver: 
     assert receiver.accepted("/gone") == []
 
 
+def _posted_to_two_sessions(
+    hub: HubCluster,
+    first: tuple[Receiver, str],
+    second: tuple[Receiver, str],
+    events: list[dict[str, str]],
+) -> Pbx:
+    """A new PBX with a session on each receiver (its path the name given), and `events`
+    posted to it, each answered 200."""
+    pbx = make_pbx(hub)
+    for receiver, name in (first, second):
+        session_login(hub, pbx, receiver.port, name)
+    for event in events:
+        assert post_event(hub, pbx, event).status == 200
+    return pbx
+
+
 def test_a_failing_receiver_is_retried_in_order_and_holds_back_only_its_session(
     hub: HubCluster, receivers: Callable[..., Receiver]
 ) -> None:
     failing, healthy = receivers(status=500), receivers()
-    pbx = make_pbx(hub)
-    session_login(hub, pbx, failing.port, "f")
-    session_login(hub, pbx, healthy.port, "h")
     events = [{"event": "ExtensionStatus", "extension": str(n), "status": "Busy"} for n in range(5)]
-    for event in events:
-        assert post_event(hub, pbx, event).status == 200
+    pbx = _posted_to_two_sessions(hub, (failing, "f"), (healthy, "h"), events)
     assert wait_for(lambda: _bodies(healthy, "/h") == events)
     assert wait_for(lambda: len(failing.received) >= 2)  # the first event, tried again
     assert {r.json()["extension"] for r in failing.received} == {"0"}
@@ -106,12 +126,8 @@ def test_a_stalled_receiver_holds_back_only_its_own_session(
     # Each POST to it takes 2 s (within the delivery timeout): its session's five events
     # take ten seconds, the other session's none of that.
     stalled, healthy = receivers(stall_s=2.0), receivers()
-    pbx = make_pbx(hub)
-    session_login(hub, pbx, stalled.port, "s")
-    session_login(hub, pbx, healthy.port, "h")
     events = [{"event": "ExtensionStatus", "extension": str(n)} for n in range(5)]
-    for event in events:
-        assert post_event(hub, pbx, event).status == 200
+    _posted_to_two_sessions(hub, (stalled, "s"), (healthy, "h"), events)
     assert wait_for(lambda: _bodies(healthy, "/h") == events)
     assert len(stalled.received) < len(events)  # the healthy one did not wait for it
     assert wait_for(lambda: _bodies(stalled, "/s") == events, 40)
