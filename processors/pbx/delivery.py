@@ -5,7 +5,8 @@ An attempt POSTs the head of a session's queue in the session's version; a burst
 attempts agent folds them, which pops the queue or sets the next try, and asks for the
 next burst. Which attempts are in flight is process-local: after a crash or a
 rebalance the new owner tries the head again, so a receiver may get an event twice (at
-least once), never out of order.
+least once), never out of order. A clean stop first lets the POSTs in flight finish and
+records them (`Deliverer.close`), so a rolling upgrade sends nothing twice.
 """
 
 import asyncio
@@ -68,6 +69,7 @@ class Deliverer:
         self.slots = asyncio.Semaphore(hub.settings.pbx_max_deliveries)
         self._poster = HttpPoster(hub.settings.pbx_delivery_timeout_s, per_origin=PER_ORIGIN)
         self._tasks: set[asyncio.Task[None]] = set()
+        self._closing = False
 
     def settle(self, done: Iterable[tuple[str, str, str]]) -> None:
         """These attempts (PBX key, session id, attempt id) were folded.
@@ -117,6 +119,8 @@ class Deliverer:
                 del self.in_flight[held]
 
     def _start(self, job: Job) -> None:
+        if self._closing:
+            return
         self.in_flight[(job.key, job.session_id)] = (time.monotonic(), None)
         task = asyncio.get_running_loop().create_task(self._run(job))
         self._tasks.add(task)
@@ -147,7 +151,7 @@ class Deliverer:
             attempt = await self._attempt(job, seq, stored)
             metrics.delivered(attempt.outcome, attempt.latency_s)
             attempts.append(attempt)
-            if attempt.outcome is not Outcome.delivered:
+            if attempt.outcome is not Outcome.delivered or self._closing:
                 break
         return attempts
 
@@ -212,9 +216,21 @@ class Deliverer:
         await asyncio.wait_for(future, self.hub.settings.heartbeat_publish_timeout_s)
 
     async def close(self) -> None:
-        """Stop the attempts in flight and close the connection pool."""
-        for task in list(self._tasks):
-            task.cancel()
+        """Let the bursts in flight finish their current POST and record what they did,
+        then close the connection pool.
+
+        A clean stop (a rolling upgrade) thus leaves every event a receiver accepted
+        recorded, so the partition's next owner, which folds the delivery attempts
+        before it delivers (`processors.pbx.takeover`), does not send it again. The
+        wait is bounded by one POST and one publish; what is left then is cancelled
+        and delivered again by the next owner (at least once)."""
+        self._closing = True
+        if self._tasks:
+            bound = self.hub.settings.pbx_delivery_timeout_s
+            bound += self.hub.settings.heartbeat_publish_timeout_s
+            _, late = await asyncio.wait(set(self._tasks), timeout=bound)
+            for task in late:
+                task.cancel()
         await self._poster.close()
 
 
