@@ -16,6 +16,7 @@ from ingest.grants import grant_of
 from ingest.services import Services
 from schemas.access import AccessSet
 from schemas.admin_tokens import AdminTokenSet
+from schemas.alert_channels import ChannelSet
 from schemas.enums import ProfileType
 from schemas.profiles import (
     CustomerConfig,
@@ -112,6 +113,7 @@ async def publish(
     | ProfileDeleted
     | MaintenanceSet
     | AccessSet
+    | ChannelSet
     | AdminTokenSet,
 ) -> int:
     """Publish a config event on the client's partition; returns its offset."""

@@ -24,8 +24,8 @@ The heartbeat hub's HTTP API, in three parts:
   profiles and are told what to run, in JSON or .NET DataContract XML. A customer may
   require a key (HTTP Basic or `X-Hub-Key`) and source networks.
 - **The admin API** (`/admin/...`, bearer token): customers, profiles, desired states,
-  commands, health, maintenance windows, relay access, PBXes, their API users and upstream
-  connections, scoped tokens.
+  commands, health, maintenance windows, relay access, alert channels, PBXes, their API
+  users and upstream connections, scoped tokens.
   Writes go through Kafka; an answer is the state once the write is visible (200), or 202
   when it is durable but not yet visible. Errors are JSON `{"error": "..."}`.
 - **The PBX API** (Yeastar S-series v2.0.0 style, `/api/v2.0.0/login|heartbeat|logout`):
@@ -43,6 +43,7 @@ TAGS = [
     ("admin: health", "Health views and maintenance windows."),
     ("admin: PBXes", "PBXes, their API users and upstream connections."),
     ("admin: access and tokens", "Relay keys and networks; scoped admin tokens."),
+    ("admin: alert channels", "Where a customer's alerts go besides its e-mail lists."),
     ("PBX API", "Application servers' login, heartbeat and logout."),
     ("PBX events", "Event reports posted by PBXes."),
     ("probes", "Liveness and readiness."),

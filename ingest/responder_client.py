@@ -83,6 +83,10 @@ class ResponderClient:
         """The customer's relay access view as JSON; the flag says whether it is caught up."""
         return await self._customer_view(api.ACCESS, client_id)
 
+    async def channels(self, client_id: str) -> tuple[bool, bytes]:
+        """The customer's alert channels as JSON; the flag says whether it is caught up."""
+        return await self._customer_view(api.CHANNELS, client_id)
+
     async def _customer_view(self, template: str, client_id: str) -> tuple[bool, bytes]:
         path = api.path(template, client_id=client_id)
         status, body = await self._request(

@@ -23,6 +23,7 @@ from processors.runtime.tally import Summarize
 from processors.settings import WorkerSettings
 from schemas.access import CustomerAccess
 from schemas.admin_tokens import AdminToken
+from schemas.alert_channels import CustomerChannels
 from schemas.clock import Clock
 from schemas.commands import CustomerCommands
 from schemas.health import CustomerHealth
@@ -72,6 +73,7 @@ class Hub:
     pbx_lockouts: IndexedTable[Lockout]
     pbx_upstreams: IndexedTable[Upstream]
     access: Table[str, CustomerAccess]
+    channels: Table[str, CustomerChannels]
     admin_tokens: Table[str, AdminToken]
     clock: Clock
     # Offsets applied per source partition, so a writer can wait until its write is
@@ -205,6 +207,7 @@ class _RelayTables(TypedDict):
     commands: IndexedTable[CustomerCommands]
     health: IndexedTable[CustomerHealth]
     access: Table[str, CustomerAccess]
+    channels: Table[str, CustomerChannels]
     admin_tokens: Table[str, AdminToken]
 
 
@@ -251,6 +254,7 @@ def _relay_tables(app: faust.App, settings: WorkerSettings) -> _RelayTables:
         ),
         health=_indexed(app, "health", CustomerHealth, wake.health, tallies.profile_healths),
         access=_table(app, "customer-access", CustomerAccess),
+        channels=_table(app, "alert-channels", CustomerChannels),
         admin_tokens=_table(app, "admin-tokens", AdminToken),
     )
 

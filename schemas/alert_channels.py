@@ -11,7 +11,9 @@ is set and again, after resolving the host name, when an alert is sent.
 """
 
 import re
+from datetime import datetime
 from enum import StrEnum
+from typing import Literal
 from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
@@ -163,6 +165,15 @@ def _checked_addresses(kind: ChannelKind, addresses: list[str] | None) -> list[s
     return addresses
 
 
+URL_IS_SECRET = frozenset({ChannelKind.slack, ChannelKind.teams})
+"""Kinds whose Url is their credential: kept sealed, shown as its origin only."""
+
+
+def _origin(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}/…"
+
+
 class ChannelPublic(BaseModel):
     """`GET .../channels/{name}`: the channel, never its Secret (a routing key included)."""
 
@@ -184,20 +195,27 @@ class StoredChannel(BaseModel):
 
     @classmethod
     def from_request(cls, key: bytes, name: str, request: ChannelRequest) -> "StoredChannel":
-        """What a PUT of `request` as channel `name` stores; raises DecodeError on a bad name."""
+        """What a PUT of `request` as channel `name` stores; raises DecodeError on a bad name.
+
+        A Slack or Teams incoming-webhook URL is itself the credential (whoever has it
+        can post), so it is sealed as the channel's secret and only its origin is kept
+        in clear, to show."""
         if not valid_channel_name(name):
             raise DecodeError("name", "must be 1 to 64 of [A-Za-z0-9._-], not . or ..")
-        sealed = None if request.Secret is None else seal(key, request.Secret)
+        secret, url = request.Secret, request.Url
+        if request.Kind in URL_IS_SECRET and url is not None:
+            secret, url = url, _origin(url)
         return cls(
             name=name,
             kind=request.Kind,
-            url=request.Url,
-            sealed_secret=sealed,
+            url=url,
+            sealed_secret=None if secret is None else seal(key, secret),
             addresses=request.Addresses,
         )
 
     def secret(self, key: bytes) -> str | None:
-        """The secret, unsealed for sending; raises `schemas.sealed.Unsealable`."""
+        """The secret, unsealed for sending (for Slack and Teams, the URL to POST to);
+        raises `schemas.sealed.Unsealable`."""
         return None if self.sealed_secret is None else unseal(key, self.sealed_secret)
 
     def public(self) -> ChannelPublic:
@@ -209,3 +227,37 @@ class StoredChannel(BaseModel):
             HasSecret=self.sealed_secret is not None,
             Addresses=self.addresses,
         )
+
+
+class CustomerChannels(BaseModel):
+    """A customer's channels as the `alert-channels` table holds them, by name."""
+
+    channels: dict[str, StoredChannel] = Field(default_factory=dict)
+
+    def view(self) -> list[ChannelPublic]:
+        """Every channel's admin view, by name."""
+        return [self.channels[name].public() for name in sorted(self.channels)]
+
+
+class ChannelSet(BaseModel):
+    """A customer's channel `name` was set, or removed (`channel` None)."""
+
+    kind: Literal["channel"] = "channel"
+    client_id: str
+    name: str
+    channel: StoredChannel | None
+    at: datetime | None = None
+
+    def applied_to(self, current: CustomerChannels | None) -> CustomerChannels:
+        """The customer's channels with this change (a copy; removing twice is harmless)."""
+        channels = dict(current.channels) if current is not None else {}
+        if self.channel is None:
+            channels.pop(self.name, None)
+        else:
+            channels[self.name] = self.channel
+        return CustomerChannels(channels=channels)
+
+
+def channel_key(client_id: str, name: str) -> bytes:
+    """The compaction key of a customer's channel on the config topic."""
+    return f"channel/{client_id}/{name}".encode()

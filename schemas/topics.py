@@ -10,6 +10,7 @@ from pydantic import BaseModel, Field, TypeAdapter
 
 from schemas.access import AccessSet
 from schemas.admin_tokens import AdminTokenSet
+from schemas.alert_channels import ChannelSet, channel_key
 from schemas.customer_deletion import CustomerDeleted, TokenScopesTrimmed, scopes_key
 from schemas.enums import ProfileType
 from schemas.health import Window
@@ -32,6 +33,7 @@ WORKER_TABLES = (
     "pbx-lockouts",
     "pbx-upstreams",
     "customer-access",
+    "alert-channels",
     "admin-tokens",
 )
 """The processors' tables, each with a compacted changelog topic."""
@@ -276,6 +278,7 @@ ConfigRecord = (
     | ProfileDeleted
     | MaintenanceSet
     | AccessSet
+    | ChannelSet
     | AdminTokenSet
     | CustomerDeleted
     | TokenScopesTrimmed
@@ -330,6 +333,8 @@ def config_key(event: ConfigRecord) -> bytes:
         return scopes_key(event.customer)
     if isinstance(event, AccessSet):
         return access_key(event.client_id)
+    if isinstance(event, ChannelSet):
+        return channel_key(event.client_id, event.name)
     if isinstance(event, AdminTokenSet):
         return f"admin-token/{event.client_id}".encode()
     if isinstance(event, MaintenanceSet):

@@ -16,6 +16,7 @@ from ingest import openapi
 from ingest.operation import Operation
 from ingest.routes import (
     access,
+    channels,
     customers,
     docs,
     health,
@@ -40,6 +41,7 @@ OPERATIONS: Final[tuple[Operation, ...]] = (
     *health.OPERATIONS,
     *probes.OPERATIONS,
     *access.OPERATIONS,
+    *channels.OPERATIONS,
     *pbx_admin.OPERATIONS,
     *pbx_api.OPERATIONS,
     *pbx_events.OPERATIONS,

@@ -31,6 +31,7 @@ from processors.runtime.faust_types import (
 from schemas import heartbeat_records
 from schemas.access import AccessSet
 from schemas.admin_tokens import AdminTokenSet
+from schemas.alert_channels import ChannelSet
 from schemas.answer_state import AnswerState, open_orders
 from schemas.commands import CustomerCommands, Tick
 from schemas.customer_deletion import CustomerDeleted, TokenScopesTrimmed
@@ -49,10 +50,16 @@ from schemas.topics import (
 
 log = logging.getLogger(__name__)
 ConfigEvent = (
-    CustomerUpserted | ProfileUpserted | ProfileDeleted | MaintenanceSet | AccessSet | AdminTokenSet
+    CustomerUpserted
+    | ProfileUpserted
+    | ProfileDeleted
+    | MaintenanceSet
+    | AccessSet
+    | ChannelSet
+    | AdminTokenSet
 )
 ConfigRecord = ConfigEvent | CustomerImported | CustomerDeleted | TokenScopesTrimmed
-TableEvent = CustomerUpserted | ProfileDeleted | AccessSet | AdminTokenSet
+TableEvent = CustomerUpserted | ProfileDeleted | AccessSet | ChannelSet | AdminTokenSet
 TICK_KEY = b"tick"
 
 
@@ -83,6 +90,9 @@ def apply_config(hub: Hub, event: TableEvent) -> None:
         return
     if isinstance(event, AccessSet):
         hub.access[cid] = event.access
+        return
+    if isinstance(event, ChannelSet):
+        hub.channels[cid] = event.applied_to(hub.channels.get(cid))
         return
     profiles: CustomerProfiles = hub.profiles.get(cid) or CustomerProfiles()
     updated = config.delete_profile(profiles, event)

@@ -2,7 +2,7 @@
 
 Every table key of the customer is deleted, which writes a tombstone to its changelog
 so that compaction forgets it: `customers`, `profiles`, `profile-states`, `commands`,
-`health`, `customer-access` by clientId; `pbxes`, `pbx-events`, `pbx-tokens` and
+`health`, `customer-access`, `alert-channels` by clientId; `pbxes`, `pbx-events`, `pbx-tokens` and
 (once logged out) `pbx-upstreams` of its PBXes. Its unfinished commands are first
 recorded as cancelled, its live PBX sessions as ended, and every such change is
 published (acknowledged) before the keys go. The API users go back to the directory in their own
@@ -16,7 +16,7 @@ waits until the record's offset is applied, which is after the last step.
 """
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 
 from faust.types import TopicT
@@ -28,6 +28,7 @@ from processors.pbx import upstream_fold as upstream
 from processors.pbx.work import Work
 from processors.relay import commands
 from schemas.admin_tokens import AdminToken
+from schemas.alert_channels import CustomerChannels, channel_key
 from schemas.commands import CustomerCommands
 from schemas.customer_deletion import CustomerDeleted, TokenScopesTrimmed, scopes_key
 from schemas.enums import ProfileType
@@ -64,7 +65,7 @@ async def delete_customer(hub: Hub, msg: CustomerDeleted) -> None:
     await _send_all(hub.config, _config_records(hub, cid, msg.at))
     await _publish_outboxes(hub, cid)
     hub.reported.delete(cid)
-    for table in (hub.commands, hub.health, hub.profiles, hub.access):
+    for table in (hub.commands, hub.health, hub.profiles, hub.access, hub.channels):
         if cid in table:
             del table[cid]
     log.info("customer %s deleted", cid, extra={"client_id": cid})
@@ -109,8 +110,11 @@ async def _publish_outboxes(hub: Hub, cid: str) -> None:
             await _send_all(topic, events)
 
 
-def config_keys(client_id: str, profiles: CustomerProfiles) -> list[bytes]:
-    """The customer's records on the compacted config topic, but its own (`customer/<id>`).
+def config_keys(
+    client_id: str, profiles: CustomerProfiles, channels: Iterable[str] = ()
+) -> list[bytes]:
+    """The customer's records on the compacted config topic, but its own (`customer/<id>`):
+    its access, each profile's and its windows', and each of its alert `channels`.
 
     That one keeps the deletion as its last record, so that a reader lagging past a
     compaction (the SQL sink after an outage, say) still learns of it.
@@ -121,14 +125,16 @@ def config_keys(client_id: str, profiles: CustomerProfiles) -> list[bytes]:
         for pid in sorted(ids):
             keys += [profile_config_key(client_id, ptype, pid)]
             keys += [maintenance_key(client_id, ptype, pid)]
-    return keys
+    return keys + [channel_key(client_id, name) for name in sorted(channels)]
 
 
 def _config_records(hub: Hub, cid: str, at: datetime) -> list[Record]:
     """Tombstones of the customer's config records, and a scope trim for every partition."""
     profiles: CustomerProfiles = hub.profiles.get(cid) or CustomerProfiles()
     own = partition_for(cid, hub.settings.partitions)
-    records: list[Record] = [(key, None, own) for key in config_keys(cid, profiles)]
+    channels: CustomerChannels = hub.channels.get(cid) or CustomerChannels()
+    keys = config_keys(cid, profiles, channels.channels)
+    records: list[Record] = [(key, None, own) for key in keys]
     for part in range(hub.settings.partitions):
         trim = TokenScopesTrimmed(customer=cid, partition=part, at=at)
         records.append((scopes_key(cid), trim.model_dump_json().encode(), part))

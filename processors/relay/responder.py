@@ -15,6 +15,7 @@ from processors.runtime.faust_types import Response, View, WebRequest
 from processors.runtime.routing import OWNER_TABLE, is_ready, route
 from schemas import access
 from schemas import internal_api as api
+from schemas.alert_channels import CustomerChannels
 from schemas.commands import CustomerCommands
 from schemas.health import CustomerHealth, HealthView, view_of, with_pbxes
 from schemas.profiles import CustomerConfig, CustomerProfiles, CustomerStates, CustomerView
@@ -163,6 +164,14 @@ def _access(hub: Hub, cid: str) -> bytes | None:
     return orjson.dumps(access.view(hub.access.get(cid)))
 
 
+def _channels(hub: Hub, cid: str) -> bytes | None:
+    """The admin view of the customer's alert channels: never a secret."""
+    if hub.customers.get(cid) is None:
+        return None
+    found: CustomerChannels = hub.channels.get(cid) or CustomerChannels()
+    return orjson.dumps([c.model_dump(mode="json") for c in found.view()])
+
+
 def _token(hub: Hub, token_id: str) -> bytes | None:
     found = hub.admin_tokens.get(token_id)
     return found.model_dump_json().encode() if found is not None else None
@@ -173,6 +182,7 @@ READS: tuple[tuple[str, str, Produce], ...] = (
     (api.COMMANDS, "hub-commands", _commands),
     (api.HEALTH, "hub-health", _health),
     (api.ACCESS, "hub-access", _access),
+    (api.CHANNELS, "hub-channels", _channels),
     # Internal only, as every /hub view: it carries the token's hash for the ingress.
     (api.ADMIN_TOKEN, "hub-admin-tokens", _token),
 )

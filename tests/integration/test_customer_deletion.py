@@ -72,7 +72,8 @@ class Deleted:
 
 
 def furnish(hub: HubCluster, pbx: Pbx, receiver: Receiver, sim: PbxSimulator) -> tuple[str, str]:
-    """An outbound profile, a heartbeat, a relay key, a command, a live session, an upstream.
+    """An outbound profile, a heartbeat, a relay key, an alert channel, a command, a live
+    session, an upstream.
 
     Returns the command's id and the session's token.
     """
@@ -82,6 +83,8 @@ def furnish(hub: HubCluster, pbx: Pbx, receiver: Receiver, sim: PbxSimulator) ->
     assert until_ok(lambda: hub.admin("PUT", profile, outbound), 60).ok
     assert until_ok(lambda: hub.heartbeat(cid, REPORT, JSON), 30).status == 200
     assert hub.admin("PUT", f"/customers/{cid}/access", {"Key": KEY}).ok
+    hook = {"Kind": "webhook", "Url": "https://ops.example/hook"}
+    assert hub.admin("PUT", f"/customers/{cid}/channels/ops", hook).ok
     path = f"/customers/{cid}/profiles/inbound/7/commands"
     command = hub.admin("POST", path, {"command": "restart"})
     assert command.status == 201, command.body
@@ -179,7 +182,7 @@ def test_its_table_keys_are_tombstoned(hub: HubCluster, deleted: Deleted) -> Non
     cid, key = deleted.cid, f"{deleted.cid}/hq"
     expected = {
         **dict.fromkeys(
-            ("customers", "profiles", "commands", "health", "customer-access"),
+            ("customers", "profiles", "commands", "health", "customer-access", "alert-channels"),
             cid,
         ),
         "pbxes": key,
@@ -209,7 +212,8 @@ def test_no_reported_state_of_it_is_left_in_its_table(hub: HubCluster, deleted: 
 def test_its_config_records_are_left_to_compaction(hub: HubCluster, deleted: Deleted) -> None:
     found = latest(hub, f"{hub.prefix}config")
     cid = deleted.cid
-    for key in (f"profile/{cid}/inbound/7", f"profile/{cid}/outbound/2", f"access/{cid}"):
+    keys = ("profile/{}/inbound/7", "profile/{}/outbound/2", "access/{}", "channel/{}/ops")
+    for key in (k.format(cid) for k in keys):
         assert key.encode() in found, key
         assert found[key.encode()] is None, key
     last = found[f"customer/{cid}".encode()]

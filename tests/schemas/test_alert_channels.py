@@ -328,3 +328,14 @@ def test_the_public_view_of_an_email_channel_lists_its_addresses() -> None:
         "HasSecret": False,
         "Addresses": ["ops@acme.example"],
     }
+
+
+@pytest.mark.parametrize("kind", ["slack", "teams"])
+def test_a_slack_or_teams_url_is_kept_sealed_and_shown_as_its_origin(kind: str) -> None:
+    key = Fernet.generate_key()
+    request = ChannelRequest.model_validate({"Kind": kind, "Url": SLACK_URL})
+    stored = StoredChannel.from_request(key, "chat", request)
+    assert SLACK_URL not in stored.model_dump_json()
+    assert stored.secret(key) == SLACK_URL
+    public = stored.public()
+    assert (public.Url, public.HasSecret) == ("https://hooks.slack.com/…", True)

@@ -73,17 +73,19 @@ def test_nothing_to_cancel_is_the_same_value() -> None:
     assert cancel_all(cc, C, at(5)) is cc
 
 
-def test_the_config_records_to_forget_are_every_profile_s_and_the_access() -> None:
+def test_the_config_records_to_forget_are_every_profile_s_the_access_and_the_channels() -> None:
     profiles = CustomerProfiles(
         inbound={7: InboundProfileBase(RelayInboundProfileID=7)},
         outbound={2: OutboundProfileBase(RelayOutboundProfileID=2)},
     )
-    assert config_keys(C, profiles) == [
+    assert config_keys(C, profiles, ["pager", "ops"]) == [
         b"access/acme",
         b"profile/acme/inbound/7",
         b"maintenance/acme/inbound/7",
         b"profile/acme/outbound/2",
         b"maintenance/acme/outbound/2",
+        b"channel/acme/ops",
+        b"channel/acme/pager",
     ]  # and not customer/acme, which keeps the deletion
 
 
