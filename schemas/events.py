@@ -11,6 +11,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field, TypeAdapter
 
+from schemas.alert_channels import StoredChannel
 from schemas.enums import ProfileType
 
 CommandName = Literal["start", "stop", "restart", "reload-configuration", "upload-logs"]
@@ -83,6 +84,11 @@ class HealthEvent(ProfileRef):
     profile_name: str | None = None
     alert_email_list: str | None = Field(
         default=None, description="the profile's AlertEmailList when the change happened"
+    )
+    customer_name: str | None = Field(default=None, description="the customer's Name then")
+    channels: list[StoredChannel] = Field(
+        default_factory=list,
+        description="the customer's alert channels when the change happened (secrets sealed)",
     )
 
     @property

@@ -91,6 +91,11 @@ class TopicNames:
         return f"{self.prefix}pbx-deliveries"
 
     @property
+    def alert_deliveries(self) -> str:
+        """Every attempt to send an alert to a channel (`ChannelAttempt`); also folded."""
+        return f"{self.prefix}alert-deliveries"
+
+    @property
     def answers(self) -> str:
         """What each client's answer needs (compacted; `schemas.answer_state`), by clientId."""
         return f"{self.prefix}answers"
@@ -137,6 +142,7 @@ class TopicNames:
             self.pbx: False,
             self.pbx_changes: False,
             self.pbx_deliveries: False,
+            self.alert_deliveries: False,
             self.answers: True,
             self.live_tokens: True,
             self.pbx_event_gates: True,

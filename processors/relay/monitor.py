@@ -4,6 +4,7 @@ from datetime import datetime
 
 from processors.app import Hub
 from processors.relay import customer_health, outbox
+from schemas.alert_channels import CustomerChannels
 from schemas.events import Health
 from schemas.health import CustomerHealth
 from schemas.profiles import CustomerStates
@@ -30,8 +31,24 @@ async def refresh(hub: Hub, cid: str, now: datetime, *, quiet_new: bool = False)
     updated = customer_health.refresh(current, cid, ctx, now)
     if quiet_new and _untouched(current, updated):
         return
+    if updated is not current and len(updated.outbox) > len(current.outbox):
+        updated = _addressed(hub, cid, customer.Name, updated, len(current.outbox))
     if updated is not current or current.outbox:
         await outbox.save(hub.health, hub.health_events, cid, updated, hub.in_flight)
+
+
+def _addressed(
+    hub: Hub, cid: str, name: str, updated: CustomerHealth, known: int
+) -> CustomerHealth:
+    """The new transitions (past the first `known` of the outbox) with the customer's
+    name and alert channels as they are now: the sinks alert from the event alone."""
+    found: CustomerChannels | None = hub.channels.get(cid)
+    channels = list(found.channels.values()) if found is not None else []
+    fresh = [
+        e.model_copy(update={"customer_name": name, "channels": channels})
+        for e in updated.outbox[known:]
+    ]
+    return updated.model_copy(update={"outbox": [*updated.outbox[:known], *fresh]})
 
 
 def _untouched(current: CustomerHealth, updated: CustomerHealth) -> bool:

@@ -5,6 +5,7 @@ import logging
 import faust
 import mode.loop
 
+from processors.runtime.faust_types import on_before_shutdown
 from processors.runtime.logs import pin_library_levels
 from schemas.log_format import configure, logging_config
 from schemas.topics import TopicNames
@@ -19,6 +20,7 @@ def create(settings: EmailSinkSettings) -> EmailSink:
     """The sink's app with its agent attached."""
     sink = build_sink(settings)
     register_agent(sink)
+    on_before_shutdown(sink.app, sink.channels.close)
     topic = TopicNames(settings.topic_prefix).health_events
     metrics.attach(sink.app, settings.kafka_bootstrap, settings.app_id, topic)
     return sink

@@ -1,7 +1,9 @@
 """The e-mail sink's faust app: the health-events topic, the alert-state table, the agent."""
 
+import asyncio
 import logging
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -9,11 +11,15 @@ import faust
 from pydantic import ValidationError
 
 from processors.runtime.codec import table_value_type
-from schemas.events import HEALTH_TOPIC_EVENT, HealthEvent
-from schemas.topics import TopicNames
+from schemas.alert_channels import ChannelKind
+from schemas.alert_delivery import AttemptOutcome, ChannelAttempt, ChannelQueue, queue_key
+from schemas.events import HEALTH_TOPIC_EVENT, HealthEvent, PbxConnectionEvent
+from schemas.topics import TopicNames, partition_for
+from sinks.email.channel_queue import alert_of, enqueue, fold_attempt
+from sinks.email.channel_send import ChannelSender
 from sinks.email.message import build_message, parse_recipients
 from sinks.email.policy import AlertRules, AlertState, Notice, decide, state_key
-from sinks.email.settings import EmailSinkSettings
+from sinks.email.settings import EmailSinkSettings, key_or_none
 from sinks.email.smtp import Backoff, SmtpSender, SmtpServer, send_until_accepted
 
 log = logging.getLogger(__name__)
@@ -30,6 +36,10 @@ class EmailSink:
     backoff: Backoff
     events: Any
     states: Any
+    attempts: Any
+    queues: Any
+    channels: ChannelSender
+    channel_retry_max_s: float
 
 
 def _faust_app(settings: EmailSinkSettings) -> faust.App:
@@ -52,9 +62,28 @@ def _faust_app(settings: EmailSinkSettings) -> faust.App:
     )
 
 
+def _raw_topic(app: faust.App, name: str) -> Any:
+    # Raw bytes: the pydantic contract in schemas/ parses them, not a faust Record.
+    return app.topic(
+        name, key_type=bytes, value_type=bytes, key_serializer="raw", value_serializer="raw"
+    )
+
+
 def build_sink(settings: EmailSinkSettings) -> EmailSink:
-    """Declare the app, its topic and its table, and the SMTP sender."""
+    """Declare the app, its topics and tables, the SMTP sender and the channels' sender."""
     app = _faust_app(settings)
+    names = TopicNames(settings.topic_prefix)
+    attempts = _raw_topic(app, names.alert_deliveries)
+
+    async def publish(attempt: ChannelAttempt) -> None:
+        cid = attempt.client_id
+        sent = await attempts.send(
+            key=cid.encode(),
+            value=attempt.model_dump_json().encode(),
+            partition=partition_for(cid, settings.partitions),
+        )
+        await asyncio.wait_for(sent, settings.channel_timeout_s)
+
     server = SmtpServer(
         host=settings.smtp_host,
         port=settings.smtp_port,
@@ -69,15 +98,14 @@ def build_sink(settings: EmailSinkSettings) -> EmailSink:
         sender=SmtpSender(server),
         sender_address=settings.smtp_from,
         backoff=Backoff(settings.smtp_retry_initial_s, settings.smtp_retry_max_s),
-        # Raw bytes: the pydantic contract in schemas/ parses them, not a faust Record.
-        events=app.topic(
-            TopicNames(settings.topic_prefix).health_events,
-            key_type=bytes,
-            value_type=bytes,
-            key_serializer="raw",
-            value_serializer="raw",
-        ),
+        events=_raw_topic(app, names.health_events),
         states=app.Table("alert-states", key_type=str, value_type=table_value_type(AlertState)),
+        attempts=attempts,
+        queues=app.Table("channel-queues", key_type=str, value_type=table_value_type(ChannelQueue)),
+        channels=ChannelSender(
+            key_or_none(settings), settings.denied(), settings.channel_timeout_s, publish
+        ),
+        channel_retry_max_s=settings.channel_retry_max_s,
     )
 
 
@@ -95,16 +123,40 @@ async def handle(sink: EmailSink, raw: bytes) -> None:
         log.debug("%s handled before; skipped", event.id)
         return
     if decision.notice is not None:
-        await deliver(sink, decision.notice)
+        extra = queue_for_channels(sink, decision.notice.event)
+        await deliver(sink, decision.notice, extra)
     # Only now: a crash before this line sends the message again (at least once).
     if decision.record:
         sink.states[key] = decision.state
 
 
-async def deliver(sink: EmailSink, notice: Notice) -> None:
-    """Send the notice to the event's AlertEmailList, retrying while SMTP is unavailable."""
+def queue_for_channels(sink: EmailSink, event: HealthEvent | PbxConnectionEvent) -> list[str]:
+    """Queue a profile's alert for each of the customer's channels that POST; the
+    addresses of its e-mail channels, to be mailed with the AlertEmailList."""
+    if not isinstance(event, HealthEvent) or not event.channels:
+        return []
+    alert = alert_of(event)
+    if alert is None:
+        return []
+    addresses: list[str] = []
+    now = datetime.now(UTC)
+    for channel in event.channels:
+        if channel.kind is ChannelKind.email:
+            addresses += channel.addresses or []
+            continue
+        key = queue_key(event.client_id, channel.name)
+        queue = enqueue(sink.queues.get(key), channel, alert, now)
+        sink.queues[key] = queue
+        sink.channels.kick(key, queue)
+    return addresses
+
+
+async def deliver(sink: EmailSink, notice: Notice, extra: list[str] | None = None) -> None:
+    """Send the notice to the event's AlertEmailList (and `extra` addresses: its customer's
+    e-mail channels), retrying while SMTP is unavailable."""
     event = notice.event
-    recipients = parse_recipients(event.alert_email_list)
+    listed = ",".join([event.alert_email_list or "", *(extra or [])])
+    recipients = parse_recipients(listed)
     if recipients.invalid:
         log.warning("%s: ignoring AlertEmailList entries %s", event.id, recipients.invalid)
     if not recipients.addresses:
@@ -118,6 +170,29 @@ async def deliver(sink: EmailSink, notice: Notice) -> None:
         log.info("%s: %s mailed to %s", event.id, notice.kind, ", ".join(recipients.addresses))
 
 
+def fold_attempt_record(sink: EmailSink, raw: bytes) -> None:
+    """An attempt at a channel's head: the queue popped or its next try set, then the
+    channel's next attempt started."""
+    try:
+        attempt = ChannelAttempt.model_validate_json(raw)
+    except ValidationError:
+        log.exception("skipping unreadable alert delivery attempt")
+        return
+    key = queue_key(attempt.client_id, attempt.channel)
+    current: ChannelQueue | None = sink.queues.get(key)
+    sink.channels.settle(key)
+    if current is None:
+        return
+    queue = fold_attempt(current, attempt, sink.channel_retry_max_s)
+    if queue.alerts:
+        sink.queues[key] = queue
+        sink.channels.kick(key, queue)
+    else:
+        del sink.queues[key]
+    level = logging.INFO if attempt.outcome is AttemptOutcome.delivered else logging.WARNING
+    log.log(level, "alert %s to channel %s: %s", attempt.alert_id, key, attempt.outcome.value)
+
+
 def register_agent(sink: EmailSink) -> None:
     """Attach the agent that turns health events (profiles' and PBX connections') into mail."""
 
@@ -127,3 +202,25 @@ def register_agent(sink: EmailSink) -> None:
         # acknowledged, and nothing later in the partition overtakes it.
         async for value in stream:
             await handle(sink, value)
+
+    @sink.app.agent(sink.attempts, name="channel-attempts")
+    async def channel_attempts(stream: Any) -> None:
+        async for value in stream:
+            fold_attempt_record(sink, value)
+
+    @sink.app.timer(1.0, name="channel-retries")  # type: ignore[untyped-decorator]
+    async def retry_due() -> None:
+        kick_due(sink)
+
+
+def kick_due(sink: EmailSink) -> None:
+    """Start the attempts that came due, in the partitions this sink owns (the table holds
+    only channels with alerts waiting: its size is the work waiting, not the customers)."""
+    if not sink.app.tables.actives_ready:
+        return
+    topic = sink.events.get_topic_name()
+    owned = {tp.partition for tp in sink.app.consumer.assignment() if tp.topic == topic}
+    partitions = sink.app.conf.topic_partitions
+    for key, queue in list(sink.queues.items()):
+        if partition_for(key.split("/", 1)[0], partitions) in owned:
+            sink.channels.kick(key, queue)

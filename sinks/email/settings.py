@@ -9,6 +9,7 @@ from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import NoDecode
 
 from schemas.events import Health
+from schemas.pbx_settings import PbxSharedSettings
 from schemas.pbx_upstream import ConnectionState
 from schemas.settings import KafkaSettings, secret_text
 from sinks.email.policy import AlertRules
@@ -19,8 +20,10 @@ DEFAULT_ALERT_CONNECTION_STATES = frozenset(
 )
 
 
-class EmailSinkSettings(KafkaSettings):
-    """What alerts, how flapping is recognized, and the SMTP server that takes the mail."""
+class EmailSinkSettings(KafkaSettings, PbxSharedSettings):
+    """What alerts, how flapping is recognized, the SMTP server that takes the mail, and
+    how alerts reach the customers' channels (the key that unseals their secrets and the
+    denied networks are the hub's, `HUB_SECRET_KEY` and `HUB_PBX_DENY_NETWORKS`)."""
 
     alert_healths: Annotated[frozenset[Health], NoDecode] = Field(
         default=DEFAULT_ALERT_HEALTHS,
@@ -44,6 +47,12 @@ class EmailSinkSettings(KafkaSettings):
     smtp_retry_initial_s: float = Field(default=1.0, gt=0, le=600)
     smtp_retry_max_s: float = Field(default=60.0, gt=0, le=3600)
 
+    channel_timeout_s: float = Field(
+        default=10.0, gt=0, le=120, description="a channel answering later is a failed attempt"
+    )
+    channel_retry_max_s: float = Field(
+        default=600.0, gt=0, le=24 * 3600, description="longest wait between two attempts"
+    )
     email_web_bind: str = Field(default="127.0.0.1")
     email_web_port: int = Field(default=6067, ge=0, le=65535, description="0 disables it")
     email_data_dir: str = Field(default=".cache/email-sink", description="faust's data folder")
@@ -78,3 +87,12 @@ class EmailSinkSettings(KafkaSettings):
 def get_settings() -> EmailSinkSettings:
     """The sink's settings, read once from the environment."""
     return EmailSinkSettings()
+
+
+def key_or_none(settings: EmailSinkSettings) -> bytes | None:
+    """The key that unseals the channels' secrets; None when the hub has none (a channel
+    with a secret then fails its attempts, naming the missing key, until one is set)."""
+    try:
+        return settings.key()
+    except ValueError:
+        return None

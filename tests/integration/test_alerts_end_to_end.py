@@ -1,5 +1,7 @@
 """From a silent relay client to e-mail: processors, health events, the e-mail sink, SMTP."""
 
+import hashlib
+import hmac
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -9,9 +11,12 @@ import pytest
 from localkafka.broker import LocalBroker
 from localkafka.hub import HubCluster, start_hub
 from localkafka.process import ServiceProcess
+from localkafka.receiver import Receiver
 from localkafka.smtp_server import SmtpServer
+from tests.integration.pbx_helpers import wait_for
 
 RECIPIENTS = ("ops@example.org", "oncall@example.org")
+SECRET = "channel-signing-secret"  # noqa: S105 - a test value
 
 
 @pytest.fixture
@@ -60,3 +65,37 @@ def test_a_profile_going_late_down_and_back_mails_its_alert_list(
     assert "down → up" in mail[2].subject
     assert all(cid in m.subject and "lab results" in m.subject for m in mail)
     assert any("no heartbeat since" in line for line in mail[1].body)
+
+
+def test_a_webhook_channel_gets_the_alerts_signed_in_order_after_failing_a_while(
+    alerting_hub: tuple[HubCluster, SmtpServer], receiver: Receiver
+) -> None:
+    hub, smtp = alerting_hub
+    cid = "clinic-2"
+    assert hub.admin("PUT", f"/customers/{cid}", {"RelayCustomerID": 5, "Name": "Clinic"}).ok
+    hook = {"Kind": "webhook", "Url": f"http://127.0.0.1:{receiver.port}/hook", "Secret": SECRET}
+    assert hub.admin("PUT", f"/customers/{cid}/channels/ops", hook).ok
+    mail = {"Kind": "email", "Addresses": ["desk@example.org"]}
+    assert hub.admin("PUT", f"/customers/{cid}/channels/desk", mail).ok
+    assert hub.admin(
+        "PUT", f"/customers/{cid}/profiles/inbound/7", {"ProfileName": "lab", "Active": True}
+    ).ok
+    beat = orjson.dumps([{"ProfileId": 7, "ProfileType": 1, "ServerStatus": 1}])
+    receiver.status = 503  # the receiver refuses everything for a while
+    assert hub.heartbeat(cid, beat, "application/json").ok
+    hub.advance_clock(61)
+    assert wait_for(lambda: len(receiver.received) >= 1, 60), receiver.received  # late, refused
+    hub.advance_clock(30)
+    assert wait_for(lambda: len(receiver.received) >= 3, 60), receiver.received  # tried again
+    receiver.status = 200
+    assert hub.heartbeat(cid, beat, "application/json").ok
+    assert wait_for(lambda: len(receiver.accepted()) >= 3, 90), receiver.received
+    got = receiver.accepted()[:3]  # a profile heard once more goes late again a minute later
+    assert [r.json()["event"] for r in got] == ["late", "down", "up"]
+    assert len({r.json()["id"] for r in got}) == 3
+    for r in got:
+        expected = "sha256=" + hmac.new(SECRET.encode(), r.body, hashlib.sha256).hexdigest()
+        assert hmac.compare_digest(r.headers["x-hub-signature-256"], expected)
+        assert r.json()["client"]["id"] == cid
+    # The e-mail channel's address is mailed with the profile's (empty) alert list.
+    assert all("desk@example.org" in m.rcpt_tos for m in smtp.wait_for(3))

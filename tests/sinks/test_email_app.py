@@ -7,9 +7,12 @@ from typing import Any, cast
 
 import pytest
 
+from schemas.alert_channels import ChannelKind, StoredChannel
+from schemas.alert_delivery import ChannelAttempt
 from schemas.enums import ProfileType
 from schemas.events import Health, HealthEvent, PbxConnectionEvent
 from sinks.email.app import EmailSink, handle
+from sinks.email.channel_send import ChannelSender
 from sinks.email.settings import EmailSinkSettings
 from sinks.email.smtp import Backoff, SmtpSender, SmtpServer
 
@@ -27,11 +30,17 @@ class Outbox(SmtpSender):
         self.sent.append(msg)
 
 
+async def _kept(attempt: ChannelAttempt) -> None:
+    """Publishing nowhere: the agents' tests look at the queues, not at the topic."""
+
+
 def sink() -> EmailSink:
-    """A sink with an in-memory table and an outbox; no app, no topic."""
+    """A sink with in-memory tables and an outbox; no app, no topic."""
     return EmailSink(
         app=cast(Any, None), rules=EmailSinkSettings().rules(), sender=Outbox(),
         sender_address="hub@alerts.example", backoff=Backoff(), events=None, states={},
+        attempts=None, queues={}, channels=ChannelSender(None, (), 1.0, _kept),
+        channel_retry_max_s=600.0,
     )  # fmt: skip
 
 
@@ -96,3 +105,39 @@ def test_a_record_of_an_unknown_kind_is_skipped(caplog: pytest.LogCaptureFixture
         ("ops@acme.example", "[heartbeat hub] acme inbound 7: up → late")
     ]
     assert "skipping unreadable health event" in caplog.text
+
+
+def with_channels(raw: bytes, *channels: StoredChannel) -> bytes:
+    """The event as a customer with these channels publishes it."""
+    event = HealthEvent.model_validate_json(raw)
+    return event.model_copy(update={"channels": list(channels)}).model_dump_json().encode()
+
+
+HOOK = StoredChannel(
+    name="ops", kind=ChannelKind.webhook, url="http://127.0.0.1:9/hook", sealed_secret=None,
+    addresses=None,
+)  # fmt: skip
+DESK = StoredChannel(
+    name="desk", kind=ChannelKind.email, url=None, sealed_secret=None,
+    addresses=["desk@acme.example"],
+)  # fmt: skip
+
+
+def test_an_alert_is_queued_for_each_posting_channel_in_order() -> None:
+    s = sink()
+    handled(s, with_channels(health(Health.up, Health.down, 0), HOOK))
+    handled(s, with_channels(health(Health.down, Health.up, 5), HOOK))
+    queue = s.queues["acme/ops"]
+    assert [q.alert.event for q in queue.alerts] == ["down", "up"]
+    assert queue.alerts[0].alert.profiles[0].id == 7
+
+
+def test_an_e_mail_channel_is_mailed_with_the_alert_list() -> None:
+    sent = handled(sink(), with_channels(health(Health.up, Health.down, 0), DESK))
+    assert sent == [("ops@acme.example, desk@acme.example", sent[0][1])]
+
+
+def test_a_change_no_channel_is_told_queues_nothing() -> None:
+    s = sink()
+    handled(s, with_channels(health(Health.down, Health.paused, 0), HOOK))
+    assert "acme/ops" not in s.queues
