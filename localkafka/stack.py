@@ -54,6 +54,7 @@ def _services(env: dict[str, str], demo: Demo) -> list[ServiceProcess]:
     return [
         *smtp,
         demo.simulator(),
+        demo.receiver(),
         ServiceProcess("worker", "processors", {**env, "HUB_DATA_DIR": str(RUN_DIR / "worker")}),
         ServiceProcess("ingress", "ingest", env),
         ServiceProcess(

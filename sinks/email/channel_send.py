@@ -32,6 +32,7 @@ from schemas.sealed import Unsealable
 log = logging.getLogger(__name__)
 STALE_AFTER_S = 120.0
 """An attempt not folded within this long (its record lost) no longer holds the channel."""
+USER_AGENT = "heartbeat-hub"
 Publish = Callable[[ChannelAttempt], Awaitable[None]]
 Request = tuple[str, bytes, dict[str, str]]
 
@@ -108,7 +109,7 @@ class ChannelSender:
         if denied_url(url, self.denied) or await self._resolves_denied(url):
             return AttemptOutcome.denied, None, "channel address is in a denied network"
         try:
-            status = await self._poster.post(url, body, headers)
+            status = await self._poster.post(url, body, {**headers, "User-Agent": USER_AGENT})
         except TimeoutError:
             return AttemptOutcome.failed, None, "no answer in time"
         except (OSError, EOFError, ProtocolError, ValueError) as e:

@@ -56,6 +56,7 @@ async def test_a_webhook_is_posted_signed_and_delivered(receiver: Receiver) -> N
     expected = "sha256=" + hmac.new(SECRET.encode(), got.body, hashlib.sha256).hexdigest()
     assert got.headers["x-hub-signature-256"] == expected
     assert got.headers["x-hub-event-id"] == q.alerts[0].alert.id
+    assert got.headers["user-agent"] == "heartbeat-hub"
     assert SECRET.encode() not in got.body
 
 

@@ -78,7 +78,7 @@ app.kubernetes.io/managed-by: {{ .ctx.Release.Service }}
 {{- default (printf "%s-secret-key" (include "hub.fullname" .)) .Values.secretKey.existingSecret }}
 {{- end }}
 
-{{/* The PBX API's settings and the hub's secret key, for the ingress and the workers. */}}
+{{/* The PBX API's settings and the hub's secret key, for the ingress, the workers and the e-mail sink (alert channels). */}}
 {{- define "hub.pbxEnv" -}}
 - name: HUB_SECRET_KEY_FILE
   value: /var/run/secrets/hub/key/key
