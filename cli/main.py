@@ -4,6 +4,7 @@ from pathlib import Path
 
 import click
 
+from cli.commands_channels import channels
 from cli.commands_customers import customers, profiles
 from cli.commands_health import health, maintenance
 from cli.commands_import import import_file
@@ -71,6 +72,7 @@ for command in (
     api_users,
     upstream,
     sessions,
+    channels,
 ):
     cli.add_command(command)
 
