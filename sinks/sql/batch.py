@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TypeVar
 
+from schemas.alert_delivery import ChannelAttempt
 from schemas.customer_deletion import CustomerDeleted
 from schemas.events import CommandEvent, HealthEvent, PbxConnectionEvent
 from schemas.pbx_topics import ChangeKind, DeliveryAttempt, PbxChange
@@ -18,6 +19,7 @@ from schemas.topics import CustomerImported, CustomerUpserted, HeartbeatMessage,
 from sinks.sql.events import SinkEvent
 from sinks.sql.heartbeats import HeartbeatRecord, ProfileReport, merged, record_of
 from sinks.sql.models import (
+    AlertDeliveryRow,
     CommandHistoryRow,
     CommandRow,
     CustomerRow,
@@ -34,6 +36,7 @@ from sinks.sql.rollups import Rollup
 from sinks.sql.rows import (
     PbxKey,
     ProfileKey,
+    channel_attempt_row,
     command_rows,
     connection_row,
     customer_row,
@@ -97,6 +100,7 @@ class Batch:
         self.sessions: dict[str, PbxSessionRow] = {}
         self.deliveries: dict[str, PbxDeliveryRow] = {}
         self.connections: dict[str, PbxConnectionHealthRow] = {}
+        self.alert_deliveries: dict[str, AlertDeliveryRow] = {}
 
     def __len__(self) -> int:
         return self.events
@@ -107,6 +111,7 @@ class Batch:
             self.customers, self.customers_gone, self.profiles, self.reported, self.health,
             self.heartbeats, self.transitions, self.commands, self.history,
             self.pbxes, self.pbxes_deleted, self.sessions, self.deliveries, self.connections,
+            self.alert_deliveries,
         )  # fmt: skip
         return sum(len(t) for t in tables) + len(self.rollup)
 
@@ -140,6 +145,8 @@ class Batch:
         elif isinstance(event, DeliveryAttempt):
             row = delivery_row(event)
             self.deliveries.setdefault(row.id, row)
+        elif isinstance(event, ChannelAttempt):
+            self.alert_deliveries.setdefault(event.id, channel_attempt_row(event))
         else:
             self._add_profile(profile_key(event), ProfileGone(profile_key(event), offset))
 

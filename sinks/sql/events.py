@@ -13,6 +13,7 @@ from typing import TypeAlias
 from pydantic import ValidationError
 
 from schemas import heartbeat_records
+from schemas.alert_delivery import ChannelAttempt
 from schemas.customer_deletion import CustomerDeleted
 from schemas.events import HEALTH_TOPIC_EVENT, CommandEvent, HealthEvent, PbxConnectionEvent
 from schemas.pbx_topics import DeliveryAttempt, PbxChange, decode_attempts
@@ -42,6 +43,7 @@ Event: TypeAlias = (
     | PbxConnectionEvent
     | PbxChange
     | DeliveryAttempt
+    | ChannelAttempt
 )
 
 SinkEvent: TypeAlias = Event | HeartbeatRecord
@@ -84,6 +86,7 @@ class EventDecoder:
             topics.health_events: HEALTH_TOPIC_EVENT.validate_json,
             topics.pbx_changes: PbxChange.model_validate_json,
             topics.pbx_deliveries: _attempts,
+            topics.alert_deliveries: ChannelAttempt.model_validate_json,
         }
 
     @property

@@ -352,6 +352,35 @@ class PbxConnectionHealth(PbxConnectionHealthRow, table=True):
     )
 
 
+class AlertDeliveryRow(SQLModel):
+    """One attempt to send an alert to a customer's channel (`ChannelAttempt`)."""
+
+    id: str = Field(primary_key=True, description="{alert id}@{channel}#{attempt}")
+    client_id: str
+    channel: str
+    kind: str
+    alert_id: str
+    event: str
+    attempt: int = Field(ge=0, le=INT32_MAX)
+    outcome: str
+    status: int | None = Field(default=None, sa_type=SmallInteger, ge=0, le=INT16_MAX)
+    error: str | None = None
+    at: datetime = Field(sa_type=UTC_DATETIME, description="when the attempt ended")
+    at_ms: int = Field(sa_type=BigInteger)
+    day: date
+    latency_ms: int = Field(ge=-INT32_MAX, le=INT32_MAX)
+
+
+class AlertDelivery(AlertDeliveryRow, table=True):
+    """alert_deliveries: every attempt to send an alert to a channel."""
+
+    __tablename__ = "alert_deliveries"
+    __table_args__ = (
+        Index("ix_alert_deliveries_channel_at", "client_id", "channel", "at_ms"),
+        Index("ix_alert_deliveries_at", "at_ms"),
+    )
+
+
 class SinkProgress(SQLModel, table=True):
     """sink_progress: the next heartbeat offset per partition already counted in rollups.
 

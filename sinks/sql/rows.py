@@ -8,10 +8,12 @@ readers), so a copy by name would hide the one place where they meet.
 
 from datetime import UTC, datetime
 
+from schemas.alert_delivery import ChannelAttempt
 from schemas.events import FINAL_COMMAND_STATES, CommandEvent, HealthEvent, PbxConnectionEvent
 from schemas.pbx_topics import DeliveryAttempt, PbxChange
 from schemas.topics import CustomerUpserted, ProfileDeleted, ProfileUpserted
 from sinks.sql.models import (
+    AlertDeliveryRow,
     CommandHistoryRow,
     CommandRow,
     CustomerRow,
@@ -218,4 +220,25 @@ def connection_row(event: PbxConnectionEvent) -> PbxConnectionHealthRow:
         at=at,
         at_ms=epoch_ms(at),
         day=at.date(),
+    )
+
+
+def channel_attempt_row(attempt: ChannelAttempt) -> AlertDeliveryRow:
+    """The alert_deliveries row of one attempt to send an alert to a channel."""
+    at = utc(attempt.at)
+    return AlertDeliveryRow(
+        id=attempt.id,
+        client_id=attempt.client_id,
+        channel=attempt.channel,
+        kind=attempt.kind,
+        alert_id=attempt.alert_id,
+        event=attempt.event,
+        attempt=attempt.attempt,
+        outcome=str(attempt.outcome),
+        status=attempt.status,
+        error=attempt.error,
+        at=at,
+        at_ms=epoch_ms(at),
+        day=at.date(),
+        latency_ms=round(attempt.latency_s * 1000),
     )

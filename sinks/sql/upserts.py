@@ -28,6 +28,7 @@ from sinks.sql.bulk import execute_many
 from sinks.sql.errors import SqlSinkError
 from sinks.sql.heartbeats import REPORT_COLUMNS, ProfileReport, heartbeat_row
 from sinks.sql.models import (
+    AlertDelivery,
     Command,
     CommandHistory,
     Customer,
@@ -70,6 +71,7 @@ def write_batch(conn: Connection, batch: Batch) -> None:
     _upsert_sessions(conn, _ordered(batch.sessions))
     _insert_new(conn, _table(PbxDelivery), _ordered(batch.deliveries))
     _insert_new(conn, _table(PbxConnectionHealth), _ordered(batch.connections))
+    _insert_new(conn, _table(AlertDelivery), _ordered(batch.alert_deliveries))
 
 
 def _table(model: type[SQLModel]) -> Table:

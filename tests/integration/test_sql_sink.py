@@ -22,6 +22,7 @@ from sqlalchemy import text
 
 from localkafka.broker import LocalBroker
 from processors.create_topics import ensure_topics
+from schemas.alert_delivery import AttemptOutcome, ChannelAttempt
 from schemas.enums import ProfileType, ServerStatus
 from schemas.events import CommandEvent, CommandState, Health, HealthEvent, PbxConnectionEvent
 from schemas.pbx import EndReason
@@ -77,7 +78,8 @@ def workload(clients: int, beats: int, *, start: float = 0) -> list[Event]:
 
 def pbx_workload(clients: int) -> list[Event]:
     """Two PBXes a client, one deleted; a session's life and its deliveries, some twice;
-    the upstream connection of the first connecting, going down and back, one change twice."""
+    the upstream connection of the first connecting, going down and back, one change twice;
+    an alert to the client's channel refused, then delivered, the refusal published twice."""
     events: list[Event] = []
     for cid in (f"c{c}" for c in range(clients)):
         events += connection_changes(cid)
@@ -95,6 +97,8 @@ def pbx_workload(clients: int) -> list[Event]:
             renewed,  # published again after the end
             s.pbx_deleted(100, client_id=cid, pbx_id="p2"),
         ]  # fmt: skip
+        refused = s.channel_attempt(1, AttemptOutcome.failed, seconds=5, client_id=cid)
+        events += [refused, s.channel_attempt(2, seconds=9, client_id=cid), refused]
     return events
 
 
@@ -144,6 +148,8 @@ class Stream:
             return self.names.pbx_changes, event.client_id.encode(), value, partition
         if isinstance(event, DeliveryAttempt):
             return self.names.pbx_deliveries, event.client_id.encode(), value, partition
+        if isinstance(event, ChannelAttempt):
+            return self.names.alert_deliveries, event.client_id.encode(), value, partition
         return self.names.config, config_key(event), value, partition
 
     def lag(self, group: str) -> int:
@@ -175,7 +181,7 @@ class Stream:
         n = self.names
         return [
             n.config, n.heartbeats, n.command_events, n.health_events,
-            n.pbx_changes, n.pbx_deliveries,
+            n.pbx_changes, n.pbx_deliveries, n.alert_deliveries,
         ]  # fmt: skip
 
 
@@ -253,10 +259,10 @@ def test_sink_writes_every_topic_into_its_tables(stream: Stream, sql_database: S
         "customers": 5, "profiles": 10, "profile_state": 10, "heartbeats": 5 * 20 * 2,
         "health_transitions": 5, "commands": 5, "command_history": 15,
         "pbxes": 5 * 2, "pbx_sessions": 5, "pbx_deliveries": 5 * 2,
-        "pbx_connection_health": 5 * 4,
+        "pbx_connection_health": 5 * 4, "alert_deliveries": 5 * 2,
     }  # fmt: skip
     assert sum(m["heartbeats"] for m in minutes) == 5 * 20 * 2
-    assert sent == 5 * 3 + 5 * 20 + 5 * 4 + 5 * 15
+    assert sent == 5 * 3 + 5 * 20 + 5 * 4 + 5 * 18
     inbound = [r for r in rows["profile_state"] if r["profile_type"] == 1]
     assert {(r["last_transaction_id"], r["health"]) for r in inbound} == {("t19", "up")}
     assert {r["state"] for r in rows["commands"]} == {"acknowledged"}

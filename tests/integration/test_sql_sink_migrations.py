@@ -20,7 +20,7 @@ pytestmark = pytest.mark.integration
 TABLES = {
     "customers", "profiles", "profile_state", "heartbeats", "health_transitions",
     "commands", "command_history", "heartbeat_minutes", "sink_progress",
-    "pbxes", "pbx_sessions", "pbx_deliveries", "pbx_connection_health",
+    "pbxes", "pbx_sessions", "pbx_deliveries", "pbx_connection_health", "alert_deliveries",
 }  # fmt: skip
 
 

@@ -2,6 +2,7 @@
 
 from datetime import UTC, datetime, timedelta
 
+from schemas.alert_delivery import AttemptOutcome, ChannelAttempt
 from schemas.customer_deletion import CustomerDeleted
 from schemas.enums import ProfileType, ServerStatus
 from schemas.events import (
@@ -204,4 +205,22 @@ def delivery(
         url="http://192.0.2.10:8080/events", attempt=attempt, outcome=outcome, status=status,
         error=None if outcome is Outcome.delivered else f"{outcome} by the callback",
         received_at=at(seconds - latency_s - 1), at=at(seconds), latency_s=latency_s,
+    )  # fmt: skip
+
+
+def channel_attempt(
+    attempt: int = 1,
+    outcome: AttemptOutcome = AttemptOutcome.delivered,
+    *,
+    seconds: float = 0,
+    client_id: str = "acme",
+    channel: str = "ops",
+) -> ChannelAttempt:
+    """One attempt, ending at T0 + seconds, to send a down alert to a customer's channel."""
+    alert_id = f"{client_id}/inbound/7/{at(0).isoformat()}/down"
+    return ChannelAttempt(
+        id=f"{alert_id}@{channel}#{attempt}", client_id=client_id, channel=channel,
+        kind="webhook", alert_id=alert_id, event="down", attempt=attempt, outcome=outcome,
+        status=200 if outcome is AttemptOutcome.delivered else 503, at=at(seconds),
+        latency_s=0.0304,
     )  # fmt: skip

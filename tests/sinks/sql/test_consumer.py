@@ -26,7 +26,7 @@ def test_decoder_reads_each_topic_s_message() -> None:
     decoder = EventDecoder(NAMES)
     assert set(decoder.topics) == {
         NAMES.config, NAMES.heartbeats, NAMES.command_events, NAMES.health_events,
-        NAMES.pbx_changes, NAMES.pbx_deliveries,
+        NAMES.pbx_changes, NAMES.pbx_deliveries, NAMES.alert_deliveries,
     }  # fmt: skip
     event = s.heartbeat(0)
     assert decoder.decode(NAMES.heartbeats, event.model_dump_json().encode()) == [event]
@@ -38,6 +38,8 @@ def test_decoder_reads_each_topic_s_message() -> None:
     assert decoder.decode(NAMES.pbx_deliveries, attempt.model_dump_json().encode()) == [attempt]
     burst = [s.delivery(4), s.delivery(5)]  # a burst's attempts, one record
     assert decoder.decode(NAMES.pbx_deliveries, encode_attempts(burst)) == burst
+    sent = s.channel_attempt(2)
+    assert decoder.decode(NAMES.alert_deliveries, sent.model_dump_json().encode()) == [sent]
 
 
 def test_health_events_topic_carries_profile_health_and_pbx_connection_changes() -> None:

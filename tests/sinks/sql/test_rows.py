@@ -4,11 +4,13 @@ from datetime import UTC, date, datetime, timedelta, timezone
 
 import pytest
 
+from schemas.alert_delivery import AttemptOutcome
 from schemas.events import CommandState, Health
 from schemas.pbx import EndReason
 from schemas.pbx_topics import ChangeKind, Outcome
 from schemas.pbx_upstream import ConnectionState
 from sinks.sql.rows import (
+    channel_attempt_row,
     command_rows,
     connection_row,
     customer_row,
@@ -118,3 +120,13 @@ def test_connection_change_gives_a_row_keyed_by_event_id_with_its_utc_day() -> N
     }  # fmt: skip
     first = connection_row(s.connection(0, ConnectionState.connecting, None))
     assert (first.from_state, first.day) == (None, date(2026, 11, 20))
+
+
+def test_an_alert_delivery_row_has_its_attempt_latency_in_ms_and_utc_day() -> None:
+    row = channel_attempt_row(s.channel_attempt(2, AttemptOutcome.failed, seconds=31))
+    assert (row.channel, row.kind, row.event, row.attempt, row.outcome, row.status) == (
+        "ops", "webhook", "down", 2, "failed", 503,
+    )  # fmt: skip
+    assert row.id.endswith("@ops#2")
+    assert row.latency_ms == 30
+    assert (row.at_ms, row.day) == (epoch_ms(s.at(31)), date(2026, 11, 21))
