@@ -91,6 +91,16 @@ def set_channel(
     emit(config, client.send_json("PUT", _path(client_id, name), body), _one)
 
 
+@channels.command("test")
+@click.argument("client_id", metavar="CLIENT")
+@click.argument("name")
+@config_command
+def test_channel(config: Config, client_id: str, name: str) -> None:
+    """Send a test message to the channel (its attempt is recorded as any alert's)."""
+    reply = config.client().call("POST", f"{_path(client_id, name)}/test")
+    emit(config, reply, lambda doc: f"test message queued: {doc['AlertId']}")
+
+
 @channels.command("delete")
 @click.argument("client_id", metavar="CLIENT")
 @click.argument("name")

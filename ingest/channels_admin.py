@@ -14,6 +14,7 @@ from starlette.responses import Response
 
 from ingest.admin import AdminProblem, parse, publish
 from ingest.services import Services
+from schemas import internal_api as api
 from schemas.alert_channels import ChannelRequest, ChannelSet, StoredChannel, channel_denied
 from schemas.errors import DecodeError
 
@@ -68,6 +69,16 @@ async def put_channel(request: Request, services: Services) -> Response:
         services, ChannelSet(client_id=cid, name=name, channel=stored, at=services.clock.now())
     )
     return await _one(services, cid, name)
+
+
+async def test_channel(request: Request, services: Services) -> Response:
+    """Queue a test message on the channel; its attempt is recorded as any alert's."""
+    cid, name = request.path_params["clientId"], request.path_params["name"]
+    path = api.path(api.CHANNEL_TEST, client_id=cid, name=name)
+    status, body = await services.responder.call("POST", cid, path)
+    if status != 202:
+        raise AdminProblem(status if status in (400, 404) else 503, orjson.loads(body)["error"])
+    return Response(body, 202, None, JSON)
 
 
 async def delete_channel(request: Request, services: Services) -> Response:

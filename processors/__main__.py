@@ -12,6 +12,7 @@ from processors.pbx.delivery import attach
 from processors.pbx.views import register_pbx_views
 from processors.relay import answer_state
 from processors.relay.agents import register_agents
+from processors.relay.channel_test import register_channel_test
 from processors.relay.customer_contents import register_contents_view
 from processors.relay.responder import register_views
 from processors.runtime import fetch_wait, fold_gate, metrics_web, rebalance_log, seek_fix
@@ -31,6 +32,7 @@ def create(settings: WorkerSettings) -> Hub:
     register_agents(hub)
     register_views(hub)
     register_contents_view(hub)
+    register_channel_test(hub)
     register_pbx_agents(hub)
     register_pbx_views(hub)
     deliverer = attach(hub)

@@ -124,6 +124,28 @@ class PbxConnectionEvent(BaseModel):
         return f"{self.client_id}/pbx/{self.pbx_id}/{self.at.isoformat()}/{self.to_state}"
 
 
-HealthTopicEvent = Annotated[HealthEvent | PbxConnectionEvent, Field(discriminator="kind")]
-"""A record of the health-events topic: a profile's health or a PBX connection's state."""
-HEALTH_TOPIC_EVENT: TypeAdapter[HealthEvent | PbxConnectionEvent] = TypeAdapter(HealthTopicEvent)
+class ChannelTest(BaseModel):
+    """An operator asked for a test message on one of a customer's alert channels.
+
+    Published on the health-events topic by the customer's worker, keyed by clientId: the
+    alert sink sends it in the channel's order, like any alert, and records its attempt.
+    """
+
+    kind: Literal["channel-test"] = "channel-test"
+    client_id: str
+    customer_name: str | None = None
+    channel: StoredChannel
+    test_id: str = Field(min_length=1, max_length=64)
+    at: datetime
+
+    @property
+    def id(self) -> str:
+        """Stable identity of this test."""
+        return f"{self.client_id}/test/{self.test_id}"
+
+
+HealthTopicRecord = HealthEvent | PbxConnectionEvent | ChannelTest
+HealthTopicEvent = Annotated[HealthTopicRecord, Field(discriminator="kind")]
+"""A record of the health-events topic: a profile's health, a PBX connection's state, or a
+channel's test."""
+HEALTH_TOPIC_EVENT: TypeAdapter[HealthTopicRecord] = TypeAdapter(HealthTopicEvent)

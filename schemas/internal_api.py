@@ -14,6 +14,7 @@ COMMANDS = "/hub/commands/{client_id}"
 HEALTH = "/hub/health/{client_id}"
 ACCESS = "/hub/access/{client_id}"
 CHANNELS = "/hub/channels/{client_id}"
+CHANNEL_TEST = "/hub/channels/{client_id}/{name}/test"
 ADMIN_TOKEN = "/hub/admin-tokens/{client_id}"  # noqa: S105 - a path; by token id, routed as a key
 CUSTOMER_CONTENTS = "/hub/customer-contents/{client_id}"
 OWNERS = "/hub/owners"

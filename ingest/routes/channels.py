@@ -4,7 +4,7 @@ from ingest import channels_admin
 from ingest.operation import Operation, request, response
 from ingest.routes.admin_parts import admin_operation, viewed
 from ingest.routes.params import CUSTOMER
-from ingest.routes.parts import answer, json_body, path_param
+from ingest.routes.parts import answer, content, json_body, obj, path_param, schema
 from schemas.alert_channels import ChannelPublic, ChannelRequest
 
 TAG = "admin: alert channels"
@@ -18,6 +18,14 @@ CHANNEL = CHANNELS.child(
     ),
 )
 VIEW = response(ChannelPublic)
+TEST_QUEUED = schema(
+    "ChannelTestQueued",
+    obj(
+        {"Queued": {"type": "boolean"}, "AlertId": {"type": "string"}},
+        ("Queued", "AlertId"),
+        description="The test message is queued; its attempts carry this alert id.",
+    ),
+)
 
 OPERATIONS: tuple[Operation, ...] = (
     admin_operation(
@@ -42,6 +50,15 @@ OPERATIONS: tuple[Operation, ...] = (
         "GET", CHANNEL, channels_admin.get_channel, "getChannel",
         "One alert channel (never its secret)",
         tag=TAG, ok=viewed(VIEW, "The channel."), errors=(404,),
+    ),
+    admin_operation(
+        "POST", CHANNEL.child("/test"), channels_admin.test_channel, "testChannel",
+        "Send a test message to the channel",
+        tag=TAG, ok={202: answer("Queued behind the channel's alerts.", content(TEST_QUEUED))},
+        errors=(400, 404),
+        description="The message is the client's `down`, marked `test`; its attempt is"
+        " recorded as any alert's (`alert-deliveries`, SQL `alert_deliveries`) under the"
+        " `AlertId` answered. 400 for an `email` channel.",
     ),
     admin_operation(
         "DELETE", CHANNEL, channels_admin.delete_channel, "deleteChannel",

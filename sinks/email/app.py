@@ -13,9 +13,9 @@ from pydantic import ValidationError
 from processors.runtime.codec import table_value_type
 from schemas.alert_channels import ChannelKind
 from schemas.alert_delivery import AttemptOutcome, ChannelAttempt, ChannelQueue, queue_key
-from schemas.events import HEALTH_TOPIC_EVENT, HealthEvent, PbxConnectionEvent
+from schemas.events import HEALTH_TOPIC_EVENT, ChannelTest, HealthEvent, PbxConnectionEvent
 from schemas.topics import TopicNames, partition_for
-from sinks.email.channel_queue import alert_of, enqueue, fold_attempt
+from sinks.email.channel_queue import alert_of, enqueue, fold_attempt, test_alert
 from sinks.email.channel_send import ChannelSender
 from sinks.email.message import build_message, parse_recipients
 from sinks.email.policy import AlertRules, AlertState, Notice, decide, state_key
@@ -117,6 +117,9 @@ async def handle(sink: EmailSink, raw: bytes) -> None:
         # A record no writer of this version produces: skip it, never block the partition.
         log.exception("skipping unreadable health event")
         return
+    if isinstance(event, ChannelTest):
+        queue_test(sink, event)
+        return
     key = state_key(event)
     decision = decide(sink.states.get(key), event, sink.rules)
     if decision is None:
@@ -128,6 +131,17 @@ async def handle(sink: EmailSink, raw: bytes) -> None:
     # Only now: a crash before this line sends the message again (at least once).
     if decision.record:
         sink.states[key] = decision.state
+
+
+def queue_test(sink: EmailSink, event: ChannelTest) -> None:
+    """Queue an operator's test message on its channel, behind the channel's alerts."""
+    if event.channel.kind is ChannelKind.email:
+        log.info("%s: e-mail channels are not tested by a message", event.id)
+        return
+    key = queue_key(event.client_id, event.channel.name)
+    queue = enqueue(sink.queues.get(key), event.channel, test_alert(event), datetime.now(UTC))
+    sink.queues[key] = queue
+    sink.channels.kick(key, queue)
 
 
 def queue_for_channels(sink: EmailSink, event: HealthEvent | PbxConnectionEvent) -> list[str]:

@@ -19,7 +19,7 @@ from schemas.alert_delivery import (
     QueuedAlert,
 )
 from schemas.enums import ProfileType
-from schemas.events import Health, HealthEvent
+from schemas.events import ChannelTest, Health, HealthEvent
 
 log = logging.getLogger(__name__)
 EVENTS = {
@@ -58,6 +58,21 @@ def alert_of(event: HealthEvent) -> Alert | None:
         at=event.at,
         incident=f"{event.client_id}/{ptype}/{event.profile_id}",
         resolved=kind is AlertEvent.up,
+    )
+
+
+def test_alert(event: ChannelTest) -> Alert:
+    """The message an operator's test sends: the client's `down`, marked as a test, with an
+    incident of its own (a PagerDuty test opens an incident of its own, never closes one)."""
+    return Alert(
+        id=event.id,
+        event=AlertEvent.down,
+        client_id=event.client_id,
+        customer_name=event.customer_name or event.client_id,
+        subject="client",
+        at=event.at,
+        incident=f"test/{event.client_id}/{event.test_id}",
+        test=True,
     )
 
 

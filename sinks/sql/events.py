@@ -15,7 +15,13 @@ from pydantic import ValidationError
 from schemas import heartbeat_records
 from schemas.alert_delivery import ChannelAttempt
 from schemas.customer_deletion import CustomerDeleted
-from schemas.events import HEALTH_TOPIC_EVENT, CommandEvent, HealthEvent, PbxConnectionEvent
+from schemas.events import (
+    HEALTH_TOPIC_EVENT,
+    ChannelTest,
+    CommandEvent,
+    HealthEvent,
+    PbxConnectionEvent,
+)
 from schemas.pbx_topics import DeliveryAttempt, PbxChange, decode_attempts
 from schemas.topics import (
     CONFIG_EVENT,
@@ -62,6 +68,11 @@ def _attempts(value: bytes) -> list[Event]:
     return list(decode_attempts(value))
 
 
+def _health(value: bytes) -> Event | None:
+    event = HEALTH_TOPIC_EVENT.validate_json(value)
+    return None if isinstance(event, ChannelTest) else event  # a test has no table here
+
+
 def _config(value: bytes) -> Event | list[Event] | None:
     event = CONFIG_EVENT.validate_json(value)
     if isinstance(event, CustomersImported):
@@ -83,7 +94,7 @@ class EventDecoder:
             topics.config: _config,
             topics.heartbeats: _heartbeats,
             topics.command_events: CommandEvent.model_validate_json,
-            topics.health_events: HEALTH_TOPIC_EVENT.validate_json,
+            topics.health_events: _health,
             topics.pbx_changes: PbxChange.model_validate_json,
             topics.pbx_deliveries: _attempts,
             topics.alert_deliveries: ChannelAttempt.model_validate_json,

@@ -49,3 +49,11 @@ def test_a_webhook_without_a_secret_asks_for_none(hub_cli: HubRunner, hub: HubCl
     set_ = ("channels", "set", cid, "plain", "--kind", "webhook", "--url", "https://o.example/h")
     put = hub_cli.ok(*set_, "--no-secret")
     assert "secret     -\n" in put.stdout  # no secret set, none asked for (no prompt input)
+
+
+def test_channels_test_queues_a_message(hub_cli: HubRunner, hub: HubCluster) -> None:
+    cid = configure(hub)
+    hub_cli.ok("channels", "set", cid, "t", "--kind", "webhook", "--url", "http://127.0.0.1:9/h",
+               "--no-secret")  # fmt: skip
+    queued = hub_cli.ok("channels", "test", cid, "t").stdout
+    assert queued.startswith(f"test message queued: {cid}/test/")

@@ -63,3 +63,13 @@ def test_a_valid_channel_while_no_worker_answers_is_503_with_retry_after() -> No
     assert reply.status_code == 503
     assert reply.headers["retry-after"] == "1"
     assert HOOK["Secret"] not in reply.text
+
+
+def test_a_test_message_without_the_token_is_401() -> None:
+    assert client().post("/admin/customers/acme/channels/ops/test").status_code == 401
+
+
+def test_a_test_message_while_no_worker_answers_is_503() -> None:
+    reply = client().post("/admin/customers/acme/channels/ops/test", headers=AUTH)
+    assert reply.status_code == 503
+    assert reply.headers["retry-after"] == "1"

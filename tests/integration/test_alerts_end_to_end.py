@@ -99,3 +99,23 @@ def test_a_webhook_channel_gets_the_alerts_signed_in_order_after_failing_a_while
         assert r.json()["client"]["id"] == cid
     # The e-mail channel's address is mailed with the profile's (empty) alert list.
     assert all("desk@example.org" in m.rcpt_tos for m in smtp.wait_for(3))
+
+
+def test_a_channel_test_message_reaches_the_receiver_marked_as_a_test(
+    alerting_hub: tuple[HubCluster, SmtpServer], receiver: Receiver
+) -> None:
+    hub, _ = alerting_hub
+    cid = "clinic-3"
+    assert hub.admin("PUT", f"/customers/{cid}", {"RelayCustomerID": 6, "Name": "Clinic"}).ok
+    hook = {"Kind": "webhook", "Url": f"http://127.0.0.1:{receiver.port}/hook"}
+    assert hub.admin("PUT", f"/customers/{cid}/channels/ops", hook).ok
+    reply = hub.admin("POST", f"/customers/{cid}/channels/ops/test")
+    assert reply.status == 202, reply.body
+    alert_id = reply.json()["AlertId"]
+    assert wait_for(lambda: len(receiver.accepted()) == 1, 60), receiver.received
+    got = receiver.accepted()[0].json()
+    assert (got["id"], got["test"], got["client"]["name"]) == (alert_id, True, "Clinic")
+    assert hub.admin("POST", f"/customers/{cid}/channels/nope/test").status == 404
+    mail = {"Kind": "email", "Addresses": ["desk@example.org"]}
+    assert hub.admin("PUT", f"/customers/{cid}/channels/desk", mail).ok
+    assert hub.admin("POST", f"/customers/{cid}/channels/desk/test").status == 400
