@@ -252,7 +252,9 @@ def alert_events(bootstrap: str, topic: str, prefix: str) -> list[AlertEvent]:
 
 def _event(raw: bytes, prefix: str) -> AlertEvent | None:
     try:
-        event: HealthEvent | PbxConnectionEvent = HEALTH_TOPIC_EVENT.validate_json(raw)
+        event = HEALTH_TOPIC_EVENT.validate_json(raw)
     except ValueError:
         return None
+    if not isinstance(event, HealthEvent | PbxConnectionEvent):
+        return None  # a channel's test message: no alert of the policy's
     return event if event.client_id.startswith(prefix) else None

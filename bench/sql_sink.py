@@ -29,6 +29,7 @@ from bench.sql_sink_cpu import measure
 from localkafka import postgres
 from localkafka.broker import LocalBroker, free_ports
 from processors.create_topics import ensure_topics
+from schemas.alert_delivery import ChannelAttempt
 from schemas.enums import ProfileType, ServerStatus
 from schemas.events import CommandEvent, CommandState, Health, HealthEvent, PbxConnectionEvent
 from schemas.pbx_topics import DeliveryAttempt, PbxChange
@@ -124,6 +125,8 @@ def _route(names: TopicNames, event: Event) -> tuple[str, bytes]:
         return names.pbx_changes, event.client_id.encode()
     if isinstance(event, DeliveryAttempt):
         return names.pbx_deliveries, event.client_id.encode()
+    if isinstance(event, ChannelAttempt):
+        return names.alert_deliveries, event.client_id.encode()
     return names.config, config_key(event)
 
 
