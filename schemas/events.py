@@ -43,6 +43,7 @@ class Health(StrEnum):
     stopped = "stopped"
     error = "error"
     paused = "paused"
+    quiet = "quiet"
 
 
 class ProfileRef(BaseModel):

@@ -14,19 +14,22 @@ SEVERITY = {
     Health.up: 0,
     Health.paused: 1,
     Health.new: 2,
-    Health.stopped: 3,
-    Health.late: 4,
-    Health.error: 5,
-    Health.down: 6,
+    Health.quiet: 3,
+    Health.stopped: 4,
+    Health.late: 5,
+    Health.error: 6,
+    Health.down: 7,
 }
 """How bad each health is; a customer's health is its worst profile's."""
 
 
 class Timing(BaseModel):
-    """Expected heartbeat interval and grace period; None inherits the customer's."""
+    """Expected heartbeat interval and grace period (None inherits the customer's), and how
+    long a started profile may move no transaction before it is `quiet` (None: never)."""
 
     HeartbeatIntervalSeconds: int | None = Field(default=None, ge=1, le=7 * 24 * 3600)
     GracePeriodSeconds: int | None = Field(default=None, ge=0, le=7 * 24 * 3600)
+    QuietAfterSeconds: int | None = Field(default=None, ge=60, le=30 * 24 * 3600)
 
 
 class Window(BaseModel):

@@ -1,6 +1,6 @@
 """Fold health verdicts into a customer's health table value, recording transitions."""
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from processors.relay.profile_health import Inputs, Verdict, evaluate, timing
 from schemas.commands import CustomerCommands, profile_key
@@ -30,9 +30,11 @@ def _inputs(
     ctx: tuple[CustomerConfig, CustomerProfiles, CustomerStates, CustomerCommands | None],
 ) -> Inputs:
     customer, profiles, states, cc = ctx
+    override = profiles.timing.get(key)
     interval, grace = timing(
-        customer.HeartbeatIntervalSeconds, customer.GracePeriodSeconds, profiles.timing.get(key)
+        customer.HeartbeatIntervalSeconds, customer.GracePeriodSeconds, override
     )
+    quiet_s = override.QuietAfterSeconds if override is not None else None
     desired = cc.desired.get(key) if cc else None
     return Inputs(
         active=wire.Active,
@@ -41,6 +43,7 @@ def _inputs(
         windows=profiles.maintenance.get(key, []),
         state=states.of(ptype).get(pid),
         desired=desired.action if desired else ClientAction.NONE,
+        quiet_after=timedelta(seconds=quiet_s) if quiet_s else None,
     )
 
 
@@ -74,7 +77,7 @@ def refresh(
     )
 
 
-HEARD = frozenset({Health.up, Health.late, Health.down, Health.stopped, Health.error})
+HEARD = frozenset({Health.up, Health.late, Health.down, Health.stopped, Health.error, Health.quiet})
 
 
 def _state_in_replay(prev: ProfileHealth, verdict: Verdict) -> bool:

@@ -24,6 +24,7 @@ class Inputs:
     windows: list[Window]
     state: ReportedState | None
     desired: ClientAction
+    quiet_after: timedelta | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,6 +111,20 @@ def _by_report(inp: Inputs, now: datetime, late_at: datetime) -> Verdict:
         if inp.desired is ClientAction.STOP:
             return Verdict(Health.stopped, "stopped, as desired", now, late_at)
         return Verdict(Health.stopped, "reported Stopped while desired running", now, late_at)
-    return Verdict(
-        Health.up, f"reported {s.ServerStatus.name if s.ServerStatus else 'nothing'}", now, late_at
-    )
+    since = _last_transaction(inp, s)
+    quiet_at = None if since is None or inp.quiet_after is None else since + inp.quiet_after
+    if since is not None and quiet_at is not None and now >= quiet_at:
+        return Verdict(Health.quiet, f"no transaction since {since.isoformat()}", quiet_at, late_at)
+    status = s.ServerStatus.name if s.ServerStatus else "nothing"
+    next_check = late_at if quiet_at is None else min(late_at, quiet_at)
+    return Verdict(Health.up, f"reported {status}", now, next_check)
+
+
+def _last_transaction(inp: Inputs, s: ReportedState) -> datetime | None:
+    """The transaction time a started profile with `QuietAfterSeconds` is judged quiet from.
+
+    Only a reported transaction time counts: a profile that never reported one is not
+    quiet (the hub cannot tell an idle interface from one that never logs them)."""
+    if inp.quiet_after is None or s.ServerStatus is not ServerStatus.Started:
+        return None
+    return s.LastTransactionDateTime

@@ -28,6 +28,7 @@ EVENTS = {
     Health.down: AlertEvent.down,
     Health.error: AlertEvent.error,
     Health.stopped: AlertEvent.stopped,
+    Health.quiet: AlertEvent.quiet,
 }
 FIRST_RETRY_S = 2.0
 

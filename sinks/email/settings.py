@@ -14,7 +14,7 @@ from schemas.pbx_upstream import ConnectionState
 from schemas.settings import KafkaSettings, secret_text
 from sinks.email.policy import AlertRules
 
-DEFAULT_ALERT_HEALTHS = frozenset({Health.down, Health.error, Health.late})
+DEFAULT_ALERT_HEALTHS = frozenset({Health.down, Health.error, Health.late, Health.quiet})
 DEFAULT_ALERT_CONNECTION_STATES = frozenset(
     {ConnectionState.down, ConnectionState.credentials_rejected, ConnectionState.locked}
 )

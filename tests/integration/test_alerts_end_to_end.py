@@ -3,6 +3,7 @@
 import hashlib
 import hmac
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import orjson
@@ -119,3 +120,36 @@ def test_a_channel_test_message_reaches_the_receiver_marked_as_a_test(
     mail = {"Kind": "email", "Addresses": ["desk@example.org"]}
     assert hub.admin("PUT", f"/customers/{cid}/channels/desk", mail).ok
     assert hub.admin("POST", f"/customers/{cid}/channels/desk/test").status == 400
+
+
+def _started(transaction_at: datetime) -> bytes:
+    return orjson.dumps(
+        [{"ProfileId": 7, "ProfileType": 1, "ServerStatus": 1,
+          "LastTransactionDateTime": transaction_at.isoformat()}]
+    )  # fmt: skip
+
+
+def test_a_quiet_profile_is_alerted_and_recovers_when_transactions_move_again(
+    alerting_hub: tuple[HubCluster, SmtpServer], receiver: Receiver
+) -> None:
+    hub, smtp = alerting_hub
+    cid = "clinic-4"
+    customer = {"RelayCustomerID": 7, "Name": "Clinic", "HeartbeatIntervalSeconds": 3600}
+    assert hub.admin("PUT", f"/customers/{cid}", customer).ok
+    hook = {"Kind": "webhook", "Url": f"http://127.0.0.1:{receiver.port}/hook"}
+    assert hub.admin("PUT", f"/customers/{cid}/channels/ops", hook).ok
+    wire = {"ProfileName": "orders", "Active": True, "QuietAfterSeconds": 60,
+            "AlertEmailList": "ops@example.org"}  # fmt: skip
+    assert hub.admin("PUT", f"/customers/{cid}/profiles/inbound/7", wire).ok
+    assert hub.heartbeat(cid, _started(datetime.now(UTC)), "application/json").ok
+    hub.advance_clock(70)
+    assert wait_for(lambda: len(receiver.accepted()) >= 1, 60), receiver.received
+    health = hub.admin("GET", f"/customers/{cid}/health").json()
+    assert health["profiles"][0]["health"] == "quiet", health
+    assert "no transaction since" in health["profiles"][0]["reason"]
+    later = datetime.now(UTC) + timedelta(seconds=70)  # moved on, by the hub's moved clock
+    assert hub.heartbeat(cid, _started(later), "application/json").ok
+    assert wait_for(lambda: len(receiver.accepted()) >= 2, 60), receiver.received
+    assert [r.json()["event"] for r in receiver.accepted()] == ["quiet", "up"]
+    mail = smtp.wait_for(2)
+    assert ["up → quiet" in mail[0].subject, "quiet → up" in mail[1].subject] == [True, True]

@@ -120,3 +120,45 @@ def test_profile_overrides_win_over_the_customer() -> None:
         timedelta(seconds=5),
         timedelta(0),
     )
+
+
+QUIET = timedelta(minutes=10)
+
+
+def started(tx_s: float) -> ReportedState:
+    """Started, heard at T0 + 20 min, its last transaction at T0 + tx_s."""
+    return ReportedState.model_validate({
+        "ServerStatus": ServerStatus.Started,
+        "LastHeartbeatDateTime": T0 + timedelta(minutes=20),
+        "LastTransactionDateTime": T0 + timedelta(seconds=tx_s),
+    })  # fmt: skip
+
+
+def test_a_started_profile_moving_no_transaction_for_its_quiet_time_is_quiet() -> None:
+    now = T0 + timedelta(minutes=20, seconds=5)
+    verdict = evaluate(inputs(started(0), quiet_after=QUIET), now)
+    assert verdict.health is Health.quiet
+    assert verdict.at == T0 + QUIET  # dated at its deadline, not when noticed
+    assert verdict.reason == f"no transaction since {T0.isoformat()}"
+
+
+def test_a_newer_transaction_makes_it_up_with_the_quiet_deadline_as_next_check() -> None:
+    now = T0 + timedelta(minutes=20, seconds=5)
+    verdict = evaluate(inputs(started(19 * 60), quiet_after=QUIET), now)
+    assert verdict.health is Health.up
+    assert verdict.next_check == T0 + timedelta(minutes=20) + MIN  # the heartbeat's deadline
+    far = evaluate(inputs(started(15 * 60), quiet_after=QUIET), now)
+    assert far.next_check == T0 + timedelta(minutes=21)  # late first, quiet at 25 min
+    soon = evaluate(inputs(started(10 * 60 + 30), quiet_after=QUIET), now)
+    assert soon.next_check == T0 + timedelta(minutes=20, seconds=30)  # quiet comes first
+
+
+def test_quiet_is_judged_only_with_a_setting_a_transaction_and_status_started() -> None:
+    now = T0 + timedelta(minutes=20, seconds=5)
+    assert evaluate(inputs(started(0)), now).health is Health.up  # no QuietAfterSeconds
+    never = ReportedState.model_validate(
+        {"ServerStatus": ServerStatus.Started, "LastHeartbeatDateTime": now}
+    )
+    assert evaluate(inputs(never, quiet_after=QUIET), now).health is Health.up
+    stopped = started(0).model_copy(update={"ServerStatus": ServerStatus.Stopped})
+    assert evaluate(inputs(stopped, quiet_after=QUIET), now).health is Health.stopped
