@@ -7,6 +7,7 @@ from pydantic import BaseModel, Field, model_validator
 
 from schemas.enums import ProfileType
 from schemas.events import Health, HealthEvent
+from schemas.schedule import Schedule as WeeklySchedule
 
 DEFAULT_INTERVAL_S = 60
 DEFAULT_GRACE_S = 30
@@ -24,12 +25,16 @@ SEVERITY = {
 
 
 class Timing(BaseModel):
-    """Expected heartbeat interval and grace period (None inherits the customer's), and how
-    long a started profile may move no transaction before it is `quiet` (None: never)."""
+    """Expected heartbeat interval and grace period (None inherits the customer's), how
+    long a started profile may move no transaction before it is `quiet` (None: never),
+    and the weekly schedule it is expected to run in (None: the customer's)."""
 
     HeartbeatIntervalSeconds: int | None = Field(default=None, ge=1, le=7 * 24 * 3600)
     GracePeriodSeconds: int | None = Field(default=None, ge=0, le=7 * 24 * 3600)
     QuietAfterSeconds: int | None = Field(default=None, ge=60, le=30 * 24 * 3600)
+    Schedule: WeeklySchedule | None = Field(
+        default=None, description="when the profile is expected to run; else the customer's"
+    )
 
 
 class Window(BaseModel):

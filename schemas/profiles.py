@@ -15,6 +15,7 @@ from schemas.relay import (
     RelayInboundProfile,
     RelayOutboundProfile,
 )
+from schemas.schedule import Schedule as WeeklySchedule
 
 Part = TypeVar("Part", bound=BaseModel)
 
@@ -28,6 +29,9 @@ class CustomerConfig(BaseModel):
     Name: str = Field(min_length=1, max_length=200)
     HeartbeatIntervalSeconds: int = Field(default=DEFAULT_INTERVAL_S, ge=1, le=7 * 24 * 3600)
     GracePeriodSeconds: int = Field(default=DEFAULT_GRACE_S, ge=0, le=7 * 24 * 3600)
+    Schedule: WeeklySchedule | None = Field(
+        default=None, description="when its profiles are expected to run (outside: paused)"
+    )
 
 
 class InboundConfig(BaseModel):

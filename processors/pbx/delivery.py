@@ -10,20 +10,18 @@ records them (`Deliverer.close`), so a rolling upgrade sends nothing twice.
 """
 
 import asyncio
-import ipaddress
 import logging
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
-from urllib.parse import urlsplit
 
 from processors import metrics
 from processors.app import Hub
-from processors.pbx.http_post import HttpPoster, ProtocolError
+from processors.pbx.http_post import HttpPoster, ProtocolError, resolves_denied
 from processors.runtime.faust_types import Partitions, on_partitions_assigned
 from schemas.pbx import PbxRecord, Session, StoredEvent
-from schemas.pbx_callback import Network, denied_address, denied_url
+from schemas.pbx_callback import Network, denied_url
 from schemas.pbx_events import V1, in_version
 from schemas.pbx_topics import DeliveryAttempt, Outcome, encode_attempts
 from schemas.topics import partition_for
@@ -181,7 +179,7 @@ class Deliverer:
         )
 
     async def _post(self, url: str, body: bytes) -> tuple[Outcome, int | None, str | None]:
-        if denied_url(url, self.denied) or await self._resolves_denied(url):
+        if denied_url(url, self.denied) or await resolves_denied(url, self.denied):
             return Outcome.denied, None, "callback address is in a denied network"
         try:
             status = await self._poster.post(url, body, HEADERS)
@@ -191,19 +189,6 @@ class Deliverer:
             return Outcome.failed, None, f"{type(e).__name__}: {e}"[:300]
         ok = 200 <= status < 300
         return (Outcome.delivered if ok else Outcome.failed), status, None
-
-    async def _resolves_denied(self, url: str) -> bool:
-        host = urlsplit(url).hostname or ""
-        try:
-            ipaddress.ip_address(host)
-            return False  # a literal, already checked
-        except ValueError:
-            pass
-        try:
-            infos = await asyncio.get_running_loop().getaddrinfo(host, None)
-        except OSError:
-            return False  # the POST reports the failure
-        return any(denied_address(str(info[4][0]), self.denied) for info in infos)
 
     async def _record(self, attempts: list[DeliveryAttempt]) -> None:
         """Publish the burst's attempts as one record, and wait until Kafka has it."""

@@ -12,10 +12,13 @@ Redirects are not followed; `https` uses the system's trusted certificates.
 """
 
 import asyncio
+import ipaddress
 import ssl
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
+
+from schemas.pbx_callback import Network, denied_address
 
 MAX_HEAD_BYTES = 64 * 1024
 MAX_BODY_BYTES = 1024 * 1024
@@ -194,3 +197,19 @@ async def _read_chunked(reader: asyncio.StreamReader) -> bool:
                 pass  # a trailer field
             return True
         await reader.readexactly(size + 2)
+
+
+async def resolves_denied(url: str, denied: tuple[Network, ...]) -> bool:
+    """Whether the URL's host name resolves into a denied network (a literal address is
+    the caller's to check; an unresolvable name is not denied: the POST reports it)."""
+    host = urlsplit(url).hostname or ""
+    try:
+        ipaddress.ip_address(host)
+        return False
+    except ValueError:
+        pass
+    try:
+        infos = await asyncio.get_running_loop().getaddrinfo(host, None)
+    except OSError:
+        return False
+    return any(denied_address(str(info[4][0]), denied) for info in infos)

@@ -44,6 +44,7 @@ def _inputs(
         state=states.of(ptype).get(pid),
         desired=desired.action if desired else ClientAction.NONE,
         quiet_after=timedelta(seconds=quiet_s) if quiet_s else None,
+        schedule=(override.Schedule if override is not None else None) or customer.Schedule,
     )
 
 

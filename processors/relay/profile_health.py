@@ -5,13 +5,14 @@ grace); a sweep over deadlines finds the passed ones. Evaluation is pure; the ti
 deadline passed is the time of the transition, whenever the sweep notices it.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from schemas.enums import ClientAction, ServerStatus
 from schemas.events import Health
 from schemas.health import Timing, Window
 from schemas.profiles import ReportedState
+from schemas.schedule import Schedule
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,6 +26,9 @@ class Inputs:
     state: ReportedState | None
     desired: ClientAction
     quiet_after: timedelta | None = None
+    schedule: Schedule | None = None
+    opened: datetime | None = None
+    """When the schedule last opened: deadlines and quiet time count from it at the earliest."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,9 +72,51 @@ def evaluate(inp: Inputs, now: datetime) -> Verdict:
         return Verdict(
             Health.paused, why + (f": {window.reason}" if window.reason else ""), now, window_change
         )
+    closed, schedule_change, opened = _scheduled(inp.schedule, now)
+    if closed is not None:
+        return closed
+    inp = _from_opening(inp, opened)
     verdict = _by_deadline(inp, now) or _by_report(inp, now, _late_at(inp))
-    next_check = min((t for t in (verdict.next_check, window_change) if t), default=None)
+    changes = (verdict.next_check, window_change, schedule_change)
+    next_check = min((t for t in changes if t), default=None)
     return Verdict(verdict.health, verdict.reason, verdict.at, next_check)
+
+
+def _scheduled(
+    schedule: Schedule | None, now: datetime
+) -> tuple[Verdict | None, datetime | None, datetime | None]:
+    """Outside the schedule, the `paused` verdict; else when it next closes, and when it
+    last opened (None: open all week, or no schedule)."""
+    if schedule is None:
+        return None, None, None
+    change = schedule.next_change(now)
+    if not schedule.is_open(now):
+        until = f" until {change.isoformat()}" if change else ""
+        why = f"outside its schedule ({schedule.TimeZone}){until}"
+        return Verdict(Health.paused, why, now, change), change, None
+    return None, change, last_opened(schedule, now)
+
+
+def last_opened(schedule: Schedule, now: datetime) -> datetime | None:
+    """When the schedule last opened at or before `now` (within a week); None if it has not
+    (open all week)."""
+    opened, at = None, now - timedelta(days=8)
+    while (change := schedule.next_change(at)) is not None and change <= now:
+        if schedule.is_open(change):
+            opened = change
+        at = change
+    return opened
+
+
+def _from_opening(inp: Inputs, opened: datetime | None) -> Inputs:
+    """The inputs with the last heartbeat no older than the schedule's opening: a profile
+    gets its interval (and its quiet time, `_last_transaction`) from the opening to be
+    heard, so a relay that runs only in the schedule is not found down as it opens."""
+    s = inp.state
+    if opened is None or s is None or s.LastHeartbeatDateTime is None:
+        return replace(inp, opened=opened)
+    beat = max(s.LastHeartbeatDateTime, opened)
+    return replace(inp, opened=opened, state=s.model_copy(update={"LastHeartbeatDateTime": beat}))
 
 
 def _by_deadline(inp: Inputs, now: datetime) -> Verdict | None:
@@ -127,4 +173,5 @@ def _last_transaction(inp: Inputs, s: ReportedState) -> datetime | None:
     quiet (the hub cannot tell an idle interface from one that never logs them)."""
     if inp.quiet_after is None or s.ServerStatus is not ServerStatus.Started:
         return None
-    return s.LastTransactionDateTime
+    tx = s.LastTransactionDateTime
+    return tx if tx is None or inp.opened is None else max(tx, inp.opened)

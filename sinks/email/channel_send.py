@@ -9,14 +9,12 @@ again, so a receiver may get an alert twice (at least once: webhooks carry a sta
 """
 
 import asyncio
-import ipaddress
 import logging
 import time
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
-from urllib.parse import urlsplit
 
-from processors.pbx.http_post import HttpPoster, ProtocolError
+from processors.pbx.http_post import HttpPoster, ProtocolError, resolves_denied
 from schemas import alert_bodies as bodies
 from schemas.alert_channels import ChannelKind, StoredChannel
 from schemas.alert_delivery import (
@@ -26,7 +24,7 @@ from schemas.alert_delivery import (
     ChannelQueue,
     QueuedAlert,
 )
-from schemas.pbx_callback import Network, denied_address, denied_url
+from schemas.pbx_callback import Network, denied_url
 from schemas.sealed import Unsealable
 
 log = logging.getLogger(__name__)
@@ -106,7 +104,7 @@ class ChannelSender:
             url, body, headers = self._request(channel, head)
         except Unsealable as e:
             return AttemptOutcome.failed, None, f"secret cannot be unsealed: {e}"[:300]
-        if denied_url(url, self.denied) or await self._resolves_denied(url):
+        if denied_url(url, self.denied) or await resolves_denied(url, self.denied):
             return AttemptOutcome.denied, None, "channel address is in a denied network"
         try:
             status = await self._poster.post(url, body, {**headers, "User-Agent": USER_AGENT})
@@ -116,20 +114,6 @@ class ChannelSender:
             return AttemptOutcome.failed, None, f"{type(e).__name__}: {e}"[:300]
         ok = 200 <= status < 300
         return (AttemptOutcome.delivered if ok else AttemptOutcome.failed), status, None
-
-    async def _resolves_denied(self, url: str) -> bool:
-        """Whether the host name resolves into a denied network (a literal was checked)."""
-        host = urlsplit(url).hostname or ""
-        try:
-            ipaddress.ip_address(host)
-            return False
-        except ValueError:
-            pass
-        try:
-            infos = await asyncio.get_running_loop().getaddrinfo(host, None)
-        except OSError:
-            return False  # the POST reports the failure
-        return any(denied_address(str(info[4][0]), self.denied) for info in infos)
 
     def _request(self, channel: StoredChannel, head: QueuedAlert) -> Request:
         """The URL, body and headers of the channel's kind; raises Unsealable."""

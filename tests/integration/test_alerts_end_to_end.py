@@ -2,6 +2,7 @@
 
 import hashlib
 import hmac
+import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -153,3 +154,38 @@ def test_a_quiet_profile_is_alerted_and_recovers_when_transactions_move_again(
     assert [r.json()["event"] for r in receiver.accepted()] == ["quiet", "up"]
     mail = smtp.wait_for(2)
     assert ["up → quiet" in mail[0].subject, "quiet → up" in mail[1].subject] == [True, True]
+
+
+def _window_from(start: datetime, minutes: int) -> dict[str, object]:
+    """A weekly schedule in UTC open from `start` (to the minute) for `minutes`."""
+    end = start + timedelta(minutes=minutes)
+    day = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")[start.weekday()]
+    return {"TimeZone": "UTC", "Hours": {day: [f"{start:%H:%M}-{end:%H:%M}"]}}
+
+
+def test_outside_its_schedule_a_silent_profile_is_paused_and_alerts_once_inside(
+    alerting_hub: tuple[HubCluster, SmtpServer], receiver: Receiver
+) -> None:
+    hub, _ = alerting_hub
+    cid = "clinic-5"
+    opens = (datetime.now(UTC) + timedelta(minutes=30)).replace(second=0, microsecond=0)
+    customer = {"RelayCustomerID": 8, "Name": "Clinic", "Schedule": _window_from(opens, 60)}
+    assert hub.admin("PUT", f"/customers/{cid}", customer).ok
+    hook = {"Kind": "webhook", "Url": f"http://127.0.0.1:{receiver.port}/hook"}
+    assert hub.admin("PUT", f"/customers/{cid}/channels/ops", hook).ok
+    assert hub.admin("PUT", f"/customers/{cid}/profiles/inbound/7", {"Active": True}).ok
+    assert hub.heartbeat(cid, _started(datetime.now(UTC)), "application/json").ok
+    hub.advance_clock(5 * 60)  # silent for 5 minutes, before the schedule opens
+
+    def health() -> dict[str, str]:
+        found: dict[str, str] = hub.admin("GET", f"/customers/{cid}/health").json()["profiles"][0]
+        return found
+
+    assert wait_for(lambda: health()["health"] == "paused", 30), health()
+    assert health()["reason"].startswith("outside its schedule (UTC) until ")
+    time.sleep(3)  # a few sweeps: none may alert
+    assert receiver.received == []
+    hub.advance_clock(30 * 60)  # 5 minutes past the opening: still silent
+    assert wait_for(lambda: len(receiver.accepted()) >= 1, 60), receiver.received
+    assert receiver.accepted()[0].json()["event"] == "down"
+    assert health()["health"] == "down"

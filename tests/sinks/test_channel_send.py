@@ -87,3 +87,12 @@ async def test_without_the_key_a_sealed_secret_fails_naming_it(receiver: Receive
     assert done.outcome is AttemptOutcome.failed
     assert "HUB_SECRET_KEY" in (done.error or "")
     assert receiver.received == []
+
+
+async def test_a_host_name_resolving_into_a_denied_network_is_not_posted(
+    receiver: Receiver,
+) -> None:
+    q = queue(f"http://localhost:{receiver.port}/hook")
+    done = await sender(denied="127.0.0.0/8").attempt(q, q.alerts[0])
+    assert done.outcome is AttemptOutcome.denied
+    assert receiver.received == []

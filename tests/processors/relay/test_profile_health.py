@@ -4,11 +4,12 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from processors.relay.profile_health import Inputs, evaluate, timing
+from processors.relay.profile_health import Inputs, evaluate, last_opened, timing
 from schemas.enums import ClientAction, ServerStatus
 from schemas.events import Health
 from schemas.health import Timing, Window
 from schemas.profiles import ReportedState
+from schemas.schedule import Schedule
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
 MIN = timedelta(seconds=60)
@@ -162,3 +163,61 @@ def test_quiet_is_judged_only_with_a_setting_a_transaction_and_status_started() 
     assert evaluate(inputs(never, quiet_after=QUIET), now).health is Health.up
     stopped = started(0).model_copy(update={"ServerStatus": ServerStatus.Stopped})
     assert evaluate(inputs(stopped, quiet_after=QUIET), now).health is Health.stopped
+
+
+# 2026-01-01 is a Thursday; the schedule: weekdays 07:00 to 19:00 UTC.
+WEEKDAYS = Schedule.model_validate({"TimeZone": "UTC", "Hours": {"mon-fri": ["07:00-19:00"]}})
+
+
+def at(day: int, hour: int, minute: int = 0) -> datetime:
+    return datetime(2026, 1, day, hour, minute, tzinfo=UTC)
+
+
+def test_outside_its_schedule_a_profile_is_paused_until_it_opens() -> None:
+    friday_evening = heard().model_copy(update={"LastHeartbeatDateTime": at(2, 18, 59)})
+    verdict = evaluate(inputs(friday_evening, schedule=WEEKDAYS), at(3, 12))  # Saturday
+    assert verdict.health is Health.paused
+    assert verdict.reason == "outside its schedule (UTC) until 2026-01-05T07:00:00+00:00"
+    assert verdict.next_check == at(5, 7)
+
+
+def test_at_opening_a_profile_has_its_interval_to_be_heard_before_it_is_late() -> None:
+    friday_evening = heard().model_copy(update={"LastHeartbeatDateTime": at(2, 18, 59)})
+    monday = inputs(friday_evening, schedule=WEEKDAYS)
+    assert evaluate(monday, at(5, 7)).health is Health.up
+    assert evaluate(monday, at(5, 7)).next_check == at(5, 7, 1)
+    late = evaluate(monday, at(5, 7, 1))
+    assert (late.health, late.at) == (Health.late, at(5, 7, 1))
+
+
+def test_inside_its_schedule_the_next_check_is_no_later_than_its_closing() -> None:
+    recent = heard().model_copy(
+        update={
+            "LastHeartbeatDateTime": at(
+                5,
+                18,
+                59,
+            )
+        }
+    )
+    assert evaluate(inputs(recent, schedule=WEEKDAYS), at(5, 18, 59)).next_check == at(5, 19)
+
+
+def test_quiet_time_counts_from_the_opening_too() -> None:
+    def heard_at(minute: int) -> Inputs:
+        state = ReportedState.model_validate({
+            "ServerStatus": ServerStatus.Started,
+            "LastHeartbeatDateTime": at(5, 7, minute),
+            "LastTransactionDateTime": at(2, 18),  # Friday's: the week-end does not count
+        })  # fmt: skip
+        return inputs(state, schedule=WEEKDAYS, quiet_after=QUIET)
+
+    assert evaluate(heard_at(5), at(5, 7, 5)).health is Health.up
+    assert evaluate(heard_at(10), at(5, 7, 10)).health is Health.quiet  # 10 min after 07:00
+
+
+def test_the_last_opening_is_found_within_the_week() -> None:
+    assert last_opened(WEEKDAYS, at(5, 12)) == at(5, 7)
+    assert last_opened(WEEKDAYS, at(3, 12)) == at(2, 7)  # Saturday: Friday's
+    always = Schedule.model_validate({"TimeZone": "UTC", "Hours": {"mon-sun": ["00:00-24:00"]}})
+    assert last_opened(always, at(5, 12)) is None
