@@ -76,10 +76,8 @@ async def test_channel(request: Request, services: Services) -> Response:
     cid, name = request.path_params["clientId"], request.path_params["name"]
     path = api.path(api.CHANNEL_TEST, client_id=cid, name=name)
     status, body = await services.responder.call("POST", cid, path)
-    if status == 404:
-        raise AdminProblem(404, f"customer '{cid}' has no channel '{name}'")
     if status != 202:
-        raise AdminProblem(503, f"the worker answered {status}; nothing was queued")
+        raise AdminProblem(status if status in (400, 404) else 503, orjson.loads(body)["error"])
     return Response(body, 202, None, JSON)
 
 

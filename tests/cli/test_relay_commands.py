@@ -39,7 +39,6 @@ def test_customers_put_from_options_and_get(hub_cli: HubRunner) -> None:
         "Name": "Acme",
         "HeartbeatIntervalSeconds": 60,
         "GracePeriodSeconds": 30,
-        "Schedule": None,
     }
 
 
