@@ -22,7 +22,6 @@ PARAMS = {
     "pbxId": "hq",
     "username": "u-matrix",
     "tokenId": "0123456789abcdef",
-    "name": "ops",
 }
 
 
