@@ -39,6 +39,7 @@ def test_customers_put_from_options_and_get(hub_cli: HubRunner) -> None:
         "Name": "Acme",
         "HeartbeatIntervalSeconds": 60,
         "GracePeriodSeconds": 30,
+        "Schedule": None,
     }
 
 

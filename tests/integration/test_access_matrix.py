@@ -22,6 +22,7 @@ PARAMS = {
     "pbxId": "hq",
     "username": "u-matrix",
     "tokenId": "0123456789abcdef",
+    "name": "ops",
 }
 
 

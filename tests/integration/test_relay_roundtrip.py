@@ -170,6 +170,7 @@ def test_admin_view_shows_the_last_reported_state(hub: HubCluster) -> None:
         "Name": "Acme",
         "HeartbeatIntervalSeconds": 60,
         "GracePeriodSeconds": 30,
+        "Schedule": None,
     }
 
 
