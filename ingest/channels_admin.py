@@ -76,8 +76,14 @@ async def test_channel(request: Request, services: Services) -> Response:
     cid, name = request.path_params["clientId"], request.path_params["name"]
     path = api.path(api.CHANNEL_TEST, client_id=cid, name=name)
     status, body = await services.responder.call("POST", cid, path)
+    if status == 404:
+        raise AdminProblem(404, f"customer '{cid}' has no channel '{name}'")
+    if status == 400:
+        raise AdminProblem(
+            400, "test messages are for webhook, Slack, Teams and PagerDuty channels"
+        )
     if status != 202:
-        raise AdminProblem(status if status in (400, 404) else 503, orjson.loads(body)["error"])
+        raise AdminProblem(503, f"the worker answered {status}; nothing was queued")
     return Response(body, 202, None, JSON)
 
 
