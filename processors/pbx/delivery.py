@@ -18,8 +18,8 @@ from datetime import datetime
 
 from processors import metrics
 from processors.app import Hub
-from processors.pbx.http_post import HttpPoster, ProtocolError, resolves_denied
 from processors.runtime.faust_types import Partitions, on_partitions_assigned
+from processors.runtime.http_post import HttpPoster, ProtocolError, resolves_denied
 from schemas.pbx import PbxRecord, Session, StoredEvent
 from schemas.pbx_callback import Network, denied_url
 from schemas.pbx_events import V1, in_version

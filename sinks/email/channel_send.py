@@ -14,7 +14,7 @@ import time
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 
-from processors.pbx.http_post import HttpPoster, ProtocolError, resolves_denied
+from processors.runtime.http_post import HttpPoster, ProtocolError, resolves_denied
 from schemas import alert_bodies as bodies
 from schemas.alert_channels import ChannelKind, StoredChannel
 from schemas.alert_delivery import (

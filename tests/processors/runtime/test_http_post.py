@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator, Callable
 import pytest
 
 from localkafka.receiver import Receiver
-from processors.pbx.http_post import HttpPoster, ProtocolError
+from processors.runtime.http_post import HttpPoster, ProtocolError
 
 HEADERS = {"Content-Type": "application/json", "User-Agent": "WebAPI"}
 OK = b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n"

@@ -1,4 +1,4 @@
-"""POSTs over kept-alive HTTP/1.1 connections: the event deliveries' client.
+"""POSTs over kept-alive HTTP/1.1: the client of PBX event deliveries and alert channels.
 
 A delivery is one small POST whose answer matters only by its status. aiohttp's client
 costs about 85 µs of CPU per such POST (its request and response objects, payload
