@@ -31,7 +31,7 @@ from localkafka.http import call
 from localkafka.hub import HubCluster
 from localkafka.process import ServiceProcess
 from localkafka.smtp_server import SmtpServer
-from schemas.events import HEALTH_TOPIC_EVENT, Health, HealthEvent, PbxConnectionEvent
+from schemas.events import HEALTH_TOPIC_EVENT, ChannelTest, Health, HealthEvent
 from schemas.pbx_upstream import ConnectionState
 from sinks.email.message import build_message, parse_recipients
 from sinks.email.policy import AlertEvent, AlertRules, AlertState, Notice, decide, state_key
@@ -255,6 +255,8 @@ def _event(raw: bytes, prefix: str) -> AlertEvent | None:
         event = HEALTH_TOPIC_EVENT.validate_json(raw)
     except ValueError:
         return None
-    if not isinstance(event, HealthEvent | PbxConnectionEvent):
+    if isinstance(event, ChannelTest):
         return None  # a channel's test message: no alert of the policy's
+    if isinstance(event, HealthEvent) and event.covered:
+        return None  # told by its relay client's alert, as the sink does
     return event if event.client_id.startswith(prefix) else None

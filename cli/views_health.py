@@ -35,6 +35,11 @@ def rows(doc: dict[str, Any]) -> list[list[object]]:
 
 
 def health(client_id: str, doc: dict[str, Any]) -> str:
-    """The customer's overall health on top, then the table."""
+    """The customer's overall health and its relay client's on top, then the table."""
     head = f"Customer {client_id}: {doc['customer']}"
+    client = doc.get("client")
+    if client:
+        head += (
+            f"\nRelay client: {client['health']} since {when(client['since'])} ({client['reason']})"
+        )
     return blocks(head, table(HEADERS, rows(doc), empty="no profiles or PBXes"))

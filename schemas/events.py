@@ -91,6 +91,11 @@ class HealthEvent(ProfileRef):
         default_factory=list,
         description="the customer's alert channels when the change happened (secrets sealed)",
     )
+    covered: bool = Field(
+        default=False,
+        description="caused by its relay client's silence, which its ClientHealthEvent tells:"
+        " no alert of its own",
+    )
 
     @property
     def id(self) -> str:
@@ -99,6 +104,40 @@ class HealthEvent(ProfileRef):
             f"{self.client_id}/{self.profile_type.name.lower()}/{self.profile_id}/"
             f"{self.at.isoformat()}/{self.to_health}"
         )
+
+
+class ClientProfile(BaseModel):
+    """A profile as a relay client's health event names it."""
+
+    profile_type: ProfileType
+    profile_id: int
+    profile_name: str | None = None
+    health: Health
+    reason: str
+
+
+class ClientHealthEvent(BaseModel):
+    """A relay client's health changed: no heartbeat of it at all within the customer's
+    interval (late) and grace (down), or heard again (up). One event for the client,
+    naming its profiles, instead of one alert per profile (`HealthEvent.covered`)."""
+
+    kind: Literal["client-health"] = "client-health"
+    client_id: str
+    from_health: Health | None = Field(description="None for the first computation")
+    to_health: Health
+    reason: str
+    at: datetime
+    profiles: list[ClientProfile] = Field(default_factory=list)
+    alert_email_list: str | None = Field(
+        default=None, description="its profiles' AlertEmailLists, joined"
+    )
+    customer_name: str | None = None
+    channels: list[StoredChannel] = Field(default_factory=list)
+
+    @property
+    def id(self) -> str:
+        """Stable identity of this change."""
+        return f"{self.client_id}/client/{self.at.isoformat()}/{self.to_health}"
 
 
 class PbxConnectionEvent(BaseModel):
@@ -145,8 +184,8 @@ class ChannelTest(BaseModel):
         return f"{self.client_id}/test/{self.test_id}"
 
 
-HealthTopicRecord = HealthEvent | PbxConnectionEvent | ChannelTest
+HealthTopicRecord = HealthEvent | ClientHealthEvent | PbxConnectionEvent | ChannelTest
 HealthTopicEvent = Annotated[HealthTopicRecord, Field(discriminator="kind")]
-"""A record of the health-events topic: a profile's health, a PBX connection's state, or a
-channel's test."""
+"""A record of the health-events topic: a profile's or a relay client's health, a PBX
+connection's state, or a channel's test."""
 HEALTH_TOPIC_EVENT: TypeAdapter[HealthTopicRecord] = TypeAdapter(HealthTopicEvent)

@@ -1,12 +1,12 @@
 """Profile health: timing settings, maintenance windows, and the health table's values."""
 
 from datetime import datetime
-from typing import Self
+from typing import Annotated, Self
 
 from pydantic import BaseModel, Field, model_validator
 
 from schemas.enums import ProfileType
-from schemas.events import Health, HealthEvent
+from schemas.events import ClientHealthEvent, Health, HealthEvent
 from schemas.schedule import Schedule as WeeklySchedule
 
 DEFAULT_INTERVAL_S = 60
@@ -66,11 +66,15 @@ class ProfileHealth(BaseModel):
 
 
 class CustomerHealth(BaseModel):
-    """Every profile's health, when the sweep must look again, and unsent events."""
+    """Every profile's health, its relay client's, when the sweep must look again, and
+    unsent events."""
 
     profiles: dict[str, ProfileHealth] = Field(default_factory=dict)
+    client: ProfileHealth | None = Field(default=None, description="None until evaluated")
     next_check: datetime | None = None
-    outbox: list[HealthEvent] = Field(default_factory=list)
+    outbox: list[Annotated[HealthEvent | ClientHealthEvent, Field(discriminator="kind")]] = Field(
+        default_factory=list
+    )
 
 
 class ProfileHealthView(BaseModel):
@@ -96,10 +100,19 @@ class PbxHealthView(BaseModel):
     )
 
 
+class ClientHealthView(BaseModel):
+    """The relay client in the health view: heard within the customer's interval or not."""
+
+    health: Health
+    since: datetime
+    reason: str
+
+
 class HealthView(BaseModel):
     """`GET /admin/customers/{clientId}/health`: profiles, then PBXes; `customer` is the worst."""
 
     customer: Health
+    client: ClientHealthView | None = None
     profiles: list[ProfileHealthView]
     pbxes: list[PbxHealthView] = Field(default_factory=list)
 
@@ -123,4 +136,10 @@ def view_of(current: CustomerHealth) -> HealthView:
         )
     items.sort(key=lambda v: (ProfileType[v.type.capitalize()], v.id))
     worst = max((v.health for v in items), key=SEVERITY.__getitem__, default=Health.new)
-    return HealthView(customer=worst, profiles=items)
+    c = current.client
+    client = (
+        None if c is None else ClientHealthView(health=c.health, since=c.since, reason=c.reason)
+    )
+    if client is not None and SEVERITY[client.health] > SEVERITY[worst]:
+        worst = client.health
+    return HealthView(customer=worst, client=client, profiles=items)

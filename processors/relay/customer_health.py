@@ -1,11 +1,13 @@
 """Fold health verdicts into a customer's health table value, recording transitions."""
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from processors.relay import client_health
 from processors.relay.profile_health import Inputs, Verdict, evaluate, timing
 from schemas.commands import CustomerCommands, profile_key
 from schemas.enums import ClientAction, ProfileType
-from schemas.events import Health, HealthEvent
+from schemas.events import ClientHealthEvent, Health, HealthEvent
 from schemas.health import CustomerHealth, ProfileHealth
 from schemas.profiles import CustomerConfig, CustomerProfiles, CustomerStates
 from schemas.relay import InboundProfileBase, OutboundProfileBase
@@ -70,12 +72,44 @@ def refresh(
         profiles[key] = _fold(events, client_id, (ptype, pid, wire), prev, verdict)
         if verdict.next_check:
             checks.append(verdict.next_check)
+    client, told = _client(current, client_id, ctx, profiles, now, events)
+    if client.next_check:
+        checks.append(client.next_check)
     next_check = min(checks, default=None)
-    if profiles == current.profiles and _check_still_good(current.next_check, next_check, now):
+    unchanged = profiles == current.profiles and client.health == current.client
+    if unchanged and _check_still_good(current.next_check, next_check, now):
         return current
     return CustomerHealth.model_construct(
-        outbox=[*current.outbox, *events], profiles=profiles, next_check=next_check
-    )
+        outbox=[*current.outbox, *told], profiles=profiles, client=client.health,
+        next_check=next_check,
+    )  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True)
+class _Client:
+    health: ProfileHealth
+    next_check: datetime | None
+
+
+def _client(
+    current: CustomerHealth,
+    client_id: str,
+    ctx: tuple[CustomerConfig, CustomerProfiles, CustomerStates, CustomerCommands | None],
+    profiles: dict[str, ProfileHealth],
+    now: datetime,
+    events: list[HealthEvent],
+) -> tuple[_Client, list[HealthEvent | ClientHealthEvent]]:
+    """The relay client's health, and the batch's events: the profiles' (those its
+    silence tells, covered), then the client's transition if any."""
+    found = client_health.verdict(ctx[0], ctx[2], profiles, now)
+    health, changed = client_health.fold(current.client, found)
+    told: list[HealthEvent | ClientHealthEvent] = [
+        *client_health.cover(events, current.client, health)
+    ]
+    if changed:
+        event = client_health.event(client_id, current.client, health, profiles, ctx[1])
+        told += [event] if event is not None else []
+    return _Client(health, found.next_check), told
 
 
 HEARD = frozenset({Health.up, Health.late, Health.down, Health.stopped, Health.error, Health.quiet})

@@ -9,8 +9,9 @@ of these hold, so that the full evaluation would return the stored health unchan
 - the customer's health is stored, with nothing waiting in its outbox;
 - its next check is still ahead of the heartbeat (no deadline, window edge or command
   expiry has passed since it was evaluated);
-- every profile's health is one a new heartbeat keeps: `up`, `error`, `stopped`, or
-  `paused` (inactive, or in a maintenance window, whose end is a next check);
+- every profile's health, and its relay client's, is one a new heartbeat keeps: `up`,
+  `error`, `stopped`, or `paused` (inactive, or in a maintenance window, whose end is a
+  next check);
 - every profile the heartbeat reported has a state before it, and the fields its
   health is judged by (status, error, error time, and the transaction time when an
   error time is set) are the same after it.
@@ -36,6 +37,8 @@ def unchanged(
         return False
     if at >= current.next_check:
         return False
+    if current.client is not None and current.client.health not in KEPT:
+        return False  # a late or down client heard again is up: a transition
     for profile in current.profiles.values():
         if profile.health not in KEPT:
             return False

@@ -13,12 +13,18 @@ from pydantic import ValidationError
 from processors.runtime.codec import table_value_type
 from schemas.alert_channels import ChannelKind
 from schemas.alert_delivery import AttemptOutcome, ChannelAttempt, ChannelQueue, queue_key
-from schemas.events import HEALTH_TOPIC_EVENT, ChannelTest, HealthEvent, PbxConnectionEvent
+from schemas.events import (
+    HEALTH_TOPIC_EVENT,
+    ChannelTest,
+    ClientHealthEvent,
+    HealthEvent,
+    PbxConnectionEvent,
+)
 from schemas.topics import TopicNames, partition_for
 from sinks.email.channel_queue import alert_of, enqueue, fold_attempt, test_alert
 from sinks.email.channel_send import ChannelSender
 from sinks.email.message import build_message, parse_recipients
-from sinks.email.policy import AlertRules, AlertState, Notice, decide, state_key
+from sinks.email.policy import AlertEvent, AlertRules, AlertState, Notice, decide, state_key
 from sinks.email.settings import EmailSinkSettings, key_or_none
 from sinks.email.smtp import Backoff, SmtpSender, SmtpServer, send_until_accepted
 
@@ -120,6 +126,9 @@ async def handle(sink: EmailSink, raw: bytes) -> None:
     if isinstance(event, ChannelTest):
         queue_test(sink, event)
         return
+    if isinstance(event, HealthEvent) and event.covered:
+        log.debug("%s: told by its relay client's alert", event.id)
+        return
     key = state_key(event)
     decision = decide(sink.states.get(key), event, sink.rules)
     if decision is None:
@@ -144,10 +153,10 @@ def queue_test(sink: EmailSink, event: ChannelTest) -> None:
     sink.channels.kick(key, queue)
 
 
-def queue_for_channels(sink: EmailSink, event: HealthEvent | PbxConnectionEvent) -> list[str]:
-    """Queue a profile's alert for each of the customer's channels that POST; the
-    addresses of its e-mail channels, to be mailed with the AlertEmailList."""
-    if not isinstance(event, HealthEvent) or not event.channels:
+def queue_for_channels(sink: EmailSink, event: AlertEvent) -> list[str]:
+    """Queue a profile's or relay client's alert for each of the customer's channels that
+    POST; the addresses of its e-mail channels, to be mailed with the AlertEmailList."""
+    if isinstance(event, PbxConnectionEvent) or not event.channels:
         return []
     alert = alert_of(event)
     if alert is None:
@@ -174,7 +183,7 @@ async def deliver(sink: EmailSink, notice: Notice, extra: list[str] | None = Non
     if recipients.invalid:
         log.warning("%s: ignoring AlertEmailList entries %s", event.id, recipients.invalid)
     if not recipients.addresses:
-        whose = "profile" if isinstance(event, HealthEvent) else "PBX"
+        whose = {HealthEvent: "profile", ClientHealthEvent: "relay client"}.get(type(event), "PBX")
         log.info("%s: %s not mailed: the %s has no AlertEmailList", event.id, notice.kind, whose)
         return
     msg = build_message(

@@ -19,7 +19,7 @@ from schemas.alert_delivery import (
     QueuedAlert,
 )
 from schemas.enums import ProfileType
-from schemas.events import ChannelTest, Health, HealthEvent
+from schemas.events import ChannelTest, ClientHealthEvent, Health, HealthEvent
 
 log = logging.getLogger(__name__)
 EVENTS = {
@@ -33,8 +33,11 @@ EVENTS = {
 FIRST_RETRY_S = 2.0
 
 
-def alert_of(event: HealthEvent) -> Alert | None:
-    """The channels' alert for a profile's change; None for a change no channel is told."""
+def alert_of(event: HealthEvent | ClientHealthEvent) -> Alert | None:
+    """The channels' alert for a profile's or relay client's change; None for a change no
+    channel is told."""
+    if isinstance(event, ClientHealthEvent):
+        return _client_alert(event)
     kind = EVENTS.get(event.to_health)
     if kind is None:
         return None
@@ -58,6 +61,34 @@ def alert_of(event: HealthEvent) -> Alert | None:
         profiles=[profile],
         at=event.at,
         incident=f"{event.client_id}/{ptype}/{event.profile_id}",
+        resolved=kind is AlertEvent.up,
+    )
+
+
+def _client_alert(event: ClientHealthEvent) -> Alert | None:
+    kind = EVENTS.get(event.to_health)
+    if kind not in (AlertEvent.late, AlertEvent.down, AlertEvent.up):
+        return None
+    profiles = [
+        AlertProfile(
+            type="inbound" if p.profile_type is ProfileType.Inbound else "outbound",
+            id=p.profile_id,
+            name=p.profile_name,
+            health=p.health,
+            since=event.at,
+            reason=p.reason,
+        )
+        for p in event.profiles
+    ]
+    return Alert(
+        id=event.id,
+        event=kind,
+        client_id=event.client_id,
+        customer_name=event.customer_name or event.client_id,
+        subject="client",
+        profiles=profiles,
+        at=event.at,
+        incident=f"{event.client_id}/client",
         resolved=kind is AlertEvent.up,
     )
 

@@ -8,7 +8,7 @@ from email import policy
 from email.message import EmailMessage
 from email.utils import format_datetime, parseaddr
 
-from schemas.events import Health, HealthEvent, PbxConnectionEvent
+from schemas.events import ClientHealthEvent, Health, HealthEvent, PbxConnectionEvent
 from sinks.email.policy import AlertEvent, AlertRules, Notice, NoticeKind, utc
 
 SUBJECT_TAG = "[heartbeat hub]"
@@ -88,6 +88,8 @@ def about_event(event: AlertEvent) -> About:
     """How the message names what `event` is about, and its change."""
     if isinstance(event, PbxConnectionEvent):
         return _about_pbx(event)
+    if isinstance(event, ClientHealthEvent):
+        return _about_client(event)
     label = profile_label(event)
     return About(
         noun="profile", aspect="health", label=label, detail=f"Profile:  {label}",
@@ -100,6 +102,24 @@ def _about_pbx(event: PbxConnectionEvent) -> About:
     return About(
         noun="PBX connection", aspect="state", label=f"PBX {named}", detail=f"PBX:      {named}",
         before=event.from_state or "unknown", after=event.to_state,
+    )  # fmt: skip
+
+
+def _about_client(event: ClientHealthEvent) -> About:
+    named = ", ".join(
+        f"{_named(f'{p.profile_type.name.lower()} {p.profile_id}', p.profile_name)} ({p.health})"
+        for p in event.profiles
+    )
+    label = f"relay client ({len(event.profiles)} profiles)"
+    if len(event.profiles) == 1:  # a one-profile client is named by its profile
+        p = event.profiles[0]
+        label = "relay client, " + _named(
+            f"{p.profile_type.name.lower()} {p.profile_id}", p.profile_name
+        )
+    return About(
+        noun="relay client", aspect="health", label=label,
+        detail=f"Profiles: {named or 'none'}",
+        before=_health(event.from_health), after=str(event.to_health),
     )  # fmt: skip
 
 

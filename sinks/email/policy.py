@@ -15,10 +15,10 @@ from typing import TypeAlias
 
 from pydantic import BaseModel, Field
 
-from schemas.events import Health, HealthEvent, PbxConnectionEvent
+from schemas.events import ClientHealthEvent, Health, HealthEvent, PbxConnectionEvent
 from schemas.pbx_upstream import ConnectionState
 
-AlertEvent: TypeAlias = HealthEvent | PbxConnectionEvent
+AlertEvent: TypeAlias = HealthEvent | ClientHealthEvent | PbxConnectionEvent
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,8 +85,13 @@ def pbx_key(event: PbxConnectionEvent) -> str:
 
 
 def state_key(event: AlertEvent) -> str:
-    """The table key of what the event is about, a profile or a PBX."""
-    return profile_key(event) if isinstance(event, HealthEvent) else pbx_key(event)
+    """The table key of what the event is about: a profile, a relay client
+    (`client_id/client`, which no profile type is) or a PBX."""
+    if isinstance(event, HealthEvent):
+        return profile_key(event)
+    if isinstance(event, ClientHealthEvent):
+        return f"{event.client_id}/client"
+    return pbx_key(event)
 
 
 def utc(moment: datetime) -> datetime:
@@ -96,8 +101,9 @@ def utc(moment: datetime) -> datetime:
     return moment.astimezone(UTC)
 
 
-def is_alertable(event: HealthEvent, alert_healths: frozenset[Health]) -> bool:
-    """Whether the event moves the profile into, out of, or within the alerting healths."""
+def is_alertable(event: HealthEvent | ClientHealthEvent, alert_healths: frozenset[Health]) -> bool:
+    """Whether the event moves the profile (or relay client) into, out of, or within the
+    alerting healths."""
     if event.from_health == event.to_health:
         return False
     return event.to_health in alert_healths or event.from_health in alert_healths
@@ -114,7 +120,7 @@ def is_connection_alertable(
 
 def alerts(event: AlertEvent, rules: AlertRules) -> bool:
     """Whether the event is an alertable change of its profile or PBX connection."""
-    if isinstance(event, HealthEvent):
+    if isinstance(event, HealthEvent | ClientHealthEvent):
         return is_alertable(event, rules.alert_healths)
     return is_connection_alertable(event, rules.alert_connection_states)
 

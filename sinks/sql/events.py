@@ -18,6 +18,7 @@ from schemas.customer_deletion import CustomerDeleted
 from schemas.events import (
     HEALTH_TOPIC_EVENT,
     ChannelTest,
+    ClientHealthEvent,
     CommandEvent,
     HealthEvent,
     PbxConnectionEvent,
@@ -70,7 +71,8 @@ def _attempts(value: bytes) -> list[Event]:
 
 def _health(value: bytes) -> Event | None:
     event = HEALTH_TOPIC_EVENT.validate_json(value)
-    return None if isinstance(event, ChannelTest) else event  # a test has no table here
+    # A channel's test and a relay client's health have no table here (yet).
+    return None if isinstance(event, ChannelTest | ClientHealthEvent) else event
 
 
 def _config(value: bytes) -> Event | list[Event] | None:

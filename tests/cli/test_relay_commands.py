@@ -212,8 +212,9 @@ def test_health_shows_the_customer_then_the_worst_first(
     assert wait_for(settled, 30)
     lines = hub_cli.ok("health", cid).stdout.splitlines()
     assert lines[0] == f"Customer {cid}: down"
-    assert lines[2].split() == ["KIND", "ID", "HEALTH", "SINCE", "REASON"]
-    assert lines[3].split()[:3] == ["pbx", "hq", "down"]
-    assert lines[4].split()[:3] == ["inbound", "7", "up"]
+    assert lines[1].startswith("Relay client: up since ")
+    assert lines[3].split() == ["KIND", "ID", "HEALTH", "SINCE", "REASON"]
+    assert lines[4].split()[:3] == ["pbx", "hq", "down"]
+    assert lines[5].split()[:3] == ["inbound", "7", "up"]
     printed = json.loads(hub_cli.ok("health", cid, "--json").stdout)
     assert printed == hub.admin("GET", f"/customers/{cid}/health").json()

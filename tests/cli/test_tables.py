@@ -128,6 +128,16 @@ def test_health_puts_the_customer_on_top_and_the_worst_first() -> None:
     assert "3 pending event(s), upstream down" in lines[3]
 
 
+def test_health_names_the_relay_client_under_the_customer() -> None:
+    client = {"health": "late", "since": "2026-03-01T12:00:00Z", "reason": "overdue"}
+    doc = {"customer": "late", "client": client, "profiles": [_profile("inbound", 1, "late", "r")]}
+    lines = views_health.health("acme", doc).splitlines()
+    assert lines[:2] == [
+        "Customer acme: late",
+        "Relay client: late since 2026-03-01 12:00:00Z (overdue)",
+    ]
+
+
 def test_an_unknown_health_sorts_as_the_worst() -> None:
     assert views_health.severity("mystery") > views_health.severity("down")
 

@@ -189,3 +189,34 @@ def test_outside_its_schedule_a_silent_profile_is_paused_and_alerts_once_inside(
     assert wait_for(lambda: len(receiver.accepted()) >= 1, 60), receiver.received
     assert receiver.accepted()[0].json()["event"] == "down"
     assert health()["health"] == "down"
+
+
+def test_a_silent_client_of_three_profiles_is_one_down_and_one_up(
+    alerting_hub: tuple[HubCluster, SmtpServer], receiver: Receiver
+) -> None:
+    hub, smtp = alerting_hub
+    cid = "clinic-6"
+    customer = {"RelayCustomerID": 9, "Name": "Clinic", "GracePeriodSeconds": 0}
+    assert hub.admin("PUT", f"/customers/{cid}", customer).ok
+    hook = {"Kind": "webhook", "Url": f"http://127.0.0.1:{receiver.port}/hook"}
+    assert hub.admin("PUT", f"/customers/{cid}/channels/ops", hook).ok
+    for kind, pid in (("inbound", 7), ("inbound", 8), ("outbound", 2)):
+        wire = {"ProfileName": f"{kind} {pid}", "Active": True, "AlertEmailList": RECIPIENTS[0]}
+        assert hub.admin("PUT", f"/customers/{cid}/profiles/{kind}/{pid}", wire).ok
+    beat = orjson.dumps([{"ProfileId": 7, "ProfileType": 1, "ServerStatus": 1},
+                         {"ProfileId": 8, "ProfileType": 1, "ServerStatus": 1},
+                         {"ProfileId": 2, "ProfileType": 2, "ServerStatus": 1}])  # fmt: skip
+    assert hub.heartbeat(cid, beat, "application/json").ok
+    hub.advance_clock(61)  # past the interval, no grace: down at once
+    assert wait_for(lambda: len(receiver.accepted()) >= 1, 60), receiver.received
+    assert hub.heartbeat(cid, beat, "application/json").ok
+    assert wait_for(lambda: len(receiver.accepted()) >= 2, 60), receiver.received
+    time.sleep(2)  # nothing more comes: no profile's own alert
+    got = [r.json() for r in receiver.accepted()]
+    assert [(g["event"], g["subject"]) for g in got] == [("down", "client"), ("up", "client")]
+    assert sorted(p["id"] for p in got[0]["profiles"]) == [2, 7, 8]
+    mail = smtp.wait_for(2)
+    assert ["relay client (3 profiles)" in m.subject for m in mail] == [True, True]
+    assert "up → down" in mail[0].subject
+    assert "down → up" in mail[1].subject
+    assert len(smtp.mail()) == 2

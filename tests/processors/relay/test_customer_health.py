@@ -18,10 +18,15 @@ def health_at(current: CustomerHealth, states: CustomerStates, now: datetime) ->
     return refresh(current, "c1", (CONFIG, PROFILES, states, None), now)
 
 
+def told(health: CustomerHealth) -> list[tuple[str, Health]]:
+    """What the outbox holds: each event's kind and the health it moves to."""
+    return [(e.kind, e.to_health) for e in health.outbox]
+
+
 def test_a_first_heartbeat_moves_new_to_up_with_its_deadline() -> None:
     new = health_at(CustomerHealth(), CustomerStates(), T0)
     up = health_at(new, HEARD, T0)
-    assert [e.to_health for e in up.outbox] == [Health.new, Health.up]
+    assert told(up) == [("health", Health.new), ("health", Health.up), ("client-health", Health.up)]
     assert up.next_check == T0 + timedelta(seconds=60)
 
 
@@ -38,7 +43,7 @@ def test_a_profile_heard_before_keeps_its_health_while_its_state_is_read_again()
 def test_its_deadline_still_passes_when_the_state_is_read_again_late() -> None:
     up = health_at(CustomerHealth(), HEARD, T0).model_copy(update={"outbox": []})
     late = health_at(up, HEARD, T0 + timedelta(seconds=61))
-    assert [e.to_health for e in late.outbox] == [Health.late]
+    assert told(late) == [("health", Health.late), ("client-health", Health.late)]
 
 
 def test_a_profile_never_heard_from_is_still_new() -> None:
@@ -46,4 +51,4 @@ def test_a_profile_never_heard_from_is_still_new() -> None:
     paused = refresh(CustomerHealth(), "c1", (CONFIG, paused_profile, CustomerStates(), None), T0)
     stored = paused.model_copy(update={"outbox": []})
     became_active = health_at(stored, CustomerStates(), T0)
-    assert [e.to_health for e in became_active.outbox] == [Health.new]
+    assert told(became_active) == [("health", Health.new)]  # a client becoming new is not told
