@@ -80,7 +80,7 @@ def topic_records(bootstrap: str, topic: str) -> int:
 
 
 def health_counts(bootstrap: str, topic: str) -> dict[str, int]:
-    """How many health transitions went to each health, over the whole topic."""
+    """How many profile health transitions went to each health, over the whole topic."""
     consumer = KafkaConsumer(bootstrap_servers=bootstrap, consumer_timeout_ms=2000)
     try:
         parts = [TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic) or ()]
@@ -88,8 +88,10 @@ def health_counts(bootstrap: str, topic: str) -> dict[str, int]:
         consumer.seek_to_beginning()
         counts: dict[str, int] = {}
         for record in consumer:
-            to = str(orjson.loads(record.value).get("to_health"))
-            counts[to] = counts.get(to, 0) + 1
+            doc = orjson.loads(record.value)
+            if doc.get("kind") == "health":  # profiles' (not relay clients' or PBXes')
+                to = str(doc.get("to_health"))
+                counts[to] = counts.get(to, 0) + 1
         return counts
     finally:
         consumer.close()

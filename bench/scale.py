@@ -145,8 +145,8 @@ def transitions(hub: HubCluster, clients: set[str]) -> tuple[dict[str, float], d
         consumer.seek_to_beginning()
         for record in consumer:
             event = orjson.loads(record.value)
-            if event.get("client_id") not in clients:
-                continue
+            if event.get("kind") != "health" or event.get("client_id") not in clients:
+                continue  # another customer's, or not a profile's (a relay client's, a PBX's)
             key = f"{event['client_id']}/{event.get('profile_type')}/{event.get('profile_id')}"
             at = record.timestamp / 1000  # when the worker published it
             target = {"late": late, "down": down}.get(str(event.get("to_health")))

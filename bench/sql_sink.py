@@ -31,7 +31,14 @@ from localkafka.broker import LocalBroker, free_ports
 from processors.create_topics import ensure_topics
 from schemas.alert_delivery import ChannelAttempt
 from schemas.enums import ProfileType, ServerStatus
-from schemas.events import CommandEvent, CommandState, Health, HealthEvent, PbxConnectionEvent
+from schemas.events import (
+    ClientHealthEvent,
+    CommandEvent,
+    CommandState,
+    Health,
+    HealthEvent,
+    PbxConnectionEvent,
+)
 from schemas.pbx_topics import DeliveryAttempt, PbxChange
 from schemas.profiles import CustomerConfig, InboundConfig
 from schemas.relay import InboundProfileBase, ProfileHeartbeatData
@@ -117,7 +124,7 @@ def publish(bootstrap: str, names: TopicNames, items: list[Event]) -> None:
 def _route(names: TopicNames, event: Event) -> tuple[str, bytes]:
     if isinstance(event, HeartbeatMessage):
         return names.heartbeats, event.client_id.encode()
-    if isinstance(event, HealthEvent | PbxConnectionEvent):
+    if isinstance(event, HealthEvent | ClientHealthEvent | PbxConnectionEvent):
         return names.health_events, event.client_id.encode()
     if isinstance(event, CommandEvent):
         return names.command_events, event.client_id.encode()

@@ -55,10 +55,10 @@ OPERATIONS: tuple[Operation, ...] = (
         "POST", CHANNEL.child("/test"), channels_admin.test_channel, "testChannel",
         "Send a test message to the channel",
         tag=TAG, ok={202: answer("Queued behind the channel's alerts.", content(TEST_QUEUED))},
-        errors=(400, 404),
+        errors=(404,),
         description="The message is the client's `down`, marked `test`; its attempt is"
         " recorded as any alert's (`alert-deliveries`, SQL `alert_deliveries`) under the"
-        " `AlertId` answered. 400 for an `email` channel.",
+        " `AlertId` answered. An `email` channel gets a short test mail.",
     ),
     admin_operation(
         "DELETE", CHANNEL, channels_admin.delete_channel, "deleteChannel",

@@ -16,30 +16,24 @@ from processors.relay.responder import caught_up
 from processors.runtime.faust_types import Response, View, WebRequest
 from processors.runtime.routing import route
 from schemas import internal_api as api
-from schemas.alert_channels import ChannelKind, CustomerChannels
+from schemas.alert_channels import CustomerChannels
 from schemas.events import ChannelTest
 from schemas.profiles import CustomerConfig
 from schemas.topics import partition_for
 
 JSON = "application/json"
 WAIT_S = 5.0
-NO_EMAIL_TESTS = "test messages are for webhook, Slack, Teams and PagerDuty channels"
 
 
 async def publish_test(hub: Hub, client_id: str, name: str) -> tuple[int, bytes]:
-    """The test's answer: 202 once published, 404 without such a channel, 400 for an
-    e-mail channel, 503 if Kafka did not take it."""
+    """The test's answer: 202 once published, 404 without such a channel, 503 if Kafka did
+    not take it."""
     await caught_up(hub, client_id, WAIT_S)
     customer: CustomerConfig | None = hub.customers.get(client_id)
     found: CustomerChannels | None = hub.channels.get(client_id)
     channel = found.channels.get(name) if found is not None else None
     if customer is None or channel is None:
         return 404, orjson.dumps({"error": f"customer '{client_id}' has no channel '{name}'"})
-    if channel.kind is ChannelKind.email:
-        return (
-            400,
-            b'{"error":"test messages are for webhook, Slack, Teams and PagerDuty channels"}',
-        )
     test = ChannelTest(
         client_id=client_id,
         customer_name=customer.Name,

@@ -23,7 +23,7 @@ from schemas.events import (
 from schemas.topics import TopicNames, partition_for
 from sinks.email.channel_queue import alert_of, enqueue, fold_attempt, test_alert
 from sinks.email.channel_send import ChannelSender
-from sinks.email.message import build_message, parse_recipients
+from sinks.email.message import build_message, parse_recipients, test_message
 from sinks.email.policy import AlertEvent, AlertRules, AlertState, Notice, decide, state_key
 from sinks.email.settings import EmailSinkSettings, key_or_none
 from sinks.email.smtp import Backoff, SmtpSender, SmtpServer, send_until_accepted
@@ -124,7 +124,7 @@ async def handle(sink: EmailSink, raw: bytes) -> None:
         log.exception("skipping unreadable health event")
         return
     if isinstance(event, ChannelTest):
-        queue_test(sink, event)
+        await send_test(sink, event)
         return
     if isinstance(event, HealthEvent) and event.covered:
         log.debug("%s: told by its relay client's alert", event.id)
@@ -142,10 +142,14 @@ async def handle(sink: EmailSink, raw: bytes) -> None:
         sink.states[key] = decision.state
 
 
-def queue_test(sink: EmailSink, event: ChannelTest) -> None:
-    """Queue an operator's test message on its channel, behind the channel's alerts."""
+async def send_test(sink: EmailSink, event: ChannelTest) -> None:
+    """An operator's test message: mailed to an e-mail channel's addresses (retried while
+    SMTP is down, as alerts are), else queued on the channel behind its alerts."""
     if event.channel.kind is ChannelKind.email:
-        log.info("%s: e-mail channels are not tested by a message", event.id)
+        recipients = tuple(event.channel.addresses or ())
+        msg = test_message(event, sender=sink.sender_address, recipients=recipients)
+        if recipients and await send_until_accepted(sink.sender, msg, sink.backoff):
+            log.info("%s: test mailed to %s", event.id, ", ".join(recipients))
         return
     key = queue_key(event.client_id, event.channel.name)
     queue = enqueue(sink.queues.get(key), event.channel, test_alert(event), datetime.now(UTC))

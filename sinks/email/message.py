@@ -8,7 +8,7 @@ from email import policy
 from email.message import EmailMessage
 from email.utils import format_datetime, parseaddr
 
-from schemas.events import ClientHealthEvent, Health, HealthEvent, PbxConnectionEvent
+from schemas.events import ChannelTest, ClientHealthEvent, Health, HealthEvent, PbxConnectionEvent
 from sinks.email.policy import AlertEvent, AlertRules, Notice, NoticeKind, utc
 
 SUBJECT_TAG = "[heartbeat hub]"
@@ -200,3 +200,24 @@ def _message_id(notice: Notice, sender: str) -> str:
     digest = hashlib.sha256(f"{notice.event.id}/{notice.kind}".encode()).hexdigest()[:32]
     domain = _clean(parseaddr(sender)[1].rpartition("@")[2]).strip(" <>")
     return f"<{digest}@{domain or 'heartbeat-hub'}>"
+
+
+def test_message(event: ChannelTest, *, sender: str, recipients: tuple[str, ...]) -> EmailMessage:
+    """An operator's test of an e-mail channel; its Message-ID is the test's own."""
+    msg = EmailMessage(policy=_POLICY)
+    msg["From"] = sender
+    msg["To"] = ", ".join(recipients)
+    name = event.customer_name or event.client_id
+    msg["Subject"] = _clean(
+        f"{SUBJECT_TAG} {event.client_id}: test of channel {event.channel.name}"
+    )
+    msg["Date"] = format_datetime(utc(event.at))
+    digest = hashlib.sha256(event.id.encode()).hexdigest()[:32]
+    domain = _clean(parseaddr(sender)[1].rpartition("@")[2]).strip(" <>")
+    msg["Message-ID"] = f"<{digest}@{domain or 'heartbeat-hub'}>"
+    msg.set_content(
+        f"A test message from the heartbeat hub to the alert channel {event.channel.name!r}"
+        f" of {name} ({event.client_id}), asked for at {iso_utc(event.at)}.\n"
+        "Alerts of the customer's relay clients and profiles come to these addresses.\n"
+    )
+    return msg

@@ -13,13 +13,14 @@ from typing import TypeVar
 
 from schemas.alert_delivery import ChannelAttempt
 from schemas.customer_deletion import CustomerDeleted
-from schemas.events import CommandEvent, HealthEvent, PbxConnectionEvent
+from schemas.events import ClientHealthEvent, CommandEvent, HealthEvent, PbxConnectionEvent
 from schemas.pbx_topics import ChangeKind, DeliveryAttempt, PbxChange
 from schemas.topics import CustomerImported, CustomerUpserted, HeartbeatMessage, ProfileUpserted
 from sinks.sql.events import SinkEvent
 from sinks.sql.heartbeats import HeartbeatRecord, ProfileReport, merged, record_of
 from sinks.sql.models import (
     AlertDeliveryRow,
+    ClientTransitionRow,
     CommandHistoryRow,
     CommandRow,
     CustomerRow,
@@ -37,6 +38,7 @@ from sinks.sql.rows import (
     PbxKey,
     ProfileKey,
     channel_attempt_row,
+    client_transition_row,
     command_rows,
     connection_row,
     customer_row,
@@ -101,6 +103,7 @@ class Batch:
         self.deliveries: dict[str, PbxDeliveryRow] = {}
         self.connections: dict[str, PbxConnectionHealthRow] = {}
         self.alert_deliveries: dict[str, AlertDeliveryRow] = {}
+        self.client_transitions: dict[str, ClientTransitionRow] = {}
 
     def __len__(self) -> int:
         return self.events
@@ -111,7 +114,7 @@ class Batch:
             self.customers, self.customers_gone, self.profiles, self.reported, self.health,
             self.heartbeats, self.transitions, self.commands, self.history,
             self.pbxes, self.pbxes_deleted, self.sessions, self.deliveries, self.connections,
-            self.alert_deliveries,
+            self.alert_deliveries, self.client_transitions,
         )  # fmt: skip
         return sum(len(t) for t in tables) + len(self.rollup)
 
@@ -127,6 +130,8 @@ class Batch:
             self._add_heartbeat(record_of(event), offset, partition)
         elif isinstance(event, HealthEvent):
             self._add_health(event)
+        elif isinstance(event, ClientHealthEvent):
+            self.client_transitions.setdefault(event.id, client_transition_row(event))
         elif isinstance(event, PbxConnectionEvent):
             self.connections.setdefault(event.id, connection_row(event))
         elif isinstance(event, CommandEvent):

@@ -47,6 +47,7 @@ Event: TypeAlias = (
     | HeartbeatMessage
     | CommandEvent
     | HealthEvent
+    | ClientHealthEvent
     | PbxConnectionEvent
     | PbxChange
     | DeliveryAttempt
@@ -71,8 +72,7 @@ def _attempts(value: bytes) -> list[Event]:
 
 def _health(value: bytes) -> Event | None:
     event = HEALTH_TOPIC_EVENT.validate_json(value)
-    # A channel's test and a relay client's health have no table here (yet).
-    return None if isinstance(event, ChannelTest | ClientHealthEvent) else event
+    return None if isinstance(event, ChannelTest) else event  # a test has no table here
 
 
 def _config(value: bytes) -> Event | list[Event] | None:

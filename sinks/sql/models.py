@@ -352,6 +352,30 @@ class PbxConnectionHealth(PbxConnectionHealthRow, table=True):
     )
 
 
+class ClientTransitionRow(SQLModel):
+    """A change of a relay client's health (`ClientHealthEvent`), keyed by the event's id."""
+
+    id: str = Field(primary_key=True, description="{client_id}/client/{at}/{to_health}")
+    client_id: str
+    from_health: str | None = None
+    to_health: str
+    reason: str
+    at: datetime = Field(sa_type=UTC_DATETIME)
+    at_ms: int = Field(sa_type=BigInteger)
+    day: date
+    profiles: str = Field(description="the profiles it names: inbound/7,outbound/2")
+
+
+class ClientTransition(ClientTransitionRow, table=True):
+    """client_health_transitions: every health change of every relay client."""
+
+    __tablename__ = "client_health_transitions"
+    __table_args__ = (
+        Index("ix_client_health_transitions_client_at", "client_id", "at_ms"),
+        Index("ix_client_health_transitions_day", "day"),
+    )
+
+
 class AlertDeliveryRow(SQLModel):
     """One attempt to send an alert to a customer's channel (`ChannelAttempt`)."""
 

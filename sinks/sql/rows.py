@@ -9,11 +9,18 @@ readers), so a copy by name would hide the one place where they meet.
 from datetime import UTC, datetime
 
 from schemas.alert_delivery import ChannelAttempt
-from schemas.events import FINAL_COMMAND_STATES, CommandEvent, HealthEvent, PbxConnectionEvent
+from schemas.events import (
+    FINAL_COMMAND_STATES,
+    ClientHealthEvent,
+    CommandEvent,
+    HealthEvent,
+    PbxConnectionEvent,
+)
 from schemas.pbx_topics import DeliveryAttempt, PbxChange
 from schemas.topics import CustomerUpserted, ProfileDeleted, ProfileUpserted
 from sinks.sql.models import (
     AlertDeliveryRow,
+    ClientTransitionRow,
     CommandHistoryRow,
     CommandRow,
     CustomerRow,
@@ -241,4 +248,21 @@ def channel_attempt_row(attempt: ChannelAttempt) -> AlertDeliveryRow:
         at_ms=epoch_ms(at),
         day=at.date(),
         latency_ms=round(attempt.latency_s * 1000),
+    )
+
+
+def client_transition_row(event: ClientHealthEvent) -> ClientTransitionRow:
+    """The client_health_transitions row of a relay client's health change."""
+    at = utc(event.at)
+    named = (f"{p.profile_type.name.lower()}/{p.profile_id}" for p in event.profiles)
+    return ClientTransitionRow(
+        id=event.id,
+        client_id=event.client_id,
+        from_health=None if event.from_health is None else str(event.from_health),
+        to_health=str(event.to_health),
+        reason=event.reason,
+        at=at,
+        at_ms=epoch_ms(at),
+        day=at.date(),
+        profiles=",".join(named),
     )

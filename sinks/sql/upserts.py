@@ -29,6 +29,7 @@ from sinks.sql.errors import SqlSinkError
 from sinks.sql.heartbeats import REPORT_COLUMNS, ProfileReport, heartbeat_row
 from sinks.sql.models import (
     AlertDelivery,
+    ClientTransition,
     Command,
     CommandHistory,
     Customer,
@@ -72,6 +73,7 @@ def write_batch(conn: Connection, batch: Batch) -> None:
     _insert_new(conn, _table(PbxDelivery), _ordered(batch.deliveries))
     _insert_new(conn, _table(PbxConnectionHealth), _ordered(batch.connections))
     _insert_new(conn, _table(AlertDelivery), _ordered(batch.alert_deliveries))
+    _insert_new(conn, _table(ClientTransition), _ordered(batch.client_transitions))
 
 
 def _table(model: type[SQLModel]) -> Table:

@@ -6,6 +6,8 @@ from typing import TypeVar
 
 from kafka import KafkaConsumer
 
+from schemas.events import HEALTH_TOPIC_EVENT, HealthEvent, PbxConnectionEvent
+
 T = TypeVar("T")
 
 
@@ -13,11 +15,12 @@ def read_events(
     bootstrap: str,
     topic: str,
     client_id: str,
-    parse: Callable[[bytes], T],
+    parse: Callable[[bytes], T | None],
     expected: int,
     wait_s: float = 30.0,
 ) -> list[T]:
-    """Every event keyed by `client_id`, once at least `expected` arrived (or time ran out)."""
+    """Every event keyed by `client_id` that `parse` keeps (None: another kind of record),
+    once at least `expected` arrived (or time ran out)."""
     consumer = KafkaConsumer(
         topic, bootstrap_servers=bootstrap, auto_offset_reset="earliest", consumer_timeout_ms=1000
     )
@@ -27,7 +30,8 @@ def read_events(
         while True:
             for record in consumer:
                 if record.key == client_id.encode():
-                    found.append(parse(record.value))
+                    event = parse(record.value)
+                    found += [] if event is None else [event]
             if len(found) >= expected or time.monotonic() > deadline:
                 return found
     finally:
@@ -52,3 +56,16 @@ def read_event_lists(
         if len(found) < expected:
             time.sleep(0.5)
     return found
+
+
+def profile_health(raw: bytes) -> HealthEvent | None:
+    """A profile's `HealthEvent` of the health-events topic; None for any other record (a
+    relay client's health, a PBX connection's state, a channel's test)."""
+    event = HEALTH_TOPIC_EVENT.validate_json(raw)
+    return event if isinstance(event, HealthEvent) else None
+
+
+def connection_change(raw: bytes) -> PbxConnectionEvent | None:
+    """A PBX connection's state change of the health-events topic; None for other records."""
+    event = HEALTH_TOPIC_EVENT.validate_json(raw)
+    return event if isinstance(event, PbxConnectionEvent) else None

@@ -106,7 +106,7 @@ def test_a_webhook_channel_gets_the_alerts_signed_in_order_after_failing_a_while
 def test_a_channel_test_message_reaches_the_receiver_marked_as_a_test(
     alerting_hub: tuple[HubCluster, SmtpServer], receiver: Receiver
 ) -> None:
-    hub, _ = alerting_hub
+    hub, smtp = alerting_hub
     cid = "clinic-3"
     assert hub.admin("PUT", f"/customers/{cid}", {"RelayCustomerID": 6, "Name": "Clinic"}).ok
     hook = {"Kind": "webhook", "Url": f"http://127.0.0.1:{receiver.port}/hook"}
@@ -120,7 +120,10 @@ def test_a_channel_test_message_reaches_the_receiver_marked_as_a_test(
     assert hub.admin("POST", f"/customers/{cid}/channels/nope/test").status == 404
     mail = {"Kind": "email", "Addresses": ["desk@example.org"]}
     assert hub.admin("PUT", f"/customers/{cid}/channels/desk", mail).ok
-    assert hub.admin("POST", f"/customers/{cid}/channels/desk/test").status == 400
+    assert hub.admin("POST", f"/customers/{cid}/channels/desk/test").status == 202
+    (tested,) = smtp.wait_for(1)
+    assert tested.rcpt_tos == ("desk@example.org",)
+    assert "test of channel desk" in tested.subject
 
 
 def _started(transaction_at: datetime) -> bytes:

@@ -8,9 +8,9 @@ import orjson
 from localkafka.http import call
 from localkafka.hub import HubCluster
 from schemas import codec_json
-from schemas.events import Health, HealthEvent
+from schemas.events import Health
 from schemas.topics import TopicNames
-from tests.integration.events import read_events
+from tests.integration.events import profile_health, read_events
 from tests.integration.relay_helpers import JSON, REPORT
 
 # Customers of its own only: the session's hub (tests/integration/hub_fixtures.py).
@@ -70,7 +70,7 @@ def test_imported_profiles_publish_no_transition_until_first_heard(hub: HubClust
     body = orjson.dumps([{"ProfileId": 7, "ProfileType": 1, "ServerStatus": 1}])
     assert hub.heartbeat(cid, body, JSON).status == 200
     topic = TopicNames(hub.prefix).health_events
-    events = read_events(hub.bootstrap, topic, cid, HealthEvent.model_validate_json, 2)
+    events = read_events(hub.bootstrap, topic, cid, profile_health, 2)
     # The first transitions stored are those of the first heartbeat, from none: no
     # transition into `new` or `paused` was published by the import.
     seen = {(e.profile_id, e.from_health, e.to_health.value) for e in events}
@@ -78,7 +78,7 @@ def test_imported_profiles_publish_no_transition_until_first_heard(hub: HubClust
     # Imported again once heard from, it is evaluated as after a PUT.
     line["inbound"] = {"7": {"ProfileName": "lab", "Active": False}}
     assert call("POST", f"{hub.url}/admin/import", orjson.dumps(line), headers).status == 200
-    events = read_events(hub.bootstrap, topic, cid, HealthEvent.model_validate_json, 3)
+    events = read_events(hub.bootstrap, topic, cid, profile_health, 3)
     last = events[-1]
     assert (last.profile_id, last.from_health, last.to_health.value) == (7, Health.up, "paused")
 

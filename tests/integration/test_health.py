@@ -13,7 +13,7 @@ from localkafka.process import wait_http
 from schemas.clock import read_offset
 from schemas.events import HealthEvent
 from schemas.topics import TopicNames
-from tests.integration.events import read_events
+from tests.integration.events import profile_health, read_events
 
 WAIT_S = 30.0
 P7 = "/profiles/inbound/7"
@@ -55,7 +55,7 @@ def health(hub: HubCluster, cid: str) -> dict[str, Any]:
 def transitions(hub: HubCluster, cid: str, expected: int) -> list[HealthEvent]:
     """The customer's recorded transitions on the health-events topic."""
     topic = TopicNames(hub.prefix).health_events
-    return read_events(hub.bootstrap, topic, cid, HealthEvent.model_validate_json, expected)
+    return read_events(hub.bootstrap, topic, cid, profile_health, expected)
 
 
 def path(events: list[HealthEvent]) -> list[str]:

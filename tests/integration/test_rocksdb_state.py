@@ -20,8 +20,8 @@ from localkafka.http import call
 from localkafka.hub import READY_TIMEOUT, HubCluster, start_hub
 from localkafka.process import wait_http
 from schemas import metric_names as names
-from schemas.events import HealthEvent
 from schemas.topics import TopicNames
+from tests.integration.events import profile_health
 from tests.integration.pbx_helpers import errno, login, make_pbx
 from tests.integration.test_health import WAIT_S, beat, configure
 from tests.integration.test_metrics import eventually, value
@@ -49,8 +49,9 @@ def healths(hub: HubCluster, cids: list[str]) -> dict[str, list[str]]:
     try:
         for record in consumer:
             key = record.key.decode() if record.key else ""
-            if key in found:
-                found[key].append(HealthEvent.model_validate_json(record.value).to_health.value)
+            event = profile_health(record.value) if key in found else None
+            if event is not None:
+                found[key].append(event.to_health.value)
     finally:
         consumer.close()
     return found

@@ -24,7 +24,14 @@ from localkafka.broker import LocalBroker
 from processors.create_topics import ensure_topics
 from schemas.alert_delivery import AttemptOutcome, ChannelAttempt
 from schemas.enums import ProfileType, ServerStatus
-from schemas.events import CommandEvent, CommandState, Health, HealthEvent, PbxConnectionEvent
+from schemas.events import (
+    ClientHealthEvent,
+    CommandEvent,
+    CommandState,
+    Health,
+    HealthEvent,
+    PbxConnectionEvent,
+)
 from schemas.pbx import EndReason
 from schemas.pbx_topics import ChangeKind, DeliveryAttempt, Outcome, PbxChange
 from schemas.pbx_upstream import ConnectionState
@@ -55,7 +62,8 @@ def wait_until(condition: Callable[[], bool], what: str, timeout: float = WAIT_S
 
 
 def workload(clients: int, beats: int, *, start: float = 0) -> list[Event]:
-    """Config, then `beats` heartbeats of two profiles, a health change and a command each."""
+    """Config, then `beats` heartbeats of two profiles, a health change of a profile and of
+    the client, and a command each."""
     ids = [f"c{c}" for c in range(clients)]
     events: list[Event] = []
     for n, cid in enumerate(ids):
@@ -67,6 +75,7 @@ def workload(clients: int, beats: int, *, start: float = 0) -> list[Event]:
             events.append(s.heartbeat(start + b * 10, inbound, outbound, client_id=cid))
     for cid in ids:
         events.append(s.health(start + 1, Health.up, Health.new, client_id=cid))
+        events.append(s.client_health(start + 1, Health.up, Health.new, client_id=cid))
         cmd = f"{cid}-{start}"
         events += [
             s.command(0, CommandState.queued, command_id=cmd, client_id=cid, seconds=start),
@@ -142,7 +151,7 @@ class Stream:
             return self.names.heartbeats, event.client_id.encode(), value, partition
         if isinstance(event, CommandEvent):
             return self.names.command_events, event.client_id.encode(), value, partition
-        if isinstance(event, HealthEvent | PbxConnectionEvent):
+        if isinstance(event, HealthEvent | ClientHealthEvent | PbxConnectionEvent):
             return self.names.health_events, event.client_id.encode(), value, partition
         if isinstance(event, PbxChange):
             return self.names.pbx_changes, event.client_id.encode(), value, partition
@@ -259,10 +268,10 @@ def test_sink_writes_every_topic_into_its_tables(stream: Stream, sql_database: S
         "customers": 5, "profiles": 10, "profile_state": 10, "heartbeats": 5 * 20 * 2,
         "health_transitions": 5, "commands": 5, "command_history": 15,
         "pbxes": 5 * 2, "pbx_sessions": 5, "pbx_deliveries": 5 * 2,
-        "pbx_connection_health": 5 * 4, "alert_deliveries": 5 * 2,
+        "pbx_connection_health": 5 * 4, "alert_deliveries": 5 * 2, "client_health_transitions": 5,
     }  # fmt: skip
     assert sum(m["heartbeats"] for m in minutes) == 5 * 20 * 2
-    assert sent == 5 * 3 + 5 * 20 + 5 * 4 + 5 * 18
+    assert sent == 5 * 3 + 5 * 20 + 5 * 5 + 5 * 18
     inbound = [r for r in rows["profile_state"] if r["profile_type"] == 1]
     assert {(r["last_transaction_id"], r["health"]) for r in inbound} == {("t19", "up")}
     assert {r["state"] for r in rows["commands"]} == {"acknowledged"}

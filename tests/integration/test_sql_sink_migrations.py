@@ -21,6 +21,7 @@ TABLES = {
     "customers", "profiles", "profile_state", "heartbeats", "health_transitions",
     "commands", "command_history", "heartbeat_minutes", "sink_progress",
     "pbxes", "pbx_sessions", "pbx_deliveries", "pbx_connection_health", "alert_deliveries",
+    "client_health_transitions",
 }  # fmt: skip
 
 

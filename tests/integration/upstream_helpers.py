@@ -4,13 +4,10 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-import orjson
-
 from localkafka.http import Reply
 from localkafka.hub import HubCluster
 from localkafka.pbx_simulator import PbxSimulator
-from schemas.events import PbxConnectionEvent
-from tests.integration.events import read_events
+from tests.integration.events import connection_change, read_events
 from tests.integration.pbx_helpers import Pbx, make_pbx, wait_for
 
 SIM_USER = "api"
@@ -57,8 +54,6 @@ def connected_pbx(hub: HubCluster, sim: PbxSimulator) -> Pbx:
 
 def connection_states(hub: HubCluster, pbx: Pbx) -> list[str]:
     """The states the connection moved to, in order, as its health events say."""
-    found = read_events(
-        hub.bootstrap, f"{hub.prefix}health-events", pbx.client_id, orjson.loads, 0, 1
-    )
-    moves = [PbxConnectionEvent.model_validate(e) for e in found if e["kind"] != "health"]
+    topic = f"{hub.prefix}health-events"
+    moves = read_events(hub.bootstrap, topic, pbx.client_id, connection_change, 0, 1)
     return [e.to_state for e in moves if e.pbx_id == pbx.pbx_id]

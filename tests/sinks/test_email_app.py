@@ -10,7 +10,7 @@ import pytest
 from schemas.alert_channels import ChannelKind, StoredChannel
 from schemas.alert_delivery import ChannelAttempt
 from schemas.enums import ProfileType
-from schemas.events import Health, HealthEvent, PbxConnectionEvent
+from schemas.events import ChannelTest, Health, HealthEvent, PbxConnectionEvent
 from sinks.email.app import EmailSink, handle
 from sinks.email.channel_send import ChannelSender
 from sinks.email.settings import EmailSinkSettings
@@ -141,3 +141,21 @@ def test_a_change_no_channel_is_told_queues_nothing() -> None:
     s = sink()
     handled(s, with_channels(health(Health.down, Health.paused, 0), HOOK))
     assert "acme/ops" not in s.queues
+
+
+def test_an_e_mail_channel_s_test_is_mailed_to_its_addresses() -> None:
+    s = sink()
+    test = ChannelTest(client_id="acme", customer_name="Acme", channel=DESK, test_id="t1", at=T0)
+    sent = handled(s, test.model_dump_json().encode())
+    assert sent == [("desk@acme.example", "[heartbeat hub] acme: test of channel desk")]
+    assert s.queues == {}
+
+
+def test_a_webhook_channel_s_test_is_queued_marked_as_a_test() -> None:
+    s = sink()
+    test = ChannelTest(client_id="acme", customer_name="Acme", channel=HOOK, test_id="t2", at=T0)
+    assert handled(s, test.model_dump_json().encode()) == []
+    (queued,) = s.queues["acme/ops"].alerts
+    assert (queued.alert.test, queued.alert.id, queued.alert.incident) == (
+        True, "acme/test/t2", "test/acme/t2",
+    )  # fmt: skip

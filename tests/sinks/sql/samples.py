@@ -6,6 +6,8 @@ from schemas.alert_delivery import AttemptOutcome, ChannelAttempt
 from schemas.customer_deletion import CustomerDeleted
 from schemas.enums import ProfileType, ServerStatus
 from schemas.events import (
+    ClientHealthEvent,
+    ClientProfile,
     CommandEvent,
     CommandName,
     CommandState,
@@ -223,4 +225,18 @@ def channel_attempt(
         kind="webhook", alert_id=alert_id, event="down", attempt=attempt, outcome=outcome,
         status=200 if outcome is AttemptOutcome.delivered else 503, at=at(seconds),
         latency_s=0.0304,
+    )  # fmt: skip
+
+
+def client_health(
+    seconds: float, to: Health, frm: Health | None = Health.up, *, client_id: str = "acme"
+) -> ClientHealthEvent:
+    """A relay client's health change at T0 + seconds, naming its two profiles."""
+    named = [
+        ClientProfile(profile_type=ProfileType.Inbound, profile_id=1, health=to, reason="r"),
+        ClientProfile(profile_type=ProfileType.Outbound, profile_id=1, health=to, reason="r"),
+    ]
+    return ClientHealthEvent(
+        client_id=client_id, from_health=frm, to_health=to, reason=f"now {to}", at=at(seconds),
+        profiles=named,
     )  # fmt: skip

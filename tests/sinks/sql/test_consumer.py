@@ -38,6 +38,8 @@ def test_decoder_reads_each_topic_s_message() -> None:
     assert decoder.decode(NAMES.pbx_deliveries, attempt.model_dump_json().encode()) == [attempt]
     burst = [s.delivery(4), s.delivery(5)]  # a burst's attempts, one record
     assert decoder.decode(NAMES.pbx_deliveries, encode_attempts(burst)) == burst
+    client = s.client_health(30, Health.down)
+    assert decoder.decode(NAMES.health_events, client.model_dump_json().encode()) == [client]
     sent = s.channel_attempt(2)
     assert decoder.decode(NAMES.alert_deliveries, sent.model_dump_json().encode()) == [sent]
 

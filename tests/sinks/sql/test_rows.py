@@ -11,6 +11,7 @@ from schemas.pbx_topics import ChangeKind, Outcome
 from schemas.pbx_upstream import ConnectionState
 from sinks.sql.rows import (
     channel_attempt_row,
+    client_transition_row,
     command_rows,
     connection_row,
     customer_row,
@@ -129,4 +130,11 @@ def test_an_alert_delivery_row_has_its_attempt_latency_in_ms_and_utc_day() -> No
     )  # fmt: skip
     assert row.id.endswith("@ops#2")
     assert row.latency_ms == 30
+    assert (row.at_ms, row.day) == (epoch_ms(s.at(31)), date(2026, 11, 21))
+
+
+def test_a_client_transition_row_names_its_profiles() -> None:
+    row = client_transition_row(s.client_health(31, Health.down))
+    assert (row.client_id, row.from_health, row.to_health) == ("acme", "up", "down")
+    assert row.profiles == "inbound/1,outbound/1"
     assert (row.at_ms, row.day) == (epoch_ms(s.at(31)), date(2026, 11, 21))
