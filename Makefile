@@ -31,13 +31,17 @@ postgres: $(STAMP)
 	$(BIN)/python -m localkafka.postgres
 
 # Two processes share the tests, a file at a time (a module's hub starts once), each with
-# its own broker and session hub; the bench smoke runs and the tests on the one
-# PostgreSQL server go one after another (tests/conftest.py). TEST_WORKERS=0 runs them
-# all in this one process.
+# its own broker and session hub; then the tests marked `alone` (the bench smokes, the
+# PostgreSQL outages: tests/conftest.py) run one after another with nothing beside them.
+# Both parts always run; the target fails if either did. TEST_WORKERS=0 runs the first
+# part in this one process.
 TEST_WORKERS ?= 2
 
 test: $(STAMP) jars postgres lint typecheck
-	$(BIN)/pytest -n $(TEST_WORKERS) --dist loadgroup
+	status=0; \
+	$(BIN)/pytest -n $(TEST_WORKERS) --dist loadgroup -m "not alone" || status=$$?; \
+	$(BIN)/pytest -m alone -p no:xdist || status=$$?; \
+	exit $$status
 
 unit: $(STAMP)
 	$(BIN)/pytest -m "not integration"

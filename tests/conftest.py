@@ -24,19 +24,22 @@ REAL_FIXTURES = frozenset(
 )  # fmt: skip
 
 
+@pytest.hookimpl(tryfirst=True)  # before `-m` selects by the marks added here
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Mark the tests that need real components, so `make check` can leave them out, and,
-    in a pytest-xdist worker distributing by group, group each with the rest of its file,
-    or, for the ones that must run one at a time, with those."""
+    """Mark the tests that need real components, so `make check` can leave them out, and
+    the ones that must run with nothing beside them (`make test` runs those last, in one
+    process); in a pytest-xdist worker distributing by group, group each test with the
+    rest of its file."""
     by_group = bool(getattr(config.option, "loadgroup", False))
     for item in items:
         path = Path(item.fspath)
         real_folder = any(folder in path.parents for folder in REAL_COMPONENTS)
         if real_folder or REAL_FIXTURES & set(getattr(item, "fixturenames", ())):
             item.add_marker(pytest.mark.integration)
+        if _alone(item):
+            item.add_marker(pytest.mark.alone)
         if by_group:
-            group = "one-at-a-time" if _one_at_a_time(item) else str(path.relative_to(HERE))
-            _in_group(item, group)
+            _in_group(item, str(path.relative_to(HERE)))
 
 
 def _in_group(item: pytest.Item, group: str) -> None:
@@ -46,11 +49,12 @@ def _in_group(item: pytest.Item, group: str) -> None:
     item._id = NodeId.parse(f"{item.nodeid}@{group}")
 
 
-def _one_at_a_time(item: pytest.Item) -> bool:
-    """The bench smoke runs load both cores, and the fault run stops PostgreSQL's outage
-    cluster, as the tests marked `stops_postgres` do: none of these may run beside another
-    of them. (Those tests' files otherwise run as usual: their other tests use the shared
-    server, which nothing stops.)"""
+def _alone(item: pytest.Item) -> bool:
+    """The bench smoke runs load both cores and check real-time behaviour (shedding, alerts
+    within a client's grace), so nothing may run beside them; the fault run stops
+    PostgreSQL's outage cluster, as the tests marked `stops_postgres` do. (Those tests'
+    files otherwise run as usual: their other tests use the shared server, which nothing
+    stops.)"""
     if HERE / "bench" in Path(item.fspath).parents:
         return True
     return item.get_closest_marker("stops_postgres") is not None
