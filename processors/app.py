@@ -1,6 +1,7 @@
 """The faust app: its topics and changelog-backed tables, built from settings."""
 
 import asyncio
+from collections import deque
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -84,6 +85,10 @@ class Hub:
     # The latest `received_at` among the heartbeats folded, per partition: how far a
     # lagging partition's deadlines may be judged (see processors.relay.lag).
     heartbeat_marks: dict[int, datetime] = field(default_factory=dict)
+    # Each partition's last sweep (monotonic, hub clock) and the periods its sweeps
+    # stopped, when no heartbeat could be heard (see processors.relay.blind).
+    swept: dict[int, tuple[float, datetime]] = field(default_factory=dict)
+    blind: dict[int, deque[tuple[datetime, datetime]]] = field(default_factory=dict)
     offsets: Offsets = field(init=False)
     # Every change of the PBX tables holds this: agents and the sweep read, await the
     # broker, and write; without it one could overwrite what another wrote meanwhile.

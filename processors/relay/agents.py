@@ -11,6 +11,7 @@ from processors.app import Hub
 from processors.pbx import agents as pbx_agents
 from processors.relay import (
     answer_state,
+    blind,
     config,
     health_unchanged,
     lag,
@@ -274,6 +275,7 @@ async def on_order(hub: Hub, raw: bytes, offset: int) -> None:
 async def on_tick(hub: Hub, tick: Tick, stream: Stream) -> None:
     """Sweep one partition: only the keys its due indexes say are due (commands, health, PBX)."""
     part, now, retry = tick.partition, tick.now, hub.settings.sweep_interval_s
+    blind.note_sweep(hub, part)
     # The transitions of every key due are acknowledged together at the end (outbox):
     # awaited one key at a time, a sweep with thousands due fell seconds behind.
     async with outbox.batched():

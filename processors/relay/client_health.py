@@ -41,8 +41,9 @@ def verdict(
     states: CustomerStates,
     profiles: dict[str, ProfileHealth],
     now: datetime,
+    blind: tuple[tuple[datetime, datetime], ...] = (),
 ) -> Verdict:
-    """The client's health at `now`."""
+    """The client's health at `now`, the hub blind in `blind` (processors.relay.blind)."""
     if profiles and all(p.health is Health.paused for p in profiles.values()):
         return Verdict(Health.paused, "every profile is paused", now, None)
     last = last_heard(states)
@@ -59,6 +60,7 @@ def verdict(
         state=state,
         desired=ClientAction.NONE,
         schedule=customer.Schedule,
+        blind=blind,
     )
     found = evaluate(inputs, now)
     if found.health is Health.up:

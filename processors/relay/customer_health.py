@@ -30,6 +30,7 @@ def _inputs(
     pid: int,
     wire: Profile,
     ctx: tuple[CustomerConfig, CustomerProfiles, CustomerStates, CustomerCommands | None],
+    blind: tuple[tuple[datetime, datetime], ...],
 ) -> Inputs:
     customer, profiles, states, cc = ctx
     override = profiles.timing.get(key)
@@ -47,6 +48,7 @@ def _inputs(
         desired=desired.action if desired else ClientAction.NONE,
         quiet_after=timedelta(seconds=quiet_s) if quiet_s else None,
         schedule=(override.Schedule if override is not None else None) or customer.Schedule,
+        blind=blind,
     )
 
 
@@ -55,14 +57,15 @@ def refresh(
     client_id: str,
     ctx: tuple[CustomerConfig, CustomerProfiles, CustomerStates, CustomerCommands | None],
     now: datetime,
+    blind: tuple[tuple[datetime, datetime], ...] = (),
 ) -> CustomerHealth:
-    """The customer's health at `now`; the same object when nothing changed (most
-    heartbeats: nothing new is built then)."""
+    """The customer's health at `now`, the hub blind in `blind` (processors.relay.blind);
+    the same object when nothing changed (most heartbeats: nothing new is built then)."""
     profiles: dict[str, ProfileHealth] = {}
     events: list[HealthEvent] = []
     checks: list[datetime] = []
     for key, (ptype, pid, wire) in _profiles(ctx[1]).items():
-        verdict = evaluate(_inputs(key, ptype, pid, wire, ctx), now)
+        verdict = evaluate(_inputs(key, ptype, pid, wire, ctx, blind), now)
         prev = current.profiles.get(key)
         if prev is not None and _state_in_replay(prev, verdict):
             profiles[key] = prev
@@ -72,7 +75,7 @@ def refresh(
         profiles[key] = _fold(events, client_id, (ptype, pid, wire), prev, verdict)
         if verdict.next_check:
             checks.append(verdict.next_check)
-    client, told = _client(current, client_id, ctx, profiles, now, events)
+    client, told = _client(current, client_id, ctx, profiles, (now, blind), events)
     if client.next_check:
         checks.append(client.next_check)
     next_check = min(checks, default=None)
@@ -96,12 +99,12 @@ def _client(
     client_id: str,
     ctx: tuple[CustomerConfig, CustomerProfiles, CustomerStates, CustomerCommands | None],
     profiles: dict[str, ProfileHealth],
-    now: datetime,
+    when: tuple[datetime, tuple[tuple[datetime, datetime], ...]],
     events: list[HealthEvent],
 ) -> tuple[_Client, list[HealthEvent | ClientHealthEvent]]:
     """The relay client's health, and the batch's events: the profiles' (those its
     silence tells, covered), then the client's transition if any."""
-    found = client_health.verdict(ctx[0], ctx[2], profiles, now)
+    found = client_health.verdict(ctx[0], ctx[2], profiles, *when)
     health, changed = client_health.fold(current.client, found)
     told: list[HealthEvent | ClientHealthEvent] = [
         *client_health.cover(events, current.client, health)

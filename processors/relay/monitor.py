@@ -3,7 +3,7 @@
 from datetime import datetime
 
 from processors.app import Hub
-from processors.relay import customer_health, outbox
+from processors.relay import blind, customer_health, outbox
 from schemas.alert_channels import CustomerChannels
 from schemas.events import Health
 from schemas.health import CustomerHealth
@@ -28,7 +28,7 @@ async def refresh(hub: Hub, cid: str, now: datetime, *, quiet_new: bool = False)
         return
     current: CustomerHealth = hub.health.get(cid) or CustomerHealth()
     ctx = (customer, profiles, hub.reported.get(cid) or _NO_STATES, hub.commands.get(cid))
-    updated = customer_health.refresh(current, cid, ctx, now)
+    updated = customer_health.refresh(current, cid, ctx, now, blind.periods(hub, cid))
     if quiet_new and _untouched(current, updated):
         return
     if updated is not current and len(updated.outbox) > len(current.outbox):

@@ -29,6 +29,11 @@ class Inputs:
     schedule: Schedule | None = None
     opened: datetime | None = None
     """When the schedule last opened: deadlines and quiet time count from it at the earliest."""
+    blind: tuple[tuple[datetime, datetime], ...] = ()
+    """The periods the hub could not hear heartbeats, oldest first (processors.relay.blind)."""
+    counted_from: datetime | None = None
+    """When the deadlines count from, if later than the last heartbeat: the end of a blind
+    period that began while the profile was within its interval."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,7 +80,7 @@ def evaluate(inp: Inputs, now: datetime) -> Verdict:
     closed, schedule_change, opened = _scheduled(inp.schedule, now)
     if closed is not None:
         return closed
-    inp = _from_opening(inp, opened)
+    inp = _past_blind(_from_opening(inp, opened))
     verdict = _by_deadline(inp, now) or _by_report(inp, now, _late_at(inp))
     changes = (verdict.next_check, window_change, schedule_change)
     next_check = min((t for t in changes if t), default=None)
@@ -119,11 +124,25 @@ def _from_opening(inp: Inputs, opened: datetime | None) -> Inputs:
     return replace(inp, opened=opened, state=s.model_copy(update={"LastHeartbeatDateTime": beat}))
 
 
+def _past_blind(inp: Inputs) -> Inputs:
+    """The inputs with the deadlines counted from the end of each blind period that began
+    before the profile was due: the hub's outage is not the client's."""
+    last = inp.state.LastHeartbeatDateTime if inp.state else None
+    if not inp.blind or last is None:
+        return inp
+    base = last
+    for start, end in inp.blind:
+        if base < end and base + inp.interval > start:
+            base = end
+    return inp if base == last else replace(inp, counted_from=base)
+
+
 def _by_deadline(inp: Inputs, now: datetime) -> Verdict | None:
     last = inp.state.LastHeartbeatDateTime if inp.state else None
     if last is None:
         return Verdict(Health.new, "configured, never heard from", now, None)
-    late_at, down_at = last + inp.interval, last + inp.interval + inp.grace
+    base = max(last, inp.counted_from) if inp.counted_from else last
+    late_at, down_at = base + inp.interval, base + inp.interval + inp.grace
     if now >= down_at:
         return Verdict(Health.down, f"no heartbeat since {last.isoformat()}", down_at, None)
     if now >= late_at:
@@ -137,7 +156,7 @@ def _late_at(inp: Inputs) -> datetime:
     last = inp.state.LastHeartbeatDateTime if inp.state else None
     if last is None:  # _by_deadline has answered `new` already
         raise ValueError("never heard from")
-    return last + inp.interval
+    return max(last, inp.counted_from or last) + inp.interval
 
 
 def _by_report(inp: Inputs, now: datetime, late_at: datetime) -> Verdict:

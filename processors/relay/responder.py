@@ -11,6 +11,7 @@ import orjson
 from processors.app import Hub
 from processors.pbx import pbx_health
 from processors.relay import customer_health
+from processors.relay.blind import periods
 from processors.runtime.faust_types import Response, View, WebRequest
 from processors.runtime.routing import OWNER_TABLE, is_ready, route
 from schemas import access
@@ -119,7 +120,7 @@ def health_now(hub: Hub, client_id: str) -> HealthView | None:
     current: CustomerHealth = hub.health.get(client_id) or CustomerHealth()
     ctx = (customer, profiles, states, hub.commands.get(client_id))
     now = hub.clock.now()
-    view = view_of(customer_health.refresh(current, client_id, ctx, now))
+    view = view_of(customer_health.refresh(current, client_id, ctx, now, periods(hub, client_id)))
     return with_pbxes(view, pbx_health.customer_pbxes(hub, client_id, now))
 
 

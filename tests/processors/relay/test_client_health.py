@@ -87,3 +87,13 @@ def test_a_client_whose_every_profile_is_paused_is_paused() -> None:
     assert health.client is not None
     assert health.client.health is Health.paused
     assert not [e for e in health.outbox if isinstance(e, ClientHealthEvent)]  # not told
+
+
+def test_a_client_due_while_the_hub_was_blind_gets_an_interval_from_its_end() -> None:
+    outage = ((T0 + timedelta(seconds=30), T0 + timedelta(seconds=120)),)
+    ctx = (CONFIG, PROFILES, heard(T0), None)
+    still = refresh(up(), "acme", ctx, T0 + timedelta(seconds=170), outage)
+    assert (still.client.health if still.client else None, still.outbox) == (Health.up, [])
+    late = refresh(up(), "acme", ctx, T0 + timedelta(seconds=180), outage)
+    assert late.client is not None
+    assert late.client.health is Health.late

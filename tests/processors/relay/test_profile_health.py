@@ -221,3 +221,42 @@ def test_the_last_opening_is_found_within_the_week() -> None:
     assert last_opened(WEEKDAYS, at(3, 12)) == at(2, 7)  # Saturday: Friday's
     always = Schedule.model_validate({"TimeZone": "UTC", "Hours": {"mon-sun": ["00:00-24:00"]}})
     assert last_opened(always, at(5, 12)) is None
+
+
+OUTAGE = (T0 + timedelta(seconds=10), T0 + timedelta(seconds=100))
+"""The hub blind from 10 s to 100 s after the profile's heartbeat at T0."""
+
+
+@pytest.mark.parametrize(
+    ("after_s", "health"),
+    [(100, Health.up), (159, Health.up), (160, Health.late), (190, Health.down)],
+)
+def test_a_profile_due_in_a_blind_period_counts_its_deadlines_from_its_end(
+    after_s: int, health: Health
+) -> None:
+    verdict = evaluate(inputs(heard(), blind=(OUTAGE,)), T0 + timedelta(seconds=after_s))
+    assert verdict.health is health
+
+
+def test_a_profile_past_blind_is_told_by_its_true_last_heartbeat() -> None:
+    verdict = evaluate(inputs(heard(), blind=(OUTAGE,)), T0 + timedelta(seconds=200))
+    assert verdict.reason == f"no heartbeat since {T0.isoformat()}"
+    assert verdict.at == T0 + timedelta(seconds=190)
+
+
+def test_a_profile_late_before_the_hub_went_blind_keeps_its_deadlines() -> None:
+    outage = (T0 + timedelta(seconds=70), T0 + timedelta(seconds=120))
+    verdict = evaluate(inputs(heard(), blind=(outage,)), T0 + timedelta(seconds=121))
+    assert (verdict.health, verdict.at) == (Health.down, T0 + timedelta(seconds=90))
+
+
+def test_a_blind_period_before_the_last_heartbeat_changes_nothing() -> None:
+    before = (T0 - timedelta(seconds=50), T0 - timedelta(seconds=5))
+    assert evaluate(inputs(heard(), blind=(before,)), T0 + MIN).health is Health.late
+
+
+def test_blind_periods_one_after_another_each_give_an_interval() -> None:
+    later = (T0 + timedelta(seconds=120), T0 + timedelta(seconds=200))
+    both = (OUTAGE, later)
+    assert evaluate(inputs(heard(), blind=both), T0 + timedelta(seconds=259)).health is Health.up
+    assert evaluate(inputs(heard(), blind=both), T0 + timedelta(seconds=260)).health is Health.late
