@@ -3,7 +3,8 @@
 A private broker, a fresh PostgreSQL database, a hub (one worker, the ingress) and the
 SQL sink writing to PostgreSQL, on loopback. Customers are loaded by the bulk import;
 a steady load of relay JSON heartbeats (see `bench.faults_load`) runs the whole time,
-while, one after another with pauses: the broker is SIGKILLed and restarted on the
+while, one after another with pauses: the broker is SIGKILLed, left down for
+`--broker-down` seconds (longer than the steady load's interval) and restarted on the
 same data folder and port; the worker is SIGKILLed and started again; it is paused
 (SIGSTOP) for the run's pause, then continued; it is stopped cleanly and started again;
 a second worker joins, then stops (two rebalances); PostgreSQL is stopped under the sink for a while
@@ -14,8 +15,10 @@ each customer's state shows its last heartbeat, and the rollups count every hear
 in Kafka exactly once. Beside the heartbeats, `bench.faults_pbx` posts PBX events (5/s) to
 five API sessions' receivers under the same faults, plus one fault of its own (a
 session's receiver answers 503 for a while); at the end every event answered 200 must
-have reached every receiver, in order with restarts, and every relay health transition
-on the health-events topic must be a row of `health_transitions`. `bench.faults_upstream`
+have reached every receiver, in order with restarts (the order of the events answered
+200: one answered 503 whose record reached Kafka anyway lands where it did), and every
+relay health transition on the health-events topic must be a row of
+`health_transitions`. `bench.faults_upstream`
 connects that PBX to a PBX simulator, which posts NewCdr events to the hub and is
 restarted as a fault (it forgets the hub's token): the connection must end connected,
 with one login per restart and no other, and every NewCdr answered 200 must reach every
@@ -147,8 +150,10 @@ def start(args: argparse.Namespace, workdir: Path, stack: contextlib.ExitStack) 
 
 
 def kill_broker(s: Stack) -> None:
-    """SIGKILL the broker; start it again on the same data folder and port."""
+    """SIGKILL the broker; after `--broker-down` seconds, start it again on the same data
+    folder and port."""
     s.broker.kill()
+    time.sleep(s.args.broker_down)
     s.broker.start()
 
 
@@ -408,6 +413,11 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--rate", type=float, default=None, help="heartbeats/s (default: fit)")
     parser.add_argument("--outage", type=float, default=10.0, help="PostgreSQL down, seconds")
     parser.add_argument("--timeout", type=float, default=15.0, help="client timeout, seconds")
+    parser.add_argument(
+        "--broker-down", type=float, default=20.0,
+        help="seconds the killed broker stays down: longer than the steady load's interval, "
+        "so a hub that alerted for its own outage would put its clients late",
+    )  # fmt: skip
     parser.add_argument("--kill-sink", action="store_true", help="also SIGKILL the SQL sink")
     parser.add_argument("--keep", type=Path, default=None, help="folder to keep the logs in")
     args = parser.parse_args(argv)

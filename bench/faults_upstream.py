@@ -17,7 +17,7 @@ import itertools
 import time
 from dataclasses import dataclass, field
 
-from bench.faults_pbx import PbxLoad, in_order_with_restarts, until_ok
+from bench.faults_pbx import PbxLoad, order_break, until_ok
 from bench.ticker import Paced, Ticker
 from localkafka.pbx_simulator import PbxSimulator
 
@@ -131,8 +131,7 @@ class UpstreamLoad(Paced):
             lost = sorted(ok - set(got))
             if lost:
                 v.missing.append(f"session s{i}: {len(lost)} NewCdr missing, first {lost[:5]}")
-            seen = sorted(ok | set(got))
-            rank = {n: r for r, n in enumerate(seen)}
-            if ok and not in_order_with_restarts([rank[n] for n in got]):
-                v.out_of_order.append(f"session s{i}: NewCdr out of order")
+            broken = order_break(got, ok) if ok else None
+            if broken:
+                v.out_of_order.append(f"session s{i}: NewCdr out of order: {broken}")
         return v

@@ -42,7 +42,7 @@ class Monotonic:
 
     def __init__(self, hub: FakeHub, monkeypatch: pytest.MonkeyPatch) -> None:
         self.hub, self.now = hub, 1000.0
-        monkeypatch.setattr(blind.time, "monotonic", lambda: self.now)
+        monkeypatch.setattr("processors.relay.blind.time.monotonic", lambda: self.now)
 
     def pass_s(self, seconds: float) -> None:
         self.now += seconds
