@@ -3,6 +3,7 @@
 import os
 import secrets
 import uuid
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import orjson
@@ -62,6 +63,10 @@ class HubCluster(Stopping):
     def advance_clock(self, seconds: float) -> None:
         """Move every process's clock `seconds` further ahead."""
         clock.write_offset(self.clock_file, clock.read_offset(self.clock_file) + seconds)
+
+    def now(self) -> datetime:
+        """The time by the hub's clock (moved ahead by `advance_clock`)."""
+        return datetime.now(UTC) + timedelta(seconds=clock.read_offset(self.clock_file))
 
     def create_topics(self) -> None:
         """The input topics, as `make run` and the Helm hook create them."""

@@ -8,6 +8,7 @@ application servers do (a thread per connection); `stop()` closes them too.
 
 import contextlib
 import socket
+import ssl
 import sys
 import threading
 import time
@@ -48,6 +49,8 @@ class Receiver:
 
     status: int = 200
     stall_s: float = 0.0
+    tls: ssl.SSLContext | None = None
+    """Serve https with this server context (a test's own certificate) instead of http."""
     received: list[Received] = field(default_factory=list)
     _server: _Server | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock)
@@ -89,6 +92,8 @@ class Receiver:
                 return
 
         self._server = _Server(("127.0.0.1", 0), Handler)
+        if self.tls is not None:  # handshakes on accept; a refused one drops the connection
+            self._server.socket = self.tls.wrap_socket(self._server.socket, server_side=True)
         threading.Thread(target=self._server.serve_forever, daemon=True).start()
         return self
 

@@ -77,16 +77,17 @@ class SmtpServer:
             self.received.append(Received(envelope.mail_from, tuple(envelope.rcpt_tos), message))
         return "250 OK"
 
-    def mail(self) -> list[Received]:
-        """What has arrived so far, in order."""
+    def mail(self, to: str | None = None) -> list[Received]:
+        """What has arrived so far (for recipient `to`, when given), in order."""
         with self._lock:
-            return list(self.received)
+            return [m for m in self.received if to is None or to in m.rcpt_tos]
 
-    def wait_for(self, count: int, timeout: float = 90.0) -> list[Received]:
-        """Poll until `count` messages have arrived; all of them."""
+    def wait_for(self, count: int, timeout: float = 90.0, to: str | None = None) -> list[Received]:
+        """Poll until `count` messages (for recipient `to`, when given) have arrived; all of
+        them."""
         deadline = time.monotonic() + timeout
-        while len(self.mail()) < count:
+        while len(self.mail(to)) < count:
             if time.monotonic() > deadline:
-                raise AssertionError(f"no {count} messages within {timeout} s")
+                raise AssertionError(f"no {count} messages for {to or 'anyone'} within {timeout} s")
             time.sleep(0.1)
-        return self.mail()
+        return self.mail(to)

@@ -26,6 +26,7 @@ from processors.runtime.faust_types import (
     Event,
     Partitions,
     Stream,
+    on_partitions_assigned,
     on_partitions_revoked,
     set_current_event,
 )
@@ -404,6 +405,11 @@ def register_agents(hub: Hub) -> None:
         hub.reported.revoked()
 
     on_partitions_revoked(hub.app, forget_unwritten)
+
+    async def forget_lost_sweeps(tps: Partitions) -> None:
+        blind.keep_only(hub, {tp.partition for tp in tps if tp.topic == hub.names.ticks})
+
+    on_partitions_assigned(hub.app, forget_lost_sweeps)
 
     @hub.app.timer(interval=hub.settings.sweep_interval_s)  # type: ignore[untyped-decorator]
     async def tick_timer() -> None:

@@ -13,8 +13,10 @@ The worker cannot tell an outage of the broker from a stall of its own (a pause,
 CPU starved for seconds): after a stall, a profile truly silent is alerted up to one
 interval later than otherwise, never not at all. A worker restarted, or given the
 partition by a rebalance, knows no blind period of it (the heartbeats sent meanwhile
-wait in Kafka then, and `processors.relay.lag` judges up to them). Process-local, the
-last `KEEP` periods of each partition.
+wait in Kafka then, and `processors.relay.lag` judges up to them); one kept through a
+rebalance keeps them. While a partition's sweeps are stopped, its open period counts
+too: the heartbeats folded after an outage, before its first sweep, judge the other
+profiles of their customers. Process-local, the last `KEEP` periods of each partition.
 """
 
 import time
@@ -42,9 +44,22 @@ def note_sweep(hub: Hub, partition: int) -> None:
 
 
 def periods(hub: Hub, client_id: str) -> tuple[Period, ...]:
-    """The blind periods of the client's partition, oldest first (none, at no cost, while
-    no partition had one)."""
-    if not hub.blind:
-        return ()
-    found = hub.blind.get(partition_for(client_id, hub.settings.partitions))
-    return tuple(found) if found is not None else ()
+    """The blind periods of the client's partition, oldest first; while its sweeps are
+    stopped now (a heartbeat folded before the first sweep after an outage), the open
+    one, from its last sweep until now."""
+    part = partition_for(client_id, hub.settings.partitions)
+    found = tuple(hub.blind.get(part, ()))
+    last = hub.swept.get(part)
+    if last is not None and time.monotonic() - last[0] > BLIND_AFTER_S:
+        found += ((last[1], hub.clock.now()),)
+    return found
+
+
+def keep_only(hub: Hub, partitions: set[int]) -> None:
+    """This worker now owns these partitions: the sweeps and blind periods of the others
+    are forgotten (regained later, a partition is judged by `processors.relay.lag`, not
+    as if this worker had been blind to it all the while)."""
+    for part in set(hub.swept) - partitions:
+        del hub.swept[part]
+    for part in set(hub.blind) - partitions:
+        del hub.blind[part]

@@ -90,3 +90,28 @@ def test_only_the_last_periods_are_kept(monkeypatch: pytest.MonkeyPatch) -> None
     kept = blind.periods(hub, next(c for c in "abcdefgh" if partition_for(c, PARTITIONS) == 0))
     assert len(kept) == blind.KEEP
     assert kept[-1][1] == fake.clock.at
+
+
+def test_while_sweeps_are_stopped_the_open_period_counts(monkeypatch: pytest.MonkeyPatch) -> None:
+    fake = FakeHub()
+    hub, clock = cast(Hub, fake), Monotonic(fake, monkeypatch)
+    cid = "clinic-1"
+    part = partition_for(cid, PARTITIONS)
+    blind.note_sweep(hub, part)
+    start = fake.clock.at
+    clock.pass_s(blind.BLIND_AFTER_S - 1)
+    assert blind.periods(hub, cid) == ()  # a sweep may be a little late
+    clock.pass_s(2)  # no sweep for longer: the hub hears nothing of this partition
+    assert blind.periods(hub, cid) == ((start, fake.clock.at),)
+
+
+def test_partitions_lost_to_another_worker_are_forgotten(monkeypatch: pytest.MonkeyPatch) -> None:
+    fake = FakeHub()
+    hub, clock = cast(Hub, fake), Monotonic(fake, monkeypatch)
+    for part in (0, 1):
+        blind.note_sweep(hub, part)
+    clock.pass_s(blind.BLIND_AFTER_S + 1)
+    for part in (0, 1):
+        blind.note_sweep(hub, part)
+    blind.keep_only(hub, {1})
+    assert (set(fake.swept), set(fake.blind)) == ({1}, {1})
