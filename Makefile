@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test check lint typecheck unit integration bench faults jars postgres clean
+.PHONY: run test check lint typecheck unit integration bench faults jars postgres mono clean
 
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -30,6 +30,11 @@ typecheck: $(STAMP)
 postgres: $(STAMP)
 	$(BIN)/python -m localkafka.postgres
 
+# Mono for the tests that run real .NET relay clients (tests/fixtures/dotnet/): Debian's
+# compiler, runtime and the DataContract and HTTP libraries, installed when missing.
+mono: $(STAMP)
+	$(BIN)/python -m localkafka.mono
+
 # Two processes share the tests, a file at a time (a module's hub starts once), each with
 # its own broker and session hub; then the tests marked `alone` (the bench smokes, the
 # PostgreSQL outages: tests/conftest.py) run one after another with nothing beside them.
@@ -37,7 +42,7 @@ postgres: $(STAMP)
 # part in this one process.
 TEST_WORKERS ?= 2
 
-test: $(STAMP) jars postgres lint typecheck
+test: $(STAMP) jars postgres mono lint typecheck
 	status=0; \
 	$(BIN)/pytest -n $(TEST_WORKERS) --dist loadgroup -m "not alone" || status=$$?; \
 	$(BIN)/pytest -m alone -p no:xdist || status=$$?; \

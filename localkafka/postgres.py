@@ -14,12 +14,10 @@ that the tests on the shared server can run beside them.
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import logging
 import os
 import shutil
 import socket
-import subprocess
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -30,7 +28,8 @@ from urllib.parse import urlsplit
 import psycopg
 from psycopg import sql
 
-from localkafka.broker import DEFAULT_CACHE_DIR, LocalKafkaError
+from localkafka import debian
+from localkafka.broker import DEFAULT_CACHE_DIR, LocalKafkaError, _file_lock
 
 log = logging.getLogger(__name__)
 
@@ -42,7 +41,6 @@ ROLE = "hub"
 PASSWORD = "hub"  # noqa: S105  (a throwaway role of the test server, on loopback only)
 DATABASE = "hub_test"
 READY_TIMEOUT_S = 60.0
-INSTALL_TIMEOUT_S = 900.0
 _LOCK = DEFAULT_CACHE_DIR / "postgres.lock"
 
 
@@ -144,21 +142,15 @@ def _can_log_in(port: int) -> bool:
 
 
 def _cluster_or_install(port: int) -> Cluster:
-    if shutil.which("pg_lsclusters") is None:
-        _install()
+    debian.ensure_packages(
+        ["postgresql"],
+        installed=lambda: shutil.which("pg_lsclusters") is not None,
+        error=PostgresError,
+    )
     cluster = _find_cluster(port)
     if cluster is None:
         cluster = _create_cluster(port)
     return cluster
-
-
-def _install() -> None:
-    started = time.monotonic()
-    log.info("installing Debian's postgresql package")
-    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-    _run(["apt-get", "update"], env=env, timeout=INSTALL_TIMEOUT_S)
-    _run(["apt-get", "install", "-y", "-q", "postgresql"], env=env, timeout=INSTALL_TIMEOUT_S)
-    log.info("postgresql installed after %.1f s", time.monotonic() - started)
 
 
 def _find_cluster(port: int) -> Cluster | None:
@@ -230,17 +222,8 @@ def _superuser_sql(statement: str, port: int) -> str:
     )
 
 
-def _run(command: list[str], *, env: dict[str, str] | None = None, timeout: float = 120) -> str:
-    try:
-        result = subprocess.run(
-            command, capture_output=True, text=True, env=env, timeout=timeout, check=False
-        )
-    except (OSError, subprocess.TimeoutExpired) as e:
-        raise PostgresError(f"{command[0]} failed: {e}") from e
-    if result.returncode != 0:
-        tail = "\n".join((result.stdout + result.stderr).splitlines()[-20:])
-        raise PostgresError(f"{' '.join(command[:3])} exited with {result.returncode}:\n{tail}")
-    return result.stdout
+def _run(command: list[str], *, timeout: float = 120) -> str:
+    return debian.run(command, error=PostgresError, timeout=timeout)
 
 
 def _wait(condition: Callable[[], bool], what: str) -> None:
@@ -250,14 +233,6 @@ def _wait(condition: Callable[[], bool], what: str) -> None:
             return
         time.sleep(0.1)
     raise PostgresError(f"PostgreSQL did not {what} within {READY_TIMEOUT_S:.0f} s")
-
-
-@contextlib.contextmanager
-def _file_lock(path: Path) -> Iterator[None]:
-    # Two test processes on one fresh machine must not run apt-get at the same time.
-    with path.open("a") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        yield
 
 
 def main() -> None:

@@ -1,5 +1,5 @@
 """Shared test configuration: the tests that start real components are marked
-`integration` (`make check` leaves them out); the session's broker and hubs are declared
+`integration` (`make check` leaves them out); the session's broker, hubs and Mono are declared
 here once, for every folder of tests; and each test is put in the group of test files
 that `make test`'s processes take one at a time (pytest-xdist's `loadgroup`)."""
 
@@ -8,11 +8,12 @@ from pathlib import Path
 import pytest
 from _pytest.nodeid import NodeId  # the test id's type, which pytest-xdist's groups need
 
+from tests.dotnet import mono
 from tests.integration.hub_fixtures import hub, shared_hub
 from tests.integration.kafka_fixtures import kafka_broker
 from tests.integration.receiver_fixtures import receiver, receivers
 
-__all__ = ["hub", "kafka_broker", "receiver", "receivers", "shared_hub"]
+__all__ = ["hub", "kafka_broker", "mono", "receiver", "receivers", "shared_hub"]
 
 
 HERE = Path(__file__).parent
@@ -20,7 +21,7 @@ REAL_COMPONENTS = (HERE / "integration", HERE / "bench")
 """Folders whose every test runs real processes: hubs, brokers, whole benchmark stacks."""
 REAL_FIXTURES = frozenset(
     {"kafka_broker", "private_broker", "hub", "shared_hub", "own_hub", "topic_factory",
-     "postgres_server", "postgres_outage_server", "sql_database", "hub_cli"}
+     "postgres_server", "postgres_outage_server", "sql_database", "hub_cli", "mono"}
 )  # fmt: skip
 
 

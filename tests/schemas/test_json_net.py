@@ -1,9 +1,6 @@
 """Relay JSON read as Json.NET reads it: Microsoft dates, names and enum members in any case."""
 
 import json
-import os
-import shutil
-import subprocess
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
@@ -13,6 +10,7 @@ import pytest
 from schemas import codec_json
 from schemas.enums import ProfileType, ServerStatus
 from schemas.errors import DecodeError
+from tests import dotnet
 
 INSTANT = datetime(2024, 11, 25, 12, 51, 2, 234000, UTC)
 
@@ -188,15 +186,8 @@ def test_datacontractjsonserializer_output_is_read() -> None:
     assert second.LastError == "disk full"
 
 
-@pytest.mark.skipif(
-    not (shutil.which("mcs") and shutil.which("mono")), reason="Mono is not installed"
-)
+@pytest.mark.usefixtures("mono")
 def test_the_datacontract_sample_is_what_mono_writes(tmp_path: Path) -> None:
-    source = FIXTURES / "dotnet" / "DataContractJsonClient.cs"
-    exe = tmp_path / "client.exe"
-    subprocess.run(
-        ["mcs", "-r:System.Runtime.Serialization", str(source), f"-out:{exe}"], check=True
-    )
-    env = {**os.environ, "TZ": "America/New_York"}
-    written = subprocess.run(["mono", str(exe)], check=True, capture_output=True, env=env)
+    written = dotnet.run(dotnet.build("DataContractJsonClient.cs", tmp_path))
+    assert written.returncode == 0, written.stderr
     assert written.stdout == DATACONTRACT_SAMPLE.read_bytes()
