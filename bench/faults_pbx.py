@@ -199,6 +199,13 @@ class PbxLoad(Paced):
         return v
 
 
+def _path(events: list[HealthEvent], of: HealthEvent) -> str:
+    """The profile's transitions, in the order published, with their times."""
+    mine = [e for e in events if (e.client_id, e.profile_type, e.profile_id)
+            == (of.client_id, of.profile_type, of.profile_id)]  # fmt: skip
+    return ", ".join(f"{e.to_health.value} {e.at:%H:%M:%S.%f}"[:-3] for e in mine)
+
+
 def receiver_down(load: PbxLoad, seconds: float) -> int:
     """Receiver 0 answers 503 for `seconds`, then 200 again; the requests it refused."""
     r = load.receivers[0]
@@ -235,7 +242,7 @@ def check_health(
     v.health_events = len(ids)
     v.false_alarms = [
         f"{e.client_id} {e.profile_type.name}/{e.profile_id} {e.to_health.value} at {e.at}"
-        f" ({e.reason})"
+        f" ({e.reason}); its path: {_path(events, e)}"
         for e in events
         if e.client_id.startswith(steady)
         and e.to_health in (Health.late, Health.down)

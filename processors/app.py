@@ -1,7 +1,6 @@
 """The faust app: its topics and changelog-backed tables, built from settings."""
 
 import asyncio
-from collections import deque
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -25,6 +24,7 @@ from processors.settings import WorkerSettings
 from schemas.access import CustomerAccess
 from schemas.admin_tokens import AdminToken
 from schemas.alert_channels import CustomerChannels
+from schemas.blind import BlindPeriods
 from schemas.clock import Clock
 from schemas.commands import CustomerCommands
 from schemas.health import CustomerHealth
@@ -76,6 +76,7 @@ class Hub:
     access: Table[str, CustomerAccess]
     channels: Table[str, CustomerChannels]
     admin_tokens: Table[str, AdminToken]
+    blind_periods: Table[str, BlindPeriods]
     clock: Clock
     # Offsets applied per source partition, so a writer can wait until its write is
     # visible. Progress markers only: a restarted worker re-reaches them by itself.
@@ -85,10 +86,9 @@ class Hub:
     # The latest `received_at` among the heartbeats folded, per partition: how far a
     # lagging partition's deadlines may be judged (see processors.relay.lag).
     heartbeat_marks: dict[int, datetime] = field(default_factory=dict)
-    # Each partition's last sweep (monotonic, hub clock) and the periods its sweeps
-    # stopped, when no heartbeat could be heard (see processors.relay.blind).
+    # Each partition's last sweep here (monotonic, hub clock): a long gap is a blind
+    # period, kept in the `blind-periods` table (see processors.relay.blind).
     swept: dict[int, tuple[float, datetime]] = field(default_factory=dict)
-    blind: dict[int, deque[tuple[datetime, datetime]]] = field(default_factory=dict)
     offsets: Offsets = field(init=False)
     # Every change of the PBX tables holds this: agents and the sweep read, await the
     # broker, and write; without it one could overwrite what another wrote meanwhile.
@@ -214,6 +214,7 @@ class _RelayTables(TypedDict):
     access: Table[str, CustomerAccess]
     channels: Table[str, CustomerChannels]
     admin_tokens: Table[str, AdminToken]
+    blind_periods: Table[str, BlindPeriods]
 
 
 class _PbxTables(TypedDict):
@@ -261,6 +262,7 @@ def _relay_tables(app: faust.App, settings: WorkerSettings) -> _RelayTables:
         access=_table(app, "customer-access", CustomerAccess),
         channels=_table(app, "alert-channels", CustomerChannels),
         admin_tokens=_table(app, "admin-tokens", AdminToken),
+        blind_periods=_table(app, "blind-periods", BlindPeriods),
     )
 
 

@@ -35,6 +35,7 @@ WORKER_TABLES = (
     "customer-access",
     "alert-channels",
     "admin-tokens",
+    "blind-periods",
 )
 """The processors' tables, each with a compacted changelog topic."""
 

@@ -5,26 +5,31 @@ sweeps nothing; once it is back, every profile whose deadline fell in the outage
 would be found late or down, though its client kept trying all along. So a partition
 whose sweeps stopped for more than `BLIND_AFTER_S` (the ticks come through the broker,
 one a second) had a blind period, from its last sweep to the next, as this worker's
-clock tells them. A profile heard within its interval before such a period began
+clock tells them, kept in the `blind-periods` table (the last `KEEP` of each partition,
+keyed by its number), so that a worker restarted after the outage, or the next owner of
+the partition, knows them too. A profile heard within its interval before such a period began
 counts its deadlines from the period's end (`processors.relay.profile_health`): its
 client gets one interval to be heard again before it is late.
 
 The worker cannot tell an outage of the broker from a stall of its own (a pause, a
 CPU starved for seconds): after a stall, a profile truly silent is alerted up to one
-interval later than otherwise, never not at all. A worker restarted, or given the
-partition by a rebalance, knows no blind period of it (the heartbeats sent meanwhile
-wait in Kafka then, and `processors.relay.lag` judges up to them); one kept through a
-rebalance keeps them. While a partition's sweeps are stopped, its open period counts
-too: the heartbeats folded after an outage, before its first sweep, judge the other
-profiles of their customers. Process-local, the last `KEEP` periods of each partition.
+interval later than otherwise, never not at all. The gap is measured within one
+worker's life: a worker's own restart is not a blind period (the heartbeats sent
+meanwhile wait in Kafka, and `processors.relay.lag` judges up to them), and an outage
+that outlasts the worker that saw it begin is not seen. While a partition's sweeps are
+stopped, its open period counts too: the heartbeats folded after an outage, before its
+first sweep, judge the other profiles of their customers.
 """
 
+import logging
 import time
-from collections import deque
 from datetime import datetime
 
 from processors.app import Hub
+from schemas.blind import BlindPeriods
 from schemas.topics import partition_for
+
+log = logging.getLogger(__name__)
 
 BLIND_AFTER_S = 5.0
 """A gap between a partition's sweeps longer than this is a blind period (sweeps come
@@ -40,7 +45,13 @@ def note_sweep(hub: Hub, partition: int) -> None:
     last = hub.swept.get(partition)
     hub.swept[partition] = (mono, at)
     if last is not None and mono - last[0] > BLIND_AFTER_S and at > last[1]:
-        hub.blind.setdefault(partition, deque(maxlen=KEEP)).append((last[1], at))
+        kept: BlindPeriods = hub.blind_periods.get(str(partition)) or BlindPeriods()
+        periods = [*kept.periods, (last[1], at)][-KEEP:]
+        hub.blind_periods[str(partition)] = BlindPeriods(periods=periods)
+        log.warning(
+            "partition %d was not swept for %.1f s (%s to %s): deadlines in it count from its end",
+            partition, mono - last[0], last[1].isoformat(), at.isoformat(),
+        )  # fmt: skip
 
 
 def periods(hub: Hub, client_id: str) -> tuple[Period, ...]:
@@ -48,7 +59,8 @@ def periods(hub: Hub, client_id: str) -> tuple[Period, ...]:
     stopped now (a heartbeat folded before the first sweep after an outage), the open
     one, from its last sweep until now."""
     part = partition_for(client_id, hub.settings.partitions)
-    found = tuple(hub.blind.get(part, ()))
+    kept: BlindPeriods | None = hub.blind_periods.get(str(part))
+    found = tuple(kept.periods) if kept is not None else ()
     last = hub.swept.get(part)
     if last is not None and time.monotonic() - last[0] > BLIND_AFTER_S:
         found += ((last[1], hub.clock.now()),)
@@ -56,10 +68,7 @@ def periods(hub: Hub, client_id: str) -> tuple[Period, ...]:
 
 
 def keep_only(hub: Hub, partitions: set[int]) -> None:
-    """This worker now owns these partitions: the sweeps and blind periods of the others
-    are forgotten (regained later, a partition is judged by `processors.relay.lag`, not
-    as if this worker had been blind to it all the while)."""
+    """This worker now owns these partitions: its last sweeps of the others are forgotten
+    (regained later, a partition is not taken as blind all the while it was away)."""
     for part in set(hub.swept) - partitions:
         del hub.swept[part]
-    for part in set(hub.blind) - partitions:
-        del hub.blind[part]
