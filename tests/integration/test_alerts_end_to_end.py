@@ -285,8 +285,8 @@ def test_slack_teams_and_pagerduty_get_their_documented_bodies_over_https(
 def _slack_shaped(got: list[Received]) -> None:
     """Incoming webhooks: `text` (the notification's fallback) and Block Kit `blocks`."""
     down, up = (r.json() for r in got)
-    assert "down" in down["text"]
-    assert "up" in up["text"]
+    assert "down" in down["text"].lower()
+    assert "up" in up["text"].lower()
     assert down["blocks"][0]["type"] == "header"
     assert all(r.headers["content-type"] == "application/json" for r in got)
 
