@@ -37,8 +37,12 @@ def test_event_reports_are_taken_while_the_worker_is_stopped(
     def numbers() -> list[int]:
         return [int(r.json()["sn"]) for r in receiver.accepted("/desk")]
 
-    assert wait_for(lambda: len(numbers()) >= taken, 60), numbers()
-    assert numbers() == list(range(taken))
+    def seen() -> str:
+        """What was received, and the PBX's sessions as the hub sees them (for a failure)."""
+        return f"{numbers()}; {own_hub.admin('GET', pbx.path).body!r}"
+
+    assert wait_for(lambda: len(numbers()) >= taken, 60), seen()
+    assert numbers() == list(range(taken)), seen()
 
 
 def test_a_wrong_secret_is_404_and_a_deleted_pbx_s_url_too(own_hub: HubCluster) -> None:
