@@ -109,7 +109,7 @@ async def _start(services: Services) -> list["asyncio.Task[None]"]:
     for replica in _replicas(services):
         replica.start(loop)
     try:
-        await services.publisher.warm(list(services.topics.all()))
+        await services.publisher.warm(services.topics.ingress_writes())
     except BrokerUnavailable as e:
         log.warning("Kafka not reachable at start, answering 503 until it is: %s", e)
     settings = services.settings
