@@ -6,6 +6,9 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
+from localkafka.broker import LocalKafkaError
+from localkafka.debian import ensure_packages
+
 LUA = """
 local paths = {}
 for line in io.lines("%(ids)s") do paths[#paths + 1] = "/api/customer/" .. line .. "/heartbeat" end
@@ -34,15 +37,14 @@ class WrkResult:
         return self.requests / self.seconds
 
 
+class WrkError(LocalKafkaError):
+    """wrk could not be installed."""
+
+
 def ensure_wrk() -> str:
-    """The wrk binary, installed with apt-get when missing."""
-    found = shutil.which("wrk")
-    if found:
-        return found
-    install = ["apt-get", "install", "-y", "-q", "wrk"]
-    if subprocess.run(install, capture_output=True).returncode != 0:
-        subprocess.run(["apt-get", "update", "-q"], check=True, capture_output=True)
-        subprocess.run(install, check=True, capture_output=True)
+    """The wrk binary, installed from Debian's packages when missing (under the apt lock
+    the test fixtures share)."""
+    ensure_packages(["wrk"], installed=lambda: shutil.which("wrk") is not None, error=WrkError)
     return shutil.which("wrk") or "wrk"
 
 

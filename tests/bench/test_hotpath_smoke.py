@@ -5,19 +5,13 @@ printed for whoever reads the log, never asserted.
 """
 
 import re
-import subprocess
-
-import pytest
 
 from bench.wrk import ensure_wrk
 from tests.bench.runner import run_bench
 
 
 def test_a_small_hot_path_run_loses_nothing_and_answers_no_error() -> None:
-    try:
-        ensure_wrk()
-    except (OSError, subprocess.CalledProcessError) as e:
-        pytest.skip(f"wrk cannot be installed here: {e}")
+    ensure_wrk()  # from Debian's packages, as PostgreSQL and Mono: a failure fails the test
     args = ["--customers", "40", "--seconds", "3", "--partitions", "4"]
     out = run_bench("hotpath", *args, timeout=400)
     runs = re.findall(r"^(JSON|XML) .* errors (\d+)  200s (\d+) .* missing (\d+)$", out, re.M)

@@ -6,9 +6,6 @@ refused some included); the figures are printed for whoever reads the log, never
 """
 
 import re
-import subprocess
-
-import pytest
 
 from bench.wrk import ensure_wrk
 from tests.bench.runner import run_bench
@@ -21,10 +18,7 @@ def _figure(out: str, phase: str, name: str) -> str:
 
 
 def test_a_small_pbx_run_delivers_everything_in_order() -> None:
-    try:
-        ensure_wrk()
-    except (OSError, subprocess.CalledProcessError) as e:
-        pytest.skip(f"wrk cannot be installed here: {e}")
+    ensure_wrk()  # from Debian's packages, as PostgreSQL and Mono: a failure fails the test
     out = run_bench("pbx", "--quick", timeout=400)
     for phase in ("logins", "heartbeats", "intake", "events in"):
         assert _figure(out, phase, "errors") == "0"
