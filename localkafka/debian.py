@@ -1,4 +1,4 @@
-"""Debian packages the tests and benches need (PostgreSQL, Mono, wrk), installed with apt-get when
+"""Debian packages the tests and benches need (PostgreSQL, Mono, wrk), installed when missing.
 
 `ensure_packages` installs only when the caller's check says something is missing, and
 checks again under a file lock: test processes starting together on a fresh machine
