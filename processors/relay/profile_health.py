@@ -32,8 +32,9 @@ class Inputs:
     blind: tuple[tuple[datetime, datetime], ...] = ()
     """The periods the hub could not hear heartbeats, oldest first (processors.relay.blind)."""
     counted_from: datetime | None = None
-    """When the deadlines count from, if later than the last heartbeat: the end of a blind
-    period that began while the profile was within its interval."""
+    """When the deadlines count from instead of the last heartbeat (always later, set by
+    `_past_blind`): the end of a blind period that began while the profile was within
+    its interval."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -141,7 +142,7 @@ def _by_deadline(inp: Inputs, now: datetime) -> Verdict | None:
     last = inp.state.LastHeartbeatDateTime if inp.state else None
     if last is None:
         return Verdict(Health.new, "configured, never heard from", now, None)
-    base = max(last, inp.counted_from) if inp.counted_from else last
+    base = inp.counted_from or last
     late_at, down_at = base + inp.interval, base + inp.interval + inp.grace
     if now >= down_at:
         return Verdict(Health.down, f"no heartbeat since {last.isoformat()}", down_at, None)
@@ -156,7 +157,7 @@ def _late_at(inp: Inputs) -> datetime:
     last = inp.state.LastHeartbeatDateTime if inp.state else None
     if last is None:  # _by_deadline has answered `new` already
         raise ValueError("never heard from")
-    return max(last, inp.counted_from or last) + inp.interval
+    return (inp.counted_from or last) + inp.interval
 
 
 def _by_report(inp: Inputs, now: datetime, late_at: datetime) -> Verdict:

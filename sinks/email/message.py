@@ -197,7 +197,12 @@ def _clean(text: str) -> str:
 
 def _message_id(notice: Notice, sender: str) -> str:
     # Derived from the event, so an at-least-once resend carries the same id.
-    digest = hashlib.sha256(f"{notice.event.id}/{notice.kind}".encode()).hexdigest()[:32]
+    return _message_id_of(f"{notice.event.id}/{notice.kind}", sender)
+
+
+def _message_id_of(key: str, sender: str) -> str:
+    """A Message-ID derived from `key`, in the sender's domain."""
+    digest = hashlib.sha256(key.encode()).hexdigest()[:32]
     domain = _clean(parseaddr(sender)[1].rpartition("@")[2]).strip(" <>")
     return f"<{digest}@{domain or 'heartbeat-hub'}>"
 
@@ -212,9 +217,7 @@ def test_message(event: ChannelTest, *, sender: str, recipients: tuple[str, ...]
         f"{SUBJECT_TAG} {event.client_id}: test of channel {event.channel.name}"
     )
     msg["Date"] = format_datetime(utc(event.at))
-    digest = hashlib.sha256(event.id.encode()).hexdigest()[:32]
-    domain = _clean(parseaddr(sender)[1].rpartition("@")[2]).strip(" <>")
-    msg["Message-ID"] = f"<{digest}@{domain or 'heartbeat-hub'}>"
+    msg["Message-ID"] = _message_id_of(event.id, sender)
     msg.set_content(
         f"A test message from the heartbeat hub to the alert channel {event.channel.name!r}"
         f" of {name} ({event.client_id}), asked for at {iso_utc(event.at)}.\n"
