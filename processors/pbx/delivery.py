@@ -119,25 +119,32 @@ class Deliverer:
     def _start(self, job: Job) -> None:
         if self._closing:
             return
-        self.in_flight[(job.key, job.session_id)] = (time.monotonic(), None)
-        task = asyncio.get_running_loop().create_task(self._run(job))
+        started = time.monotonic()
+        self.in_flight[(job.key, job.session_id)] = (started, None)
+        task = asyncio.get_running_loop().create_task(self._run(job, started))
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
-    async def _run(self, job: Job) -> None:
+    async def _run(self, job: Job, started: float) -> None:
         held = (job.key, job.session_id)
         async with self.slots:
             attempts = await self._burst(job)
+        # The entry is this burst's only if it started it: after `forget` (its partition
+        # lost, perhaps regained) a newer burst of the session may hold it, and taking it
+        # would make the session wait for this burst's attempt, folded long ago.
+        ours = self.in_flight.get(held, (None, None))[0] == started
         if not attempts:
-            self.in_flight.pop(held, None)
+            if ours:
+                del self.in_flight[held]
             return
-        if held in self.in_flight:  # else its partition was lost meanwhile (`forget`)
+        if ours:
             self.in_flight[held] = (time.monotonic(), attempts[-1].id)
         try:
             await self._record(attempts)
         except Exception as e:
             log.warning("delivery attempts of session %s not recorded: %r", job.session_id, e)
-            self.in_flight.pop(held, None)
+            if self.in_flight.get(held, (None, None))[1] == attempts[-1].id:
+                del self.in_flight[held]
 
     async def _burst(self, job: Job) -> list[DeliveryAttempt]:
         """POST the burst's events in order, up to the first that is not delivered."""

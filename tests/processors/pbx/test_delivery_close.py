@@ -14,6 +14,7 @@ from processors.pbx.delivery import Deliverer, Job
 from schemas.pbx import StoredEvent
 from schemas.pbx_events import V1
 from schemas.pbx_topics import Outcome, decode_attempts
+from schemas.topics import partition_for
 
 KEY = "c1/p1"
 AT = datetime(2026, 1, 1, tzinfo=UTC)
@@ -101,3 +102,18 @@ async def test_nothing_starts_once_stopping(receiver: Receiver) -> None:
     assert receiver.received == []
     assert hub.pbx_deliveries.sent == []
     assert deliverer.in_flight == {}
+
+
+async def test_a_burst_of_a_lost_partition_leaves_a_newer_burst_s_entry_alone(
+    receiver: Receiver,
+) -> None:
+    hub = stand_in(2)
+    deliverer = Deliverer(cast(Hub, hub))
+    deliverer._start(job(receiver, (0, 1)))  # two stalled POSTs: it ends last
+    await asyncio.sleep(0.05)
+    deliverer.forget({partition_for("c1", hub.settings.partitions)})  # lost, then regained
+    deliverer._start(job(receiver, (0,)))  # the new owner's burst from the same head
+    await asyncio.sleep(1.0)
+    assert len(hub.pbx_deliveries.sent) == 2  # both bursts recorded what they did
+    # The session waits for the newer burst's attempt, not for the older one's.
+    assert deliverer.in_flight[(KEY, "s1")][1] == "s1:0:1"
